@@ -1,0 +1,106 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers, dependencies pointing down:
+//   presswork (CLI) → PressworkRuntime → PressworkStore, EmbeddedPostgres → PostgresClient → CLibPQ
+// Only PostgresClient imports CLibPQ; no C handle crosses its public API.
+let package = Package(
+    name: "presswork",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "presswork", targets: ["presswork"]),
+        .library(name: "PostgresClient", targets: ["PostgresClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // MARK: libpq
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(
+            name: "PostgresClient",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: SQL embedded at build time
+        // sql/ is compiled into the binary by a build-tool plugin, so an installed `presswork`
+        // needs no resource folder beside it (see README, "Where the SQL lives").
+        .executableTarget(name: "EmbedSQLTool"),
+        .plugin(
+            name: "EmbedSQLPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedSQLTool"]
+        ),
+
+        // MARK: Presswork
+        .target(
+            name: "PressworkStore",
+            dependencies: [
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            plugins: ["EmbedSQLPlugin"]
+        ),
+        .target(name: "CSpawn"),
+        .target(
+            name: "EmbeddedPostgres",
+            dependencies: [
+                "CSpawn",
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "PressworkRuntime",
+            dependencies: [
+                "PostgresClient",
+                "PressworkStore",
+                "EmbeddedPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "presswork",
+            dependencies: [
+                "PressworkRuntime",
+                "PressworkStore",
+                "EmbeddedPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "presswork-bench",
+            dependencies: [
+                "PostgresClient",
+                "PressworkRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "TestSupport",
+            dependencies: ["PostgresClient", "EmbeddedPostgres", "PressworkRuntime"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
+        .testTarget(name: "PressworkStoreTests", dependencies: ["PressworkStore", "TestSupport"]),
+        .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres", "TestSupport"]),
+        .testTarget(
+            name: "PressworkRuntimeTests",
+            dependencies: ["PressworkRuntime", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,67 @@
+/// Postgres's text format for one-dimensional arrays: `{a,"b c",NULL,"NULL"}`.
+///
+/// Binds quote every element (backslash-escaping `"` and `\`), so no element can be read as a
+/// delimiter or as NULL. Parsing follows `array_out`: unquoted `NULL` is SQL NULL, quoted
+/// elements are unescaped. Multi-dimensional arrays and explicit bounds are refused.
+enum PostgresArrayText {
+    static func format<Element: PostgresEncodable>(_ elements: [Element]) throws(PostgresError) -> String {
+        var text = "{"
+        for (index, element) in elements.enumerated() {
+            if index > 0 { text += "," }
+            guard let value = try element.postgresText() else {
+                text += "NULL"
+                continue
+            }
+            text += "\""
+            for character in value {
+                if character == "\"" || character == "\\" { text += "\\" }
+                text.append(character)
+            }
+            text += "\""
+        }
+        return text + "}"
+    }
+
+    static func parse(_ text: String) throws(PostgresDecodingFailure) -> [String?] {
+        let bytes = Array(text.utf8)
+        guard bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else {
+            throw PostgresDecodingFailure("value is not a one-dimensional array literal")
+        }
+        if bytes.count == 2 { return [] }
+
+        var elements: [String?] = []
+        var index = 1
+        let end = bytes.count - 1
+        while index < end {
+            if bytes[index] == UInt8(ascii: "{") {
+                throw PostgresDecodingFailure("multi-dimensional arrays are not supported")
+            }
+            if bytes[index] == UInt8(ascii: "\"") {
+                var element: [UInt8] = []
+                index += 1
+                while index < end, bytes[index] != UInt8(ascii: "\"") {
+                    if bytes[index] == UInt8(ascii: "\\") { index += 1 }
+                    guard index < end else { break }
+                    element.append(bytes[index])
+                    index += 1
+                }
+                guard index < end else { throw PostgresDecodingFailure("unterminated quoted array element") }
+                index += 1
+                elements.append(String(decoding: element, as: UTF8.self))
+            } else {
+                let start = index
+                while index < end, bytes[index] != UInt8(ascii: ",") { index += 1 }
+                let raw = String(decoding: bytes[start..<index], as: UTF8.self)
+                elements.append(raw == "NULL" ? nil : raw)
+            }
+            if index < end {
+                guard bytes[index] == UInt8(ascii: ",") else {
+                    throw PostgresDecodingFailure("unexpected character in array literal")
+                }
+                index += 1
+                if index == end { elements.append("") }
+            }
+        }
+        return elements
+    }
+}

@@ -1,0 +1,69 @@
+/// A statement with its bind parameters: safe SQL by construction.
+///
+/// Written as a string literal, every interpolated value becomes a parameter (`$1`, `$2`…) and
+/// never part of the SQL text:
+///
+/// ```swift
+/// let rows = try await pool.query("SELECT id FROM runs WHERE status = \(status) LIMIT \(limit)")
+/// ```
+///
+/// SQL text that is not a literal (a named query loaded from `sql/`) goes through the loud
+/// `init(unsafeSQL:binds:)` spelling, with its parameters passed separately.
+public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    /// The SQL text with `$n` placeholders.
+    public var sql: String
+    public var binds: [PostgresBind]
+    /// An encoding failure met while interpolating; thrown when the query is run.
+    var encodingError: PostgresError?
+
+    /// SQL text from somewhere other than a literal. Never build it from user input; pass values
+    /// in `binds` and refer to them as `$1`, `$2`…
+    public init(unsafeSQL sql: String, binds: [PostgresBind] = []) {
+        self.sql = sql
+        self.binds = binds
+    }
+
+    public init(stringLiteral value: String) {
+        sql = value
+        binds = []
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        sql = stringInterpolation.sql
+        binds = stringInterpolation.binds
+        encodingError = stringInterpolation.encodingError
+    }
+
+    /// The SQL text only: bind values are never part of a description, so queries can be logged.
+    public var description: String { sql }
+
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var sql = ""
+        var binds: [PostgresBind] = []
+        var encodingError: PostgresError?
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            sql.reserveCapacity(literalCapacity + interpolationCount * 3)
+            binds.reserveCapacity(interpolationCount)
+        }
+
+        public mutating func appendLiteral(_ literal: String) {
+            sql += literal
+        }
+
+        /// Appends `$n` and binds the value as parameter n.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value) {
+            do {
+                binds.append(try PostgresBind(value))
+            } catch {
+                encodingError = encodingError ?? error
+                binds.append(PostgresBind.null)
+            }
+            sql += "$\(binds.count)"
+        }
+    }
+}
+
+extension PostgresBind {
+    static let null: PostgresBind = try! PostgresBind(String?.none)
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// The optional configuration file (`--config FILE`, JSON).
+///
+/// ```json
+/// { "databaseURL": "postgresql://presswork@db.internal/presswork",
+///   "home": "/srv/presswork", "logFormat": "json", "logLevel": "info" }
+/// ```
+///
+/// Every key is optional; command-line options and environment variables override it. An
+/// unknown key is refused by name, so that a typo does not silently fall back to a default.
+public struct ConfigFile: Sendable, Equatable, Decodable {
+    public var databaseURL: String?
+    public var home: String?
+    public var logFormat: LogFormat?
+    public var logLevel: String?
+
+    static let knownKeys: Set<String> = ["databaseURL", "home", "logFormat", "logLevel"]
+
+    public init(databaseURL: String? = nil, home: String? = nil, logFormat: LogFormat? = nil, logLevel: String? = nil) {
+        self.databaseURL = databaseURL
+        self.home = home
+        self.logFormat = logFormat
+        self.logLevel = logLevel
+    }
+
+    public static func load(path: String) throws(SettingsError) -> ConfigFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SettingsError("cannot read the config file \(path): no such file, or not readable")
+        }
+        return try parse(data, path: path)
+    }
+
+    public static func parse(_ data: Data, path: String) throws(SettingsError) -> ConfigFile {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw SettingsError("the config file \(path) is not valid JSON: \(error.localizedDescription)")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw SettingsError("the config file \(path) must hold a JSON object")
+        }
+        if let unknown = dictionary.keys.sorted().first(where: { !knownKeys.contains($0) }) {
+            throw SettingsError(
+                "the config file \(path) has an unknown key \"\(unknown)\"; known keys: "
+                    + knownKeys.sorted().joined(separator: ", ")
+            )
+        }
+        do {
+            return try JSONDecoder().decode(ConfigFile.self, from: data)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw SettingsError("the config file \(path) has a bad value for \"\(key)\": \(context.debugDescription)")
+        } catch {
+            throw SettingsError("the config file \(path) could not be read: \(error)")
+        }
+    }
+}
+
+/// A configuration problem; the message names the option, variable or key.
+public struct SettingsError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+
+/// The settings every command shares, resolved once: command-line option, then environment
+/// variable, then config file, then default.
+public struct RuntimeSettings: Sendable, Equatable {
+    /// An external server's URL; nil means the embedded cluster in `home`.
+    public var databaseURL: String?
+    public var home: String
+    public var logFormat: LogFormat
+    public var logLevel: Logger.Level
+
+    /// Values given on the command line (nil when absent).
+    public struct Overrides: Sendable {
+        public var databaseURL: String?
+        public var home: String?
+        public var configPath: String?
+        public var logFormat: LogFormat?
+        public var logLevel: String?
+
+        public init(
+            databaseURL: String? = nil, home: String? = nil, configPath: String? = nil,
+            logFormat: LogFormat? = nil, logLevel: String? = nil
+        ) {
+            self.databaseURL = databaseURL
+            self.home = home
+            self.configPath = configPath
+            self.logFormat = logFormat
+            self.logLevel = logLevel
+        }
+    }
+
+    public static func resolve(
+        _ overrides: Overrides,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(SettingsError) -> RuntimeSettings {
+        func env(_ name: String) -> String? {
+            environment[name].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let configPath = overrides.configPath ?? env("PRESSWORK_CONFIG")
+        let file = try configPath.map { path throws(SettingsError) in try ConfigFile.load(path: path) } ?? ConfigFile()
+
+        let logFormatText = overrides.logFormat?.rawValue ?? env("PRESSWORK_LOG_FORMAT") ?? file.logFormat?.rawValue
+        guard let logFormat = LogFormat(rawValue: logFormatText ?? LogFormat.text.rawValue) else {
+            throw SettingsError("PRESSWORK_LOG_FORMAT must be text or json, not \(logFormatText ?? "")")
+        }
+        let levelText = overrides.logLevel ?? env("PRESSWORK_LOG_LEVEL") ?? file.logLevel ?? "info"
+        guard let logLevel = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw SettingsError(
+                "log level \(levelText) is unknown; use one of trace, debug, info, notice, warning, error, critical"
+            )
+        }
+        return RuntimeSettings(
+            databaseURL: overrides.databaseURL ?? env("DATABASE_URL") ?? file.databaseURL,
+            home: overrides.home ?? env("PRESSWORK_HOME") ?? file.home ?? defaultHome(environment: environment),
+            logFormat: logFormat,
+            logLevel: logLevel
+        )
+    }
+
+    /// `$XDG_DATA_HOME/presswork`, else `~/.local/share/presswork`; for root `/var/lib/presswork`,
+    /// because the server account must be able to reach the cluster and `/root` is private.
+    public static func defaultHome(environment: [String: String]) -> String {
+        if geteuid() == 0 { return "/var/lib/presswork" }
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return xdg + "/presswork" }
+        let userHome = environment["HOME"] ?? NSHomeDirectory()
+        return userHome + "/.local/share/presswork"
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Logging
+import PressworkRuntime
+
+/// Options every command takes; resolved into `RuntimeSettings` (option, then environment,
+/// then config file, then default) and used to set up logging.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "PostgreSQL server to use (libpq URL or key=value string); default: $DATABASE_URL, else the embedded cluster.",
+        valueName: "url"
+    ))
+    var databaseURL: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Folder for the embedded cluster and outputs; default: $PRESSWORK_HOME, else ~/.local/share/presswork (root: /var/lib/presswork).",
+        valueName: "folder"
+    ))
+    var home: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "JSON configuration file (keys: databaseURL, home, logFormat, logLevel); default: $PRESSWORK_CONFIG.",
+        valueName: "file"
+    ))
+    var config: String?
+
+    @Option(name: .long, help: "Log lines on stderr as text or json; default: $PRESSWORK_LOG_FORMAT, else text.")
+    var logFormat: LogFormat?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical; default: $PRESSWORK_LOG_LEVEL, else info.")
+    var logLevel: String?
+
+    /// Resolves the settings and bootstraps logging; call once, first thing in `run()`.
+    func bootstrap() throws -> (RuntimeSettings, Logger) {
+        let settings = try RuntimeSettings.resolve(.init(
+            databaseURL: databaseURL, home: home, configPath: config, logFormat: logFormat, logLevel: logLevel
+        ))
+        PressworkLogHandler.bootstrap(format: settings.logFormat, level: settings.logLevel)
+        return (settings, Logger(label: "presswork"))
+    }
+}
+
+extension LogFormat: ExpressibleByArgument {}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import PressworkRuntime
+
+@main
+struct Presswork: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "presswork",
+        abstract: "A Postgres-backed batch scheduler for an eight-round content pipeline.",
+        discussion: """
+            With no --database-url (or DATABASE_URL), Presswork uses a private PostgreSQL cluster \
+            in its home folder, started on demand and reachable only through a unix socket there.
+            Options shared by every command (--database-url, --home, --config, --log-format, \
+            --log-level) go after the command name: presswork migrate --home /srv/presswork
+            """,
+        version: PressworkVersion.current,
+        subcommands: [MigrateCommand.self, DatabaseCommand.self]
+    )
+}
