@@ -115,6 +115,16 @@ public final class EmbeddedCluster: Sendable {
         }
     }
 
+    /// Stops the server at once (immediate shutdown, crash recovery on next start), blocking
+    /// the calling thread: for `atexit` handlers of test processes, where nothing async can run.
+    public func stopImmediatelyBlocking() {
+        guard let account = try? ServerAccount.resolve(environment: environment),
+              let installation = try? installation()
+        else { return }
+        _ = try? account.command(installation.pgCtl, ["stop", "-D", dataDirectory, "-m", "immediate", "-w"])
+            .runBlocking()
+    }
+
     private func startBlocking() throws -> StartOutcome {
         let account = try ServerAccount.resolve(environment: environment)
         try prepareFolders(for: account)
@@ -209,16 +219,20 @@ public final class EmbeddedCluster: Sendable {
 
     private func createDatabaseIfMissing() async throws {
         let connection = try await PostgresConnection.connect(try configuration(database: "postgres"), logger: logger)
-        defer { Task { await connection.close() } }
-        let exists = try await connection.query(
-            "SELECT count(*) FROM pg_database WHERE datname = \(databaseName)"
-        ).scalar(Int.self) > 0
-        guard !exists else { return }
         do {
-            try await connection.executeScript(unsafeSQL: "CREATE DATABASE \(databaseName)")
-        } catch let error as PostgresError where error.sqlState == SQLState("42P04") {
+            let exists = try await connection.query(
+                "SELECT count(*) FROM pg_database WHERE datname = \(databaseName)"
+            ).scalar(Int.self) > 0
+            if !exists {
+                try await connection.executeScript(unsafeSQL: "CREATE DATABASE \(databaseName)")
+            }
+        } catch let error as PostgresError where error.sqlState == .duplicateDatabase {
             // Another process created it first.
+        } catch {
+            await connection.close()
+            throw error
         }
+        await connection.close()
     }
 
     // MARK: Helpers

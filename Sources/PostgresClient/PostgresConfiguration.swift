@@ -15,7 +15,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// Seconds libpq waits for a connection before giving up (libpq's `connect_timeout`).
     public var connectTimeoutSeconds: Int
     /// The server, socket folder, database and user, without the password.
-    public let targetDescription: String
+    public private(set) var targetDescription: String
+    /// A database name that replaces the connection string's (see `database(_:)`).
+    public private(set) var databaseOverride: String?
 
     public init(
         _ connectionString: String,
@@ -29,6 +31,20 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     }
 
     public var description: String { targetDescription }
+
+    /// The same server and credentials, another database (tests create one per suite).
+    public func database(_ name: String) -> PostgresConfiguration {
+        var copy = self
+        copy.databaseOverride = name
+        if let range = copy.targetDescription.range(of: ", database ") {
+            let rest = copy.targetDescription[range.upperBound...]
+            let end = rest.range(of: ", user ")?.lowerBound ?? rest.endIndex
+            copy.targetDescription.replaceSubrange(range.upperBound..<end, with: name)
+        } else {
+            copy.targetDescription += ", database \(name)"
+        }
+        return copy
+    }
 
     /// Parses the string with libpq's own parser and renders the parts that identify the target.
     private static func describe(_ connectionString: String) throws(PostgresError) -> String {

@@ -53,11 +53,16 @@ public actor PostgresConnection {
     private func open() throws(PostgresError) {
         // Keywords given after `dbname` override the connection string's; those before it are
         // defaults it may override. `dbname` holding a whole connection string is expanded in place.
-        let keywords = ["connect_timeout", "fallback_application_name", "dbname", "client_encoding"]
-        let values = [
+        var keywords = ["connect_timeout", "fallback_application_name", "dbname", "client_encoding"]
+        var values = [
             String(configuration.connectTimeoutSeconds), configuration.applicationName,
             configuration.connectionString, "UTF8",
         ]
+        if let database = configuration.databaseOverride {
+            // Only the first `dbname` is expanded as a connection string; this one is a plain name.
+            keywords.append("dbname")
+            values.append(database)
+        }
         let connection = withOptionalCStringArray(keywords) { keywordPointers in
             withOptionalCStringArray(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)

@@ -40,6 +40,12 @@ public final class PostgresConnectionPool: Sendable {
         public let open: Int
         public let idle: Int
         public let waiting: Int
+
+        public init(open: Int, idle: Int, waiting: Int) {
+            self.open = open
+            self.idle = idle
+            self.waiting = waiting
+        }
     }
 
     public init(

@@ -18,6 +18,10 @@ public struct PostgresBind: Sendable {
     public init<Value: PostgresEncodable>(_ value: Value) throws(PostgresError) {
         type = Value.postgresType
         text = try value.postgresText()
+        // libpq takes C strings, and Postgres text cannot hold NUL: refuse rather than truncate.
+        if let text, text.utf8.contains(0) {
+            throw PostgresError(.encoding, "a \(Value.self) parameter contains a NUL character, which Postgres text cannot hold")
+        }
     }
 }
 

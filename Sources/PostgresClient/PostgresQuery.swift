@@ -53,6 +53,15 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
 
         /// Appends `$n` and binds the value as parameter n.
         public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value) {
+            bind(value)
+        }
+
+        /// Appends `$n` bound to the value, or to NULL (typed as `Value`) when it is nil.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            bind(value)
+        }
+
+        private mutating func bind<Value: PostgresEncodable>(_ value: Value) {
             do {
                 binds.append(try PostgresBind(value))
             } catch {

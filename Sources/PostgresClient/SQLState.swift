@@ -40,6 +40,7 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible {
     public static let undefinedTable = SQLState("42P01")
     public static let undefinedColumn = SQLState("42703")
     public static let duplicateTable = SQLState("42P07")
+    public static let duplicateDatabase = SQLState("42P04")
     public static let invalidTextRepresentation = SQLState("22P02")
     public static let invalidParameterValue = SQLState("22023")
 
