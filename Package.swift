@@ -83,7 +83,6 @@ let package = Package(
             name: "presswork-bench",
             dependencies: [
                 "PostgresClient",
-                "PressworkRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

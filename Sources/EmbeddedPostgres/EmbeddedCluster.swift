@@ -41,16 +41,20 @@ public final class EmbeddedCluster: Sendable {
         self.logger = logger
     }
 
+    /// The socket's port number. It names the socket file (`.s.PGSQL.5432`); it is written into
+    /// the server's configuration and the URL so that a `PGPORT` in the environment changes neither.
+    public static let port = 5432
+
     /// The libpq URL of the cluster's Presswork database (a socket folder, no password).
-    public var connectionURL: String {
-        "postgresql:///\(databaseName)?host=\(Self.percentEncode(socketDirectory))&user=\(superuser)"
-    }
+    public var connectionURL: String { url(database: databaseName) }
 
     public func configuration(database: String? = nil) throws -> PostgresConfiguration {
-        let url = database.map {
-            "postgresql:///\(Self.percentEncode($0))?host=\(Self.percentEncode(socketDirectory))&user=\(superuser)"
-        } ?? connectionURL
-        return try PostgresConfiguration(url)
+        try PostgresConfiguration(url(database: database ?? databaseName))
+    }
+
+    private func url(database: String) -> String {
+        "postgresql:///\(Self.percentEncode(database))?host=\(Self.percentEncode(socketDirectory))"
+            + "&port=\(Self.port)&user=\(superuser)"
     }
 
     // MARK: Status
@@ -193,6 +197,7 @@ public final class EmbeddedCluster: Sendable {
         try account.takeOwnership(of: staging)
         logger.info("initializing embedded postgres", metadata: ["presswork.data": "\(dataDirectory)"])
         var arguments = ["-D", staging, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--locale=C"]
+        // A throwaway cluster that will never fsync need not wait for initdb's fsync either.
         if extraSettings["fsync"] == "off" { arguments.append("--no-sync") }
         let outcome = try account.command(installation.initdb, arguments).runBlocking()
         guard outcome.succeeded else {
@@ -202,6 +207,7 @@ public final class EmbeddedCluster: Sendable {
             "listen_addresses": "''",
             "unix_socket_directories": "'\(socketDirectory.replacingOccurrences(of: "'", with: "''"))'",
             "unix_socket_permissions": "0700",
+            "port": String(Self.port),
         ]
         settings.merge(extraSettings) { _, extra in extra }
         let block = "\n# Added by Presswork: a private server reachable only through its socket folder.\n"

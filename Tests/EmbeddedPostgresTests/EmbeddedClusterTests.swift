@@ -97,7 +97,7 @@ import TestSupport
 
     @Test func theConnectionURLPercentEncodesTheSocketFolder() throws {
         let cluster = EmbeddedCluster(home: "/srv/press work")
-        #expect(cluster.connectionURL == "postgresql:///presswork?host=/srv/press%20work/run&user=presswork")
+        #expect(cluster.connectionURL == "postgresql:///presswork?host=/srv/press%20work/run&port=5432&user=presswork")
         #expect(try cluster.configuration().targetDescription.contains("socket folder /srv/press work/run"))
     }
 }
