@@ -77,7 +77,7 @@ public actor PostgresConnection {
             throw PostgresError(
                 .connectionFailed,
                 "cannot connect to \(configuration.targetDescription): "
-                    + reason.replacingOccurrences(of: "\n", with: " ")
+                    + reason.replacingOccurrences(of: "\n\t", with: " ").replacingOccurrences(of: "\n", with: " ")
             )
         }
         handle = connection
