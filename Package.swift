@@ -42,6 +42,8 @@ let package = Package(
         ),
 
         // MARK: Presswork
+        // Domain types (rounds, statuses, params, artifacts, schemas); depends on nothing.
+        .target(name: "PressworkCore"),
         .target(
             name: "PressworkStore",
             dependencies: [
@@ -93,6 +95,7 @@ let package = Package(
             dependencies: ["PostgresClient", "EmbeddedPostgres", "PressworkRuntime"],
             path: "Tests/TestSupport"
         ),
+        .testTarget(name: "PressworkCoreTests", dependencies: ["PressworkCore"]),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
         .testTarget(name: "PressworkStoreTests", dependencies: ["PressworkStore", "TestSupport"]),
         .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres", "TestSupport"]),

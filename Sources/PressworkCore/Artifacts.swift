@@ -1,0 +1,276 @@
+// The typed output of each round, as stored in `artifacts.payload` and shown in the run
+// document under `round0` … `round7`.
+
+// MARK: Round 0
+
+/// A trending topic for the run's seeds and region.
+public struct TrendItem: SchemaDescribed {
+    public var title: String
+    /// Where it came from: `seed`, or the feed's URL.
+    public var source: String
+    /// Relative interest, 0…1.
+    public var score: Double
+    public var relatedQueries: [String]
+    public var link: String?
+
+    public init(title: String, source: String, score: Double, relatedQueries: [String], link: String? = nil) {
+        self.title = title
+        self.source = source
+        self.score = score
+        self.relatedQueries = relatedQueries
+        self.link = link
+    }
+
+    public static let schema = JSONSchema.object(properties: [
+        ("title", Text.short), ("source", Text.short), ("score", .number(minimum: 0, maximum: 1)),
+        ("relatedQueries", Text.list), ("link", .string(maxLength: 2_000)),
+    ], required: ["title", "source", "score", "relatedQueries"])
+}
+
+// MARK: Round 1
+
+/// An article idea, ranked by `score`.
+public struct TopicIdea: SchemaDescribed {
+    public var title: String
+    public var angle: String
+    public var keywords: [String]
+    public var score: Double
+
+    public init(title: String, angle: String, keywords: [String], score: Double) {
+        self.title = title
+        self.angle = angle
+        self.keywords = keywords
+        self.score = score
+    }
+
+    public static let schema = JSONSchema.object(properties: [
+        ("title", Text.short), ("angle", Text.paragraph), ("keywords", Text.list),
+        ("score", .number(minimum: 0, maximum: 1)),
+    ], required: ["title", "angle", "keywords", "score"])
+}
+
+// MARK: Round 2
+
+public struct OutlineSection: SchemaDescribed {
+    public var heading: String
+    public var keyPoints: [String]
+
+    public init(heading: String, keyPoints: [String]) {
+        self.heading = heading
+        self.keyPoints = keyPoints
+    }
+
+    public static let schema = JSONSchema.object(properties: [
+        ("heading", Text.short), ("keyPoints", .array(items: Text.paragraph, minItems: 1, maxItems: 6)),
+    ], required: ["heading", "keyPoints"])
+}
+
+/// The chosen idea's structure: 4 to 7 sections.
+public struct Outline: SchemaDescribed {
+    public var title: String
+    public var thesis: String
+    public var keywords: [String]
+    public var sections: [OutlineSection]
+
+    public init(title: String, thesis: String, keywords: [String], sections: [OutlineSection]) {
+        self.title = title
+        self.thesis = thesis
+        self.keywords = keywords
+        self.sections = sections
+    }
+
+    public static let sectionRange = 4...7
+
+    public static let schema = JSONSchema.object(properties: [
+        ("title", Text.short), ("thesis", Text.paragraph), ("keywords", Text.list),
+        ("sections", .array(items: OutlineSection.schema, minItems: sectionRange.lowerBound,
+                            maxItems: sectionRange.upperBound)),
+    ], required: ["title", "thesis", "keywords", "sections"])
+}
+
+// MARK: Rounds 3 and 4
+
+/// One section's first draft.
+public struct SectionDraft: SchemaDescribed {
+    public var index: Int
+    public var heading: String
+    public var body: String
+
+    public init(index: Int, heading: String, body: String) {
+        self.index = index
+        self.heading = heading
+        self.body = body
+    }
+
+    public static let schema = JSONSchema.object(properties: [
+        ("index", .integer(minimum: 0, maximum: 20)), ("heading", Text.short),
+        ("body", .string(minLength: 1, maxLength: 20_000)),
+    ], required: ["index", "heading", "body"])
+}
+
+/// One section after polishing, with what the polish changed.
+public struct PolishedSection: SchemaDescribed {
+    public var index: Int
+    public var heading: String
+    public var body: String
+    public var edits: [String]
+
+    public init(index: Int, heading: String, body: String, edits: [String]) {
+        self.index = index
+        self.heading = heading
+        self.body = body
+        self.edits = edits
+    }
+
+    public static let schema = JSONSchema.object(properties: [
+        ("index", .integer(minimum: 0, maximum: 20)), ("heading", Text.short),
+        ("body", .string(minLength: 1, maxLength: 20_000)), ("edits", Text.list),
+    ], required: ["index", "heading", "body", "edits"])
+}
+
+// MARK: Round 5
+
+/// An image to make for the article, where it goes, and its alt text.
+public struct ImagePrompt: SchemaDescribed {
+    public var prompt: String
+    /// `hero`, or `section-N` (N the section index).
+    public var placement: String
+    public var altText: String
+
+    public init(prompt: String, placement: String, altText: String) {
+        self.prompt = prompt
+        self.placement = placement
+        self.altText = altText
+    }
+
+    public static let schema = JSONSchema.object(properties: [
+        ("prompt", Text.paragraph), ("placement", .string(pattern: "hero|section-[0-9]+")),
+        ("altText", .string(minLength: 1, maxLength: Metadata.altTextLimit)),
+    ], required: ["prompt", "placement", "altText"])
+}
+
+/// Search and sharing metadata, within the limits search engines display.
+public struct Metadata: SchemaDescribed {
+    public var seoTitle: String
+    public var slug: String
+    public var metaDescription: String
+    public var tags: [String]
+    public var categories: [String]
+    public var excerpt: String
+    public var imagePrompts: [ImagePrompt]
+
+    public static let seoTitleLimit = 60
+    public static let metaDescriptionLimit = 160
+    public static let slugLimit = 75
+    public static let altTextLimit = 125
+
+    public init(
+        seoTitle: String, slug: String, metaDescription: String, tags: [String], categories: [String],
+        excerpt: String, imagePrompts: [ImagePrompt]
+    ) {
+        self.seoTitle = seoTitle
+        self.slug = slug
+        self.metaDescription = metaDescription
+        self.tags = tags
+        self.categories = categories
+        self.excerpt = excerpt
+        self.imagePrompts = imagePrompts
+    }
+
+    public static let schema = JSONSchema.object(properties: [
+        ("seoTitle", .string(minLength: 1, maxLength: seoTitleLimit)),
+        ("slug", .string(minLength: 1, maxLength: slugLimit, pattern: "[a-z0-9]+(-[a-z0-9]+)*")),
+        ("metaDescription", .string(minLength: 1, maxLength: metaDescriptionLimit)),
+        ("tags", .array(items: .string(minLength: 1, maxLength: 60), maxItems: 10)),
+        ("categories", .array(items: .string(minLength: 1, maxLength: 60), minItems: 1, maxItems: 3)),
+        ("excerpt", .string(minLength: 1, maxLength: 300)),
+        ("imagePrompts", .array(items: ImagePrompt.schema, maxItems: 6)),
+    ], required: ["seoTitle", "slug", "metaDescription", "tags", "categories", "excerpt", "imagePrompts"])
+}
+
+// MARK: Round 6
+
+/// An earlier article and how close the new one is to it.
+public struct Neighbor: SchemaDescribed {
+    public var runId: String
+    public var title: String
+    public var similarity: Double
+
+    public init(runId: String, title: String, similarity: Double) {
+        self.runId = runId
+        self.title = title
+        self.similarity = similarity
+    }
+
+    public static let schema = JSONSchema.object(properties: [
+        ("runId", Text.short), ("title", Text.short), ("similarity", .number(minimum: -1, maximum: 1)),
+    ], required: ["runId", "title", "similarity"])
+}
+
+/// The duplicate check: the article's nearest earlier posts by embedding.
+public struct DuplicateCheck: SchemaDescribed {
+    public var isDuplicate: Bool
+    public var nearest: [Neighbor]
+    public var model: String
+    public var dimension: Int
+
+    public init(isDuplicate: Bool, nearest: [Neighbor], model: String, dimension: Int) {
+        self.isDuplicate = isDuplicate
+        self.nearest = nearest
+        self.model = model
+        self.dimension = dimension
+    }
+
+    public static let schema = JSONSchema.object(properties: [
+        ("isDuplicate", .boolean), ("nearest", .array(items: Neighbor.schema, maxItems: 10)),
+        ("model", Text.short), ("dimension", .integer(minimum: 1)),
+    ], required: ["isDuplicate", "nearest", "model", "dimension"])
+}
+
+/// How well the article holds together, and whether it repeats an earlier one.
+public struct CoherenceReport: SchemaDescribed {
+    /// 0…1; the gate compares it with the run's thresholds.
+    public var score: Double
+    public var issues: [String]
+    public var duplicate: DuplicateCheck
+
+    public init(score: Double, issues: [String], duplicate: DuplicateCheck) {
+        self.score = score
+        self.issues = issues
+        self.duplicate = duplicate
+    }
+
+    public static let schema = JSONSchema.object(properties: [
+        ("score", .number(minimum: 0, maximum: 1)), ("issues", Text.list), ("duplicate", DuplicateCheck.schema),
+    ], required: ["score", "issues", "duplicate"])
+}
+
+// MARK: Round 7
+
+/// What publishing produced: a WordPress post, or in dry-run the assembled HTML and its file.
+public struct PublishResult: SchemaDescribed {
+    public enum Mode: String, Codable, Sendable {
+        case wordpress
+        case dryRun = "dry-run"
+    }
+
+    public var mode: Mode
+    public var wpPostId: Int?
+    public var link: String?
+    public var htmlPath: String?
+    public var html: String?
+
+    public init(mode: Mode, wpPostId: Int? = nil, link: String? = nil, htmlPath: String? = nil, html: String? = nil) {
+        self.mode = mode
+        self.wpPostId = wpPostId
+        self.link = link
+        self.htmlPath = htmlPath
+        self.html = html
+    }
+
+    public static let schema = JSONSchema.object(properties: [
+        ("mode", .string(enumeration: ["wordpress", "dry-run"])), ("wpPostId", .integer(minimum: 1)),
+        ("link", .string(maxLength: 2_000)), ("htmlPath", .string(maxLength: 4_096)),
+        ("html", .string(maxLength: 2_000_000)),
+    ], required: ["mode"])
+}

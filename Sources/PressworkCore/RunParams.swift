@@ -1,0 +1,125 @@
+/// The inputs of a run: what to write about, for whom, in which voice, and how strictly to gate it.
+///
+/// Stored as the run's `params` (jsonb). Build it with `validated(…)`, which trims and checks
+/// every field and names the first bad one; decoding from the database trusts what was stored.
+public struct RunParams: Codable, Sendable, Equatable {
+    public var seeds: [String]
+    public var region: String
+    public var brandVoice: String
+    /// Round 7 assembles HTML and writes it to a file instead of posting to WordPress.
+    public var dryRun: Bool
+    public var thresholds: GateThresholds
+    /// Which providers the run uses; recorded so a run document says how it was made.
+    public var providers: ProviderChoice
+
+    public static let maxSeeds = 10
+    public static let maxSeedLength = 100
+    public static let maxVoiceLength = 400
+    public static let defaultRegion = "US"
+    public static let defaultVoice = "clear, friendly and practical"
+
+    public init(
+        seeds: [String], region: String, brandVoice: String, dryRun: Bool,
+        thresholds: GateThresholds = GateThresholds(), providers: ProviderChoice = .offline
+    ) {
+        self.seeds = seeds
+        self.region = region
+        self.brandVoice = brandVoice
+        self.dryRun = dryRun
+        self.thresholds = thresholds
+        self.providers = providers
+    }
+
+    /// Checks and normalizes raw input; nothing is written before this succeeds.
+    public static func validated(
+        seeds rawSeeds: [String],
+        region rawRegion: String? = nil,
+        brandVoice rawVoice: String? = nil,
+        dryRun: Bool = true,
+        thresholds: GateThresholds = GateThresholds(),
+        providers: ProviderChoice = .offline
+    ) throws(ValidationError) -> RunParams {
+        var seeds: [String] = []
+        for (index, raw) in rawSeeds.enumerated() {
+            let seed = raw.trimmingWhitespace()
+            guard !seed.isEmpty else { throw ValidationError(field: "seeds[\(index)]", "is empty") }
+            guard seed.count <= maxSeedLength else {
+                throw ValidationError(field: "seeds[\(index)]", "is \(seed.count) characters; the limit is \(maxSeedLength)")
+            }
+            guard !seed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw ValidationError(field: "seeds[\(index)]", "contains a control character")
+            }
+            if !seeds.contains(where: { $0.lowercased() == seed.lowercased() }) { seeds.append(seed) }
+        }
+        guard !seeds.isEmpty else { throw ValidationError(field: "seeds", "at least one seed is required") }
+        guard seeds.count <= maxSeeds else {
+            throw ValidationError(field: "seeds", "\(seeds.count) seeds given; the limit is \(maxSeeds)")
+        }
+        let region = (rawRegion ?? defaultRegion).trimmingWhitespace().uppercased()
+        guard RegionCode.all.contains(region) else {
+            throw ValidationError(field: "region", "\"\(region)\" is not an ISO 3166-1 alpha-2 country code (e.g. US, GB, DE)")
+        }
+        let voice = (rawVoice ?? defaultVoice).trimmingWhitespace()
+        guard !voice.isEmpty else { throw ValidationError(field: "brandVoice", "is empty") }
+        guard voice.count <= maxVoiceLength else {
+            throw ValidationError(field: "brandVoice", "is \(voice.count) characters; the limit is \(maxVoiceLength)")
+        }
+        try thresholds.validate()
+        return RunParams(
+            seeds: seeds, region: region, brandVoice: voice, dryRun: dryRun, thresholds: thresholds, providers: providers
+        )
+    }
+}
+
+/// The gate after round 6. A duplicate, or a coherence score below `review`, ends the run as
+/// `skipped`; a score in [review, publish) waits for a person (`needs_review`); at or above
+/// `publish` the run goes on to round 7.
+public struct GateThresholds: Codable, Sendable, Equatable {
+    public var review: Double
+    public var publish: Double
+    /// Cosine similarity at or above which the article counts as a duplicate of an earlier post.
+    public var duplicate: Double
+
+    public init(review: Double = 0.5, publish: Double = 0.7, duplicate: Double = 0.9) {
+        self.review = review
+        self.publish = publish
+        self.duplicate = duplicate
+    }
+
+    public func validate() throws(ValidationError) {
+        for (name, value) in [("review", review), ("publish", publish), ("duplicate", duplicate)] {
+            guard value.isFinite, (0...1).contains(value) else {
+                throw ValidationError(field: "thresholds.\(name)", "must be between 0 and 1, not \(value)")
+            }
+        }
+        guard review <= publish else {
+            throw ValidationError(field: "thresholds.review", "(\(review)) must not exceed thresholds.publish (\(publish))")
+        }
+    }
+}
+
+/// The providers a run uses. `offline` needs no network and no key.
+public struct ProviderChoice: Codable, Sendable, Equatable {
+    public var llm: String
+    public var embeddings: String
+    public var trends: String
+
+    public init(llm: String, embeddings: String, trends: String) {
+        self.llm = llm
+        self.embeddings = embeddings
+        self.trends = trends
+    }
+
+    public static let offline = ProviderChoice(llm: "offline", embeddings: "offline", trends: "seeds")
+
+    public var isOffline: Bool { llm == "offline" && embeddings == "offline" && trends == "seeds" }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
+        while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
