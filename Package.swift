@@ -44,6 +44,8 @@ let package = Package(
         // MARK: Presswork
         // Domain types (rounds, statuses, params, artifacts, schemas); depends on nothing.
         .target(name: "PressworkCore"),
+        // The eight rounds over provider protocols, and the offline providers; knows no SQL.
+        .target(name: "PressworkPipeline", dependencies: ["PressworkCore"]),
         .target(
             name: "PressworkStore",
             dependencies: [
@@ -96,6 +98,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "PressworkCoreTests", dependencies: ["PressworkCore"]),
+        .testTarget(name: "PressworkPipelineTests", dependencies: ["PressworkPipeline"]),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
         .testTarget(name: "PressworkStoreTests", dependencies: ["PressworkStore", "TestSupport"]),
         .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres", "TestSupport"]),

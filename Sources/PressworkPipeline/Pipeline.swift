@@ -1,0 +1,125 @@
+import PressworkCore
+
+/// A round's output with its token usage and the warnings of minor failures it fell back from.
+public struct RoundOutput<Value: Sendable>: Sendable {
+    public var value: Value
+    public var usage: TokenUsage
+    public var warnings: [String]
+
+    public init(_ value: Value, usage: TokenUsage, warnings: [String] = []) {
+        self.value = value
+        self.usage = usage
+        self.warnings = warnings
+    }
+}
+
+/// The eight rounds as functions of their inputs and the providers. Nothing here knows about
+/// Postgres, leases or retries: the orchestrator calls these, and stores what they return.
+public struct Pipeline: Sendable {
+    public let providers: Providers
+
+    /// Changes whenever the rounds' logic or prompts change, so runs record what made them.
+    public static let version = "2026.11.1"
+
+    public init(providers: Providers) {
+        self.providers = providers
+    }
+
+    // MARK: Rounds 0–2
+
+    public func trends(_ params: RunParams) async throws -> RoundOutput<[TrendItem]> {
+        let generated = try await providers.trends.trends(for: params)
+        guard !generated.value.isEmpty else {
+            throw PipelineError(.trends, "the trend source \(providers.trends.name) found no trends for these seeds")
+        }
+        return RoundOutput(generated.value, usage: generated.usage)
+    }
+
+    public func ideas(_ trends: [TrendItem], params: RunParams) async throws -> RoundOutput<[TopicIdea]> {
+        let generated = try await providers.writer.ideas(from: trends, params: params)
+        guard !generated.value.isEmpty else { throw PipelineError(.ideas, "the writer proposed no ideas") }
+        return RoundOutput(generated.value.sorted { $0.score > $1.score }, usage: generated.usage)
+    }
+
+    public func outline(_ ideas: [TopicIdea], trends: [TrendItem], params: RunParams) async throws -> RoundOutput<Outline> {
+        guard let best = ideas.max(by: { $0.score < $1.score }) else {
+            throw PipelineError(.outline, "there is no idea to outline")
+        }
+        let generated = try await providers.writer.outline(for: best, trends: trends, params: params)
+        guard Outline.sectionRange.contains(generated.value.sections.count) else {
+            throw PipelineError(.outline, "the outline has \(generated.value.sections.count) sections; 4 to 7 are required")
+        }
+        return RoundOutput(generated.value, usage: generated.usage)
+    }
+
+    // MARK: Rounds 3–4, one section at a time
+
+    public func draft(section index: Int, of outline: Outline, params: RunParams) async throws -> RoundOutput<SectionDraft> {
+        let generated = try await providers.writer.draft(section: index, of: outline, params: params)
+        return RoundOutput(generated.value, usage: generated.usage)
+    }
+
+    public func polish(_ draft: SectionDraft, of outline: Outline, params: RunParams) async throws
+        -> RoundOutput<PolishedSection>
+    {
+        let generated = try await providers.writer.polish(draft, of: outline, params: params)
+        return RoundOutput(generated.value, usage: generated.usage)
+    }
+
+    // MARK: Round 5
+
+    public func metadata(_ outline: Outline, sections: [PolishedSection], params: RunParams) async throws
+        -> RoundOutput<Metadata>
+    {
+        let generated = try await providers.writer.metadata(for: outline, sections: sections, params: params)
+        let (metadata, warnings) = MinorFailures.repair(generated.value, outline: outline, sections: sections)
+        return RoundOutput(metadata, usage: generated.usage, warnings: warnings)
+    }
+
+    // MARK: Round 6
+
+    /// The coherence report, and the article's vector (the orchestrator stores it for later
+    /// duplicate checks).
+    public func coherence(
+        _ article: Article, params: RunParams, corpus: any PublishedCorpus
+    ) async throws -> RoundOutput<(report: CoherenceReport, vector: [Float])> {
+        let review = try await providers.writer.review(article.outline, sections: article.sections, params: params)
+        let embedding = try await providers.embeddings.embed(article.plainText)
+        let model = providers.embeddings.model
+        let dimension = providers.embeddings.dimension
+        guard embedding.value.count == dimension else {
+            throw PipelineError(.coherence, "the embedding has \(embedding.value.count) dimensions; \(model) promises \(dimension)")
+        }
+        let nearest = try await corpus.nearest(to: embedding.value, model: model, dimension: dimension, limit: 3)
+        let isDuplicate = nearest.contains { $0.similarity >= params.thresholds.duplicate }
+        var issues = review.value.issues
+        if isDuplicate, let closest = nearest.first {
+            issues.append("nearly the same as run \(closest.runId) (\"\(closest.title)\", similarity "
+                + "\(String(format: "%.2f", closest.similarity)))")
+        }
+        let report = CoherenceReport(
+            score: min(1, max(0, review.value.score)), issues: issues,
+            duplicate: DuplicateCheck(isDuplicate: isDuplicate, nearest: nearest, model: model, dimension: dimension)
+        )
+        return RoundOutput((report, embedding.value), usage: review.usage + embedding.usage)
+    }
+
+    // MARK: Round 7
+
+    public func publish(_ article: Article, runID: String) async throws -> RoundOutput<PublishResult> {
+        RoundOutput(try await providers.publisher.publish(article, runID: runID), usage: .zero)
+    }
+}
+
+/// A round's failure with the round it happened in.
+public struct PipelineError: Error, Sendable, CustomStringConvertible {
+    public let round: Round
+    public let message: String
+
+    public init(_ round: Round, _ message: String) {
+        self.round = round
+        self.message = message
+    }
+
+    public var description: String { message }
+}

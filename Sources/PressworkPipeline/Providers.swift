@@ -1,0 +1,103 @@
+import PressworkCore
+
+/// Tokens a provider call consumed; zero for offline providers.
+public struct TokenUsage: Sendable, Equatable, Codable {
+    public var input: Int
+    public var output: Int
+
+    public init(input: Int = 0, output: Int = 0) {
+        self.input = input
+        self.output = output
+    }
+
+    public static let zero = TokenUsage()
+
+    public static func + (lhs: TokenUsage, rhs: TokenUsage) -> TokenUsage {
+        TokenUsage(input: lhs.input + rhs.input, output: lhs.output + rhs.output)
+    }
+}
+
+/// A provider's answer with what it cost.
+public struct Generated<Value: Sendable>: Sendable {
+    public var value: Value
+    public var usage: TokenUsage
+
+    public init(_ value: Value, usage: TokenUsage = .zero) {
+        self.value = value
+        self.usage = usage
+    }
+}
+
+/// Round 0's source of trends.
+public protocol TrendSource: Sendable {
+    /// What the run document records as the source ("seeds", a feed URL).
+    var name: String { get }
+    func trends(for params: RunParams) async throws -> Generated<[TrendItem]>
+}
+
+/// Writes rounds 1 to 6's text: an LLM client, or the offline writer.
+public protocol ContentWriter: Sendable {
+    /// "offline", or provider/model.
+    var name: String { get }
+    func ideas(from trends: [TrendItem], params: RunParams) async throws -> Generated<[TopicIdea]>
+    func outline(for idea: TopicIdea, trends: [TrendItem], params: RunParams) async throws -> Generated<Outline>
+    func draft(section index: Int, of outline: Outline, params: RunParams) async throws -> Generated<SectionDraft>
+    func polish(_ draft: SectionDraft, of outline: Outline, params: RunParams) async throws -> Generated<PolishedSection>
+    func metadata(for outline: Outline, sections: [PolishedSection], params: RunParams) async throws -> Generated<Metadata>
+    /// A coherence review of the finished text: a score in 0…1 and the issues found.
+    func review(_ outline: Outline, sections: [PolishedSection], params: RunParams) async throws
+        -> Generated<(score: Double, issues: [String])>
+}
+
+/// Turns text into a vector; vectors are only compared within one model and dimension.
+public protocol EmbeddingProvider: Sendable {
+    var model: String { get }
+    var dimension: Int { get }
+    func embed(_ text: String) async throws -> Generated<[Float]>
+}
+
+/// Earlier articles' vectors, for the duplicate check (the store implements it; the pipeline
+/// never sees SQL).
+public protocol PublishedCorpus: Sendable {
+    /// The `limit` nearest earlier articles by cosine similarity, same model and dimension only.
+    func nearest(to vector: [Float], model: String, dimension: Int, limit: Int) async throws -> [Neighbor]
+}
+
+/// Round 7: makes the article public (WordPress) or, in dry-run, writes its HTML.
+public protocol Publisher: Sendable {
+    var name: String { get }
+    func publish(_ article: Article, runID: String) async throws -> PublishResult
+}
+
+/// Everything round 7 publishes, assembled from earlier artifacts.
+public struct Article: Sendable, Equatable {
+    public var outline: Outline
+    public var sections: [PolishedSection]
+    public var metadata: Metadata
+
+    public init(outline: Outline, sections: [PolishedSection], metadata: Metadata) {
+        self.outline = outline
+        self.sections = sections
+        self.metadata = metadata
+    }
+
+    /// The text the duplicate check embeds: title, thesis and every section.
+    public var plainText: String {
+        ([outline.title, outline.thesis] + sections.flatMap { [$0.heading, $0.body] }).joined(separator: "\n\n")
+    }
+}
+
+/// The providers one run uses.
+public struct Providers: Sendable {
+    public var trends: any TrendSource
+    public var writer: any ContentWriter
+    public var embeddings: any EmbeddingProvider
+    public var publisher: any Publisher
+
+    public init(trends: any TrendSource, writer: any ContentWriter, embeddings: any EmbeddingProvider, publisher: any Publisher) {
+        self.trends = trends
+        self.writer = writer
+        self.embeddings = embeddings
+        self.publisher = publisher
+    }
+}
