@@ -50,12 +50,21 @@ let package = Package(
             name: "PressworkStore",
             dependencies: [
                 "PostgresClient",
+                "PressworkCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             plugins: ["EmbedSQLPlugin"]
         ),
         .target(name: "CSpawn"),
+        // Durable execution: claims, leases, fenced commits, retries, the gate.
+        .target(
+            name: "PressworkOrchestrator",
+            dependencies: [
+                "PressworkCore", "PressworkPipeline", "PressworkStore", "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "EmbeddedPostgres",
             dependencies: [
@@ -69,6 +78,8 @@ let package = Package(
             dependencies: [
                 "PostgresClient",
                 "PressworkStore",
+                "PressworkOrchestrator",
+                "PressworkPipeline",
                 "EmbeddedPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,6 +89,9 @@ let package = Package(
             dependencies: [
                 "PressworkRuntime",
                 "PressworkStore",
+                "PressworkOrchestrator",
+                "PressworkPipeline",
+                "PressworkCore",
                 "EmbeddedPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,6 +113,10 @@ let package = Package(
         ),
         .testTarget(name: "PressworkCoreTests", dependencies: ["PressworkCore"]),
         .testTarget(name: "PressworkPipelineTests", dependencies: ["PressworkPipeline"]),
+        .testTarget(
+            name: "PressworkOrchestratorTests",
+            dependencies: ["PressworkOrchestrator", "PressworkStore", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
         .testTarget(name: "PressworkStoreTests", dependencies: ["PressworkStore", "TestSupport"]),
         .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres", "TestSupport"]),

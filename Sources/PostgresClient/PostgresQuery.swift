@@ -61,6 +61,12 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             bind(value)
         }
 
+        /// Splices SQL text into the statement as it is: for constant fragments (a column list)
+        /// only, never for values. The loud label makes every use easy to find and review.
+        public mutating func appendInterpolation(unsafeRaw sql: String) {
+            self.sql += sql
+        }
+
         private mutating func bind<Value: PostgresEncodable>(_ value: Value) {
             do {
                 binds.append(try PostgresBind(value))

@@ -101,3 +101,9 @@ public struct Providers: Sendable {
         self.publisher = publisher
     }
 }
+
+/// A provider error that says whether trying again may help (a 429, a timeout, a dropped
+/// connection) or not (a 401, a refused request). Errors that do not conform count as permanent.
+public protocol ProviderFailure: Error {
+    var isTransient: Bool { get }
+}

@@ -30,9 +30,12 @@ public struct RuntimeSettings: Sendable, Equatable {
         }
     }
 
+    /// `defaultLogLevel` applies when no option, variable or config key sets one: commands a
+    /// person runs interactively keep their stderr for progress (warning), services log more.
     public static func resolve(
         _ overrides: Overrides,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        defaultLogLevel: Logger.Level = .info
     ) throws(SettingsError) -> RuntimeSettings {
         func env(_ name: String) -> String? {
             environment[name].flatMap { $0.isEmpty ? nil : $0 }
@@ -44,7 +47,7 @@ public struct RuntimeSettings: Sendable, Equatable {
         guard let logFormat = LogFormat(rawValue: logFormatText ?? LogFormat.text.rawValue) else {
             throw SettingsError("PRESSWORK_LOG_FORMAT must be text or json, not \(logFormatText ?? "")")
         }
-        let levelText = overrides.logLevel ?? env("PRESSWORK_LOG_LEVEL") ?? file.logLevel ?? "info"
+        let levelText = overrides.logLevel ?? env("PRESSWORK_LOG_LEVEL") ?? file.logLevel ?? defaultLogLevel.rawValue
         guard let logLevel = Logger.Level(rawValue: levelText.lowercased()) else {
             throw SettingsError(
                 "log level \(levelText) is unknown; use one of trace, debug, info, notice, warning, error, critical"

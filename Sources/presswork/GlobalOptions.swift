@@ -26,14 +26,15 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Log lines on stderr as text or json; default: $PRESSWORK_LOG_FORMAT, else text.")
     var logFormat: LogFormat?
 
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical; default: $PRESSWORK_LOG_LEVEL, else info.")
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical; default: $PRESSWORK_LOG_LEVEL, else warning.")
     var logLevel: String?
 
     /// Resolves the settings and bootstraps logging; call once, first thing in `run()`.
-    func bootstrap() throws -> (RuntimeSettings, Logger) {
+    /// Interactive commands log warnings and worse by default, so that stderr shows progress.
+    func bootstrap(defaultLogLevel: Logger.Level = .warning) throws -> (RuntimeSettings, Logger) {
         let settings = try RuntimeSettings.resolve(.init(
             databaseURL: databaseURL, home: home, configPath: config, logFormat: logFormat, logLevel: logLevel
-        ))
+        ), defaultLogLevel: defaultLogLevel)
         PressworkLogHandler.bootstrap(format: settings.logFormat, level: settings.logLevel)
         return (settings, Logger(label: "presswork"))
     }

@@ -98,7 +98,7 @@ public struct OfflineWriter: ContentWriter {
         let audience = Self.audience(params.region)
         let steady = "Keep it simple, note what works, and change one thing at a time."
         var opening = [
-            "\(TextShaping.sentenceCase(section.heading)) comes down to a few simple ideas.",
+            "When it comes to \(section.heading.lowercased()), a few simple ideas do most of the work.",
             "For \(audience), the most useful place to begin is \(section.keyPoints[0]).",
             steady,
         ]
@@ -106,8 +106,10 @@ public struct OfflineWriter: ContentWriter {
             opening.insert("If you are curious about \(topic), you will find that it is easier than it looks.", at: 1)
         }
         var body = [opening.joined(separator: " ")]
+        // Consecutive patterns from a stable starting point: no pattern twice in one section.
+        let first = Int(StableHash.of(section.heading, topic) % UInt64(Self.pointPatterns.count))
         for (pointIndex, point) in section.keyPoints.enumerated() {
-            let pattern = StableHash.pick(Self.pointPatterns, section.heading, point)
+            let pattern = Self.pointPatterns[(first + pointIndex) % Self.pointPatterns.count]
             var paragraph = pattern.replacingOccurrences(of: "{p}", with: point)
                 .replacingOccurrences(of: "{P}", with: TextShaping.sentenceCase(point))
                 .replacingOccurrences(of: "{t}", with: topic)
@@ -117,10 +119,11 @@ public struct OfflineWriter: ContentWriter {
         return Generated(SectionDraft(index: index, heading: section.heading, body: body.joined(separator: "\n\n")))
     }
 
+    /// As many patterns as an outline section can have key points (up to 4), so none repeats.
     private static let pointPatterns = [
         "{P} deserves attention because small changes here show up quickly in the results. It is worth a few "
             + "minutes of thought before you spend any money on {t}.",
-        "Think about {p} early. Most people who give up on {t} do so because this part was skipped, not because "
+        "Think early about {p}. Most people who give up on {t} do so because this part was skipped, not because "
             + "the rest was hard.",
         "{P} is where experience shows. You will learn more from ten careful attempts than from a hundred rushed "
             + "ones, so slow down here.",

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import PostgresClient
+import PressworkCore
+import PressworkPipeline
+import PressworkStore
+
+/// Executes runs durably: claims a run with a lease, heartbeats while it works, skips every
+/// round whose artifact exists, runs the others with a timeout and in-place retries of transient
+/// failures, commits each round (and each section of rounds 3 and 4) in a transaction that checks
+/// the lease, applies the gate after round 6, and records everything in diagnostics.
+public struct Orchestrator: Sendable {
+    public let store: RunStore
+    public let pipeline: Pipeline
+    public let configuration: OrchestratorConfiguration
+    let logger: Logger
+
+    public init(store: RunStore, pipeline: Pipeline, configuration: OrchestratorConfiguration, logger: Logger) {
+        self.store = store
+        self.pipeline = pipeline
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Claims and executes a run until it is done, fails, waits for review or is skipped.
+    ///
+    /// Throws `RunNotClaimable` when the run cannot be claimed, and `LeaseLost` when another
+    /// worker took it over meanwhile (this worker then wrote nothing more). Cancelling the task
+    /// hands the run back (`queued`) so that another worker continues where this one stopped.
+    public func execute(
+        _ runID: UUID, progress: @escaping @Sendable (RunProgress) -> Void = { _ in }
+    ) async throws -> RunOutcome {
+        guard let lease = try await store.claim(runID, owner: configuration.owner, leaseSeconds: configuration.leaseSeconds)
+        else {
+            throw RunNotClaimable(runID: runID.uuidString.lowercased(), status: try await store.run(runID)?.status)
+        }
+        var logger = self.logger
+        logger[metadataKey: "presswork.run.id"] = "\(runID.uuidString.lowercased())"
+        logger[metadataKey: "presswork.attempt"] = "\(lease.attempt)"
+        logger.info("run claimed")
+        progress(.claimed(attempt: lease.attempt))
+        let execution = RunExecution(
+            lease: lease, store: store, pipeline: pipeline, configuration: configuration, logger: logger, progress: progress
+        )
+        do {
+            return try await withThrowingTaskGroup(of: RunOutcome?.self) { group in
+                group.addTask {
+                    try await execution.keepLeaseAlive()
+                    return nil
+                }
+                group.addTask { try await execution.run() }
+                while let next = try await group.next() {
+                    if let outcome = next {
+                        group.cancelAll()
+                        return outcome
+                    }
+                }
+                throw CancellationError()
+            }
+        } catch is CancellationError {
+            // Shutting down: hand the run back so another worker continues at once instead of
+            // waiting for the lease to expire. If the lease is gone already, there is nothing to do.
+            try? await store.finish(lease, status: .queued, reason: "released by \(configuration.owner)", diagnostics: [
+                Diagnostic(round: nil, kind: .status, message: "run released before finishing; it will be continued",
+                           attempt: lease.attempt),
+            ])
+            logger.notice("run released")
+            throw CancellationError()
+        }
+    }
+}

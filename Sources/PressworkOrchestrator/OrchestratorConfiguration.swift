@@ -1,0 +1,42 @@
+import Foundation
+
+/// How the orchestrator executes runs. Defaults suit the offline pipeline and LLM calls alike.
+public struct OrchestratorConfiguration: Sendable {
+    /// Who holds leases: `host:pid:random`, unique per process.
+    public var owner: String
+    /// How long a claim lasts without a heartbeat; a crashed worker's run is taken over after it.
+    public var leaseSeconds: Double
+    /// How often a working executor extends its lease (well under `leaseSeconds`).
+    public var heartbeatSeconds: Double
+    /// The longest one round (or one section of rounds 3 and 4) may take before it counts as a
+    /// transient failure.
+    public var roundTimeout: Duration
+    /// Retries in place of a transient failure, after the first try.
+    public var transientRetries: Int
+    /// The pause before the first retry; doubled each time, with full jitter.
+    public var retryBaseDelay: Duration
+    /// Sections drafted or polished at once.
+    public var sectionConcurrency: Int
+
+    public init(
+        owner: String = OrchestratorConfiguration.defaultOwner(),
+        leaseSeconds: Double = 30,
+        heartbeatSeconds: Double = 10,
+        roundTimeout: Duration = .seconds(300),
+        transientRetries: Int = 3,
+        retryBaseDelay: Duration = .milliseconds(250),
+        sectionConcurrency: Int = 3
+    ) {
+        self.owner = owner
+        self.leaseSeconds = leaseSeconds
+        self.heartbeatSeconds = heartbeatSeconds
+        self.roundTimeout = roundTimeout
+        self.transientRetries = transientRetries
+        self.retryBaseDelay = retryBaseDelay
+        self.sectionConcurrency = max(1, sectionConcurrency)
+    }
+
+    public static func defaultOwner() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
+    }
+}

@@ -1,0 +1,366 @@
+import Foundation
+import Logging
+import PostgresClient
+import PressworkCore
+import PressworkPipeline
+import PressworkStore
+
+/// One claim of one run: the rounds loop, under a lease.
+struct RunExecution: Sendable {
+    let lease: Lease
+    let store: RunStore
+    let pipeline: Pipeline
+    let configuration: OrchestratorConfiguration
+    let logger: Logger
+    let progress: @Sendable (RunProgress) -> Void
+
+    /// Extends the lease until cancelled; throws `LeaseLost` when it could not.
+    func keepLeaseAlive() async throws {
+        while true {
+            try await Task.sleep(for: .seconds(configuration.heartbeatSeconds))
+            guard try await store.heartbeat(lease, leaseSeconds: configuration.leaseSeconds) else {
+                logger.warning("lease lost")
+                throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
+            }
+        }
+    }
+
+    func run() async throws -> RunOutcome {
+        guard let record = try await store.run(lease.runID) else {
+            throw RunNotClaimable(runID: lease.runID.uuidString.lowercased(), status: nil)
+        }
+        var artifacts = try await store.artifacts(lease.runID)
+        let params = record.params
+        for round in Round.allCases {
+            if artifacts[round] != nil {
+                try await store.record([Diagnostic(
+                    round: round, kind: .roundSkipped, message: "artifact exists; round not executed again",
+                    attempt: lease.attempt
+                )], lease: lease)
+                progress(.roundSkipped(round))
+                continue
+            }
+            if round == .publish {
+                let report = try decode(CoherenceReport.self, round: .coherence, from: artifacts)
+                let decision = GateDecision.decide(
+                    report, thresholds: params.thresholds, approved: record.reviewApprovedAt != nil
+                )
+                switch decision {
+                case .publish:
+                    try await store.record([Diagnostic(
+                        round: .coherence, kind: .gate, message: record.reviewApprovedAt != nil
+                            ? "approved by review; publishing" : "coherence \(report.score) passes; publishing",
+                        attempt: lease.attempt
+                    )], lease: lease)
+                case .review(let reason):
+                    return try await finish(.needsReview, reason: reason, gate: true)
+                case .skip(let reason):
+                    return try await finish(.skipped, reason: reason, gate: true)
+                }
+            }
+            do {
+                artifacts[round] = try await execute(round, params: params, artifacts: artifacts)
+            } catch let error as LeaseLost {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                return try await fail(round, error)
+            }
+        }
+        let html = try? decode(PublishResult.self, round: .publish, from: artifacts).htmlPath
+        return try await finish(.done, reason: nil, gate: false, htmlPath: html)
+    }
+
+    // MARK: Rounds
+
+    /// Runs one round and commits it; returns its artifact as JSON text.
+    private func execute(_ round: Round, params: RunParams, artifacts: [Round: String]) async throws -> String {
+        var logger = self.logger
+        logger[metadataKey: "presswork.round"] = "\(round.rawValue)"
+        logger.info("round started")
+        progress(.roundStarted(round))
+        let started = ContinuousClock.now
+        let output: RoundResult
+        switch round {
+        case .trends:
+            output = try RoundResult(try await attempt(round) { try await pipeline.trends(params) }) { "\($0.count) trends" }
+        case .ideas:
+            let trends = try decode([TrendItem].self, round: .trends, from: artifacts)
+            output = try RoundResult(try await attempt(round) { try await pipeline.ideas(trends, params: params) }) {
+                "\($0.count) ideas; best: \($0.first?.title ?? "")"
+            }
+        case .outline:
+            let trends = try decode([TrendItem].self, round: .trends, from: artifacts)
+            let ideas = try decode([TopicIdea].self, round: .ideas, from: artifacts)
+            output = try RoundResult(try await attempt(round) {
+                try await pipeline.outline(ideas, trends: trends, params: params)
+            }) { "\"\($0.title)\", \($0.sections.count) sections" }
+        case .drafts:
+            let outline = try decode(Outline.self, round: .outline, from: artifacts)
+            output = try await perSection(round, count: outline.sections.count, as: SectionDraft.self) { index in
+                try await pipeline.draft(section: index, of: outline, params: params)
+            }
+        case .polish:
+            let outline = try decode(Outline.self, round: .outline, from: artifacts)
+            let drafts = try decode([SectionDraft].self, round: .drafts, from: artifacts)
+            output = try await perSection(round, count: drafts.count, as: PolishedSection.self) { index in
+                try await pipeline.polish(drafts[index], of: outline, params: params)
+            }
+        case .metadata:
+            let article = try decodeArticleParts(artifacts)
+            output = try RoundResult(try await attempt(round) {
+                try await pipeline.metadata(article.outline, sections: article.sections, params: params)
+            }) { "\"\($0.seoTitle)\", \($0.imagePrompts.count) image prompts" }
+        case .coherence:
+            let article = try decodeArticle(artifacts)
+            let corpus = StoreCorpus(store: store, excluding: lease.runID)
+            let result = try await attempt(round) { try await pipeline.coherence(article, params: params, corpus: corpus) }
+            let model = pipeline.providers.embeddings
+            output = RoundResult(
+                payload: try JSONValue.encoding(result.value.report), usage: result.usage, warnings: result.warnings,
+                summary: "score \(String(format: "%.2f", result.value.report.score))"
+                    + (result.value.report.duplicate.isDuplicate ? ", duplicate" : ""),
+                vector: StoredVector(model: model.model, dimension: model.dimension, values: result.value.vector)
+            )
+        case .publish:
+            let article = try decodeArticle(artifacts)
+            let runID = lease.runID.uuidString.lowercased()
+            output = try RoundResult(try await attempt(round) { try await pipeline.publish(article, runID: runID) }) {
+                $0.htmlPath.map { "HTML written to \($0)" } ?? "post \($0.wpPostId.map(String.init) ?? "?")"
+            }
+        }
+        let durationMs = Self.milliseconds(started.duration(to: .now))
+        var diagnostics = output.warnings.map {
+            Diagnostic(round: round, kind: .warning, message: $0, attempt: lease.attempt)
+        }
+        diagnostics.append(Diagnostic(
+            round: round, kind: .roundCompleted, message: output.summary, attempt: lease.attempt, durationMs: durationMs,
+            tokensIn: output.usage.input, tokensOut: output.usage.output
+        ))
+        try await store.commit(RoundCommit(
+            round: round, payload: output.payload, durationMs: durationMs, tokensIn: output.usage.input,
+            tokensOut: output.usage.output, diagnostics: diagnostics, vector: output.vector
+        ), lease: lease, leaseSeconds: configuration.leaseSeconds)
+        for warning in output.warnings { progress(.warning(round, warning)) }
+        progress(.roundFinished(round, durationMs: durationMs, summary: output.summary))
+        logger.info("round finished", metadata: [
+            "durationMs": "\(durationMs)", "tokensIn": "\(output.usage.input)", "tokensOut": "\(output.usage.output)",
+        ])
+        return output.payload.text
+    }
+
+    /// Rounds 3 and 4: the sections already checkpointed are kept; the missing ones run
+    /// concurrently (bounded), each committed as it finishes; then the round is assembled.
+    private func perSection<Section: SchemaDescribed>(
+        _ round: Round, count: Int, as: Section.Type,
+        _ work: @escaping @Sendable (Int) async throws -> RoundOutput<Section>
+    ) async throws -> RoundResult {
+        var sections: [Int: Section] = [:]
+        for (index, text) in try await store.checkpoints(lease.runID, round: round) where index < count {
+            sections[index] = try JSONDecoder().decode(Section.self, from: Data(text.utf8))
+        }
+        let missing = (0..<count).filter { sections[$0] == nil }
+        var usage = TokenUsage.zero
+        try await withThrowingTaskGroup(of: (Int, RoundOutput<Section>, Int).self) { group in
+            var next = missing.makeIterator()
+            func startNext() {
+                guard let index = next.next() else { return }
+                group.addTask {
+                    let started = ContinuousClock.now
+                    let output = try await attempt(round, section: index) { try await work(index) }
+                    return (index, output, Self.milliseconds(started.duration(to: .now)))
+                }
+            }
+            for _ in 0..<configuration.sectionConcurrency { startNext() }
+            while let (index, output, durationMs) = try await group.next() {
+                try await store.commitSection(
+                    index, of: round, payload: try JSONValue.encoding(output.value), durationMs: durationMs,
+                    tokensIn: output.usage.input, tokensOut: output.usage.output, lease: lease
+                )
+                sections[index] = output.value
+                usage = usage + output.usage
+                progress(.sectionFinished(round, index: index, done: sections.count, total: count))
+                startNext()
+            }
+        }
+        let ordered = (0..<count).compactMap { sections[$0] }
+        let reused = count - missing.count
+        return RoundResult(
+            payload: try JSONValue.encoding(ordered), usage: usage, warnings: [],
+            summary: "\(count) sections" + (reused > 0 ? " (\(reused) kept from an earlier attempt)" : ""),
+            vector: nil
+        )
+    }
+
+    /// Runs `work` with the round timeout, retrying transient failures in place with
+    /// exponential backoff and full jitter.
+    private func attempt<Value: Sendable>(
+        _ round: Round, section: Int? = nil, _ work: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        var failures = 0
+        while true {
+            do {
+                return try await withTimeout(configuration.roundTimeout, round: round, work)
+            } catch let error where Self.isTransient(error) && failures < configuration.transientRetries {
+                failures += 1
+                let ceiling = configuration.retryBaseDelay * (1 << min(failures - 1, 16))
+                let delay = Duration.nanoseconds(Int64.random(in: 0...max(0, ceiling.nanoseconds)))
+                let reason = Self.chain(error).joined(separator: ": ")
+                logger.warning("transient failure, retrying", metadata: [
+                    "presswork.round": "\(round.rawValue)", "retry": "\(failures)", "error": "\(reason)",
+                ])
+                try await store.record([Diagnostic(
+                    round: round, kind: .retry,
+                    message: "retry \(failures) of \(configuration.transientRetries)"
+                        + (section.map { " (section \($0))" } ?? "") + ": \(reason)",
+                    attempt: lease.attempt
+                )], lease: lease)
+                progress(.retrying(round, attempt: failures, reason: reason))
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    private func withTimeout<Value: Sendable>(
+        _ timeout: Duration, round: Round, _ work: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        try await withThrowingTaskGroup(of: Value?.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw RoundTimeout(round: round, timeout: timeout)
+            }
+            return value
+        }
+    }
+
+    // MARK: Endings
+
+    private func finish(_ status: RunStatus, reason: String?, gate: Bool, htmlPath: String? = nil) async throws -> RunOutcome {
+        let diagnostic = Diagnostic(
+            round: gate ? .coherence : nil, kind: gate ? .gate : .status,
+            message: reason ?? "run \(status)", attempt: lease.attempt
+        )
+        try await store.finish(lease, status: status, reason: reason, diagnostics: [diagnostic])
+        logger.info("run finished", metadata: ["status": "\(status)"])
+        progress(.finished(status, reason: reason))
+        return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: status, reason: reason, htmlPath: htmlPath)
+    }
+
+    private func fail(_ round: Round, _ error: any Error) async throws -> RunOutcome {
+        let chain = Self.chain(error)
+        let message = chain.joined(separator: ": ")
+        logger.error("round failed", metadata: ["presswork.round": "\(round.rawValue)", "error": "\(message)"])
+        try await store.finish(lease, status: .error, reason: "\(round): \(message)", diagnostics: [Diagnostic(
+            round: round, kind: .error, message: message, attempt: lease.attempt,
+            details: .object([
+                ("errorType", .string(String(describing: type(of: error)))),
+                ("chain", .array(chain.map(JSONValue.string))),
+                ("transient", .bool(Self.isTransient(error))),
+            ])
+        )])
+        progress(.finished(.error, reason: "\(round): \(message)"))
+        return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: .error, reason: "\(round): \(message)", htmlPath: nil)
+    }
+
+    // MARK: Helpers
+
+    static func isTransient(_ error: any Error) -> Bool {
+        switch error {
+        case let error as PostgresError: return error.isRetryable
+        case let error as any ProviderFailure: return error.isTransient
+        case is RoundTimeout: return true
+        default: return false
+        }
+    }
+
+    /// The error and the errors it wraps, outermost first, as readable lines.
+    static func chain(_ error: any Error) -> [String] {
+        var lines = ["\(error)"]
+        if let wrapped = (error as? any UnderlyingErrorCarrying)?.underlying {
+            lines += chain(wrapped)
+        }
+        return lines
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, round: Round, from artifacts: [Round: String]) throws -> T {
+        guard let text = artifacts[round] else {
+            throw PipelineError(round, "the artifact of \(round) is missing")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw PipelineError(round, "the stored artifact of \(round) does not decode as \(T.self): \(error)")
+        }
+    }
+
+    private func decodeArticleParts(_ artifacts: [Round: String]) throws -> (outline: Outline, sections: [PolishedSection]) {
+        (try decode(Outline.self, round: .outline, from: artifacts),
+         try decode([PolishedSection].self, round: .polish, from: artifacts))
+    }
+
+    private func decodeArticle(_ artifacts: [Round: String]) throws -> Article {
+        let parts = try decodeArticleParts(artifacts)
+        return Article(outline: parts.outline, sections: parts.sections,
+                       metadata: try decode(Metadata.self, round: .metadata, from: artifacts))
+    }
+}
+
+/// A round's result ready to commit.
+struct RoundResult: Sendable {
+    var payload: JSONValue
+    var usage: TokenUsage
+    var warnings: [String]
+    var summary: String
+    var vector: StoredVector?
+
+    init(payload: JSONValue, usage: TokenUsage, warnings: [String], summary: String, vector: StoredVector?) {
+        self.payload = payload
+        self.usage = usage
+        self.warnings = warnings
+        self.summary = summary
+        self.vector = vector
+    }
+
+    init<Value: Encodable & Sendable>(_ output: RoundOutput<Value>, summary: (Value) -> String) throws {
+        self.init(payload: try JSONValue.encoding(output.value), usage: output.usage, warnings: output.warnings,
+                  summary: summary(output.value), vector: nil)
+    }
+}
+
+/// A round (or section) took longer than the configured timeout.
+public struct RoundTimeout: Error, Sendable, CustomStringConvertible {
+    public let round: Round
+    public let timeout: Duration
+    public var description: String { "\(round) did not finish within \(timeout)" }
+}
+
+/// An error that wraps another (for the error chain in diagnostics).
+public protocol UnderlyingErrorCarrying: Error {
+    var underlying: any Error { get }
+}
+
+/// The duplicate check's view of earlier articles, backed by the store.
+struct StoreCorpus: PublishedCorpus {
+    let store: RunStore
+    let excluding: UUID
+
+    func nearest(to vector: [Float], model: String, dimension: Int, limit: Int) async throws -> [Neighbor] {
+        try await store.nearest(to: vector, model: model, dimension: dimension, limit: limit, excluding: excluding)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

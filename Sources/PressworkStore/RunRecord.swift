@@ -1,0 +1,96 @@
+import Foundation
+import PostgresClient
+import PressworkCore
+
+/// A row of `runs`.
+public struct RunRecord: Sendable, Equatable {
+    public var id: UUID
+    public var params: RunParams
+    public var status: RunStatus
+    /// The last round whose artifact was committed.
+    public var round: Round?
+    public var pipelineVersion: String
+    public var trigger: RunTrigger
+    public var idempotencyKey: String?
+    public var parentRunID: UUID?
+    public var attempt: Int
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Date?
+    public var reviewApprovedAt: Date?
+    public var statusReason: String?
+    public var tokensIn: Int
+    public var tokensOut: Int
+    public var workMs: Int
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+
+    static let columns = """
+        id, params, status, round, pipeline_version, trigger, idempotency_key, parent_run_id, attempt, lease_owner,
+        lease_expires_at, review_approved_at, status_reason, tokens_in, tokens_out, work_ms, created_at, started_at,
+        finished_at
+        """
+
+    init(row: PostgresRow) throws {
+        id = try row.decode(UUID.self, "id")
+        params = try row.decode(PostgresJSON<RunParams>.self, "params").value
+        let statusText = try row.decode(String.self, "status")
+        guard let status = RunStatus(rawValue: statusText) else {
+            throw PostgresError(.decoding, "column \"status\" holds an unknown status \(statusText)")
+        }
+        self.status = status
+        round = try row.decode(Int16?.self, "round").flatMap { Round(rawValue: Int($0)) }
+        pipelineVersion = try row.decode(String.self, "pipeline_version")
+        trigger = try row.decode(PostgresJSON<RunTrigger>.self, "trigger").value
+        idempotencyKey = try row.decode(String?.self, "idempotency_key")
+        parentRunID = try row.decode(UUID?.self, "parent_run_id")
+        attempt = try row.decode(Int.self, "attempt")
+        leaseOwner = try row.decode(String?.self, "lease_owner")
+        leaseExpiresAt = try row.decode(Date?.self, "lease_expires_at")
+        reviewApprovedAt = try row.decode(Date?.self, "review_approved_at")
+        statusReason = try row.decode(String?.self, "status_reason")
+        tokensIn = try row.decode(Int.self, "tokens_in")
+        tokensOut = try row.decode(Int.self, "tokens_out")
+        workMs = try row.decode(Int.self, "work_ms")
+        createdAt = try row.decode(Date.self, "created_at")
+        startedAt = try row.decode(Date?.self, "started_at")
+        finishedAt = try row.decode(Date?.self, "finished_at")
+    }
+}
+
+/// The right to execute one run: held by `owner` until the lease expires, for claim `attempt`.
+/// Every write a worker makes for the run presents it; a write whose attempt is no longer the
+/// run's current one is refused with `LeaseLost`.
+public struct Lease: Sendable, Equatable {
+    public let runID: UUID
+    public let owner: String
+    public let attempt: Int
+}
+
+/// The run was claimed by someone else (its lease expired and it was taken over), or it left
+/// the `running` status: this worker must stop and write nothing more.
+public struct LeaseLost: Error, Sendable, CustomStringConvertible {
+    public let runID: UUID
+    public let attempt: Int
+    public let currentAttempt: Int?
+    public let currentStatus: String?
+
+    public init(runID: UUID, attempt: Int, currentAttempt: Int?, currentStatus: String?) {
+        self.runID = runID
+        self.attempt = attempt
+        self.currentAttempt = currentAttempt
+        self.currentStatus = currentStatus
+    }
+
+    public var description: String {
+        "run \(runID) is no longer ours (claimed as attempt \(attempt); now attempt \(currentAttempt.map(String.init) ?? "?"), "
+            + "status \(currentStatus ?? "gone"))"
+    }
+}
+
+/// A status change the transition table refuses, or a run that does not exist.
+public struct RunStateError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import PostgresClient
+import PressworkCore
+
+/// Runs, artifacts, checkpoints, diagnostics and vectors in Postgres.
+///
+/// Every write a worker makes while executing a run goes through a `Lease` and checks it in the
+/// same transaction (`FOR UPDATE` on the run row, then the attempt, owner and status): a worker
+/// that lost its lease cannot commit anything. Status changes are checked against
+/// `RunStatus.canMove(to:)` in the transaction that makes them.
+public struct RunStore: Sendable {
+    public let pool: PostgresConnectionPool
+
+    public init(pool: PostgresConnectionPool) {
+        self.pool = pool
+    }
+
+    // MARK: Creating
+
+    /// Inserts a queued run, or, when a run with the same idempotency key exists, returns that
+    /// one (`created` false). Safe under concurrency: the unique key decides.
+    public func create(
+        params: RunParams,
+        trigger: RunTrigger,
+        pipelineVersion: String,
+        idempotencyKey: String? = nil,
+        parentRunID: UUID? = nil
+    ) async throws -> (run: RunRecord, created: Bool) {
+        let id = UUID()
+        let inserted = try await pool.query("""
+            INSERT INTO runs (id, params, pipeline_version, trigger, idempotency_key, parent_run_id)
+            VALUES (\(id), \(PostgresJSON(params)), \(pipelineVersion), \(PostgresJSON(trigger)), \(idempotencyKey),
+                    \(parentRunID))
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING \(unsafeRaw: RunRecord.columns)
+            """)
+        if let row = inserted.first { return (try RunRecord(row: row), true) }
+        guard let idempotencyKey else { throw RunStateError("run \(id) was not inserted") }
+        guard let existing = try await run(idempotencyKey: idempotencyKey) else {
+            throw RunStateError("the run with idempotency key \(idempotencyKey) vanished while being read")
+        }
+        return (existing, false)
+    }
+
+    // MARK: Reading
+
+    public func run(_ id: UUID) async throws -> RunRecord? {
+        try await pool.query("SELECT \(unsafeRaw: RunRecord.columns) FROM runs WHERE id = \(id)")
+            .first.map(RunRecord.init)
+    }
+
+    public func run(idempotencyKey: String) async throws -> RunRecord? {
+        try await pool.query("SELECT \(unsafeRaw: RunRecord.columns) FROM runs WHERE idempotency_key = \(idempotencyKey)")
+            .first.map(RunRecord.init)
+    }
+
+    /// Finds a run by its full id or by a unique prefix of at least 8 characters (as printed).
+    public func resolve(_ reference: String) async throws -> RunRecord {
+        let text = reference.lowercased()
+        if let id = UUID(uuidString: text), let run = try await run(id) { return run }
+        guard text.count >= 8, text.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+            throw RunStateError("no run \(reference)")
+        }
+        let matches = try await pool.query("""
+            SELECT \(unsafeRaw: RunRecord.columns) FROM runs WHERE id::text LIKE \(text + "%") LIMIT 2
+            """)
+        guard let first = matches.first else { throw RunStateError("no run \(reference)") }
+        guard matches.count == 1 else { throw RunStateError("\(reference) matches several runs; give more of the id") }
+        return try RunRecord(row: first)
+    }
+
+    /// The newest runs first, optionally of one status.
+    public func list(status: RunStatus? = nil, limit: Int = 50) async throws -> [RunRecord] {
+        try await pool.query("""
+            SELECT \(unsafeRaw: RunRecord.columns) FROM runs
+            WHERE \(status?.rawValue)::text IS NULL OR status = \(status?.rawValue)
+            ORDER BY created_at DESC, id LIMIT \(limit)
+            """).map(RunRecord.init)
+    }
+
+    /// Each committed round's artifact as JSON text.
+    public func artifacts(_ runID: UUID) async throws -> [Round: String] {
+        var artifacts: [Round: String] = [:]
+        for row in try await pool.query("SELECT round, payload FROM artifacts WHERE run_id = \(runID)") {
+            if let round = Round(rawValue: Int(try row.decode(Int16.self, "round"))) {
+                artifacts[round] = try row.decode(String.self, "payload")
+            }
+        }
+        return artifacts
+    }
+
+    /// The committed sections of round 3 or 4, by section index, as JSON text.
+    public func checkpoints(_ runID: UUID, round: Round) async throws -> [Int: String] {
+        var sections: [Int: String] = [:]
+        for row in try await pool.query("""
+            SELECT section, payload FROM section_checkpoints WHERE run_id = \(runID) AND round = \(Int16(round.rawValue))
+            """) {
+            sections[try row.decode(Int.self, "section")] = try row.decode(String.self, "payload")
+        }
+        return sections
+    }
+
+    public func diagnostics(_ runID: UUID) async throws -> [StoredDiagnostic] {
+        try await pool.query("""
+            SELECT id, round, kind, message, attempt, duration_ms, tokens_in, tokens_out, details, at
+            FROM diagnostics WHERE run_id = \(runID) ORDER BY id
+            """).map(StoredDiagnostic.init)
+    }
+
+    /// Records a diagnostic outside any lease (reviews, CLI actions).
+    public func record(_ diagnostic: Diagnostic, for runID: UUID) async throws {
+        try await pool.withConnection { connection in
+            try await Self.insert([diagnostic], runID: runID, on: connection)
+        }
+    }
+
+    static func insert(_ diagnostics: [Diagnostic], runID: UUID, on connection: isolated PostgresConnection) async throws {
+        for diagnostic in diagnostics {
+            _ = try await connection.query("""
+                INSERT INTO diagnostics (run_id, round, kind, message, attempt, duration_ms, tokens_in, tokens_out, details)
+                VALUES (\(runID), \(diagnostic.round.map { Int16($0.rawValue) }), \(diagnostic.kind.rawValue),
+                        \(diagnostic.message), \(diagnostic.attempt), \(diagnostic.durationMs), \(diagnostic.tokensIn),
+                        \(diagnostic.tokensOut), \(diagnostic.details.map(PostgresJSON.init)))
+                """)
+        }
+    }
+}
+
+/// A diagnostic as stored, with its id and time.
+public struct StoredDiagnostic: Sendable, Equatable {
+    public var id: Int
+    public var diagnostic: Diagnostic
+    public var at: Date
+
+    init(row: PostgresRow) throws {
+        id = try row.decode(Int.self, "id")
+        let kindText = try row.decode(String.self, "kind")
+        diagnostic = Diagnostic(
+            round: try row.decode(Int16?.self, "round").flatMap { Round(rawValue: Int($0)) },
+            kind: DiagnosticKind(rawValue: kindText) ?? .warning,
+            message: try row.decode(String.self, "message"),
+            attempt: try row.decode(Int?.self, "attempt"),
+            durationMs: try row.decode(Int?.self, "duration_ms"),
+            tokensIn: try row.decode(Int?.self, "tokens_in"),
+            tokensOut: try row.decode(Int?.self, "tokens_out"),
+            details: try row.decode(PostgresJSON<JSONValue>?.self, "details")?.value
+        )
+        at = try row.decode(Date.self, "at")
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import PressworkCore
+import PressworkOrchestrator
+import PressworkPipeline
+import PressworkRuntime
+import PressworkStore
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Create a run and execute it here, showing progress.",
+        discussion: """
+            Validates the parameters (nothing is written when one is bad), creates the run and executes \
+            all eight rounds in this process through the same claim and lease that workers use. Progress \
+            goes to stderr; the result (status, run id, HTML path) to stdout, or the run document with --json.
+            The default providers are offline: trends from the seeds, the deterministic offline writer and \
+            embedding, no network and no key. Without WordPress settings every run is a dry run: round 7 \
+            writes the article's HTML to <home>/output/<run id>.html.
+            """
+    )
+
+    @Option(name: .customLong("seed"), help: "A topic to write about; repeat for several (at most 10).")
+    var seeds: [String] = []
+
+    @Option(help: "ISO 3166-1 alpha-2 country code of the audience (default US).")
+    var region: String?
+
+    @Option(help: "The brand voice, in a few words (default \"\(RunParams.defaultVoice)\").")
+    var voice: String?
+
+    @Flag(help: "Assemble the HTML instead of publishing (the default while WordPress is not configured).")
+    var dryRun = false
+
+    @Option(help: "Return the existing run for this key instead of creating a second one.")
+    var idempotencyKey: String?
+
+    @Flag(help: "Only queue the run for workers and print its id.")
+    var enqueue = false
+
+    @Option(help: "Coherence below this skips the run (0…1, default 0.5).")
+    var reviewThreshold: Double?
+
+    @Option(help: "Coherence below this waits for review (0…1, default 0.7).")
+    var publishThreshold: Double?
+
+    @Option(help: "Similarity to an earlier article at or above this skips the run as a duplicate (0…1, default 0.9).")
+    var duplicateThreshold: Double?
+
+    @Flag(help: "Print the run document as JSON instead of a summary.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let (settings, logger) = try global.bootstrap()
+        let defaults = GateThresholds()
+        let thresholds = GateThresholds(
+            review: reviewThreshold ?? defaults.review, publish: publishThreshold ?? defaults.publish,
+            duplicate: duplicateThreshold ?? defaults.duplicate
+        )
+        if !dryRun, ProcessInfo.processInfo.environment["WORDPRESS_URL"].map({ !$0.isEmpty }) == true {
+            throw PressworkCore.ValidationError(field: "WORDPRESS_URL", "publishing to WordPress is not available in this version yet; run with --dry-run")
+        }
+        let params = try RunParams.validated(
+            seeds: seeds, region: region, brandVoice: voice, dryRun: true, thresholds: thresholds
+        )
+        if !dryRun {
+            FileHandle.standardError.write(Data(
+                "WordPress is not configured (WORDPRESS_URL, WORDPRESS_USER, WORDPRESS_APP_PASSWORD): this is a dry run.\n".utf8
+            ))
+        }
+        let services = try await Services.open(settings: settings, logger: logger)
+        do {
+            try await execute(params, services: services)
+            await services.close()
+        } catch {
+            await services.close()
+            throw error
+        }
+    }
+
+    private func execute(_ params: RunParams, services: Services) async throws {
+        let (run, created) = try await services.store.create(
+            params: params, trigger: .cli, pipelineVersion: Pipeline.version, idempotencyKey: idempotencyKey
+        )
+        let id = run.id.uuidString.lowercased()
+        if !created { FileHandle.standardError.write(Data("idempotency key matches run \(id) (\(run.status))\n".utf8)) }
+        if enqueue {
+            print(id)
+            return
+        }
+        FileHandle.standardError.write(Data("run \(id) — offline providers, dry run\n".utf8))
+        if run.status == .queued {
+            let printer = json ? nil : ProgressPrinter()
+            let outcome = try await services.orchestrator().execute(run.id) { printer?.handle($0) }
+            try await RunOutput.printResult(of: run.id, outcome: outcome, services: services, json: json)
+        } else {
+            try await RunOutput.printResult(of: run.id, outcome: nil, services: services, json: json)
+        }
+    }
+}

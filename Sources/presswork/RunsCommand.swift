@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import PressworkCore
+import PressworkOrchestrator
+import PressworkPipeline
+import PressworkRuntime
+import PressworkStore
+
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "List, show, retry and reprocess runs.",
+        subcommands: [RunsListCommand.self, RunsShowCommand.self, RunsRetryCommand.self, RunsReprocessCommand.self]
+    )
+}
+
+/// Opens the services, runs `body`, and closes them whatever happens.
+func withServices<T>(_ global: GlobalOptions, _ body: (Services) async throws -> T) async throws -> T {
+    let (settings, logger) = try global.bootstrap()
+    let services = try await Services.open(settings: settings, logger: logger)
+    do {
+        let result = try await body(services)
+        await services.close()
+        return result
+    } catch {
+        await services.close()
+        throw error
+    }
+}
+
+struct RunsListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "The newest runs first.")
+
+    @Option(help: "Only runs with this status (queued, running, done, error, needs_review, skipped, cancelled).")
+    var status: RunStatus?
+
+    @Option(help: "At most this many runs.")
+    var limit = 50
+
+    @Flag(help: "JSON: an array of {runId, status, round, seeds, createdAt, finishedAt, statusReason}.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await withServices(global) { services in
+            let runs = try await services.store.list(status: status, limit: limit)
+            if json {
+                print(JSONValue.array(runs.map(Self.summary)).text)
+                return
+            }
+            if runs.isEmpty { print("no runs") }
+            for run in runs {
+                let round = run.round.map { "round \($0.rawValue)" } ?? "-"
+                let created = run.createdAt.formatted(Date.ISO8601FormatStyle())
+                print([run.id.uuidString.lowercased(), run.status.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0),
+                       round.padding(toLength: 8, withPad: " ", startingAt: 0), created,
+                       run.params.seeds.joined(separator: ", ")].joined(separator: "  "))
+            }
+        }
+    }
+
+    static func summary(_ run: RunRecord) -> JSONValue {
+        .object([
+            ("runId", .string(run.id.uuidString.lowercased())), ("status", .string(run.status.rawValue)),
+            ("round", run.round.map { .number(Double($0.rawValue)) } ?? .null),
+            ("seeds", .array(run.params.seeds.map(JSONValue.string))),
+            ("createdAt", .string(run.createdAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))),
+            ("finishedAt", run.finishedAt.map { .string($0.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))) } ?? .null),
+            ("statusReason", run.statusReason.map(JSONValue.string) ?? .null),
+        ])
+    }
+}
+
+struct RunsShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show a run: its status, rounds and diagnostics, or with --json the whole run document."
+    )
+
+    @Argument(help: "The run id (or a unique prefix of at least 8 characters).")
+    var run: String
+
+    @Flag(help: "The run document: runId, params, status, round, pipelineVersion, trigger, artifacts, diagnostics, totals.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await withServices(global) { services in
+            let record = try await services.store.resolve(run)
+            if json {
+                print(try await RunOutput.document(record.id, store: services.store).text)
+                return
+            }
+            print("run:      \(record.id.uuidString.lowercased())")
+            print("status:   \(record.status)" + (record.statusReason.map { " (\($0))" } ?? ""))
+            print("seeds:    \(record.params.seeds.joined(separator: ", "))  region \(record.params.region)")
+            print("pipeline: \(record.pipelineVersion), trigger \(record.trigger.kind.rawValue), attempt \(record.attempt)")
+            print("tokens:   \(record.tokensIn) in, \(record.tokensOut) out; work \(record.workMs) ms")
+            for stored in try await services.store.diagnostics(record.id) {
+                let diagnostic = stored.diagnostic
+                let round = diagnostic.round.map { "r\($0.rawValue)" } ?? "  "
+                let duration = diagnostic.durationMs.map { " \($0) ms" } ?? ""
+                print("  \(round) \(diagnostic.kind.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(diagnostic.message)\(duration)")
+            }
+        }
+    }
+}
+
+struct RunsRetryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Continue a failed run from its first missing round (rounds with artifacts are not run again)."
+    )
+
+    @Argument(help: "The run id (or a unique prefix).")
+    var run: String
+
+    @Flag(help: "Only queue it for workers.")
+    var enqueue = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await withServices(global) { services in
+            let record = try await services.store.resolve(run)
+            if record.status == .error {
+                try await services.store.transition(record.id, to: .queued, reason: "retry requested", diagnostics: [
+                    Diagnostic(round: nil, kind: .status, message: "retry requested from the command line"),
+                ])
+            } else if record.status != .queued {
+                throw RunNotClaimable(runID: record.id.uuidString.lowercased(), status: record.status)
+            }
+            if enqueue {
+                print(record.id.uuidString.lowercased())
+                return
+            }
+            let printer = ProgressPrinter()
+            let outcome = try await services.orchestrator().execute(record.id) { printer.handle($0) }
+            try await RunOutput.printResult(of: record.id, outcome: outcome, services: services, json: false)
+        }
+    }
+}
+
+struct RunsReprocessCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reprocess",
+        abstract: "Start a new run under today's pipeline, reusing an earlier run's artifacts before a round.",
+        discussion: "The new run records the earlier one as its parent; rounds from --from-round on are executed anew."
+    )
+
+    @Argument(help: "The earlier run's id (or a unique prefix).")
+    var run: String
+
+    @Option(help: "The first round to execute again (0…7).")
+    var fromRound: Int
+
+    @Flag(help: "Only queue the new run for workers.")
+    var enqueue = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard Round(rawValue: fromRound) != nil else {
+            throw ValidationError("--from-round must be between 0 and 7, not \(fromRound)")
+        }
+    }
+
+    func run() async throws {
+        try await withServices(global) { services in
+            let parent = try await services.store.resolve(run)
+            let round = Round(rawValue: fromRound)!
+            let (child, _) = try await services.store.create(
+                params: parent.params, trigger: RunTrigger(kind: .reprocess), pipelineVersion: Pipeline.version,
+                parentRunID: parent.id
+            )
+            let copied = try await services.store.copyArtifacts(from: parent.id, to: child.id, before: round)
+            try await services.store.record(Diagnostic(
+                round: nil, kind: .status,
+                message: "reprocess of run \(parent.id.uuidString.lowercased()) from \(round); \(copied) artifacts reused"
+            ), for: child.id)
+            FileHandle.standardError.write(Data("new run \(child.id.uuidString.lowercased()), \(copied) artifacts reused\n".utf8))
+            if enqueue {
+                print(child.id.uuidString.lowercased())
+                return
+            }
+            let printer = ProgressPrinter()
+            let outcome = try await services.orchestrator().execute(child.id) { printer.handle($0) }
+            try await RunOutput.printResult(of: child.id, outcome: outcome, services: services, json: false)
+        }
+    }
+}
+
+extension RunStatus: ExpressibleByArgument {}
