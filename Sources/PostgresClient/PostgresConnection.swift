@@ -135,6 +135,7 @@ public actor PostgresConnection {
     // MARK: Statements
 
     /// Runs one statement with its parameters and returns every row.
+    @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresQueryResult {
         if let encodingError = query.encodingError { throw encodingError }
         try Task.checkCancellation()

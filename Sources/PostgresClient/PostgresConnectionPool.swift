@@ -77,6 +77,7 @@ public final class PostgresConnectionPool: Sendable {
     }
 
     /// Runs one statement on a pooled connection.
+    @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresQueryResult {
         try await withConnection { connection in try await connection.query(query) }
     }

@@ -162,28 +162,43 @@ struct RunExecution: Sendable {
         }
         let missing = (0..<count).filter { sections[$0] == nil }
         var usage = TokenUsage.zero
-        try await withThrowingTaskGroup(of: (Int, RoundOutput<Section>, Int).self) { group in
+        // A section that fails stops new sections from starting, but those already running finish
+        // and are checkpointed: their (possibly paid) work is kept for the retry.
+        var firstFailure: (any Error)?
+        try await withThrowingTaskGroup(of: (Int, Result<RoundOutput<Section>, any Error>, Int).self) { group in
             var next = missing.makeIterator()
             func startNext() {
-                guard let index = next.next() else { return }
+                guard firstFailure == nil, let index = next.next() else { return }
                 group.addTask {
                     let started = ContinuousClock.now
-                    let output = try await attempt(round, section: index) { try await work(index) }
-                    return (index, output, Self.milliseconds(started.duration(to: .now)))
+                    let result: Result<RoundOutput<Section>, any Error>
+                    do {
+                        result = .success(try await attempt(round, section: index) { try await work(index) })
+                    } catch {
+                        result = .failure(error)
+                    }
+                    return (index, result, Self.milliseconds(started.duration(to: .now)))
                 }
             }
             for _ in 0..<configuration.sectionConcurrency { startNext() }
-            while let (index, output, durationMs) = try await group.next() {
-                try await store.commitSection(
-                    index, of: round, payload: try JSONValue.encoding(output.value), durationMs: durationMs,
-                    tokensIn: output.usage.input, tokensOut: output.usage.output, lease: lease
-                )
-                sections[index] = output.value
-                usage = usage + output.usage
-                progress(.sectionFinished(round, index: index, done: sections.count, total: count))
+            while let (index, result, durationMs) = try await group.next() {
+                switch result {
+                case .success(let output):
+                    try await store.commitSection(
+                        index, of: round, payload: try JSONValue.encoding(output.value), durationMs: durationMs,
+                        tokensIn: output.usage.input, tokensOut: output.usage.output, lease: lease
+                    )
+                    sections[index] = output.value
+                    usage = usage + output.usage
+                    progress(.sectionFinished(round, index: index, done: sections.count, total: count))
+                case .failure(let error):
+                    if error is LeaseLost || error is CancellationError { throw error }
+                    firstFailure = firstFailure ?? SectionFailure(section: index, underlying: error)
+                }
                 startNext()
             }
         }
+        if let firstFailure { throw firstFailure }
         let ordered = (0..<count).compactMap { sections[$0] }
         let reused = count - missing.count
         return RoundResult(
@@ -272,6 +287,7 @@ struct RunExecution: Sendable {
 
     static func isTransient(_ error: any Error) -> Bool {
         switch error {
+        case let error as SectionFailure: return isTransient(error.underlying)
         case let error as PostgresError: return error.isRetryable
         case let error as any ProviderFailure: return error.isTransient
         case is RoundTimeout: return true
@@ -335,6 +351,13 @@ struct RoundResult: Sendable {
         self.init(payload: try JSONValue.encoding(output.value), usage: output.usage, warnings: output.warnings,
                   summary: summary(output.value), vector: nil)
     }
+}
+
+/// One section of round 3 or 4 failed; the message names it, the chain keeps the cause.
+struct SectionFailure: UnderlyingErrorCarrying, CustomStringConvertible {
+    let section: Int
+    let underlying: any Error
+    var description: String { "section \(section) failed" }
 }
 
 /// A round (or section) took longer than the configured timeout.
