@@ -60,10 +60,15 @@ public struct Orchestrator: Sendable {
         } catch is CancellationError {
             // Shutting down: hand the run back so another worker continues at once instead of
             // waiting for the lease to expire. If the lease is gone already, there is nothing to do.
-            try? await store.finish(lease, status: .queued, reason: "released by \(configuration.owner)", diagnostics: [
-                Diagnostic(round: nil, kind: .status, message: "run released before finishing; it will be continued",
-                           attempt: lease.attempt),
-            ])
+            // This task is cancelled, and the pool refuses cancelled callers: release from a new one.
+            let store = self.store
+            let owner = configuration.owner
+            try? await Task {
+                try await store.finish(lease, status: .queued, reason: "released by \(owner)", diagnostics: [
+                    Diagnostic(round: nil, kind: .status, message: "run released before finishing; it will be continued",
+                               attempt: lease.attempt),
+                ])
+            }.value
             logger.notice("run released")
             throw CancellationError()
         }

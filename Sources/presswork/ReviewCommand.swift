@@ -83,9 +83,7 @@ struct ReviewApproveCommand: AsyncParsableCommand {
                 print("approved \(id)")
                 return
             }
-            let printer = ProgressPrinter()
-            let outcome = try await services.orchestrator().execute(record.id) { printer.handle($0) }
-            try await RunOutput.printResult(of: record.id, outcome: outcome, services: services, json: false)
+            try await Execution.execute(record.id, services: services)
         }
     }
 }

@@ -92,9 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         FileHandle.standardError.write(Data("run \(id) — offline providers, dry run\n".utf8))
         if run.status == .queued {
-            let printer = json ? nil : ProgressPrinter()
-            let outcome = try await services.orchestrator().execute(run.id) { printer?.handle($0) }
-            try await RunOutput.printResult(of: run.id, outcome: outcome, services: services, json: json)
+            try await Execution.execute(run.id, services: services, json: json)
         } else {
             try await RunOutput.printResult(of: run.id, outcome: nil, services: services, json: json)
         }

@@ -111,7 +111,10 @@ struct RunsShowCommand: AsyncParsableCommand {
 struct RunsRetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry",
-        abstract: "Continue a failed run from its first missing round (rounds with artifacts are not run again)."
+        abstract: "Continue a failed run from its first missing round (rounds with artifacts are not run again).",
+        discussion: """
+            Takes a run in error (or queued), or a running run whose worker died (its lease expired), and             executes it here. Rounds and sections that have artifacts are skipped.
+            """
     )
 
     @Argument(help: "The run id (or a unique prefix).")
@@ -129,16 +132,14 @@ struct RunsRetryCommand: AsyncParsableCommand {
                 try await services.store.transition(record.id, to: .queued, reason: "retry requested", diagnostics: [
                     Diagnostic(round: nil, kind: .status, message: "retry requested from the command line"),
                 ])
-            } else if record.status != .queued {
+            } else if record.status != .queued && record.status != .running {
                 throw RunNotClaimable(runID: record.id.uuidString.lowercased(), status: record.status)
             }
             if enqueue {
                 print(record.id.uuidString.lowercased())
                 return
             }
-            let printer = ProgressPrinter()
-            let outcome = try await services.orchestrator().execute(record.id) { printer.handle($0) }
-            try await RunOutput.printResult(of: record.id, outcome: outcome, services: services, json: false)
+            try await Execution.execute(record.id, services: services)
         }
     }
 }
@@ -185,9 +186,7 @@ struct RunsReprocessCommand: AsyncParsableCommand {
                 print(child.id.uuidString.lowercased())
                 return
             }
-            let printer = ProgressPrinter()
-            let outcome = try await services.orchestrator().execute(child.id) { printer.handle($0) }
-            try await RunOutput.printResult(of: child.id, outcome: outcome, services: services, json: false)
+            try await Execution.execute(child.id, services: services)
         }
     }
 }

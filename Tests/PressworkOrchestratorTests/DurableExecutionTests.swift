@@ -134,6 +134,33 @@ import Testing
         await harness.close()
     }
 
+    /// Ctrl-C or SIGTERM cancels the executing task: the run is handed back as queued, with no
+    /// lease, and the next execution continues from the first missing round.
+    @Test func aCancelledExecutionHandsTheRunBack() async throws {
+        let harness = try await Harness.make("cancelled")
+        let (never, _) = AsyncStream.makeStream(of: Void.self)
+        let (reached, reaching) = AsyncStream.makeStream(of: Void.self)
+        let hanging = ScriptedWriter { call, _ in
+            guard call == .metadata else { return }
+            reaching.yield()
+            for await _ in never {}
+            try Task.checkCancellation()
+        }
+        let run = try await harness.create()
+        let task = Task { try await harness.orchestrator(hanging).execute(run.id) }
+        var iterator = reached.makeAsyncIterator()
+        _ = await iterator.next()
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        let record = try #require(try await harness.store.run(run.id))
+        #expect(record.status == .queued && record.leaseOwner == nil && record.round == .polish)
+
+        #expect(try await harness.orchestrator().execute(run.id).status == .done)
+        #expect(try await harness.artifactAttempts(run.id)[4] == 1)
+        #expect(try await harness.artifactAttempts(run.id)[5] == 2)
+        await harness.close()
+    }
+
     @Test func theSameIdempotencyKeyGivesOneRunUnderConcurrency() async throws {
         let harness = try await Harness.make("idempotency")
         let store = harness.store

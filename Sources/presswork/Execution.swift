@@ -1,0 +1,42 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import PressworkOrchestrator
+import PressworkRuntime
+
+/// Executes a run in this process for a command, the same way for `run`, `runs retry`,
+/// `runs reprocess` and `review approve`: progress on stderr, the result on stdout.
+///
+/// SIGINT (Ctrl-C) and SIGTERM cancel the execution; the orchestrator then hands the run back
+/// (`queued`), so that `presswork runs retry RUN` or a worker continues it from its first
+/// missing round. The command exits with 130.
+enum Execution {
+    static func execute(_ runID: UUID, services: Services, json: Bool = false) async throws {
+        let printer = json ? nil : ProgressPrinter()
+        let orchestrator = services.orchestrator()
+        let task = Task { try await orchestrator.execute(runID) { printer?.handle($0) } }
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { task.cancel() }
+            source.resume()
+            return source
+        }
+        defer {
+            for (source, number) in zip(signals, [SIGINT, SIGTERM]) {
+                source.cancel()
+                signal(number, SIG_DFL)
+            }
+        }
+        do {
+            let outcome = try await task.value
+            try await RunOutput.printResult(of: runID, outcome: outcome, services: services, json: json)
+        } catch is CancellationError {
+            let id = runID.uuidString.lowercased()
+            FileHandle.standardError.write(Data(
+                "\ninterrupted: run \(id) was handed back (queued); `presswork runs retry \(id)` continues it\n".utf8
+            ))
+            throw ExitCode(130)
+        }
+    }
+}
