@@ -101,6 +101,11 @@ let package = Package(
             name: "presswork-bench",
             dependencies: [
                 "PostgresClient",
+                "PressworkCore",
+                "PressworkPipeline",
+                "PressworkStore",
+                "PressworkOrchestrator",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -67,6 +67,32 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             self.sql += sql
         }
 
+        /// Embeds another query (a shared fragment such as a fence), renumbering its `$n`
+        /// placeholders after the binds already here and taking over its binds. Fragments are
+        /// built by interpolation, so their only `$n` are placeholders.
+        public mutating func appendInterpolation(fragment: PostgresQuery) {
+            if let error = fragment.encodingError { encodingError = encodingError ?? error }
+            let offset = binds.count
+            var text = ""
+            var characters = fragment.sql.makeIterator()
+            var pending: Character? = characters.next()
+            while let character = pending {
+                pending = characters.next()
+                guard character == "$", let first = pending, first.isASCII, first.isNumber else {
+                    text.append(character)
+                    continue
+                }
+                var digits = ""
+                while let digit = pending, digit.isASCII, digit.isNumber {
+                    digits.append(digit)
+                    pending = characters.next()
+                }
+                text += "$\(Int(digits)! + offset)"
+            }
+            sql += text
+            binds += fragment.binds
+        }
+
         private mutating func bind<Value: PostgresEncodable>(_ value: Value) {
             do {
                 binds.append(try PostgresBind(value))

@@ -31,6 +31,7 @@ struct RunExecution: Sendable {
         }
         var artifacts = try await store.artifacts(lease.runID)
         let params = record.params
+        var gateDiagnostics: [Diagnostic] = []
         for round in Round.allCases {
             if artifacts[round] != nil {
                 try await store.record([Diagnostic(
@@ -42,16 +43,14 @@ struct RunExecution: Sendable {
             }
             if round == .publish {
                 let report = try decode(CoherenceReport.self, round: .coherence, from: artifacts)
-                let decision = GateDecision.decide(
-                    report, thresholds: params.thresholds, approved: record.reviewApprovedAt != nil
-                )
-                switch decision {
+                let approved = record.reviewApprovedAt != nil
+                switch GateDecision.decide(report, thresholds: params.thresholds, approved: approved) {
                 case .publish:
-                    try await store.record([Diagnostic(
-                        round: .coherence, kind: .gate, message: record.reviewApprovedAt != nil
-                            ? "approved by review; publishing" : "coherence \(report.score) passes; publishing",
+                    gateDiagnostics.append(Diagnostic(
+                        round: .coherence, kind: .gate,
+                        message: approved ? "approved by review; publishing" : "coherence \(report.score) passes; publishing",
                         attempt: lease.attempt
-                    )], lease: lease)
+                    ))
                 case .review(let reason):
                     return try await finish(.needsReview, reason: reason, gate: true)
                 case .skip(let reason):
@@ -59,7 +58,11 @@ struct RunExecution: Sendable {
                 }
             }
             do {
-                artifacts[round] = try await execute(round, params: params, artifacts: artifacts)
+                // Round 7's commit also ends the run as done: one statement, not two.
+                artifacts[round] = try await execute(
+                    round, params: params, artifacts: artifacts, diagnostics: gateDiagnostics,
+                    finishing: round == .publish ? .done : nil
+                )
             } catch let error as LeaseLost {
                 throw error
             } catch is CancellationError {
@@ -67,15 +70,32 @@ struct RunExecution: Sendable {
             } catch {
                 return try await fail(round, error)
             }
+            if round == .publish {
+                logger.info("run finished", metadata: ["status": "done"])
+                progress(.finished(.done, reason: nil))
+                return outcome(.done, reason: nil, artifacts: artifacts)
+            }
         }
-        let html = try? decode(PublishResult.self, round: .publish, from: artifacts).htmlPath
-        return try await finish(.done, reason: nil, gate: false, htmlPath: html)
+        // Every artifact existed (a retry after round 7's commit but before the run was marked).
+        return try await finish(.done, reason: nil, gate: false, htmlPath: try? decode(
+            PublishResult.self, round: .publish, from: artifacts
+        ).htmlPath)
+    }
+
+    private func outcome(_ status: RunStatus, reason: String?, artifacts: [Round: String]) -> RunOutcome {
+        RunOutcome(
+            runID: lease.runID.uuidString.lowercased(), status: status, reason: reason,
+            htmlPath: try? decode(PublishResult.self, round: .publish, from: artifacts).htmlPath
+        )
     }
 
     // MARK: Rounds
 
     /// Runs one round and commits it; returns its artifact as JSON text.
-    private func execute(_ round: Round, params: RunParams, artifacts: [Round: String]) async throws -> String {
+    private func execute(
+        _ round: Round, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic] = [],
+        finishing: RunStatus? = nil
+    ) async throws -> String {
         var logger = self.logger
         logger[metadataKey: "presswork.round"] = "\(round.rawValue)"
         logger.info("round started")
@@ -131,7 +151,7 @@ struct RunExecution: Sendable {
             }
         }
         let durationMs = Self.milliseconds(started.duration(to: .now))
-        var diagnostics = output.warnings.map {
+        var diagnostics = extra + output.warnings.map {
             Diagnostic(round: round, kind: .warning, message: $0, attempt: lease.attempt)
         }
         diagnostics.append(Diagnostic(
@@ -141,7 +161,7 @@ struct RunExecution: Sendable {
         try await store.commit(RoundCommit(
             round: round, payload: output.payload, durationMs: durationMs, tokensIn: output.usage.input,
             tokensOut: output.usage.output, diagnostics: diagnostics, vector: output.vector
-        ), lease: lease, leaseSeconds: configuration.leaseSeconds)
+        ), lease: lease, leaseSeconds: configuration.leaseSeconds, finishing: finishing.map { ($0, nil) })
         for warning in output.warnings { progress(.warning(round, warning)) }
         progress(.roundFinished(round, durationMs: durationMs, summary: output.summary))
         logger.info("round finished", metadata: [

@@ -68,36 +68,54 @@ extension RunStore {
     }
 
     // MARK: Fenced writes
+    //
+    // Each fenced write is one statement: a `fence` CTE locks the run row only if the lease still
+    // holds it (same attempt, same owner, still running), and every data-modifying CTE takes its
+    // rows from `fence` (or from what hangs off it). A statement is atomic, so either the lease
+    // held and everything was written, or nothing was; and it costs one round trip instead of a
+    // BEGIN, a SELECT … FOR UPDATE, the writes and a COMMIT.
 
-    /// Commits one round: artifact, the run's round and totals, diagnostics and (round 6) the
-    /// vector, in one transaction that first checks the lease. An artifact that exists already
-    /// is left as it is (a round's artifact is written once).
-    public func commit(_ commit: RoundCommit, lease: Lease, leaseSeconds: Double) async throws {
-        try await pool.withTransaction { connection in
-            try await Self.checkFence(lease, on: connection)
-            let inserted = try await connection.query("""
+    /// Commits one round: artifact, the run's round and totals, diagnostics, (round 6) the
+    /// vector, and optionally the run's final status, atomically and only under the lease. An
+    /// artifact that exists already is left as it is (a round's artifact is written once), and
+    /// then nothing else is written either.
+    public func commit(
+        _ commit: RoundCommit, lease: Lease, leaseSeconds: Double, finishing final: (RunStatus, String?)? = nil
+    ) async throws {
+        if let final { try Self.checkTransition(lease, to: final.0) }
+        let round = Int16(commit.round.rawValue)
+        let finalStatus = final?.0.rawValue
+        let result = try await pool.query("""
+            WITH fence AS (\(fragment: Self.fence(lease))
+            ), artifact AS (
                 INSERT INTO artifacts (run_id, round, payload, duration_ms, tokens_in, tokens_out, attempt)
-                VALUES (\(lease.runID), \(Int16(commit.round.rawValue)), \(PostgresJSON(commit.payload)),
-                        \(commit.durationMs), \(commit.tokensIn), \(commit.tokensOut), \(lease.attempt))
+                SELECT id, \(round), \(PostgresJSON(commit.payload)), \(commit.durationMs), \(commit.tokensIn),
+                       \(commit.tokensOut), \(lease.attempt)
+                FROM fence
                 ON CONFLICT (run_id, round) DO NOTHING
-                """).affectedRows
-            guard inserted == 1 else { return }
-            _ = try await connection.query("""
-                UPDATE runs SET round = greatest(coalesce(round, -1), \(Int16(commit.round.rawValue))),
+                RETURNING run_id
+            ), progress AS (
+                UPDATE runs SET round = greatest(coalesce(round, -1), \(round)),
                        tokens_in = tokens_in + \(commit.tokensIn), tokens_out = tokens_out + \(commit.tokensOut),
-                       work_ms = work_ms + \(commit.durationMs),
-                       lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), updated_at = now()
-                WHERE id = \(lease.runID)
-                """)
-            if let vector = commit.vector {
-                _ = try await connection.query("""
-                    INSERT INTO vectors (run_id, model, dimension, embedding)
-                    VALUES (\(lease.runID), \(vector.model), \(vector.dimension), \(vector.values))
-                    ON CONFLICT (run_id, model) DO UPDATE SET embedding = excluded.embedding, dimension = excluded.dimension
-                    """)
-            }
-            try await Self.insert(commit.diagnostics, runID: lease.runID, on: connection)
-        }
+                       work_ms = work_ms + \(commit.durationMs), updated_at = now(),
+                       status = coalesce(\(finalStatus)::text, status),
+                       status_reason = CASE WHEN \(finalStatus)::text IS NULL THEN status_reason ELSE \(final?.1)::text END,
+                       finished_at = CASE WHEN \(finalStatus)::text IS NULL THEN finished_at ELSE now() END,
+                       lease_owner = CASE WHEN \(finalStatus)::text IS NULL THEN lease_owner END,
+                       lease_expires_at = CASE WHEN \(finalStatus)::text IS NULL
+                                               THEN now() + make_interval(secs => \(leaseSeconds)) END
+                FROM artifact WHERE runs.id = artifact.run_id
+            ), vector AS (
+                INSERT INTO vectors (run_id, model, dimension, embedding)
+                SELECT run_id, \(commit.vector?.model)::text, \(commit.vector?.dimension)::integer,
+                       \(commit.vector?.values)::real[]
+                FROM artifact WHERE \(commit.vector?.model)::text IS NOT NULL
+                ON CONFLICT (run_id, model) DO UPDATE SET embedding = excluded.embedding, dimension = excluded.dimension
+            ), diagnostic AS (\(fragment: Self.insertDiagnostics(commit.diagnostics, forRunIn: "artifact", column: "run_id"))
+            )
+            SELECT (SELECT count(*) FROM fence) AS fenced
+            """)
+        try Self.requireFence(result, lease)
     }
 
     /// Commits one section of round 3 or 4 as it finishes.
@@ -105,55 +123,96 @@ extension RunStore {
         _ section: Int, of round: Round, payload: JSONValue, durationMs: Int, tokensIn: Int, tokensOut: Int,
         lease: Lease
     ) async throws {
-        try await pool.withTransaction { connection in
-            try await Self.checkFence(lease, on: connection)
-            _ = try await connection.query("""
+        let result = try await pool.query("""
+            WITH fence AS (\(fragment: Self.fence(lease))
+            ), checkpoint AS (
                 INSERT INTO section_checkpoints (run_id, round, section, payload, duration_ms, tokens_in, tokens_out, attempt)
-                VALUES (\(lease.runID), \(Int16(round.rawValue)), \(section), \(PostgresJSON(payload)), \(durationMs),
-                        \(tokensIn), \(tokensOut), \(lease.attempt))
+                SELECT id, \(Int16(round.rawValue)), \(section), \(PostgresJSON(payload)), \(durationMs), \(tokensIn),
+                       \(tokensOut), \(lease.attempt)
+                FROM fence
                 ON CONFLICT (run_id, round, section) DO NOTHING
-                """)
-        }
+            )
+            SELECT (SELECT count(*) FROM fence) AS fenced
+            """)
+        try Self.requireFence(result, lease)
     }
 
-    /// Records diagnostics under the lease (retries, errors during a round).
+    /// Records diagnostics under the lease (skips, retries).
     public func record(_ diagnostics: [Diagnostic], lease: Lease) async throws {
-        try await pool.withTransaction { connection in
-            try await Self.checkFence(lease, on: connection)
-            try await Self.insert(diagnostics, runID: lease.runID, on: connection)
-        }
+        let result = try await pool.query("""
+            WITH fence AS (\(fragment: Self.fence(lease))
+            ), diagnostic AS (\(fragment: Self.insertDiagnostics(diagnostics, forRunIn: "fence", column: "id"))
+            )
+            SELECT (SELECT count(*) FROM fence) AS fenced
+            """)
+        try Self.requireFence(result, lease)
     }
 
     /// Ends the lease with a new status (done, error, needs_review, skipped, or queued to hand
     /// the run back on shutdown), checked against the transition table.
     public func finish(_ lease: Lease, status: RunStatus, reason: String?, diagnostics: [Diagnostic] = []) async throws {
-        try await pool.withTransaction { connection in
-            let current = try await Self.checkFence(lease, on: connection)
-            guard current.canMove(to: status) else {
-                throw RunStateError("run \(lease.runID) cannot go from \(current) to \(status)")
-            }
-            _ = try await connection.query("""
+        try Self.checkTransition(lease, to: status)
+        let result = try await pool.query("""
+            WITH fence AS (\(fragment: Self.fence(lease))
+            ), ending AS (
                 UPDATE runs SET status = \(status.rawValue), status_reason = \(reason),
                        lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
                        finished_at = CASE WHEN \(status != .queued) THEN now() ELSE finished_at END
-                WHERE id = \(lease.runID)
-                """)
-            try await Self.insert(diagnostics, runID: lease.runID, on: connection)
+                FROM fence WHERE runs.id = fence.id
+            ), diagnostic AS (\(fragment: Self.insertDiagnostics(diagnostics, forRunIn: "fence", column: "id"))
+            )
+            SELECT (SELECT count(*) FROM fence) AS fenced
+            """)
+        try Self.requireFence(result, lease)
+    }
+
+    // MARK: The fence
+
+    /// The run row, locked, if `lease` still holds it.
+    static func fence(_ lease: Lease) -> PostgresQuery {
+        """
+        SELECT id FROM runs
+            WHERE id = \(lease.runID) AND attempt = \(lease.attempt) AND lease_owner = \(lease.owner) AND status = 'running'
+            FOR UPDATE
+        """
+    }
+
+    /// Inserts `diagnostics` (bound as one JSON array) for the run in `source.column`; `source`
+    /// and `column` are constant names of a CTE and its run id column.
+    static func insertDiagnostics(_ diagnostics: [Diagnostic], forRunIn source: StaticString, column: StaticString) -> PostgresQuery {
+        """
+        INSERT INTO diagnostics (run_id, round, kind, message, attempt, duration_ms, tokens_in, tokens_out, details)
+            SELECT s.\(unsafeRaw: "\(column)"), d.round, d.kind, d.message, d.attempt, d.duration_ms, d.tokens_in,
+                   d.tokens_out, d.details
+            FROM \(unsafeRaw: "\(source)") s, jsonb_to_recordset(\(PostgresJSON(Self.json(diagnostics)))) AS d(
+                round smallint, kind text, message text, attempt integer, duration_ms integer,
+                tokens_in integer, tokens_out integer, details jsonb)
+        """
+    }
+
+    static func json(_ diagnostics: [Diagnostic]) -> JSONValue {
+        func int(_ value: Int?) -> JSONValue { value.map { .number(Double($0)) } ?? .null }
+        return .array(diagnostics.map { diagnostic in
+            .object([
+                ("round", int(diagnostic.round?.rawValue)), ("kind", .string(diagnostic.kind.rawValue)),
+                ("message", .string(diagnostic.message)), ("attempt", int(diagnostic.attempt)),
+                ("duration_ms", int(diagnostic.durationMs)), ("tokens_in", int(diagnostic.tokensIn)),
+                ("tokens_out", int(diagnostic.tokensOut)), ("details", diagnostic.details ?? .null),
+            ])
+        })
+    }
+
+    /// A running run may move to any ending; the table says so, and the fence guarantees
+    /// `running`. Checked here so that the rule stays in one place.
+    static func checkTransition(_ lease: Lease, to status: RunStatus) throws {
+        guard RunStatus.running.canMove(to: status) else {
+            throw RunStateError("run \(lease.runID) cannot go from running to \(status)")
         }
     }
 
-    /// Locks the run row and checks that `lease` still holds it; returns its status.
-    @discardableResult
-    static func checkFence(_ lease: Lease, on connection: isolated PostgresConnection) async throws -> RunStatus {
-        let row = try await connection.query("""
-            SELECT status, attempt, lease_owner FROM runs WHERE id = \(lease.runID) FOR UPDATE
-            """).first
-        let status = try row.map { try $0.decode(String.self, "status") }
-        let attempt = try row.map { try $0.decode(Int.self, "attempt") }
-        let owner = try row.flatMap { try $0.decode(String?.self, "lease_owner") }
-        guard status == RunStatus.running.rawValue, attempt == lease.attempt, owner == lease.owner else {
-            throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: attempt, currentStatus: status)
+    static func requireFence(_ result: PostgresQueryResult, _ lease: Lease) throws {
+        guard try result.scalar(Int.self) == 1 else {
+            throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
         }
-        return .running
     }
 }

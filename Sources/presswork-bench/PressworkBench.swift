@@ -15,7 +15,15 @@ import PostgresClient
 struct PressworkBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "presswork-bench",
-        abstract: "Measure the Postgres client's round trips per second (see scripts/benchmark)."
+        abstract: "Presswork's benchmarks (scripts/benchmark runs them beside pgbench).",
+        subcommands: [ClientBenchmark.self, OrchestrationBenchmark.self]
+    )
+}
+
+struct ClientBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client",
+        abstract: "Measure the Postgres client's round trips per second."
     )
 
     @Option(help: "libpq URL of a database initialized with pgbench -i.")

@@ -56,6 +56,14 @@ import Testing
         #expect(query.description == query.sql)
     }
 
+    @Test func fragmentsAreRenumberedAfterTheBindsBeforeThem() {
+        let owner = "worker-1"
+        let fence: PostgresQuery = "SELECT id FROM runs WHERE id = \(42) AND owner = \(owner)"
+        let query: PostgresQuery = "WITH a AS (SELECT \(7)), fence AS (\(fragment: fence)) SELECT $9 AS literal, \(true)"
+        #expect(query.sql == "WITH a AS (SELECT $1), fence AS (SELECT id FROM runs WHERE id = $2 AND owner = $3) SELECT $9 AS literal, $4")
+        #expect(query.binds.map(\.text) == ["7", "42", "worker-1", "t"])
+    }
+
     @Test func nullBindsCarryTheirType() throws {
         let missing: Int? = nil
         let query: PostgresQuery = "SELECT \(missing)"
