@@ -15,10 +15,17 @@ import Synchronization
 public actor PostgresConnection {
     public nonisolated let configuration: PostgresConfiguration
     let logger: Logger
-    private let executor: ConnectionExecutor
+    nonisolated let executor: ConnectionExecutor
     let canceller = QueryCanceller()
-    private var handle: OpaquePointer?
+    /// The `PGconn*`. Used only on this actor's executor, and by `deinit` once nothing else can.
+    private let handleBox = HandleBox()
+    private var handle: OpaquePointer? {
+        get { handleBox.pointer }
+        set { handleBox.pointer = newValue }
+    }
     private let noticeSink: NoticeSink
+    /// Prepared statements by SQL text, and how often texts not yet prepared were seen.
+    private var statementCache = StatementCache()
     /// The socket, for the pool's cheap idle check; -1 when not connected.
     nonisolated let socketDescriptor: SocketDescriptor = SocketDescriptor()
 
@@ -33,9 +40,12 @@ public actor PostgresConnection {
         self.noticeSink = NoticeSink(logger: logger)
     }
 
-    isolated deinit {
+    // A plain deinit: no reference to the connection is left, so nothing else can be using the
+    // handle. (An `isolated deinit` would run as a job on the connection's own executor, which
+    // the deallocation then frees under the running job.)
+    deinit {
         canceller.detach()
-        if let handle { PQfinish(handle) }
+        if let handle = handleBox.pointer { PQfinish(handle) }
     }
 
     /// Opens a connection; the error names the host or socket folder tried, never the password.
@@ -44,6 +54,7 @@ public actor PostgresConnection {
         logger: Logger = Logger(label: "presswork.postgres")
     ) async throws -> PostgresConnection {
         let connection = PostgresConnection(configuration: configuration, logger: logger)
+        connection.executor.serve(connection)
         try await connection.open()
         return connection
     }
@@ -190,12 +201,45 @@ public actor PostgresConnection {
         defer { if cancellable { canceller.end() } }
         let binds = query.binds
         let types = binds.map { $0.type.oid }
+        // A statement seen before is prepared once and then executed by name: the server parses
+        // and plans it once per connection instead of every time.
+        let key = StatementCache.Key(sql: query.sql, types: types)
+        var name: String?
+        switch statementCache.lookup(key) {
+        case .prepared(let existing):
+            name = existing
+        case .prepare(let new):
+            let prepared = types.withUnsafeBufferPointer { typePointer in
+                PQprepare(handle, new, query.sql, Int32(types.count), typePointer.baseAddress)
+            }
+            _ = try consume(prepared, sql: query.sql, handle: handle)
+            if let evicted = statementCache.didPrepare(key, name: new) { deallocate(evicted, handle: handle) }
+            name = new
+        case .unnamed:
+            name = nil
+        }
         let result = withOptionalCStringArray(binds.map(\.text)) { values in
-            types.withUnsafeBufferPointer { typePointer in
+            if let name {
+                return PQexecPrepared(handle, name, Int32(binds.count), values, nil, nil, 0)
+            }
+            return types.withUnsafeBufferPointer { typePointer in
                 PQexecParams(handle, query.sql, Int32(binds.count), typePointer.baseAddress, values, nil, nil, 0)
             }
         }
-        return try consume(result, sql: query.sql, handle: handle)
+        do {
+            return try consume(result, sql: query.sql, handle: handle)
+        } catch let error where error.sqlState == .featureNotSupported && name != nil {
+            // "cached plan must not change result type": the schema changed under a prepared
+            // statement. Forget them all; the caller's retry (or next use) prepares afresh.
+            for stale in statementCache.removeAll() { deallocate(stale, handle: handle) }
+            throw error
+        }
+    }
+
+    /// Drops a prepared statement on the server; failure (inside an aborted transaction) is
+    /// harmless, the name is never reused.
+    private func deallocate(_ name: String, handle: OpaquePointer) {
+        if let result = PQexec(handle, "DEALLOCATE \(name)") { PQclear(result) }
     }
 
     private func runScriptBlocking(_ sql: String) throws(PostgresError) {
@@ -290,6 +334,12 @@ public actor PostgresConnection {
 }
 
 // MARK: - Helpers
+
+/// Holds the `PGconn*` so that the nonisolated `deinit` can finish it. Access is serialized by
+/// the owning actor; `deinit` runs when no other access can happen.
+final class HandleBox: @unchecked Sendable {
+    var pointer: OpaquePointer?
+}
 
 /// The socket number, readable from any thread for a non-blocking readiness check.
 final class SocketDescriptor: Sendable {

@@ -43,6 +43,7 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible {
     public static let duplicateDatabase = SQLState("42P04")
     public static let invalidTextRepresentation = SQLState("22P02")
     public static let invalidParameterValue = SQLState("22023")
+    public static let featureNotSupported = SQLState("0A000")
 
     // MARK: Connection exceptions (class 08)
     public static let connectionFailure = SQLState("08006")

@@ -56,11 +56,10 @@ extension RunStore {
         to vector: [Float], model: String, dimension: Int, limit: Int, excluding runID: UUID
     ) async throws -> [Neighbor] {
         try await pool.query("""
-            WITH probe AS (SELECT \(vector)::real[] AS v)
+            WITH probe AS (SELECT \(vector)::real[] AS v, \(Self.norm(vector))::real AS norm)
             SELECT v.run_id::text AS run_id, coalesce(a.payload->>'title', '') AS title,
-                   (SELECT sum(x * y) FROM unnest(v.embedding, probe.v) AS t(x, y))
-                     / nullif(sqrt((SELECT sum(x * x) FROM unnest(v.embedding) AS t(x))
-                                   * (SELECT sum(y * y) FROM unnest(probe.v) AS t(y))), 0) AS similarity
+                   (SELECT sum(x * y) FROM unnest(v.embedding, probe.v) AS t(x, y)) / nullif(v.norm * probe.norm, 0)
+                       AS similarity
             FROM vectors v
             JOIN runs r ON r.id = v.run_id
             LEFT JOIN artifacts a ON a.run_id = v.run_id AND a.round = 2

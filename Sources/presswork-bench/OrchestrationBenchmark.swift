@@ -56,6 +56,7 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
         let thresholds = GateThresholds(review: 0, publish: 0, duplicate: 1.0)
         for clients in levels {
             let overheads = Samples()
+            let rounds = RoundSamples()
             let counter = Samples()
             let runs = self.runs
             let started = ContinuousClock.now
@@ -76,6 +77,7 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
                                 throw ValidationError("run \(run.id) ended \(outcome.status): \(outcome.reason ?? "")")
                             }
                             overheads.append(clock.overheads)
+                            rounds.add(clock.byRound)
                         }
                     }
                 }
@@ -88,6 +90,8 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
             print(String(format: "orchestration %d concurrent: %.1f runs/s, %.0f rounds/s, per-round overhead p50 %.2f ms, p99 %.2f ms (%d rounds)",
                          clients, Double(runs) / seconds, Double(runs * 8) / seconds, percentile(0.5), percentile(0.99),
                          samples.count))
+            print("  per-round overhead p50 by round (ms): " + rounds.medians().map { String(format: "r%d %.2f", $0.0, $0.1) }
+                .joined(separator: ", "))
         }
         await pool.close()
     }
@@ -99,6 +103,15 @@ final class Samples: Sendable {
     func append(_ values: [Double]) { state.withLock { $0.values += values } }
     var values: [Double] { state.withLock { $0.values } }
     func next() -> Int { state.withLock { $0.count += 1; return $0.count } }
+}
+
+/// Overhead samples per round, for the breakdown line.
+final class RoundSamples: Sendable {
+    private let state = Mutex<[Int: [Double]]>([:])
+    func add(_ values: [Int: Double]) { state.withLock { for (round, value) in values { $0[round, default: []].append(value) } } }
+    func medians() -> [(Int, Double)] {
+        state.withLock { $0 }.sorted { $0.key < $1.key }.map { ($0.key, $0.value.sorted()[$0.value.count / 2]) }
+    }
 }
 
 // MARK: - Timing the providers
@@ -137,7 +150,7 @@ final class ProviderTiming: Sendable {
 final class RoundClock: Sendable {
     private let timing: ProviderTiming
     private let key: String
-    private let state = Mutex<(start: ContinuousClock.Instant?, overheads: [Double])>((nil, []))
+    private let state = Mutex<(start: ContinuousClock.Instant?, overheads: [Double], byRound: [Int: Double])>((nil, [], [:]))
 
     init(timing: ProviderTiming, key: String) {
         self.timing = timing
@@ -145,6 +158,7 @@ final class RoundClock: Sendable {
     }
 
     var overheads: [Double] { state.withLock { $0.overheads } }
+    var byRound: [Int: Double] { state.withLock { $0.byRound } }
 
     func observe(_ event: RunProgress) {
         let now = ContinuousClock.now
@@ -152,13 +166,14 @@ final class RoundClock: Sendable {
         case .roundStarted:
             _ = timing.take(key)
             state.withLock { $0.start = now }
-        case .roundFinished:
+        case .roundFinished(let round, _, _):
             let provider = timing.take(key)
             state.withLock { state in
                 guard let start = state.start else { return }
                 let wall = start.duration(to: now)
                 let ms = Double(wall.components.seconds) * 1000 + Double(wall.components.attoseconds) / 1e15
                 state.overheads.append(max(0, ms - provider))
+                state.byRound[round.rawValue] = max(0, ms - provider)
                 state.start = nil
             }
         default:

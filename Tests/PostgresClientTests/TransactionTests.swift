@@ -87,15 +87,19 @@ private struct Planned: Error {}
         // eventually commits, and the invariant (someone stays on call) holds.
         _ = try await pool.query("UPDATE doctors SET on_call = true")
         let attempts = Counter()
+        let barrier = Barrier(parties: 2)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for name in ["alice", "bob"] {
                 group.addTask {
+                    let mine = Counter()
                     try await pool.withTransaction(isolation: .serializable, retry: .onConflict) { connection in
                         attempts.increment()
+                        mine.increment()
                         let onCall = try await connection.query(
                             "SELECT count(*) FROM doctors WHERE on_call"
                         ).scalar(Int.self)
-                        try await Task.sleep(for: .milliseconds(50))
+                        // First attempts wait until both have read: the write skew is certain.
+                        if mine.value == 1 { await barrier.arrive() }
                         if onCall > 1 {
                             _ = try await connection.query("UPDATE doctors SET on_call = false WHERE name = \(name)")
                         }

@@ -89,6 +89,8 @@ CREATE TABLE vectors (
     model      text        NOT NULL,
     dimension  integer     NOT NULL CHECK (dimension > 0),
     embedding  real[]      NOT NULL CHECK (cardinality(embedding) = dimension),
+    -- The embedding's length, so that a similarity query computes only dot products.
+    norm       real        NOT NULL,
     wp_post_id bigint,
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (run_id, model)
