@@ -1,20 +1,16 @@
-/// The columns of a result: names, server types and a name index shared by all its rows.
+/// The columns of a result: names and server types, shared by all its rows.
 public final class PostgresColumns: Sendable {
     public let names: [String]
     public let types: [PostgresType]
-    private let indexByName: [String: Int]
 
     init(names: [String], types: [PostgresType]) {
         self.names = names
         self.types = types
-        var index: [String: Int] = [:]
-        for (position, name) in names.enumerated() where index[name] == nil {
-            index[name] = position
-        }
-        indexByName = index
     }
 
-    public func index(of name: String) -> Int? { indexByName[name] }
+    /// The first column with this name. A linear search: results have few columns, and building a
+    /// dictionary for every result costs more than it saves.
+    public func index(of name: String) -> Int? { names.firstIndex(of: name) }
 }
 
 /// One row of a result, decoded from text on demand.

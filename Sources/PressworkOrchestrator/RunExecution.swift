@@ -150,7 +150,7 @@ struct RunExecution: Sendable {
                 $0.htmlPath.map { "HTML written to \($0)" } ?? "post \($0.wpPostId.map(String.init) ?? "?")"
             }
         }
-        let durationMs = Self.milliseconds(started.duration(to: .now))
+        let durationMs = started.duration(to: .now).wholeMilliseconds
         var diagnostics = extra + output.warnings.map {
             Diagnostic(round: round, kind: .warning, message: $0, attempt: lease.attempt)
         }
@@ -197,7 +197,7 @@ struct RunExecution: Sendable {
                     } catch {
                         result = .failure(error)
                     }
-                    return (index, result, Self.milliseconds(started.duration(to: .now)))
+                    return (index, result, started.duration(to: .now).wholeMilliseconds)
                 }
             }
             for _ in 0..<configuration.sectionConcurrency { startNext() }
@@ -322,10 +322,6 @@ struct RunExecution: Sendable {
             lines += chain(wrapped)
         }
         return lines
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     private func decode<T: Decodable>(_ type: T.Type, round: Round, from artifacts: [Round: String]) throws -> T {

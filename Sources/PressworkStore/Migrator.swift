@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresClient
+import PressworkCore
 
 /// Applies `sql/migrations` to a database.
 ///
@@ -76,8 +77,7 @@ public struct Migrator: Sendable {
             do {
                 try await connection.withTransaction { connection in
                     try await connection.executeScript(unsafeSQL: migration.sql)
-                    let elapsed = started.duration(to: .now)
-                    let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+                    let milliseconds = started.duration(to: .now).wholeMilliseconds
                     _ = try await connection.query("""
                         INSERT INTO presswork_schema_migrations (version, name, checksum, duration_ms)
                         VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(milliseconds))

@@ -113,7 +113,8 @@ struct RunsRetryCommand: AsyncParsableCommand {
         commandName: "retry",
         abstract: "Continue a failed run from its first missing round (rounds with artifacts are not run again).",
         discussion: """
-            Takes a run in error (or queued), or a running run whose worker died (its lease expired), and             executes it here. Rounds and sections that have artifacts are skipped.
+            Takes a run in error (or queued), or a running run whose worker died (its lease expired), and \
+            executes it here. Rounds and sections that have artifacts are skipped.
             """
     )
 
