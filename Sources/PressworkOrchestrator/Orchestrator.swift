@@ -14,12 +14,15 @@ public struct Orchestrator: Sendable {
     public let pipeline: Pipeline
     public let configuration: OrchestratorConfiguration
     let logger: Logger
+    /// Finished articles' vectors, shared by this orchestrator's executions.
+    let corpus: DuplicateCorpus
 
     public init(store: RunStore, pipeline: Pipeline, configuration: OrchestratorConfiguration, logger: Logger) {
         self.store = store
         self.pipeline = pipeline
         self.configuration = configuration
         self.logger = logger
+        self.corpus = DuplicateCorpus(store: store)
     }
 
     /// Claims and executes a run until it is done, fails, waits for review or is skipped.
@@ -40,7 +43,8 @@ public struct Orchestrator: Sendable {
         logger.info("run claimed")
         progress(.claimed(attempt: lease.attempt))
         let execution = RunExecution(
-            lease: lease, store: store, pipeline: pipeline, configuration: configuration, logger: logger, progress: progress
+            lease: lease, store: store, corpus: corpus, pipeline: pipeline, configuration: configuration,
+            logger: logger, progress: progress
         )
         do {
             return try await withThrowingTaskGroup(of: RunOutcome?.self) { group in

@@ -9,6 +9,7 @@ import PressworkStore
 struct RunExecution: Sendable {
     let lease: Lease
     let store: RunStore
+    let corpus: DuplicateCorpus
     let pipeline: Pipeline
     let configuration: OrchestratorConfiguration
     let logger: Logger
@@ -134,7 +135,7 @@ struct RunExecution: Sendable {
             }) { "\"\($0.seoTitle)\", \($0.imagePrompts.count) image prompts" }
         case .coherence:
             let article = try decodeArticle(artifacts)
-            let corpus = StoreCorpus(store: store, excluding: lease.runID)
+            let corpus = StoreCorpus(corpus: self.corpus, excluding: lease.runID)
             let result = try await attempt(round) { try await pipeline.coherence(article, params: params, corpus: corpus) }
             let model = pipeline.providers.embeddings
             output = RoundResult(
@@ -388,13 +389,14 @@ public protocol UnderlyingErrorCarrying: Error {
     var underlying: any Error { get }
 }
 
-/// The duplicate check's view of earlier articles, backed by the store.
+/// The duplicate check's view of earlier articles for one run: the orchestrator's corpus cache,
+/// without the run itself.
 struct StoreCorpus: PublishedCorpus {
-    let store: RunStore
+    let corpus: DuplicateCorpus
     let excluding: UUID
 
     func nearest(to vector: [Float], model: String, dimension: Int, limit: Int) async throws -> [Neighbor] {
-        try await store.nearest(to: vector, model: model, dimension: dimension, limit: limit, excluding: excluding)
+        try await corpus.nearest(to: vector, model: model, dimension: dimension, limit: limit, excluding: excluding)
     }
 }
 

@@ -106,12 +106,11 @@ extension RunStore {
                                                THEN now() + make_interval(secs => \(leaseSeconds)) END
                 FROM artifact WHERE runs.id = artifact.run_id
             ), vector AS (
-                INSERT INTO vectors (run_id, model, dimension, embedding, norm)
+                INSERT INTO vectors (run_id, model, dimension, embedding)
                 SELECT run_id, \(commit.vector?.model)::text, \(commit.vector?.dimension)::integer,
-                       \(commit.vector?.values)::real[], \(commit.vector.map { Self.norm($0.values) })::real
+                       \(commit.vector?.values)::real[]
                 FROM artifact WHERE \(commit.vector?.model)::text IS NOT NULL
-                ON CONFLICT (run_id, model) DO UPDATE
-                    SET embedding = excluded.embedding, dimension = excluded.dimension, norm = excluded.norm
+                ON CONFLICT (run_id, model) DO UPDATE SET embedding = excluded.embedding, dimension = excluded.dimension
             ), diagnostic AS (\(fragment: Self.insertDiagnostics(commit.diagnostics, forRunIn: "artifact", column: "run_id"))
             )
             SELECT (SELECT count(*) FROM fence) AS fenced
@@ -165,10 +164,6 @@ extension RunStore {
             SELECT (SELECT count(*) FROM fence) AS fenced
             """)
         try Self.requireFence(result, lease)
-    }
-
-    static func norm(_ values: [Float]) -> Float {
-        values.reduce(0) { $0 + $1 * $1 }.squareRoot()
     }
 
     // MARK: The fence

@@ -50,29 +50,46 @@ extension RunStore {
 
     // MARK: Duplicate check
 
-    /// Earlier finished runs' vectors nearest to `vector` by cosine similarity, computed in the
-    /// database, same model and dimension only, excluding `runID`.
-    public func nearest(
-        to vector: [Float], model: String, dimension: Int, limit: Int, excluding runID: UUID
-    ) async throws -> [Neighbor] {
-        try await pool.query("""
-            WITH probe AS (SELECT \(vector)::real[] AS v, \(Self.norm(vector))::real AS norm)
-            SELECT v.run_id::text AS run_id, coalesce(a.payload->>'title', '') AS title,
-                   (SELECT sum(x * y) FROM unnest(v.embedding, probe.v) AS t(x, y)) / nullif(v.norm * probe.norm, 0)
-                       AS similarity
-            FROM vectors v
-            JOIN runs r ON r.id = v.run_id
-            LEFT JOIN artifacts a ON a.run_id = v.run_id AND a.round = 2
-            CROSS JOIN probe
-            WHERE v.model = \(model) AND v.dimension = \(dimension) AND r.status = 'done' AND v.run_id <> \(runID)
-            ORDER BY similarity DESC NULLS LAST
-            LIMIT \(limit)
-            """).map { row in
-            Neighbor(
-                runId: try row.decode(String.self, "run_id"),
-                title: try row.decode(String.self, "title"),
-                similarity: (try row.decode(Double?.self, "similarity")) ?? 0
+    /// The vectors of finished (`done`) runs of one model and dimension whose run finished at or
+    /// after `finishedSince` (all when nil), with their titles, and the server's clock at the
+    /// query, for the next incremental call.
+    public func finishedVectors(
+        model: String, dimension: Int, finishedSince: Date?
+    ) async throws -> (vectors: [PublishedVector], serverTime: Date) {
+        // The clock row comes back even when nothing finished, so the caller always learns the
+        // server time to continue from.
+        let rows = try await pool.query("""
+            WITH clock AS (SELECT now() AS server_time)
+            SELECT clock.server_time, found.run_id, found.title, found.embedding
+            FROM clock LEFT JOIN (
+                SELECT v.run_id, coalesce(a.payload->>'title', '') AS title, v.embedding
+                FROM vectors v
+                JOIN runs r ON r.id = v.run_id
+                LEFT JOIN artifacts a ON a.run_id = v.run_id AND a.round = 2
+                WHERE v.model = \(model) AND v.dimension = \(dimension) AND r.status = 'done'
+                  AND (\(finishedSince)::timestamptz IS NULL OR r.finished_at >= \(finishedSince))
+            ) AS found ON true
+            """)
+        let serverTime = try rows.scalar(Date.self)
+        let vectors = try rows.compactMap { row -> PublishedVector? in
+            guard let runID = try row.decode(UUID?.self, "run_id") else { return nil }
+            return PublishedVector(
+                runID: runID, title: try row.decode(String.self, "title"), values: try row.decode([Float].self, "embedding")
             )
         }
+        return (vectors, serverTime)
+    }
+}
+
+/// A finished run's article vector, for the duplicate check.
+public struct PublishedVector: Sendable, Equatable {
+    public let runID: UUID
+    public let title: String
+    public let values: [Float]
+
+    public init(runID: UUID, title: String, values: [Float]) {
+        self.runID = runID
+        self.title = title
+        self.values = values
     }
 }

@@ -36,6 +36,22 @@ import Testing
         await harness.close()
     }
 
+    /// Each orchestrator keeps the finished articles' vectors in memory; one that loaded its
+    /// corpus before another process finished a run must still see that run.
+    @Test func theCorpusCacheSeesRunsFinishedElsewhereAfterItLoaded() async throws {
+        let harness = try await Harness.make("corpuscache")
+        let longLived = harness.orchestrator()
+        let unrelated = try await harness.create(["kayak fishing"])
+        #expect(try await longLived.execute(unrelated.id).status == .done)   // loads the (empty) corpus
+        let elsewhere = try await harness.create(["home espresso"])
+        #expect(try await harness.orchestrator().execute(elsewhere.id).status == .done)
+        let again = try await harness.create(["home espresso"])
+        let outcome = try await longLived.execute(again.id)
+        #expect(outcome.status == .skipped)
+        #expect(outcome.reason?.contains(elsewhere.id.uuidString.lowercased()) == true)
+        await harness.close()
+    }
+
     @Test func approvalPublishesWithEditsAndRepeatingItChangesNothing() async throws {
         let harness = try await Harness.make("approve")
         let run = try await harness.create()

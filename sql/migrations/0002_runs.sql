@@ -39,6 +39,8 @@ CREATE TABLE runs (
 CREATE INDEX runs_status_created ON runs (status, created_at);
 CREATE INDEX runs_queued ON runs (created_at) WHERE status = 'queued';
 CREATE INDEX runs_lease_expiry ON runs (lease_expires_at) WHERE status = 'running';
+-- The duplicate check fetches the runs finished since its last look.
+CREATE INDEX runs_done_finished ON runs (finished_at) WHERE status = 'done';
 
 CREATE TABLE artifacts (
     run_id         uuid        NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
@@ -89,8 +91,6 @@ CREATE TABLE vectors (
     model      text        NOT NULL,
     dimension  integer     NOT NULL CHECK (dimension > 0),
     embedding  real[]      NOT NULL CHECK (cardinality(embedding) = dimension),
-    -- The embedding's length, so that a similarity query computes only dot products.
-    norm       real        NOT NULL,
     wp_post_id bigint,
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (run_id, model)
