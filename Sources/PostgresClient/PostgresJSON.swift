@@ -54,3 +54,15 @@ public struct PostgresJSON<Value: Codable & Sendable>: Sendable, PostgresEncodab
         }
     }
 }
+
+/// JSON text that is already encoded, bound as `jsonb` as it is (the server checks it).
+public struct PostgresJSONText: Sendable, PostgresEncodable {
+    public var text: String
+
+    public init(_ text: String) {
+        self.text = text
+    }
+
+    public static var postgresType: PostgresType { .jsonb }
+    public func postgresText() -> String? { text }
+}

@@ -139,7 +139,7 @@ struct RunExecution: Sendable {
             let result = try await attempt(round) { try await pipeline.coherence(article, params: params, corpus: corpus) }
             let model = pipeline.providers.embeddings
             output = RoundResult(
-                payload: try JSONValue.encoding(result.value.report), usage: result.usage, warnings: result.warnings,
+                payload: try ArtifactJSON.encode(result.value.report), usage: result.usage, warnings: result.warnings,
                 summary: "score \(String(format: "%.2f", result.value.report.score))"
                     + (result.value.report.duplicate.isDuplicate ? ", duplicate" : ""),
                 vector: StoredVector(model: model.model, dimension: model.dimension, values: result.value.vector)
@@ -168,7 +168,7 @@ struct RunExecution: Sendable {
         logger.info("round finished", metadata: [
             "durationMs": "\(durationMs)", "tokensIn": "\(output.usage.input)", "tokensOut": "\(output.usage.output)",
         ])
-        return output.payload.text
+        return output.payload
     }
 
     /// Rounds 3 and 4: the sections already checkpointed are kept; the missing ones run
@@ -206,7 +206,7 @@ struct RunExecution: Sendable {
                 switch result {
                 case .success(let output):
                     try await store.commitSection(
-                        index, of: round, payload: try JSONValue.encoding(output.value), durationMs: durationMs,
+                        index, of: round, payload: try ArtifactJSON.encode(output.value), durationMs: durationMs,
                         tokensIn: output.usage.input, tokensOut: output.usage.output, lease: lease
                     )
                     sections[index] = output.value
@@ -223,7 +223,7 @@ struct RunExecution: Sendable {
         let ordered = (0..<count).compactMap { sections[$0] }
         let reused = count - missing.count
         return RoundResult(
-            payload: try JSONValue.encoding(ordered), usage: usage, warnings: [],
+            payload: try ArtifactJSON.encode(ordered), usage: usage, warnings: [],
             summary: "\(count) sections" + (reused > 0 ? " (\(reused) kept from an earlier attempt)" : ""),
             vector: nil
         )
@@ -350,13 +350,14 @@ struct RunExecution: Sendable {
 
 /// A round's result ready to commit.
 struct RoundResult: Sendable {
-    var payload: JSONValue
+    /// The artifact as JSON text, encoded once.
+    var payload: String
     var usage: TokenUsage
     var warnings: [String]
     var summary: String
     var vector: StoredVector?
 
-    init(payload: JSONValue, usage: TokenUsage, warnings: [String], summary: String, vector: StoredVector?) {
+    init(payload: String, usage: TokenUsage, warnings: [String], summary: String, vector: StoredVector?) {
         self.payload = payload
         self.usage = usage
         self.warnings = warnings
@@ -365,7 +366,7 @@ struct RoundResult: Sendable {
     }
 
     init<Value: Encodable & Sendable>(_ output: RoundOutput<Value>, summary: (Value) -> String) throws {
-        self.init(payload: try JSONValue.encoding(output.value), usage: output.usage, warnings: output.warnings,
+        self.init(payload: try ArtifactJSON.encode(output.value), usage: output.usage, warnings: output.warnings,
                   summary: summary(output.value), vector: nil)
     }
 }
@@ -375,6 +376,15 @@ struct SectionFailure: UnderlyingErrorCarrying, CustomStringConvertible {
     let section: Int
     let underlying: any Error
     var description: String { "section \(section) failed" }
+}
+
+/// Artifacts as JSON text: keys sorted, so that equal artifacts are equal text.
+enum ArtifactJSON {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
 }
 
 /// A round (or section) took longer than the configured timeout.

@@ -5,8 +5,8 @@ import PressworkCore
 /// What a round commit writes besides its artifact.
 public struct RoundCommit: Sendable {
     public var round: Round
-    /// The artifact, as JSON.
-    public var payload: JSONValue
+    /// The artifact, as JSON text.
+    public var payload: String
     public var durationMs: Int
     public var tokensIn: Int
     public var tokensOut: Int
@@ -15,7 +15,7 @@ public struct RoundCommit: Sendable {
     public var vector: StoredVector?
 
     public init(
-        round: Round, payload: JSONValue, durationMs: Int, tokensIn: Int = 0, tokensOut: Int = 0,
+        round: Round, payload: String, durationMs: Int, tokensIn: Int = 0, tokensOut: Int = 0,
         diagnostics: [Diagnostic] = [], vector: StoredVector? = nil
     ) {
         self.round = round
@@ -89,7 +89,7 @@ extension RunStore {
             WITH fence AS (\(fragment: Self.fence(lease))
             ), artifact AS (
                 INSERT INTO artifacts (run_id, round, payload, duration_ms, tokens_in, tokens_out, attempt)
-                SELECT id, \(round), \(PostgresJSON(commit.payload)), \(commit.durationMs), \(commit.tokensIn),
+                SELECT id, \(round), \(PostgresJSONText(commit.payload)), \(commit.durationMs), \(commit.tokensIn),
                        \(commit.tokensOut), \(lease.attempt)
                 FROM fence
                 ON CONFLICT (run_id, round) DO NOTHING
@@ -120,14 +120,14 @@ extension RunStore {
 
     /// Commits one section of round 3 or 4 as it finishes.
     public func commitSection(
-        _ section: Int, of round: Round, payload: JSONValue, durationMs: Int, tokensIn: Int, tokensOut: Int,
+        _ section: Int, of round: Round, payload: String, durationMs: Int, tokensIn: Int, tokensOut: Int,
         lease: Lease
     ) async throws {
         let result = try await pool.query("""
             WITH fence AS (\(fragment: Self.fence(lease))
             ), checkpoint AS (
                 INSERT INTO section_checkpoints (run_id, round, section, payload, duration_ms, tokens_in, tokens_out, attempt)
-                SELECT id, \(Int16(round.rawValue)), \(section), \(PostgresJSON(payload)), \(durationMs), \(tokensIn),
+                SELECT id, \(Int16(round.rawValue)), \(section), \(PostgresJSONText(payload)), \(durationMs), \(tokensIn),
                        \(tokensOut), \(lease.attempt)
                 FROM fence
                 ON CONFLICT (run_id, round, section) DO NOTHING
