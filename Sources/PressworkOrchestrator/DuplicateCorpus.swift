@@ -11,13 +11,15 @@ import Synchronization
 /// published post; here a refresh fetches only runs finished since the last one, and the
 /// comparison is a dot product per vector in memory. That is correct because a `done` run's
 /// vector never changes (done is final, and pruning keeps published vectors). Refreshes look back
-/// a margin before the previous refresh's server time, so that a run whose commit landed just
-/// after that moment is not missed; fetching one twice only replaces it.
+/// a margin before the previous refresh's server time, so that a run whose commit became visible
+/// only after that moment (its `finished_at` is its statement's start) is not missed; runs
+/// already held come back as ids only.
 final class DuplicateCorpus: Sendable {
     private struct Entry {
         let title: String
         let values: [Float]
         let norm: Float
+        let finishedAt: Date
     }
 
     private struct Shelf {
@@ -27,8 +29,9 @@ final class DuplicateCorpus: Sendable {
 
     private let store: RunStore
     private let shelves = Mutex<[String: Shelf]>([:])
-    /// How far before the last refresh the next one looks again.
-    static let margin: TimeInterval = 300
+    /// How far before the last refresh the next one looks again: far longer than a commit takes
+    /// to become visible after its statement started (milliseconds; seconds under heavy load).
+    static let margin: TimeInterval = 10
 
     init(store: RunStore) {
         self.store = store
@@ -38,12 +41,20 @@ final class DuplicateCorpus: Sendable {
         to vector: [Float], model: String, dimension: Int, limit: Int, excluding runID: UUID
     ) async throws -> [Neighbor] {
         let key = "\(model)#\(dimension)"
-        let since = shelves.withLock { $0[key]?.refreshedAt }.map { $0.addingTimeInterval(-Self.margin) }
-        let (fresh, serverTime) = try await store.finishedVectors(model: model, dimension: dimension, finishedSince: since)
+        let (since, known): (Date?, [UUID]) = shelves.withLock { shelves in
+            guard let shelf = shelves[key], let refreshed = shelf.refreshedAt else { return (nil, []) }
+            let since = refreshed.addingTimeInterval(-Self.margin)
+            return (since, shelf.entries.filter { $0.value.finishedAt >= since }.map(\.key))
+        }
+        let (fresh, serverTime) = try await store.finishedVectors(
+            model: model, dimension: dimension, finishedSince: since, known: known
+        )
         let entries = shelves.withLock { shelves in
             var shelf = shelves[key] ?? Shelf()
             for vector in fresh where vector.values.count == dimension {
-                shelf.entries[vector.runID] = Entry(title: vector.title, values: vector.values, norm: Self.norm(vector.values))
+                shelf.entries[vector.runID] = Entry(
+                    title: vector.title, values: vector.values, norm: Self.norm(vector.values), finishedAt: vector.finishedAt
+                )
             }
             shelf.refreshedAt = max(shelf.refreshedAt ?? serverTime, serverTime)
             shelves[key] = shelf

@@ -51,18 +51,21 @@ extension RunStore {
     // MARK: Duplicate check
 
     /// The vectors of finished (`done`) runs of one model and dimension whose run finished at or
-    /// after `finishedSince` (all when nil), with their titles, and the server's clock at the
-    /// query, for the next incremental call.
+    /// after `finishedSince` (all when nil), with their titles and finish times, and the server's
+    /// clock at the query, for the next incremental call. Runs in `known` come back without
+    /// their vector (the caller has it), so looking back over a margin costs only their ids.
     public func finishedVectors(
-        model: String, dimension: Int, finishedSince: Date?
+        model: String, dimension: Int, finishedSince: Date?, known: [UUID] = []
     ) async throws -> (vectors: [PublishedVector], serverTime: Date) {
         // The clock row comes back even when nothing finished, so the caller always learns the
         // server time to continue from.
         let rows = try await pool.query("""
             WITH clock AS (SELECT now() AS server_time)
-            SELECT clock.server_time, found.run_id, found.title, found.embedding
+            SELECT clock.server_time, found.run_id, found.title, found.embedding, found.finished_at
             FROM clock LEFT JOIN (
-                SELECT v.run_id, coalesce(a.payload->>'title', '') AS title, v.embedding
+                SELECT v.run_id, coalesce(a.payload->>'title', '') AS title, r.finished_at,
+                       CASE WHEN v.run_id = ANY(\(known.map { $0.uuidString.lowercased() })::text[]::uuid[])
+                            THEN NULL ELSE v.embedding END AS embedding
                 FROM vectors v
                 JOIN runs r ON r.id = v.run_id
                 LEFT JOIN artifacts a ON a.run_id = v.run_id AND a.round = 2
@@ -72,9 +75,12 @@ extension RunStore {
             """)
         let serverTime = try rows.scalar(Date.self)
         let vectors = try rows.compactMap { row -> PublishedVector? in
-            guard let runID = try row.decode(UUID?.self, "run_id") else { return nil }
+            guard let runID = try row.decode(UUID?.self, "run_id"),
+                  let values = try row.decode([Float]?.self, "embedding")
+            else { return nil }
             return PublishedVector(
-                runID: runID, title: try row.decode(String.self, "title"), values: try row.decode([Float].self, "embedding")
+                runID: runID, title: try row.decode(String.self, "title"), values: values,
+                finishedAt: try row.decode(Date.self, "finished_at")
             )
         }
         return (vectors, serverTime)
@@ -86,10 +92,12 @@ public struct PublishedVector: Sendable, Equatable {
     public let runID: UUID
     public let title: String
     public let values: [Float]
+    public let finishedAt: Date
 
-    public init(runID: UUID, title: String, values: [Float]) {
+    public init(runID: UUID, title: String, values: [Float], finishedAt: Date) {
         self.runID = runID
         self.title = title
         self.values = values
+        self.finishedAt = finishedAt
     }
 }
