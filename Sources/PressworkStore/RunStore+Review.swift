@@ -58,7 +58,9 @@ extension RunStore {
         model: String, dimension: Int, finishedSince: Date?, known: [UUID] = []
     ) async throws -> (vectors: [PublishedVector], serverTime: Date) {
         // The clock row comes back even when nothing finished, so the caller always learns the
-        // server time to continue from.
+        // server time to continue from. The incremental form starts from the runs finished since
+        // then (an index on finished_at); the first load reads every vector of the model.
+        let recent: PostgresQuery = finishedSince == nil ? "true" : "r.finished_at >= \(finishedSince)"
         let rows = try await pool.query("""
             WITH clock AS (SELECT now() AS server_time)
             SELECT clock.server_time, found.run_id, found.title, found.embedding, found.finished_at
@@ -66,11 +68,10 @@ extension RunStore {
                 SELECT v.run_id, coalesce(a.payload->>'title', '') AS title, r.finished_at,
                        CASE WHEN v.run_id = ANY(\(known.map { $0.uuidString.lowercased() })::text[]::uuid[])
                             THEN NULL ELSE v.embedding END AS embedding
-                FROM vectors v
-                JOIN runs r ON r.id = v.run_id
-                LEFT JOIN artifacts a ON a.run_id = v.run_id AND a.round = 2
-                WHERE v.model = \(model) AND v.dimension = \(dimension) AND r.status = 'done'
-                  AND (\(finishedSince)::timestamptz IS NULL OR r.finished_at >= \(finishedSince))
+                FROM runs r
+                JOIN vectors v ON v.run_id = r.id AND v.model = \(model) AND v.dimension = \(dimension)
+                LEFT JOIN artifacts a ON a.run_id = r.id AND a.round = 2
+                WHERE r.status = 'done' AND \(fragment: recent)
             ) AS found ON true
             """)
         let serverTime = try rows.scalar(Date.self)
