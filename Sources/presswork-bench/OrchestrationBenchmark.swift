@@ -30,6 +30,9 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
     @Option(help: "Concurrent runs (comma-separated list of measurements).")
     var concurrency = "1,4"
 
+    @Option(help: "Unmeasured runs first, then ANALYZE, so that the measurements see a database in steady state.")
+    var warmup = 100
+
     func run() async throws {
         let configuration = try PostgresConfiguration(databaseURL)
         let levels = concurrency.split(separator: ",").compactMap { Int($0) }
@@ -54,11 +57,12 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
         // Every run writes about a different topic, and only an identical article counts as a
         // duplicate, so that every run goes through all eight rounds.
         let thresholds = GateThresholds(review: 0, publish: 0, duplicate: 1.0)
-        for clients in levels {
+        for (phase, clients) in ([(true, 1)] + levels.map { (false, $0) }) where !phase || warmup > 0 {
+            let warming = phase
             let overheads = Samples()
             let rounds = RoundSamples()
             let counter = Samples()
-            let runs = self.runs
+            let runs = warming ? warmup : self.runs
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<clients {
@@ -82,6 +86,10 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
                     }
                 }
                 try await group.waitForAll()
+            }
+            if warming {
+                _ = try await pool.query("ANALYZE")
+                continue
             }
             let elapsed = started.duration(to: .now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
