@@ -49,7 +49,8 @@ struct RunExecution: Sendable {
                 case .publish:
                     gateDiagnostics.append(Diagnostic(
                         round: .coherence, kind: .gate,
-                        message: approved ? "approved by review; publishing" : "coherence \(report.score) passes; publishing",
+                        message: approved ? "approved by review; publishing"
+                            : "coherence \(String(format: "%.2f", report.score)) passes; publishing",
                         attempt: lease.attempt
                     ))
                 case .review(let reason):
@@ -77,7 +78,7 @@ struct RunExecution: Sendable {
                 return outcome(.done, reason: nil, artifacts: artifacts)
             }
         }
-        // Every artifact existed (a retry after round 7's commit but before the run was marked).
+        // Every round's artifact existed already: nothing was left to run.
         return try await finish(.done, reason: nil, gate: false, htmlPath: try? decode(
             PublishResult.self, round: .publish, from: artifacts
         ).htmlPath)
