@@ -53,14 +53,16 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let (settings, logger) = try global.bootstrap()
+        // Everything is checked before the database is touched: a bad field changes nothing.
         let defaults = GateThresholds()
         let thresholds = GateThresholds(
             review: reviewThreshold ?? defaults.review, publish: publishThreshold ?? defaults.publish,
             duplicate: duplicateThreshold ?? defaults.duplicate
         )
         if !dryRun, ProcessInfo.processInfo.environment["WORDPRESS_URL"].map({ !$0.isEmpty }) == true {
-            throw PressworkCore.ValidationError(field: "WORDPRESS_URL", "publishing to WordPress is not available in this version yet; run with --dry-run")
+            throw PressworkCore.ValidationError(
+                field: "WORDPRESS_URL", "publishing to WordPress is not available in this version yet; run with --dry-run"
+            )
         }
         let params = try RunParams.validated(
             seeds: seeds, region: region, brandVoice: voice, dryRun: true, thresholds: thresholds
@@ -70,13 +72,8 @@ struct RunCommand: AsyncParsableCommand {
                 "WordPress is not configured (WORDPRESS_URL, WORDPRESS_USER, WORDPRESS_APP_PASSWORD): this is a dry run.\n".utf8
             ))
         }
-        let services = try await Services.open(settings: settings, logger: logger)
-        do {
+        try await withServices(global) { services in
             try await execute(params, services: services)
-            await services.close()
-        } catch {
-            await services.close()
-            throw error
         }
     }
 
