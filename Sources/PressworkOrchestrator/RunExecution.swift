@@ -32,13 +32,17 @@ struct RunExecution: Sendable {
         }
         var artifacts = try await store.artifacts(lease.runID)
         let params = record.params
+        // Every round whose artifact exists is skipped; their diagnostics go in one statement.
+        let skipped = Round.allCases.filter { artifacts[$0] != nil }
+        if !skipped.isEmpty {
+            try await store.record(skipped.map {
+                Diagnostic(round: $0, kind: .roundSkipped, message: "artifact exists; round not executed again",
+                           attempt: lease.attempt)
+            }, lease: lease)
+        }
         var gateDiagnostics: [Diagnostic] = []
         for round in Round.allCases {
-            if artifacts[round] != nil {
-                try await store.record([Diagnostic(
-                    round: round, kind: .roundSkipped, message: "artifact exists; round not executed again",
-                    attempt: lease.attempt
-                )], lease: lease)
+            if skipped.contains(round) {
                 progress(.roundSkipped(round))
                 continue
             }

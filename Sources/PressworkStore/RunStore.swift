@@ -114,15 +114,14 @@ public struct RunStore: Sendable {
         }
     }
 
+    /// Inserts diagnostics for a run in one statement, through the same fragment the fenced
+    /// writes use.
     static func insert(_ diagnostics: [Diagnostic], runID: UUID, on connection: isolated PostgresConnection) async throws {
-        for diagnostic in diagnostics {
-            _ = try await connection.query("""
-                INSERT INTO diagnostics (run_id, round, kind, message, attempt, duration_ms, tokens_in, tokens_out, details)
-                VALUES (\(runID), \(diagnostic.round.map { Int16($0.rawValue) }), \(diagnostic.kind.rawValue),
-                        \(diagnostic.message), \(diagnostic.attempt), \(diagnostic.durationMs), \(diagnostic.tokensIn),
-                        \(diagnostic.tokensOut), \(diagnostic.details.map(PostgresJSON.init)))
-                """)
-        }
+        guard !diagnostics.isEmpty else { return }
+        _ = try await connection.query("""
+            WITH target AS (SELECT \(runID)::uuid AS id)
+            \(fragment: Self.insertDiagnostics(diagnostics, forRunIn: "target", column: "id"))
+            """)
     }
 }
 
