@@ -149,17 +149,7 @@ public actor PostgresConnection {
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresQueryResult {
         if let encodingError = query.encodingError { throw encodingError }
-        try Task.checkCancellation()
-        let canceller = self.canceller
-        do {
-            return try await withTaskCancellationHandler {
-                try self.runBlocking(query, cancellable: true)
-            } onCancel: {
-                canceller.cancel()
-            }
-        } catch let error as PostgresError where error.sqlState == .queryCanceled && Task.isCancelled {
-            throw CancellationError()
-        }
+        return try await cancellable { connection in try connection.runBlocking(query, cancellable: true) }
     }
 
     /// Runs a statement that must run even if the task was cancelled: cleanup such as releasing
@@ -172,11 +162,25 @@ public actor PostgresConnection {
     /// Runs SQL text that may hold several statements and no parameters (a migration file),
     /// through the simple query protocol.
     public func executeScript(unsafeSQL sql: String) async throws {
+        try await cancellable { connection in try connection.runScriptBlocking(sql) }
+    }
+
+    /// Runs blocking statement work so that cancelling the task cancels the statement: checked
+    /// before it starts, a cancel request while it runs, and the server's "canceling statement"
+    /// error turned into `CancellationError` when the task was cancelled.
+    ///
+    /// `work` takes the connection `isolated`, so the compiler checks that it runs on this actor's
+    /// thread: a closure that merely calls it from the operation below, capturing nothing
+    /// isolated, would run on the global executor, blocking a cooperative thread (seen: lock
+    /// waits then starved every other task).
+    private func cancellable<Result: Sendable>(
+        _ work: (isolated PostgresConnection) throws -> Result
+    ) async throws -> Result {
         try Task.checkCancellation()
         let canceller = self.canceller
         do {
-            try await withTaskCancellationHandler {
-                try self.runScriptBlocking(sql)
+            return try await withTaskCancellationHandler {
+                try work(self)
             } onCancel: {
                 canceller.cancel()
             }
@@ -196,6 +200,7 @@ public actor PostgresConnection {
     }
 
     func runBlocking(_ query: PostgresQuery, cancellable: Bool) throws(PostgresError) -> PostgresQueryResult {
+        assertIsolated("a blocking libpq call off the connection's thread")
         let handle = try liveHandle(for: query.sql)
         if cancellable { canceller.begin() }
         defer { if cancellable { canceller.end() } }
@@ -243,6 +248,7 @@ public actor PostgresConnection {
     }
 
     private func runScriptBlocking(_ sql: String) throws(PostgresError) {
+        assertIsolated("a blocking libpq call off the connection's thread")
         let handle = try liveHandle(for: sql)
         canceller.begin()
         defer { canceller.end() }
