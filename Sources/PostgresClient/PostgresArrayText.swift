@@ -6,6 +6,7 @@
 enum PostgresArrayText {
     static func format<Element: PostgresEncodable>(_ elements: [Element]) throws(PostgresError) -> String {
         var text = "{"
+        text.reserveCapacity(elements.count * 12)
         for (index, element) in elements.enumerated() {
             if index > 0 { text += "," }
             guard let value = try element.postgresText() else {
@@ -13,9 +14,15 @@ enum PostgresArrayText {
                 continue
             }
             text += "\""
-            for character in value {
-                if character == "\"" || character == "\\" { text += "\\" }
-                text.append(character)
+            // By scalar, not by Character: a quote followed by a combining mark is one Character
+            // that is not equal to a quote, yet the server reads its quote.
+            if value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                for scalar in value.unicodeScalars {
+                    if scalar == "\"" || scalar == "\\" { text.unicodeScalars.append("\\") }
+                    text.unicodeScalars.append(scalar)
+                }
+            } else {
+                text += value
             }
             text += "\""
         }

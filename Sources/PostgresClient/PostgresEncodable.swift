@@ -116,6 +116,11 @@ extension Float: PostgresArrayElement {
     public static var acceptedArrayTypes: Set<PostgresType> { [.float4Array, .float8Array] }
 }
 
+extension UUID: PostgresArrayElement {
+    public static var arrayType: PostgresType { .uuidArray }
+    public static var acceptedArrayTypes: Set<PostgresType> { [.uuidArray] }
+}
+
 extension Double: PostgresArrayElement {
     public static var arrayType: PostgresType { .float8Array }
     public static var acceptedArrayTypes: Set<PostgresType> { [.float8Array, .float4Array] }

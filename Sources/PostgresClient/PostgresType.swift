@@ -37,11 +37,13 @@ public struct PostgresType: Hashable, Sendable, CustomStringConvertible {
     public static let varcharArray = PostgresType(oid: 1015, name: "character varying[]")
     public static let float4Array = PostgresType(oid: 1021, name: "real[]")
     public static let float8Array = PostgresType(oid: 1022, name: "double precision[]")
+    public static let uuidArray = PostgresType(oid: 2951, name: "uuid[]")
 
     private static let known: [UInt32: PostgresType] = Dictionary(
         uniqueKeysWithValues: [
             bool, bytea, name, int8, int2, int4, text, oidType, json, float4, float8, bpchar, varchar, date,
             timestamp, timestamptz, numeric, uuid, jsonb, textArray, varcharArray, float4Array, float8Array,
+            uuidArray,
         ].map { ($0.oid, $0) }
     )
 

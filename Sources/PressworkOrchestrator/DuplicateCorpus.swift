@@ -12,8 +12,8 @@ import Synchronization
 /// comparison is a dot product per vector in memory. That is correct because a `done` run's
 /// vector never changes (done is final, and pruning keeps published vectors). Refreshes look back
 /// a margin before the previous refresh's server time, so that a run whose commit became visible
-/// only after that moment (its `finished_at` is its statement's start) is not missed; runs
-/// already held come back as ids only.
+/// only after that moment (its `finished_at` is its statement's start) is not missed; the runs
+/// already held are named in the query and left out.
 final class DuplicateCorpus: Sendable {
     private struct Entry {
         let title: String

@@ -19,7 +19,7 @@ public struct Pipeline: Sendable {
     public let providers: Providers
 
     /// Changes whenever the rounds' logic or prompts change, so runs record what made them.
-    public static let version = "2026.11.1"
+    public static let version = "2026.11.2"
 
     public init(providers: Providers) {
         self.providers = providers

@@ -51,9 +51,64 @@ public enum TextShaping {
         text.prefix(1).uppercased() + text.dropFirst()
     }
 
-    /// Words of letters and digits, lowercased.
+    /// Words of letters and digits (with the combining marks that belong to them), lowercased.
+    /// Scans Unicode scalars with an ASCII fast path: the review and the offline embedding call
+    /// this on every section, and grapheme breaking made it their largest cost.
     public static func words(_ text: String) -> [String] {
-        text.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
+        var words: [String] = []
+        var current = String.UnicodeScalarView()
+        for scalar in text.lowercased().unicodeScalars {
+            if isWordScalar(scalar) {
+                current.append(scalar)
+            } else if !current.isEmpty {
+                words.append(String(current))
+                current = String.UnicodeScalarView()
+            }
+        }
+        if !current.isEmpty { words.append(String(current)) }
+        return words
+    }
+
+    private static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x30...0x39, 0x61...0x7A, 0x41...0x5A: return true
+        case 0..<0x80: return false
+        default:
+            let properties = scalar.properties
+            return properties.isAlphabetic || properties.numericType != nil
+                || properties.generalCategory == .nonspacingMark || properties.generalCategory == .spacingMark
+        }
+    }
+
+    /// `text` with each phrase replaced, matched whole-word only ("it is" in "visit is" is not a
+    /// match), in one pass over the UTF-8 bytes. Phrases must be ASCII.
+    public static func replacingPhrases(_ replacements: [(String, String)], in text: String) -> String {
+        let patterns = replacements.map { (Array($0.0.utf8), Array($0.1.utf8)) }
+        precondition(patterns.allSatisfy { $0.0.allSatisfy { $0 < 0x80 } && !$0.0.isEmpty }, "phrases must be ASCII")
+        let bytes = Array(text.utf8)
+        // Bytes of multi-byte characters (>= 0x80) count as word bytes, so a phrase next to "é"
+        // is not a whole word either.
+        func isWordByte(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte >= 0x80 || byte == 0x27
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        outer: while index < bytes.count {
+            if index == 0 || !isWordByte(bytes[index - 1]) {
+                for (pattern, replacement) in patterns where bytes[index] == pattern[0] {
+                    let end = index + pattern.count
+                    guard end <= bytes.count, bytes[index..<end].elementsEqual(pattern),
+                          end == bytes.count || !isWordByte(bytes[end]) else { continue }
+                    out.append(contentsOf: replacement)
+                    index = end
+                    continue outer
+                }
+            }
+            out.append(bytes[index])
+            index += 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -7,8 +7,9 @@ extension RunStore {
 
     /// The vectors of finished (`done`) runs of one model and dimension whose run finished at or
     /// after `finishedSince` (all when nil), with their titles and finish times, and the server's
-    /// clock at the query, for the next incremental call. Runs in `known` come back without
-    /// their vector (the caller has it), so looking back over a margin costs only their ids.
+    /// clock at the query, for the next incremental call. Runs in `known` (the caller has them)
+    /// are left out before anything is read of them: looking back over a margin then costs an
+    /// index range and a hashed membership test per run in it, not a vector and an outline each.
     public func finishedVectors(
         model: String, dimension: Int, finishedSince: Date?, known: [UUID] = []
     ) async throws -> (vectors: [PublishedVector], serverTime: Date) {
@@ -20,13 +21,12 @@ extension RunStore {
             WITH clock AS (SELECT now() AS server_time)
             SELECT clock.server_time, found.run_id, found.title, found.embedding, found.finished_at
             FROM clock LEFT JOIN (
-                SELECT v.run_id, coalesce(a.payload->>'title', '') AS title, r.finished_at,
-                       CASE WHEN v.run_id = ANY(\(known.map { $0.uuidString.lowercased() })::text[]::uuid[])
-                            THEN NULL ELSE v.embedding END AS embedding
+                SELECT v.run_id, coalesce(a.payload->>'title', '') AS title, r.finished_at, v.embedding
                 FROM runs r
                 JOIN vectors v ON v.run_id = r.id AND v.model = \(model) AND v.dimension = \(dimension)
                 LEFT JOIN artifacts a ON a.run_id = r.id AND a.round = 2
                 WHERE r.status = 'done' AND \(fragment: recent)
+                  AND r.id <> ALL(\(known))
             ) AS found ON true
             """)
         let serverTime = try rows.scalar(Date.self)

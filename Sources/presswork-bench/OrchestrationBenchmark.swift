@@ -15,6 +15,12 @@ import Synchronization
 /// Per-round overhead = the round's wall time (from the orchestrator's "round started" to "round
 /// finished", which includes the commit) minus the time spent inside the providers during that
 /// round. Sections run one at a time here, so provider time does not overlap.
+///
+/// Two kinds of provider: `offline`, the offline writer generating every article (what
+/// `presswork run` does), and `precomputed`, the offline writer's answers computed during the
+/// warm-up and served from memory, with random unit vectors for embeddings so that no repeated
+/// topic is a duplicate. The second measures the orchestrator alone: its runs/s is what the
+/// orchestration sustains when the providers cost nothing.
 struct OrchestrationBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orchestration",
@@ -33,6 +39,22 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
     @Option(help: "Unmeasured runs first, then ANALYZE, so that the measurements see a database in steady state.")
     var warmup = 100
 
+    @Option(help: "offline: the offline writer generates every article. precomputed: its answers for \(Self.topics) topics, computed during the warm-up, are served from memory (the orchestrator alone).")
+    var providers = ProviderKind.offline
+
+    enum ProviderKind: String, ExpressibleByArgument, CaseIterable {
+        case offline, precomputed
+    }
+
+    /// Topics the precomputed answers cycle through (each run's seeds name one of them).
+    static let topics = 32
+
+    func validate() throws {
+        if providers == .precomputed && warmup < Self.topics {
+            throw ValidationError("--providers precomputed needs --warmup \(Self.topics) or more, to compute the answers before measuring")
+        }
+    }
+
     func run() async throws {
         let configuration = try PostgresConfiguration(databaseURL)
         let levels = concurrency.split(separator: ",").compactMap { Int($0) }
@@ -42,14 +64,19 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("presswork-bench-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let timing = ProviderTiming()
-        let providers = Providers.offline(outputFolder: output)
+        let offline = Providers.offline(outputFolder: output)
+        let base = providers == .offline ? offline : Providers(
+            trends: MemoizedTrends(base: offline.trends), writer: MemoizedWriter(base: offline.writer),
+            embeddings: RandomEmbeddings(model: offline.embeddings.model, dimension: offline.embeddings.dimension),
+            publisher: offline.publisher
+        )
         let orchestrator = Orchestrator(
             store: store,
             pipeline: Pipeline(providers: Providers(
-                trends: TimedTrends(base: providers.trends, timing: timing),
-                writer: TimedWriter(base: providers.writer, timing: timing),
-                embeddings: TimedEmbeddings(base: providers.embeddings, timing: timing),
-                publisher: TimedPublisher(base: providers.publisher, timing: timing)
+                trends: TimedTrends(base: base.trends, timing: timing),
+                writer: TimedWriter(base: base.writer, timing: timing),
+                embeddings: TimedEmbeddings(base: base.embeddings, timing: timing),
+                publisher: TimedPublisher(base: base.publisher, timing: timing)
             )),
             configuration: OrchestratorConfiguration(owner: "bench", sectionConcurrency: 1),
             logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
@@ -61,6 +88,7 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
             let warming = phase
             let overheads = Samples()
             let rounds = RoundSamples()
+            let phases = RoundSamples()
             let counter = Samples()
             let runs = warming ? warmup : self.runs
             let started = ContinuousClock.now
@@ -70,18 +98,26 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
                         while true {
                             let number = counter.next()
                             guard number <= runs else { return }
-                            let params = try RunParams.validated(
-                                seeds: ["benchmark topic \(UUID().uuidString.prefix(8))"], thresholds: thresholds
-                            )
+                            let topic = providers == .offline ? String(UUID().uuidString.prefix(8)) : String(number % Self.topics)
+                            let params = try RunParams.validated(seeds: ["benchmark topic \(topic)"], thresholds: thresholds)
+                            let creating = ContinuousClock.now
                             let run = try await store.create(params: params, trigger: .cli, pipelineVersion: Pipeline.version).run
-                            timing.alias(run.id.uuidString.lowercased(), to: params.seeds[0])
-                            let clock = RoundClock(timing: timing, key: params.seeds[0])
-                            let outcome = try await orchestrator.execute(run.id) { clock.observe($0) }
+                            let key = run.id.uuidString
+                            let clock = RoundClock(timing: timing, key: key)
+                            clock.mark(.created, at: creating)
+                            clock.mark(.executing)
+                            let outcome = try await ProviderTiming.$runKey.withValue(key) {
+                                try await orchestrator.execute(run.id) { clock.observe($0) }
+                            }
+                            clock.mark(.returned)
                             guard outcome.status == .done else {
                                 throw ValidationError("run \(run.id) ended \(outcome.status): \(outcome.reason ?? "")")
                             }
                             overheads.append(clock.overheads)
                             rounds.add(clock.byRound)
+                            phases.add(clock.phases)
+                            // Transactions: the run's creation, its claim, eight rounds, its sections.
+                            counter.count(transactions: 2 + 8 + clock.sectionCount.load(ordering: .relaxed))
                         }
                     }
                 }
@@ -95,11 +131,14 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let samples = overheads.values.sorted()
             func percentile(_ p: Double) -> Double { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
-            print(String(format: "orchestration %d concurrent: %.1f runs/s, %.0f rounds/s, per-round overhead p50 %.2f ms, p99 %.2f ms (%d rounds)",
-                         clients, Double(runs) / seconds, Double(runs * 8) / seconds, percentile(0.5), percentile(0.99),
-                         samples.count))
+            print(String(format: "orchestration (%@ providers) %d concurrent: %.1f runs/s, %.0f rounds/s, %.0f transactions/s, per-round overhead p50 %.2f ms, p99 %.2f ms (%d rounds)",
+                         providers.rawValue, clients, Double(runs) / seconds, Double(runs * 8) / seconds,
+                         Double(counter.transactions) / seconds, percentile(0.5), percentile(0.99), samples.count))
             print("  per-round overhead p50 by round (ms): " + rounds.medians().map { String(format: "r%d %.2f", $0.0, $0.1) }
                 .joined(separator: ", "))
+            let phase = Dictionary(uniqueKeysWithValues: phases.medians())
+            print(String(format: "  per run p50 (ms): create %.2f, execute until round 0 starts %.2f, rounds (wall) %.2f, after round 7 %.2f",
+                         phase[0] ?? 0, phase[1] ?? 0, phase[2] ?? 0, phase[3] ?? 0))
         }
         await pool.close()
     }
@@ -111,6 +150,9 @@ final class Samples: Sendable {
     func append(_ values: [Double]) { state.withLock { $0.values += values } }
     var values: [Double] { state.withLock { $0.values } }
     func next() -> Int { state.withLock { $0.count += 1; return $0.count } }
+    private let transactionTotal = Atomic<Int>(0)
+    func count(transactions: Int) { transactionTotal.add(transactions, ordering: .relaxed) }
+    var transactions: Int { transactionTotal.load(ordering: .relaxed) }
 }
 
 /// Overhead samples per round, for the breakdown line.
@@ -124,21 +166,15 @@ final class RoundSamples: Sendable {
 
 // MARK: - Timing the providers
 
-/// Provider time per run (keyed by its unique seed), in milliseconds, accumulated while a round runs.
+/// Provider time per run, in milliseconds, accumulated while a round runs. The run is named by
+/// a task-local value set around its execution: provider calls happen in tasks the orchestrator
+/// starts, which inherit it, whatever arguments the provider gets.
 final class ProviderTiming: Sendable {
+    @TaskLocal static var runKey = ""
     private let spent = Mutex<[String: Double]>([:])
-    private let aliases = Mutex<[String: String]>([:])
 
-    /// Lets a provider that only knows the run id (the publisher) charge the run's key.
-    func alias(_ runID: String, to key: String) {
-        aliases.withLock { $0[runID] = key }
-    }
-
-    func key(forRunID runID: String) -> String {
-        aliases.withLock { $0[runID] ?? runID }
-    }
-
-    func measure<T>(_ key: String, _ work: () async throws -> T) async rethrows -> T {
+    func measure<T>(_ work: () async throws -> T) async rethrows -> T {
+        let key = Self.runKey
         let started = ContinuousClock.now
         defer {
             let elapsed = started.duration(to: .now)
@@ -168,12 +204,38 @@ final class RoundClock: Sendable {
     var overheads: [Double] { state.withLock { $0.overheads } }
     var byRound: [Int: Double] { state.withLock { $0.byRound } }
 
+    /// Section checkpoints committed (each its own transaction).
+    let sectionCount = Atomic<Int>(0)
+
+    /// Moments of a run outside its rounds, for the per-run breakdown.
+    enum Moment: Int { case created, executing, firstRound, lastRoundDone, returned }
+    private let moments = Mutex<[Moment: ContinuousClock.Instant]>([:])
+
+    func mark(_ moment: Moment, at instant: ContinuousClock.Instant = .now) {
+        moments.withLock { if $0[moment] == nil || moment == .lastRoundDone { $0[moment] = instant } }
+    }
+
+    /// Milliseconds: 0 creating, 1 from execute() to round 0, 2 the rounds, 3 after round 7.
+    var phases: [Int: Double] {
+        let m = moments.withLock { $0 }
+        func ms(_ a: Moment, _ b: Moment) -> Double {
+            guard let from = m[a], let to = m[b] else { return 0 }
+            let d = from.duration(to: to)
+            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        }
+        return [0: ms(.created, .executing), 1: ms(.executing, .firstRound), 2: ms(.firstRound, .lastRoundDone),
+                3: ms(.lastRoundDone, .returned)]
+    }
+
     func observe(_ event: RunProgress) {
         let now = ContinuousClock.now
         switch event {
         case .roundStarted:
+            mark(.firstRound, at: now)
             _ = timing.take(key)
             state.withLock { $0.start = now }
+        case .sectionFinished:
+            sectionCount.add(1, ordering: .relaxed)
         case .roundFinished(let round, _, _):
             let provider = timing.take(key)
             state.withLock { state in
@@ -184,6 +246,7 @@ final class RoundClock: Sendable {
                 state.byRound[round.rawValue] = max(0, ms - provider)
                 state.start = nil
             }
+            mark(.lastRoundDone, at: now)
         default:
             break
         }
@@ -195,7 +258,7 @@ struct TimedTrends: TrendSource {
     let timing: ProviderTiming
     var name: String { base.name }
     func trends(for params: RunParams) async throws -> Generated<[TrendItem]> {
-        try await timing.measure(params.key) { try await base.trends(for: params) }
+        try await timing.measure { try await base.trends(for: params) }
     }
 }
 
@@ -204,24 +267,24 @@ struct TimedWriter: ContentWriter {
     let timing: ProviderTiming
     var name: String { base.name }
     func ideas(from trends: [TrendItem], params: RunParams) async throws -> Generated<[TopicIdea]> {
-        try await timing.measure(params.key) { try await base.ideas(from: trends, params: params) }
+        try await timing.measure { try await base.ideas(from: trends, params: params) }
     }
     func outline(for idea: TopicIdea, trends: [TrendItem], params: RunParams) async throws -> Generated<Outline> {
-        try await timing.measure(params.key) { try await base.outline(for: idea, trends: trends, params: params) }
+        try await timing.measure { try await base.outline(for: idea, trends: trends, params: params) }
     }
     func draft(section index: Int, of outline: Outline, params: RunParams) async throws -> Generated<SectionDraft> {
-        try await timing.measure(params.key) { try await base.draft(section: index, of: outline, params: params) }
+        try await timing.measure { try await base.draft(section: index, of: outline, params: params) }
     }
     func polish(_ draft: SectionDraft, of outline: Outline, params: RunParams) async throws -> Generated<PolishedSection> {
-        try await timing.measure(params.key) { try await base.polish(draft, of: outline, params: params) }
+        try await timing.measure { try await base.polish(draft, of: outline, params: params) }
     }
     func metadata(for outline: Outline, sections: [PolishedSection], params: RunParams) async throws -> Generated<Metadata> {
-        try await timing.measure(params.key) { try await base.metadata(for: outline, sections: sections, params: params) }
+        try await timing.measure { try await base.metadata(for: outline, sections: sections, params: params) }
     }
     func review(_ outline: Outline, sections: [PolishedSection], params: RunParams) async throws
         -> Generated<(score: Double, issues: [String])>
     {
-        try await timing.measure(params.key) { try await base.review(outline, sections: sections, params: params) }
+        try await timing.measure { try await base.review(outline, sections: sections, params: params) }
     }
 }
 
@@ -231,9 +294,7 @@ struct TimedEmbeddings: EmbeddingProvider {
     var model: String { base.model }
     var dimension: Int { base.dimension }
     func embed(_ text: String) async throws -> Generated<[Float]> {
-        // The embedding call does not say which run it serves, so its time (a hash over the
-        // article's words) is counted as overhead: the figure errs on the high side.
-        try await base.embed(text)
+        try await timing.measure { try await base.embed(text) }
     }
 }
 
@@ -242,11 +303,6 @@ struct TimedPublisher: Publisher {
     let timing: ProviderTiming
     var name: String { base.name }
     func publish(_ article: Article, runID: String) async throws -> PublishResult {
-        try await timing.measure(timing.key(forRunID: runID)) { try await base.publish(article, runID: runID) }
+        try await timing.measure { try await base.publish(article, runID: runID) }
     }
-}
-
-private extension RunParams {
-    /// Each benchmark run has a unique seed: provider time is accounted under it.
-    var key: String { seeds[0] }
 }

@@ -16,17 +16,18 @@ private struct Article: Codable, Equatable, Sendable {
         _ = try await pool.query("""
             CREATE TABLE samples (
                 id uuid PRIMARY KEY, label text, count bigint, small integer, flag boolean, ratio double precision,
-                at timestamptz, doc jsonb, tags text[], embedding real[]
+                at timestamptz, doc jsonb, tags text[], embedding real[], ids uuid[], none uuid[]
             )
             """)
         let id = UUID()
         let at = Date(timeIntervalSince1970: 1_795_544_966.123456)
         let doc = Article(title: "Über „Quotes“ & emoji 🚀", tags: ["a", "b"], score: nil)
-        let tags = ["naïve", "with,comma", "quote\"d", "NULL", ""]
+        let tags = ["naïve", "with,comma", "quote\"d", "NULL", "", "\"\u{301}accent on a quote", "back\\slash"]
         let embedding: [Float] = [0.1, -2.5, 3.4028235e38, 1e-7]
+        let ids = [id, UUID()]
         _ = try await pool.query("""
             INSERT INTO samples VALUES (\(id), \("héllo wörld ✓"), \(Int.max), \(Int32.min), \(true), \(-0.1),
-                \(at), \(PostgresJSON(doc)), \(tags), \(embedding))
+                \(at), \(PostgresJSON(doc)), \(tags), \(embedding), \(ids), \([UUID]()))
             """)
         let row = try #require(try await pool.query("SELECT * FROM samples WHERE id = \(id)").first)
         #expect(try row.decode(UUID.self, "id") == id)
@@ -39,6 +40,8 @@ private struct Article: Codable, Equatable, Sendable {
         #expect(try row.decode(PostgresJSON<Article>.self, "doc").value == doc)
         #expect(try row.decode([String].self, "tags") == tags)
         #expect(try row.decode([Float].self, "embedding") == embedding)
+        #expect(try row.decode([UUID].self, "ids") == ids)
+        #expect(try row.decode([UUID].self, "none") == [])
         await pool.close()
     }
 

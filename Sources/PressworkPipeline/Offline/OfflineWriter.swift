@@ -154,10 +154,9 @@ public struct OfflineWriter: ContentWriter {
         }
         let pairs = formal ? Self.contractions.map { ($1, $0) } : Self.contractions
         let before = body
-        for (long, short) in pairs {
-            body = body.replacingOccurrences(of: long, with: short)
-            body = body.replacingOccurrences(of: TextShaping.sentenceCase(long), with: TextShaping.sentenceCase(short))
-        }
+        body = TextShaping.replacingPhrases(
+            pairs + pairs.map { (TextShaping.sentenceCase($0.0), TextShaping.sentenceCase($0.1)) }, in: body
+        )
         if body != before {
             edits.append(formal ? "expanded contractions for a formal voice" : "used contractions consistently for a conversational voice")
         }
