@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Layers, dependencies pointing down:
-//   presswork (CLI) → PressworkRuntime → PressworkStore, EmbeddedPostgres → PostgresClient → CLibPQ
+//   presswork (CLI) → PressworkRuntime → PressworkOrchestrator → PressworkPipeline → PressworkCore
+//   PressworkRuntime → PressworkProviders (HTTP clients) → PressworkPipeline (the protocols)
+//   PressworkRuntime → PressworkStore, EmbeddedPostgres → PostgresClient → CLibPQ
 // Only PostgresClient imports CLibPQ; no C handle crosses its public API.
 let package = Package(
     name: "presswork",
@@ -15,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: libpq
@@ -56,6 +60,20 @@ let package = Package(
             ],
             plugins: ["EmbedSQLPlugin"]
         ),
+        // Real providers: LLM clients (OpenAI-compatible, Gemini), embeddings, over HTTP.
+        // Prompt templates are compiled into the binary, like the SQL.
+        .target(
+            name: "PressworkProviders",
+            dependencies: [
+                "PressworkCore", "PressworkPipeline",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.embedInCode("Prompts")]
+        ),
         .target(name: "CSpawn"),
         // Durable execution: claims, leases, fenced commits, retries, the gate.
         .target(
@@ -80,6 +98,7 @@ let package = Package(
                 "PressworkStore",
                 "PressworkOrchestrator",
                 "PressworkPipeline",
+                "PressworkProviders",
                 "EmbeddedPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -118,6 +137,16 @@ let package = Package(
         ),
         .testTarget(name: "PressworkCoreTests", dependencies: ["PressworkCore"]),
         .testTarget(name: "PressworkPipelineTests", dependencies: ["PressworkPipeline"]),
+        .testTarget(
+            name: "PressworkProvidersTests",
+            dependencies: [
+                "PressworkProviders", "PressworkPipeline", "PressworkCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "PressworkOrchestratorTests",
             dependencies: ["PressworkOrchestrator", "PressworkStore", "TestSupport", .product(name: "Logging", package: "swift-log")]

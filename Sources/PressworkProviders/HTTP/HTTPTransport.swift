@@ -1,0 +1,93 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP exchange's answer, body read in full (bounded).
+public struct HTTPReply: Sendable {
+    public let status: Int
+    public let headers: [(String, String)]
+    public let body: Data
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+
+    /// The body as text, cut to `limit` characters, for error messages.
+    public func bodyPrefix(_ limit: Int = 300) -> String {
+        let text = String(decoding: body.prefix(limit * 4), as: UTF8.self)
+        return text.count > limit ? String(text.prefix(limit)) + "…" : text
+    }
+}
+
+/// The HTTP client every provider uses: real HTTP (AsyncHTTPClient, HTTP/1.1 and HTTP/2 over
+/// TLS), a deadline per call, a bound on the body it reads, and errors that say whether
+/// retrying may help.
+public struct HTTPTransport: Sendable {
+    let client: HTTPClient
+    /// Largest body read; a bigger one is an error, not a truncation.
+    public var maxBodyBytes: Int
+
+    public init(client: HTTPClient = .shared, maxBodyBytes: Int = 16 << 20) {
+        self.client = client
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// Sends a request and reads the whole reply within `timeout`. Transport failures throw
+    /// `ProviderError` (transient: a refused or dropped connection, a timeout); HTTP error
+    /// statuses are returned, for the caller to judge.
+    public func send(
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: Data? = nil,
+        timeout: Duration, provider: String
+    ) async throws -> HTTPReply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let deadline = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
+            + Int64(timeout.components.attoseconds / 1_000_000_000))
+        do {
+            let response = try await client.execute(request, timeout: deadline)
+            let buffer = try await response.body.collect(upTo: maxBodyBytes)
+            return HTTPReply(
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: Data(buffer.readableBytesView)
+            )
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            throw ProviderError(provider: provider, kind: .badReply,
+                                message: "the reply from \(Self.redacted(url)) is larger than \(maxBodyBytes) bytes")
+        } catch let error as HTTPClientError where Self.isPermanent(error) {
+            throw ProviderError(provider: provider, kind: .permanent, message: "cannot call \(Self.redacted(url)): \(error)")
+        } catch {
+            throw ProviderError(
+                provider: provider, kind: .transient,
+                message: "no answer from \(Self.redacted(url)) (\(Self.describe(error)))"
+            )
+        }
+    }
+
+    static func isPermanent(_ error: HTTPClientError) -> Bool {
+        [.invalidURL, .emptyHost, .emptyScheme, .unsupportedScheme("")].contains { $0 == error }
+            || "\(error)".contains("unsupportedScheme")
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout: return "timed out"
+            case .remoteConnectionClosed: return "the connection was closed"
+            default: return "\(error)"
+            }
+        }
+        return "\(error)"
+    }
+
+    /// The URL without its query (Gemini's legacy `?key=` would otherwise reach a log).
+    static func redacted(_ url: String) -> String {
+        url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import PressworkCore
+import PressworkPipeline
+
+/// Rounds 1 to 6 written by language models: each round renders its prompt template with its
+/// inputs, asks its model (one per round, e.g. a cheap one for ideas and a strong one for
+/// drafts) for its output type's schema, and gets a validated value back.
+public struct LLMWriter: ContentWriter {
+    /// The generator for each round from ideas to review; rounds not listed use `fallback`.
+    public let generators: [Round: StructuredGenerator]
+    public let fallback: StructuredGenerator
+
+    public init(fallback: StructuredGenerator, perRound: [Round: StructuredGenerator] = [:]) {
+        self.fallback = fallback
+        self.generators = perRound
+    }
+
+    public var name: String {
+        let names = Set(Round.allCases.compactMap { generators[$0]?.model.name } + [fallback.model.name])
+        return names.sorted().joined(separator: ",")
+    }
+
+    func generator(_ round: Round) -> StructuredGenerator {
+        generators[round] ?? fallback
+    }
+
+    func system(_ params: RunParams) -> String {
+        PromptTemplates.render(PromptTemplates.system, ["brandVoice": params.brandVoice, "region": params.region])
+    }
+
+    public func ideas(from trends: [TrendItem], params: RunParams) async throws -> Generated<[TopicIdea]> {
+        let prompt = PromptTemplates.render(PromptTemplates.ideas, [
+            "seeds": params.seeds.joined(separator: "; "), "trends": Self.trendList(trends),
+        ])
+        let reply = try await generator(.ideas).generate(IdeasReply.self, system: system(params), prompt: prompt)
+        return Generated(reply.value.ideas, usage: reply.usage)
+    }
+
+    public func outline(for idea: TopicIdea, trends: [TrendItem], params: RunParams) async throws -> Generated<Outline> {
+        let prompt = PromptTemplates.render(PromptTemplates.outline, [
+            "ideaTitle": idea.title, "ideaAngle": idea.angle, "ideaKeywords": idea.keywords.joined(separator: ", "),
+            "trends": Self.trendList(trends),
+        ])
+        return try await generator(.outline).generate(Outline.self, system: system(params), prompt: prompt)
+    }
+
+    public func draft(section index: Int, of outline: Outline, params: RunParams) async throws -> Generated<SectionDraft> {
+        let section = outline.sections[index]
+        let prompt = PromptTemplates.render(PromptTemplates.draft, [
+            "title": outline.title, "thesis": outline.thesis,
+            "sectionList": outline.sections.enumerated().map { "\($0.offset + 1). \($0.element.heading)" }.joined(separator: "\n"),
+            "sectionNumber": "\(index + 1)", "sectionCount": "\(outline.sections.count)", "sectionIndex": "\(index)",
+            "heading": section.heading, "keyPoints": section.keyPoints.joined(separator: "; "),
+        ])
+        var reply = try await generator(.drafts).generate(SectionDraft.self, system: system(params), prompt: prompt)
+        // The position is the orchestrator's, whatever the model wrote there.
+        reply.value.index = index
+        return reply
+    }
+
+    public func polish(_ draft: SectionDraft, of outline: Outline, params: RunParams) async throws -> Generated<PolishedSection> {
+        let prompt = PromptTemplates.render(PromptTemplates.polish, [
+            "title": outline.title, "heading": draft.heading, "body": draft.body, "sectionIndex": "\(draft.index)",
+        ])
+        var reply = try await generator(.polish).generate(PolishedSection.self, system: system(params), prompt: prompt)
+        reply.value.index = draft.index
+        return reply
+    }
+
+    public func metadata(for outline: Outline, sections: [PolishedSection], params: RunParams) async throws -> Generated<Metadata> {
+        let summaries = sections.map { section in
+            let first = section.body.split(separator: ".", maxSplits: 1).first.map { String($0) + "." } ?? ""
+            return "\(section.index): \(section.heading) — \(first)"
+        }
+        let prompt = PromptTemplates.render(PromptTemplates.metadata, [
+            "title": outline.title, "thesis": outline.thesis, "keywords": outline.keywords.joined(separator: ", "),
+            "sectionSummaries": summaries.joined(separator: "\n"),
+        ])
+        return try await generator(.metadata).generate(Metadata.self, system: system(params), prompt: prompt)
+    }
+
+    public func review(_ outline: Outline, sections: [PolishedSection], params: RunParams) async throws
+        -> Generated<(score: Double, issues: [String])>
+    {
+        let article = sections.sorted { $0.index < $1.index }.map { "## \($0.heading)\n\n\($0.body)" }.joined(separator: "\n\n")
+        let prompt = PromptTemplates.render(PromptTemplates.review, [
+            "title": outline.title, "thesis": outline.thesis, "article": article,
+        ])
+        let reply = try await generator(.coherence).generate(ReviewReply.self, system: system(params), prompt: prompt)
+        return Generated((score: reply.value.score, issues: reply.value.issues), usage: reply.usage)
+    }
+
+    static func trendList(_ trends: [TrendItem]) -> String {
+        trends.prefix(20).map { trend in
+            "- \(trend.title) (\(String(format: "%.2f", trend.score)))"
+                + (trend.relatedQueries.isEmpty ? "" : ": " + trend.relatedQueries.prefix(5).joined(separator: ", "))
+        }.joined(separator: "\n")
+    }
+}
+
+/// Round 1's reply: providers that enforce a schema want an object at the top.
+struct IdeasReply: SchemaDescribed {
+    var ideas: [TopicIdea]
+    static let schema = JSONSchema.object(
+        properties: [("ideas", .array(items: TopicIdea.schema, minItems: 1, maxItems: 8))], required: ["ideas"]
+    )
+}
+
+/// Round 6's review by a model: a score against the rubric and the issues found.
+struct ReviewReply: SchemaDescribed {
+    var score: Double
+    var issues: [String]
+    static let schema = JSONSchema.object(
+        properties: [("score", .number(minimum: 0, maximum: 1)), ("issues", .array(items: .string(maxLength: 500), maxItems: 30))],
+        required: ["score", "issues"]
+    )
+}

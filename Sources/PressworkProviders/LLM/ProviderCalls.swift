@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import PressworkCore
+import Synchronization
+
+/// The retry loop and limits every provider call goes through: transient failures (429, 5xx,
+/// timeouts, dropped connections) are retried with jittered exponential backoff, honouring
+/// Retry-After; permanent ones (401, 403, 400, 404) fail at once.
+public struct ProviderCalls: Sendable {
+    public let provider: String
+    public let policy: CallPolicy
+    public let transport: HTTPTransport
+    let limiter: CallLimiter
+    let logger: Logger
+
+    public init(provider: String, policy: CallPolicy, transport: HTTPTransport = HTTPTransport(), logger: Logger) {
+        self.provider = provider
+        self.policy = policy
+        self.transport = transport
+        self.limiter = CallLimiters.shared.limiter(for: provider, policy: policy)
+        self.logger = logger
+    }
+
+    /// POSTs JSON and returns the reply of the first attempt that got a 2xx.
+    public func postJSON(_ url: String, headers: [(String, String)], body: Data) async throws -> HTTPReply {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let reply: HTTPReply
+            do {
+                reply = try await limiter.run {
+                    try await transport.send(
+                        .POST, url, headers: headers + [("Content-Type", "application/json")], body: body,
+                        timeout: policy.timeout, provider: provider
+                    )
+                }
+            } catch let error as ProviderError where error.isTransient && attempt < policy.maxAttempts {
+                let delay = policy.delay(afterAttempt: attempt, retryAfter: nil)
+                logger.warning("provider call failed; retrying", metadata: [
+                    "provider": "\(provider)", "attempt": "\(attempt)", "error": "\(error.message)",
+                    "delay_ms": "\(delay.wholeMilliseconds)",
+                ])
+                try await Task.sleep(for: delay)
+                continue
+            }
+            if (200..<300).contains(reply.status) { return reply }
+            let error = Self.statusError(reply, provider: provider, url: url)
+            guard error.isTransient, attempt < policy.maxAttempts else { throw error }
+            let delay = policy.delay(
+                afterAttempt: attempt, retryAfter: CallPolicy.parseRetryAfter(reply.header("Retry-After"))
+            )
+            logger.warning("provider call failed; retrying", metadata: [
+                "provider": "\(provider)", "attempt": "\(attempt)", "status": "\(reply.status)",
+                "delay_ms": "\(delay.wholeMilliseconds)",
+            ])
+            try await Task.sleep(for: delay)
+        }
+    }
+
+    /// The error for a non-2xx reply: the provider's own message when its body has one.
+    static func statusError(_ reply: HTTPReply, provider: String, url: String) -> ProviderError {
+        let transient = reply.status == 408 || reply.status == 409 || reply.status == 429 || reply.status >= 500
+        let detail = providerMessage(reply) ?? reply.bodyPrefix(200)
+        let what: String
+        switch reply.status {
+        case 401: what = "the API key was refused (401)"
+        case 403: what = "the API key may not do this (403)"
+        case 404: what = "not found (404): check the base URL and the model name"
+        case 429: what = "rate limited (429)"
+        default: what = "HTTP \(reply.status)"
+        }
+        return ProviderError(
+            provider: provider, kind: transient ? .transient : .permanent,
+            message: "\(what) from \(HTTPTransport.redacted(url))" + (detail.isEmpty ? "" : ": \(detail)"),
+            status: reply.status
+        )
+    }
+
+    /// `{"error": {"message": …}}` (OpenAI, Gemini and most compatible servers) or `{"error": "…"}`.
+    static func providerMessage(_ reply: HTTPReply) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any] else { return nil }
+        if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
+        if let message = object["error"] as? String { return message }
+        return nil
+    }
+}
+
+/// One limiter per provider name, shared by every run in the process.
+final class CallLimiters: Sendable {
+    static let shared = CallLimiters()
+    private let limiters = Mutex<[String: CallLimiter]>([:])
+
+    func limiter(for provider: String, policy: CallPolicy) -> CallLimiter {
+        limiters.withLock { limiters in
+            if let existing = limiters[provider] { return existing }
+            let limiter = CallLimiter(maxConcurrent: policy.maxConcurrentCalls, perMinute: policy.requestsPerMinute)
+            limiters[provider] = limiter
+            return limiter
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import PressworkCore
+import PressworkPipeline
+
+/// Asks a model for a value of a schema-described type, checks the reply against the full
+/// schema, and on a bad reply (not JSON, wrong shape, out of bounds, cut off) asks again with
+/// what was wrong, a bounded number of times. Tokens of every attempt are counted.
+public struct StructuredGenerator: Sendable {
+    public let model: any ChatModel
+    /// Repair requests after the first reply.
+    public let maxRepairs: Int
+    /// Output token limit of the first request; doubled (up to `maxOutputTokensCeiling`) after
+    /// a reply cut off at the limit.
+    public let maxOutputTokens: Int
+    public let maxOutputTokensCeiling: Int
+
+    public init(model: any ChatModel, maxRepairs: Int = 2, maxOutputTokens: Int = 4096, maxOutputTokensCeiling: Int = 16384) {
+        self.model = model
+        self.maxRepairs = maxRepairs
+        self.maxOutputTokens = maxOutputTokens
+        self.maxOutputTokensCeiling = maxOutputTokensCeiling
+    }
+
+    public func generate<T: SchemaDescribed>(_ type: T.Type, system: String, prompt: String) async throws -> Generated<T> {
+        var request = ChatRequest(
+            system: system, user: prompt, schemaName: String(describing: T.self), schema: T.schema,
+            maxOutputTokens: maxOutputTokens
+        )
+        var usage = TokenUsage.zero
+        var problems: [String] = []
+        var lastText = ""
+        for attempt in 0...maxRepairs {
+            let reply = try await model.complete(request)
+            usage = usage + reply.usage
+            lastText = reply.text
+            switch Self.check(reply, as: T.self) {
+            case .success(let value):
+                return Generated(value, usage: usage)
+            case .failure(let found):
+                problems = found.problems
+                if case .refused(let reason) = reply.finishReason {
+                    throw ProviderError(provider: model.name, kind: .permanent, message: "the model refused: \(reason)")
+                }
+                if reply.finishReason == .truncated {
+                    request.maxOutputTokens = min(maxOutputTokensCeiling, request.maxOutputTokens * 2)
+                }
+            }
+            guard attempt < maxRepairs else { break }
+            request.messages.append(ChatMessage(role: .assistant, text: reply.text))
+            request.messages.append(ChatMessage(role: .user, text: Self.repairPrompt(problems)))
+        }
+        throw ProviderError(
+            provider: model.name, kind: .badReply,
+            message: "no valid \(T.self) after \(maxRepairs + 1) replies; the last one: "
+                + problems.prefix(5).joined(separator: "; ")
+                + (problems.count > 5 ? "; and \(problems.count - 5) more" : "")
+                + ". It began: \(Self.prefix(lastText, 200))"
+        )
+    }
+
+    struct Problems: Error {
+        let problems: [String]
+    }
+
+    static func check<T: SchemaDescribed>(_ reply: ChatReply, as type: T.Type) -> Result<T, Problems> {
+        if case .refused(let reason) = reply.finishReason { return .failure(Problems(problems: ["refused: \(reason)"])) }
+        var problems: [String] = []
+        if reply.finishReason == .truncated {
+            problems.append("the reply was cut off at the output token limit, so its JSON is incomplete; answer more briefly")
+        }
+        let text = unfenced(reply.text)
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(Data(text.utf8))
+        } catch {
+            return .failure(Problems(problems: problems + ["the reply is not valid JSON"]))
+        }
+        problems += T.schema.validate(value)
+        guard problems.isEmpty else { return .failure(Problems(problems: problems)) }
+        do {
+            return .success(try JSONDecoder().decode(T.self, from: Data(text.utf8)))
+        } catch {
+            return .failure(Problems(problems: ["the JSON does not decode as \(T.self): \(error)"]))
+        }
+    }
+
+    static func repairPrompt(_ problems: [String]) -> String {
+        "Your reply could not be used:\n" + problems.prefix(20).map { "- \($0)" }.joined(separator: "\n")
+            + "\nReply again with only a JSON value that follows the schema exactly, fixing every point above."
+    }
+
+    /// Some models wrap JSON in a Markdown code fence even when asked not to.
+    static func unfenced(_ text: String) -> String {
+        var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix("```") else { return trimmed }
+        if let newline = trimmed.firstIndex(of: "\n") { trimmed = String(trimmed[trimmed.index(after: newline)...]) }
+        if trimmed.hasSuffix("```") { trimmed.removeLast(3) }
+        return trimmed.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func prefix(_ text: String, _ limit: Int) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        return flat.count > limit ? "\"" + flat.prefix(limit) + "…\"" : "\"" + flat + "\""
+    }
+}

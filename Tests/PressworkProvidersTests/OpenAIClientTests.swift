@@ -1,0 +1,221 @@
+import Foundation
+import Logging
+import PressworkCore
+import PressworkPipeline
+@testable import PressworkProviders
+import Synchronization
+import Testing
+
+/// Short delays so that retries do not slow the tests; the behaviour is the same.
+let quickPolicy = CallPolicy(maxAttempts: 3, timeout: .seconds(5), baseDelay: .milliseconds(10), maxDelay: .milliseconds(50))
+let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+func chatClient(_ server: ScriptedHTTPServer, policy: CallPolicy = quickPolicy, key: String? = "sk-test-secret") -> OpenAIChatClient {
+    // A distinct provider name per server keeps the shared limiters of parallel tests apart.
+    OpenAIChatClient(.init(baseURL: server.baseURL + "/v1", apiKey: key, model: "test-model"), policy: policy, logger: quiet)
+}
+
+let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size matters most.", keywords: ["espresso", "grinder", "coffee"], score: 0.8)
+
+@Suite struct OpenAIClientTests {
+    @Test func sendsTheSchemaAndParsesTheCompletion() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        server.enqueue(.chatCompletion(encoding: IdeasReply(ideas: [sampleIdea])))
+        let generator = StructuredGenerator(model: chatClient(server))
+        let reply = try await generator.generate(IdeasReply.self, system: "be brief", prompt: "ideas please")
+        #expect(reply.value.ideas == [sampleIdea])
+        #expect(reply.usage == TokenUsage(input: 100, output: 50))
+
+        let request = try #require(server.requests.first)
+        #expect(request.method == "POST")
+        #expect(request.path == "/v1/chat/completions")
+        #expect(request.header("Authorization") == "Bearer sk-test-secret")
+        let body = request.json
+        #expect(body["model"] as? String == "test-model")
+        let messages = try #require(body["messages"] as? [[String: Any]])
+        #expect(messages.map { $0["role"] as? String } == ["system", "user"])
+        #expect(messages.last?["content"] as? String == "ideas please")
+        let format = try #require(body["response_format"] as? [String: Any])
+        #expect(format["type"] as? String == "json_schema")
+        let schema = try #require(format["json_schema"] as? [String: Any])
+        #expect(schema["name"] as? String == "IdeasReply")
+        #expect(schema["strict"] as? Bool == true)
+        let sent = try #require(schema["schema"] as? [String: Any])
+        #expect(sent["type"] as? String == "object")
+        #expect(sent["required"] as? [String] == ["ideas"])
+        // Bounds are checked locally, not sent (strict providers refuse keywords they lack).
+        #expect(!String(decoding: request.body, as: UTF8.self).contains("maxItems"))
+        await server.stop()
+    }
+
+    @Test func retriesA429AfterItsRetryAfterAndA500ThenSucceeds() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        server.enqueue(
+            .openAIError(429, "slow down", headers: [("Retry-After", "1")]),
+            .openAIError(500, "upstream broke"),
+            .chatCompletion(encoding: IdeasReply(ideas: [sampleIdea]))
+        )
+        let started = ContinuousClock.now
+        let reply = try await StructuredGenerator(model: chatClient(server)).generate(IdeasReply.self, system: "", prompt: "x")
+        #expect(reply.value.ideas.count == 1)
+        #expect(server.requests.count == 3)
+        // Behaviour, not speed: the client waited at least the second the server asked for.
+        #expect(started.duration(to: .now) >= .milliseconds(950))
+        await server.stop()
+    }
+
+    @Test func givesUpOnTransientFailuresAfterTheLastAttempt() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        server.enqueue(.openAIError(503, "overloaded"), .openAIError(502, "bad gateway"), .openAIError(500, "still broken"))
+        let error = await #expect(throws: ProviderError.self) {
+            try await chatClient(server).complete(ChatRequest(system: "", user: "x", schemaName: "X", schema: ReviewReply.schema))
+        }
+        #expect(error?.kind == .transient)
+        #expect(error?.status == 500)
+        #expect(error?.description.contains("still broken") == true)
+        #expect(server.requests.count == 3)
+        await server.stop()
+    }
+
+    @Test func aRefusedKeyFailsAtOnceWithoutShowingTheKey() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        server.enqueue(.openAIError(401, "Incorrect API key provided"))
+        let error = await #expect(throws: ProviderError.self) {
+            try await chatClient(server).complete(ChatRequest(system: "", user: "x", schemaName: "X", schema: ReviewReply.schema))
+        }
+        #expect(error?.kind == .permanent)
+        #expect(error?.description.contains("401") == true)
+        #expect(error?.description.contains("Incorrect API key provided") == true)
+        #expect(error?.description.contains("sk-test-secret") == false)
+        #expect(server.requests.count == 1)
+        await server.stop()
+    }
+
+    @Test func slowRepliesAndDroppedConnectionsAreRetried() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        server.enqueue(.slow(.seconds(3), .chatCompletion("{}")), .drop, .chatCompletion(encoding: ReviewReply(score: 0.9, issues: [])))
+        var policy = quickPolicy
+        policy.timeout = .milliseconds(500)
+        let reply = try await StructuredGenerator(model: chatClient(server, policy: policy))
+            .generate(ReviewReply.self, system: "", prompt: "review")
+        #expect(reply.value.score == 0.9)
+        #expect(server.requests.count == 3)
+        await server.stop()
+    }
+}
+
+@Suite struct StructuredOutputTests {
+    @Test func repairsNonJSONAndWrongShapesThenSumsTheTokens() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        server.enqueue(
+            .chatCompletion("Sure! Here are some ideas: espresso, latte."),
+            .chatCompletion(#"{"ideas": [{"title": "Espresso", "angle": "x", "keywords": ["a"], "score": 7}]}"#),
+            .chatCompletion(encoding: IdeasReply(ideas: [sampleIdea]))
+        )
+        let reply = try await StructuredGenerator(model: chatClient(server), maxRepairs: 2)
+            .generate(IdeasReply.self, system: "", prompt: "ideas")
+        #expect(reply.value.ideas == [sampleIdea])
+        #expect(reply.usage == TokenUsage(input: 300, output: 150))
+        // Each repair request carries the bad reply and what was wrong with it.
+        let second = try #require(server.requests.dropFirst().first?.json["messages"] as? [[String: Any]])
+        #expect(second.map { $0["role"] as? String } == ["system", "user", "assistant", "user"])
+        #expect((second.last?["content"] as? String)?.contains("not valid JSON") == true)
+        let third = try #require(server.requests.last?.json["messages"] as? [[String: Any]])
+        #expect((third.last?["content"] as? String)?.contains("ideas[0].score: 7.0 is above 1.0") == true)
+        await server.stop()
+    }
+
+    @Test func aTruncatedReplyIsRetriedWithMoreRoom() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        server.enqueue(
+            .chatCompletion(#"{"score": 0.8, "issues": ["The second sec"#, finishReason: "length"),
+            .chatCompletion(encoding: ReviewReply(score: 0.8, issues: ["The second section repeats the first."]))
+        )
+        let reply = try await StructuredGenerator(model: chatClient(server), maxOutputTokens: 1000)
+            .generate(ReviewReply.self, system: "", prompt: "review")
+        #expect(reply.value.issues.count == 1)
+        #expect(server.requests.map { $0.json["max_tokens"] as? Int } == [1000, 2000])
+        #expect((server.requests.last?.json["messages"] as? [[String: Any]])?.last?["content"] as? String ?? "" != "")
+        await server.stop()
+    }
+
+    @Test func persistentlyBadRepliesFailWithWhatWasWrongAndAPrefix() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        let bad = #"{"score": "high", "issues": "none", "comment": "\#(String(repeating: "blah ", count: 200))"}"#
+        server.enqueue(.chatCompletion(bad), .chatCompletion(bad), .chatCompletion(bad))
+        let error = await #expect(throws: ProviderError.self) {
+            try await StructuredGenerator(model: chatClient(server), maxRepairs: 2).generate(ReviewReply.self, system: "", prompt: "r")
+        }
+        #expect(error?.kind == .badReply)
+        let message = error?.description ?? ""
+        #expect(message.contains("after 3 replies"))
+        #expect(message.contains("score: expected a number, found a string"))
+        #expect(message.contains("comment: not allowed here"))
+        #expect(message.contains("It began: \"{\\\"score\\\"") || message.contains("It began: \"{\"score\""))
+        // A prefix of the reply, not the whole.
+        #expect(message.count < 1200)
+        await server.stop()
+    }
+}
+
+@Suite struct EmbeddingClientTests {
+    @Test func embedsAndChecksTheDimension() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        server.enqueue(.embedding([0.6, 0.8, 0]), .embedding([1, 0]))
+        let client = OpenAIEmbeddingClient(
+            .init(baseURL: server.baseURL + "/v1", apiKey: "sk-e", model: "test-embedding"), dimension: 3,
+            policy: quickPolicy, logger: quiet
+        )
+        let vector = try await client.embed("an article")
+        #expect(vector.value == [0.6, 0.8, 0])
+        #expect(vector.usage.input == 12)
+        #expect(server.requests.first?.path == "/v1/embeddings")
+        #expect(server.requests.first?.json["input"] as? String == "an article")
+        let error = await #expect(throws: ProviderError.self) { try await client.embed("another") }
+        #expect(error?.description.contains("returned 2 dimensions; 3 are configured") == true)
+        await server.stop()
+    }
+}
+
+@Suite struct CallLimiterTests {
+    @Test func neverRunsMoreThanItsLimitAtOnce() async throws {
+        let limiter = CallLimiter(maxConcurrent: 2, perMinute: nil)
+        let gauge = Gauge()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await limiter.run {
+                        gauge.enter()
+                        try await Task.sleep(for: .milliseconds(20))
+                        gauge.leave()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(gauge.peak == 2)
+        #expect(gauge.total == 8)
+    }
+
+    @Test func retryAfterParsesSecondsAndDates() {
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        #expect(CallPolicy.parseRetryAfter("3") == .seconds(3))
+        #expect(CallPolicy.parseRetryAfter("0.5") == .milliseconds(500))
+        let later = Date(timeInterval: 10, since: now)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        #expect(CallPolicy.parseRetryAfter(formatter.string(from: later), now: now) == .seconds(10))
+        #expect(CallPolicy.parseRetryAfter("soon") == nil)
+        #expect(CallPolicy.parseRetryAfter(nil) == nil)
+    }
+}
+
+final class Gauge: Sendable {
+    private let state = Mutex<(current: Int, peak: Int, total: Int)>((0, 0, 0))
+    func enter() { state.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current); $0.total += 1 } }
+    func leave() { state.withLock { $0.current -= 1 } }
+    var peak: Int { state.withLock { $0.peak } }
+    var total: Int { state.withLock { $0.total } }
+}
