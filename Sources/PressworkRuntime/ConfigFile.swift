@@ -4,7 +4,10 @@ import Foundation
 ///
 /// ```json
 /// { "databaseURL": "postgresql://presswork@db.internal/presswork",
-///   "home": "/srv/presswork", "logFormat": "json", "logLevel": "info" }
+///   "home": "/srv/presswork", "logFormat": "json", "logLevel": "info",
+///   "llm": "openai", "openaiBaseURL": "http://localhost:11434/v1", "openaiModel": "llama3.1",
+///   "models": { "ideas": "llama3.2:3b", "drafts": "llama3.1:70b" },
+///   "embeddings": "openai", "openaiEmbeddingModel": "nomic-embed-text", "embeddingDimension": 768 }
 /// ```
 ///
 /// Every key is optional; command-line options and environment variables override it. An
@@ -14,8 +17,21 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
     public var home: String?
     public var logFormat: LogFormat?
     public var logLevel: String?
+    public var llm: String?
+    public var openaiBaseURL: String?
+    public var openaiModel: String?
+    /// Allowed for servers whose key must live in a file; keep the file private (mode 600).
+    public var openaiAPIKey: String?
+    /// A model per round: ideas, outline, drafts, polish, metadata, review.
+    public var models: [String: String]?
+    public var embeddings: String?
+    public var openaiEmbeddingModel: String?
+    public var embeddingDimension: Int?
 
-    static let knownKeys: Set<String> = ["databaseURL", "home", "logFormat", "logLevel"]
+    static let knownKeys: Set<String> = [
+        "databaseURL", "home", "logFormat", "logLevel", "llm", "openaiBaseURL", "openaiModel", "openaiAPIKey", "models",
+        "embeddings", "openaiEmbeddingModel", "embeddingDimension",
+    ]
 
     public init(databaseURL: String? = nil, home: String? = nil, logFormat: LogFormat? = nil, logLevel: String? = nil) {
         self.databaseURL = databaseURL

@@ -9,6 +9,7 @@ public struct RuntimeSettings: Sendable, Equatable {
     public var home: String
     public var logFormat: LogFormat
     public var logLevel: Logger.Level
+    public var providers: ProviderSettings
 
     /// Values given on the command line (nil when absent).
     public struct Overrides: Sendable {
@@ -17,11 +18,15 @@ public struct RuntimeSettings: Sendable, Equatable {
         public var configPath: String?
         public var logFormat: LogFormat?
         public var logLevel: String?
+        public var llm: String?
+        public var embeddings: String?
 
         public init(
             databaseURL: String? = nil, home: String? = nil, configPath: String? = nil,
-            logFormat: LogFormat? = nil, logLevel: String? = nil
+            logFormat: LogFormat? = nil, logLevel: String? = nil, llm: String? = nil, embeddings: String? = nil
         ) {
+            self.llm = llm
+            self.embeddings = embeddings
             self.databaseURL = databaseURL
             self.home = home
             self.configPath = configPath
@@ -57,7 +62,10 @@ public struct RuntimeSettings: Sendable, Equatable {
             databaseURL: overrides.databaseURL ?? env("DATABASE_URL") ?? file.databaseURL,
             home: overrides.home ?? env("PRESSWORK_HOME") ?? file.home ?? defaultHome(environment: environment),
             logFormat: logFormat,
-            logLevel: logLevel
+            logLevel: logLevel,
+            providers: try ProviderSettings.resolve(
+                llmOption: overrides.llm, embeddingsOption: overrides.embeddings, env: env, file: file
+            )
         )
     }
 

@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import PostgresClient
 import PressworkOrchestrator
+import PressworkCore
 import PressworkPipeline
+import PressworkProviders
 import PressworkStore
 
 /// What a command that works with runs needs: a migrated database, the store, and an
@@ -29,9 +31,29 @@ public struct Services: Sendable {
     /// Where dry-run HTML files go: `<home>/output`.
     public var outputFolder: String { settings.home + "/output" }
 
-    /// The providers runs use. Offline for now: the LLM, feed and WordPress clients come with the
-    /// providers issue.
-    public var providers: Providers { .offline(outputFolder: outputFolder) }
+    /// The providers runs use, from the settings: offline unless an LLM or embeddings provider is
+    /// configured. Trends come from the seeds and round 7 is a dry run (feeds and WordPress are
+    /// not connected yet).
+    public var providers: Providers {
+        var providers = Providers.offline(outputFolder: outputFolder)
+        let configured = settings.providers
+        if configured.llm == .openai, let openAI = configured.openAI {
+            let fallback = StructuredGenerator(model: OpenAIChatClient(openAI, logger: logger))
+            var perRound: [Round: StructuredGenerator] = [:]
+            for (round, model) in configured.roundModels {
+                var perModel = openAI
+                perModel.model = model
+                perRound[round] = StructuredGenerator(model: OpenAIChatClient(perModel, logger: logger))
+            }
+            let writer = LLMWriter(fallback: fallback, perRound: perRound)
+            providers.writer = writer
+            providers.publisher = DryRunPublisher(outputFolder: outputFolder, writerDescription: "written by \(writer.name)")
+        }
+        if configured.embeddings == .openai, let model = configured.embeddingModel, let dimension = configured.embeddingDimension {
+            providers.embeddings = OpenAIEmbeddingClient(model, dimension: dimension, logger: logger)
+        }
+        return providers
+    }
 
     public func orchestrator(configuration: OrchestratorConfiguration = OrchestratorConfiguration()) -> Orchestrator {
         Orchestrator(store: store, pipeline: Pipeline(providers: providers), configuration: configuration, logger: logger)

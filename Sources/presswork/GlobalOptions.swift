@@ -18,7 +18,7 @@ struct GlobalOptions: ParsableArguments {
     var home: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "JSON configuration file (keys: databaseURL, home, logFormat, logLevel); default: $PRESSWORK_CONFIG.",
+        "JSON configuration file (database, home, logging and provider keys; see the README); default: $PRESSWORK_CONFIG.",
         valueName: "file"
     ))
     var config: String?
@@ -29,12 +29,31 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical; default: $PRESSWORK_LOG_LEVEL, else warning.")
     var logLevel: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Writer for rounds 1–6: offline or openai (any OpenAI-compatible server: $OPENAI_BASE_URL, $OPENAI_API_KEY, $OPENAI_MODEL); default: $PRESSWORK_LLM, else offline.",
+        valueName: "provider"
+    ))
+    var llm: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Embeddings for the duplicate check: offline or openai ($OPENAI_EMBEDDING_MODEL); default: $PRESSWORK_EMBEDDINGS, else offline.",
+        valueName: "provider"
+    ))
+    var embeddings: String?
+
+    /// Resolves the settings without side effects (to validate before anything happens).
+    func resolveSettings(defaultLogLevel: Logger.Level = .warning) throws -> RuntimeSettings {
+        let settings = try RuntimeSettings.resolve(.init(
+            databaseURL: databaseURL, home: home, configPath: config, logFormat: logFormat, logLevel: logLevel,
+            llm: llm, embeddings: embeddings
+        ), defaultLogLevel: defaultLogLevel)
+        return settings
+    }
+
     /// Resolves the settings and bootstraps logging; call once, first thing in `run()`.
     /// Interactive commands log warnings and worse by default, so that stderr shows progress.
     func bootstrap(defaultLogLevel: Logger.Level = .warning) throws -> (RuntimeSettings, Logger) {
-        let settings = try RuntimeSettings.resolve(.init(
-            databaseURL: databaseURL, home: home, configPath: config, logFormat: logFormat, logLevel: logLevel
-        ), defaultLogLevel: defaultLogLevel)
+        let settings = try resolveSettings(defaultLogLevel: defaultLogLevel)
         PressworkLogHandler.bootstrap(format: settings.logFormat, level: settings.logLevel)
         return (settings, Logger(label: "presswork"))
     }

@@ -15,7 +15,8 @@ struct RunCommand: AsyncParsableCommand {
             all eight rounds in this process through the same claim and lease that workers use. Progress \
             goes to stderr; the result (status, run id, HTML path) to stdout, or the run document with --json.
             The default providers are offline: trends from the seeds, the deterministic offline writer and \
-            embedding, no network and no key. Without WordPress settings every run is a dry run: round 7 \
+            embedding, no network and no key. --llm openai writes rounds 1–6 with any OpenAI-compatible \
+            server (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, OpenRouter); see the README for its settings. Without WordPress settings every run is a dry run: round 7 \
             writes the article's HTML to <home>/output/<run id>.html.
             """
     )
@@ -64,8 +65,10 @@ struct RunCommand: AsyncParsableCommand {
                 field: "WORDPRESS_URL", "publishing to WordPress is not available in this version yet; run with --dry-run"
             )
         }
+        let settings = try global.resolveSettings()
         let params = try RunParams.validated(
-            seeds: seeds, region: region, brandVoice: voice, dryRun: true, thresholds: thresholds
+            seeds: seeds, region: region, brandVoice: voice, dryRun: true, thresholds: thresholds,
+            providers: settings.providers.choice
         )
         if !dryRun {
             FileHandle.standardError.write(Data(
@@ -87,7 +90,9 @@ struct RunCommand: AsyncParsableCommand {
             print(id)
             return
         }
-        FileHandle.standardError.write(Data("run \(id) — offline providers, dry run\n".utf8))
+        let choice = params.providers
+        let providers = choice.isOffline ? "offline providers" : "writer \(choice.llm), embeddings \(choice.embeddings)"
+        FileHandle.standardError.write(Data("run \(id) — \(providers), dry run\n".utf8))
         if run.status == .queued {
             try await Execution.execute(run.id, services: services, json: json)
         } else {

@@ -93,3 +93,54 @@ import TestSupport
         #expect(sink.captured.first?.hasSuffix(" warning presswork: lease lost a=1 b=2") == true)
     }
 }
+
+@Suite struct ProviderSettingsTests {
+    @Test func offlineIsTheDefaultAndSaysSo() throws {
+        let settings = try RuntimeSettings.resolve(.init(), environment: ["HOME": "/home/ana"])
+        #expect(settings.providers == .offline)
+        #expect(settings.providers.choice.isOffline)
+    }
+
+    @Test func anOpenAICompatibleServerIsConfiguredFromTheEnvironment() throws {
+        let environment = [
+            "HOME": "/home/ana", "PRESSWORK_LLM": "openai", "OPENAI_BASE_URL": "http://localhost:11434/v1",
+            "OPENAI_MODEL": "llama3.1", "PRESSWORK_MODEL_IDEAS": "llama3.2:3b", "OPENAI_API_KEY": "sk-never-shown",
+        ]
+        let settings = try RuntimeSettings.resolve(.init(), environment: environment)
+        #expect(settings.providers.llm == .openai)
+        #expect(settings.providers.openAI?.model == "llama3.1")
+        #expect(settings.providers.roundModels == [.ideas: "llama3.2:3b"])
+        // What runs record: names, never the key.
+        #expect(settings.providers.choice.llm == "openai(localhost:11434)/llama3.1,llama3.2:3b")
+        #expect(!"\(settings.providers.choice)".contains("sk-never-shown"))
+    }
+
+    @Test func missingOrUnknownSettingsAreRefusedByName() throws {
+        func refusal(_ environment: [String: String], _ overrides: RuntimeSettings.Overrides = .init()) -> String {
+            do {
+                _ = try RuntimeSettings.resolve(overrides, environment: environment.merging(["HOME": "/h"]) { a, _ in a })
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(refusal(["PRESSWORK_LLM": "openai"]).contains("OPENAI_API_KEY is not set"))
+        #expect(refusal(["PRESSWORK_LLM": "openai", "OPENAI_BASE_URL": "http://localhost:8080/v1"]).contains("OPENAI_MODEL is not set"))
+        #expect(refusal([:], .init(llm: "claude")).contains("the LLM provider \"claude\" is unknown"))
+        #expect(refusal(["PRESSWORK_EMBEDDINGS": "openai", "OPENAI_BASE_URL": "http://localhost:8080/v1", "OPENAI_EMBEDDING_MODEL": "nomic"])
+            .contains("PRESSWORK_EMBEDDING_DIMENSION is not set"))
+        #expect(refusal(["PRESSWORK_LLM": "openai", "OPENAI_BASE_URL": "localhost:8080"]).contains("must start with http"))
+    }
+
+    @Test func theConfigFileNamesModelsPerRound() throws {
+        let path = try TemporaryFolder.make() + "/presswork.json"
+        try #"{"llm": "openai", "openaiBaseURL": "http://127.0.0.1:8000/v1", "openaiModel": "big", "models": {"ideas": "small", "review": "judge"}}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let settings = try RuntimeSettings.resolve(.init(configPath: path), environment: ["HOME": "/h"])
+        #expect(settings.providers.roundModels == [.ideas: "small", .coherence: "judge"])
+
+        try #"{"llm": "openai", "openaiBaseURL": "http://127.0.0.1:8000/v1", "openaiModel": "big", "models": {"drafting": "x"}}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: SettingsError.self) { try RuntimeSettings.resolve(.init(configPath: path), environment: ["HOME": "/h"]) }
+    }
+}

@@ -101,7 +101,7 @@ public struct OpenAIChatClient: ChatModel {
 
     /// The host and port a provider's limits are kept under: two servers on one host are two
     /// providers.
-    static func host(_ url: String) -> String {
+    public static func host(_ url: String) -> String {
         guard let components = URLComponents(string: url), let host = components.host else { return url }
         return components.port.map { "\(host):\($0)" } ?? host
     }

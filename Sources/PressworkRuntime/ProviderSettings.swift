@@ -1,0 +1,126 @@
+import PressworkCore
+import PressworkProviders
+
+/// Which providers runs use and how to reach them: option, then environment variable, then
+/// config file, then the offline default. Keys live here only in memory: they are never logged,
+/// and runs record provider and model names only (`RunParams.providers`).
+public struct ProviderSettings: Sendable, Equatable {
+    public enum LLM: String, Sendable, CaseIterable { case offline, openai }
+    public enum Embeddings: String, Sendable, CaseIterable { case offline, openai }
+
+    public var llm: LLM
+    /// The OpenAI-compatible server, with the default model (rounds without their own use it).
+    public var openAI: OpenAIChatClient.Configuration?
+    /// A model per round, for rounds that should not use the default (a cheap one for ideas, a
+    /// strong one for drafts).
+    public var roundModels: [Round: String]
+    public var embeddings: Embeddings
+    /// The embedding model and its dimension, when `embeddings` is openai.
+    public var embeddingModel: OpenAIChatClient.Configuration?
+    public var embeddingDimension: Int?
+
+    public static let offline = ProviderSettings(
+        llm: .offline, openAI: nil, roundModels: [:], embeddings: .offline, embeddingModel: nil, embeddingDimension: nil
+    )
+
+    public static let openAIBaseURL = "https://api.openai.com/v1"
+
+    /// What a run records in its params: names, never keys.
+    public var choice: ProviderChoice {
+        var llmName = "offline"
+        if llm == .openai, let openAI {
+            let models = Set([openAI.model] + roundModels.values).sorted()
+            llmName = "openai(\(OpenAIChatClient.host(openAI.baseURL)))/" + models.joined(separator: ",")
+        }
+        var embeddingName = "offline"
+        if embeddings == .openai, let embeddingModel {
+            embeddingName = "openai(\(OpenAIChatClient.host(embeddingModel.baseURL)))/\(embeddingModel.model)"
+        }
+        return ProviderChoice(llm: llmName, embeddings: embeddingName, trends: "seeds")
+    }
+
+    static func resolve(
+        llmOption: String?, embeddingsOption: String?, env: (String) -> String?, file: ConfigFile
+    ) throws(SettingsError) -> ProviderSettings {
+        let llmText = llmOption ?? env("PRESSWORK_LLM") ?? file.llm ?? LLM.offline.rawValue
+        guard let llm = LLM(rawValue: llmText.lowercased()) else {
+            throw SettingsError("the LLM provider \"\(llmText)\" is unknown; use one of: " + LLM.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let embeddingsText = embeddingsOption ?? env("PRESSWORK_EMBEDDINGS") ?? file.embeddings ?? Embeddings.offline.rawValue
+        guard let embeddings = Embeddings(rawValue: embeddingsText.lowercased()) else {
+            throw SettingsError(
+                "the embeddings provider \"\(embeddingsText)\" is unknown; use one of: "
+                    + Embeddings.allCases.map(\.rawValue).joined(separator: ", ")
+            )
+        }
+        let baseURL = env("OPENAI_BASE_URL") ?? file.openaiBaseURL ?? openAIBaseURL
+        guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
+            throw SettingsError("OPENAI_BASE_URL must start with http:// or https://, not \(baseURL)")
+        }
+        let key = env("OPENAI_API_KEY") ?? file.openaiAPIKey
+        let isOpenAIItself = baseURL.hasPrefix(openAIBaseURL)
+        if (llm == .openai || embeddings == .openai) && isOpenAIItself && key == nil {
+            throw SettingsError("OPENAI_API_KEY is not set; OpenAI needs a key (a local server at OPENAI_BASE_URL may not)")
+        }
+
+        var settings = ProviderSettings.offline
+        settings.llm = llm
+        settings.embeddings = embeddings
+        if llm == .openai {
+            guard let model = env("OPENAI_MODEL") ?? file.openaiModel ?? (isOpenAIItself ? "gpt-4o-mini" : nil) else {
+                throw SettingsError("OPENAI_MODEL is not set: name the model the server at \(baseURL) should use")
+            }
+            settings.openAI = .init(baseURL: baseURL, apiKey: key, model: model)
+            for round in Round.allCases where (Round.ideas...Round.coherence).contains(round) {
+                let variable = "PRESSWORK_MODEL_" + round.configName.uppercased()
+                if let model = env(variable) ?? file.models?[round.configName] { settings.roundModels[round] = model }
+            }
+        }
+        if let unknown = file.models?.keys.sorted().first(where: { name in !Round.allCases.contains { $0.configName == name && (Round.ideas...Round.coherence).contains($0) } }) {
+            throw SettingsError(
+                "the config file's \"models\" has an unknown round \"\(unknown)\"; use: "
+                    + (Round.ideas...Round.coherence).rounds.map(\.configName).joined(separator: ", ")
+            )
+        }
+        if embeddings == .openai {
+            let model = env("OPENAI_EMBEDDING_MODEL") ?? file.openaiEmbeddingModel ?? (isOpenAIItself ? "text-embedding-3-small" : nil)
+            guard let model else {
+                throw SettingsError("OPENAI_EMBEDDING_MODEL is not set: name the embedding model the server at \(baseURL) should use")
+            }
+            let dimensionText = env("PRESSWORK_EMBEDDING_DIMENSION")
+            var dimension = file.embeddingDimension ?? OpenAIEmbeddingClient.knownDimension(of: model)
+            if let dimensionText {
+                guard let parsed = Int(dimensionText), parsed > 0 else {
+                    throw SettingsError("PRESSWORK_EMBEDDING_DIMENSION must be a positive number, not \(dimensionText)")
+                }
+                dimension = parsed
+            }
+            guard let dimension else {
+                throw SettingsError("PRESSWORK_EMBEDDING_DIMENSION is not set: how many dimensions does \(model) return?")
+            }
+            settings.embeddingModel = .init(baseURL: baseURL, apiKey: key, model: model)
+            settings.embeddingDimension = dimension
+        }
+        return settings
+    }
+}
+
+extension Round {
+    /// The round's name in configuration: `PRESSWORK_MODEL_DRAFTS`, `"models": {"drafts": …}`.
+    public var configName: String {
+        switch self {
+        case .trends: return "trends"
+        case .ideas: return "ideas"
+        case .outline: return "outline"
+        case .drafts: return "drafts"
+        case .polish: return "polish"
+        case .metadata: return "metadata"
+        case .coherence: return "review"
+        case .publish: return "publish"
+        }
+    }
+}
+
+extension ClosedRange where Bound == Round {
+    var rounds: [Round] { Round.allCases.filter { contains($0) } }
+}

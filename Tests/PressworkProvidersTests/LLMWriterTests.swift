@@ -1,0 +1,70 @@
+import Foundation
+import PressworkCore
+import PressworkPipeline
+@testable import PressworkProviders
+import Testing
+
+private struct NoCorpus: PublishedCorpus {
+    func nearest(to vector: [Float], model: String, dimension: Int, limit: Int) async throws -> [Neighbor] { [] }
+}
+
+@Suite struct LLMWriterTests {
+    /// Rounds 1 to 6 through the LLM writer over HTTP. The "model" answers with what the offline
+    /// writer produces for the same inputs, so every reply is realistic and valid.
+    @Test func writesRoundsOneToSixThroughAChatServer() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        let offline = OfflineWriter()
+        let params = try RunParams.validated(seeds: ["home espresso"], region: "GB", brandVoice: "warm and expert")
+        let trends = try await SeedTrendSource().trends(for: params).value
+        let ideas = try await offline.ideas(from: trends, params: params).value
+        let outline = try await offline.outline(for: ideas[0], trends: trends, params: params).value
+        var drafts: [SectionDraft] = []
+        var polished: [PolishedSection] = []
+        for index in outline.sections.indices {
+            drafts.append(try await offline.draft(section: index, of: outline, params: params).value)
+            polished.append(try await offline.polish(drafts[index], of: outline, params: params).value)
+        }
+        let metadata = try await offline.metadata(for: outline, sections: polished, params: params).value
+        server.enqueue(.chatCompletion(encoding: IdeasReply(ideas: ideas)), .chatCompletion(encoding: outline))
+        // The test below asks section by section: draft, then polish.
+        for (draft, section) in zip(drafts, polished) {
+            server.enqueue(.chatCompletion(encoding: draft), .chatCompletion(encoding: section))
+        }
+        server.enqueue(.chatCompletion(encoding: metadata), .chatCompletion(encoding: ReviewReply(score: 0.82, issues: ["Section 3 is thin."])))
+
+        let writer = LLMWriter(fallback: StructuredGenerator(model: chatClient(server)))
+        let pipeline = Pipeline(providers: Providers(
+            trends: SeedTrendSource(), writer: writer, embeddings: HashedNgramEmbedding(),
+            publisher: DryRunPublisher(outputFolder: NSTemporaryDirectory(), writerDescription: "test")
+        ))
+        let gotIdeas = try await pipeline.ideas(trends, params: params)
+        #expect(gotIdeas.value.map { $0.title } == ideas.sorted { $0.score > $1.score }.map { $0.title })
+        #expect(gotIdeas.usage == TokenUsage(input: 100, output: 50))
+        let gotOutline = try await pipeline.outline(gotIdeas.value, trends: trends, params: params).value
+        #expect(gotOutline == outline)
+        var gotSections: [PolishedSection] = []
+        for index in outline.sections.indices {
+            let draft = try await pipeline.draft(section: index, of: outline, params: params).value
+            #expect(draft.index == index)
+            gotSections.append(try await pipeline.polish(draft, of: outline, params: params).value)
+        }
+        #expect(gotSections == polished)
+        let gotMetadata = try await pipeline.metadata(outline, sections: gotSections, params: params).value
+        #expect(gotMetadata == metadata)
+        let article = Article(outline: outline, sections: gotSections, metadata: gotMetadata)
+        let report = try await pipeline.coherence(article, params: params, corpus: NoCorpus()).value.report
+        #expect(report.score == 0.82)
+        #expect(report.issues == ["Section 3 is thin."])
+
+        // The prompts carry the run's inputs: voice and region in the system message, the
+        // section's heading in its draft request.
+        let requests = server.requests
+        #expect(requests.count == 2 + 2 * outline.sections.count + 2)
+        let system = (requests[0].json["messages"] as? [[String: Any]])?.first?["content"] as? String ?? ""
+        #expect(system.contains("warm and expert") && system.contains("GB"))
+        let firstDraft = (requests[2].json["messages"] as? [[String: Any]])?.last?["content"] as? String ?? ""
+        #expect(firstDraft.contains(outline.sections[0].heading))
+        #expect(requests.allSatisfy { ($0.json["response_format"] as? [String: Any])?["type"] as? String == "json_schema" })
+        await server.stop()
+    }
+}
