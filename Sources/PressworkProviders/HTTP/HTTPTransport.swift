@@ -56,8 +56,7 @@ public struct HTTPTransport: Sendable {
             )
         } catch is CancellationError {
             throw CancellationError()
-        } catch let error as NIOTooManyBytesError {
-            _ = error
+        } catch is NIOTooManyBytesError {
             throw ProviderError(provider: provider, kind: .badReply,
                                 message: "the reply from \(Self.redacted(url)) is larger than \(maxBodyBytes) bytes")
         } catch let error as HTTPClientError where Self.isPermanent(error) {
@@ -70,8 +69,9 @@ public struct HTTPTransport: Sendable {
         }
     }
 
+    /// A request that cannot be sent at all (a malformed base URL): retrying cannot help.
     static func isPermanent(_ error: HTTPClientError) -> Bool {
-        [.invalidURL, .emptyHost, .emptyScheme, .unsupportedScheme("")].contains { $0 == error }
+        error == .invalidURL || error == .emptyHost || error == .emptyScheme
             || "\(error)".contains("unsupportedScheme")
     }
 
