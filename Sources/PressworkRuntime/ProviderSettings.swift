@@ -25,6 +25,9 @@ public struct ProviderSettings: Sendable, Equatable {
 
     public static let openAIBaseURL = "https://api.openai.com/v1"
 
+    /// The rounds a model writes, each of which may name its own.
+    static let modelRounds: [Round] = [.ideas, .outline, .drafts, .polish, .metadata, .coherence]
+
     /// What a run records in its params: names, never keys.
     public var choice: ProviderChoice {
         var llmName = "offline"
@@ -71,15 +74,15 @@ public struct ProviderSettings: Sendable, Equatable {
                 throw SettingsError("OPENAI_MODEL is not set: name the model the server at \(baseURL) should use")
             }
             settings.openAI = .init(baseURL: baseURL, apiKey: key, model: model)
-            for round in Round.allCases where (Round.ideas...Round.coherence).contains(round) {
+            for round in modelRounds {
                 let variable = "PRESSWORK_MODEL_" + round.configName.uppercased()
                 if let model = env(variable) ?? file.models?[round.configName] { settings.roundModels[round] = model }
             }
         }
-        if let unknown = file.models?.keys.sorted().first(where: { name in !Round.allCases.contains { $0.configName == name && (Round.ideas...Round.coherence).contains($0) } }) {
+        if let unknown = file.models?.keys.sorted().first(where: { name in !modelRounds.contains { $0.configName == name } }) {
             throw SettingsError(
                 "the config file's \"models\" has an unknown round \"\(unknown)\"; use: "
-                    + (Round.ideas...Round.coherence).rounds.map(\.configName).joined(separator: ", ")
+                    + modelRounds.map(\.configName).joined(separator: ", ")
             )
         }
         if embeddings == .openai {
@@ -119,8 +122,4 @@ extension Round {
         case .publish: return "publish"
         }
     }
-}
-
-extension ClosedRange where Bound == Round {
-    var rounds: [Round] { Round.allCases.filter { contains($0) } }
 }

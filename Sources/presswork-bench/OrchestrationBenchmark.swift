@@ -128,7 +128,7 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
                 continue
             }
             let elapsed = started.duration(to: .now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.seconds
             let samples = overheads.values.sorted()
             func percentile(_ p: Double) -> Double { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
             print(String(format: "orchestration (%@ providers) %d concurrent: %.1f runs/s, %.0f rounds/s, %.0f transactions/s, per-round overhead p50 %.2f ms, p99 %.2f ms (%d rounds)",
@@ -177,8 +177,7 @@ final class ProviderTiming: Sendable {
         let key = Self.runKey
         let started = ContinuousClock.now
         defer {
-            let elapsed = started.duration(to: .now)
-            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let ms = started.duration(to: .now).milliseconds
             spent.withLock { $0[key, default: 0] += ms }
         }
         return try await work()
@@ -220,8 +219,7 @@ final class RoundClock: Sendable {
         let m = moments.withLock { $0 }
         func ms(_ a: Moment, _ b: Moment) -> Double {
             guard let from = m[a], let to = m[b] else { return 0 }
-            let d = from.duration(to: to)
-            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+            return from.duration(to: to).milliseconds
         }
         return [0: ms(.created, .executing), 1: ms(.executing, .firstRound), 2: ms(.firstRound, .lastRoundDone),
                 3: ms(.lastRoundDone, .returned)]
@@ -240,8 +238,7 @@ final class RoundClock: Sendable {
             let provider = timing.take(key)
             state.withLock { state in
                 guard let start = state.start else { return }
-                let wall = start.duration(to: now)
-                let ms = Double(wall.components.seconds) * 1000 + Double(wall.components.attoseconds) / 1e15
+                let ms = start.duration(to: now).milliseconds
                 state.overheads.append(max(0, ms - provider))
                 state.byRound[round.rawValue] = max(0, ms - provider)
                 state.start = nil

@@ -28,10 +28,9 @@ public struct OpenAIEmbeddingClient: EmbeddingProvider {
 
     public func embed(_ text: String) async throws -> Generated<[Float]> {
         let body = JSONValue.object([("model", .string(configuration.model)), ("input", .string(text))])
-        var headers: [(String, String)] = []
-        if let key = configuration.apiKey, !key.isEmpty { headers.append(("Authorization", "Bearer \(key)")) }
-        let url = configuration.baseURL.trimmingSuffix("/") + "/embeddings"
-        let reply = try await calls.postJSON(url, headers: headers, body: Data(body.text.utf8))
+        let reply = try await calls.postJSON(
+            configuration.endpoint("/embeddings"), headers: configuration.authorization, body: Data(body.text.utf8)
+        )
         struct Embeddings: Decodable {
             struct Item: Decodable { let embedding: [Float] }
             struct Usage: Decodable { let prompt_tokens: Int? }

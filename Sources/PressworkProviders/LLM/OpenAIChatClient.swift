@@ -20,6 +20,17 @@ public struct OpenAIChatClient: ChatModel {
             self.apiKey = apiKey
             self.model = model
         }
+
+        /// The bearer token header, when there is a key.
+        var authorization: [(String, String)] {
+            guard let apiKey, !apiKey.isEmpty else { return [] }
+            return [("Authorization", "Bearer \(apiKey)")]
+        }
+
+        /// `path` (e.g. `/chat/completions`) under the base URL.
+        func endpoint(_ path: String) -> String {
+            baseURL.trimmingSuffix("/") + path
+        }
     }
 
     public let configuration: Configuration
@@ -49,10 +60,9 @@ public struct OpenAIChatClient: ChatModel {
             ])),
             ("max_tokens", .number(Double(request.maxOutputTokens))),
         ])
-        var headers: [(String, String)] = []
-        if let key = configuration.apiKey, !key.isEmpty { headers.append(("Authorization", "Bearer \(key)")) }
-        let url = configuration.baseURL.trimmingSuffix("/") + "/chat/completions"
-        let reply = try await calls.postJSON(url, headers: headers, body: Data(body.text.utf8))
+        let reply = try await calls.postJSON(
+            configuration.endpoint("/chat/completions"), headers: configuration.authorization, body: Data(body.text.utf8)
+        )
         return try Self.parse(reply, provider: calls.provider)
     }
 

@@ -26,31 +26,25 @@ public struct ProviderCalls: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let reply: HTTPReply
+            let error: ProviderError
+            var retryAfter: Duration?
             do {
-                reply = try await limiter.run {
+                let reply = try await limiter.run {
                     try await transport.send(
                         .POST, url, headers: headers + [("Content-Type", "application/json")], body: body,
                         timeout: policy.timeout, provider: provider
                     )
                 }
-            } catch let error as ProviderError where error.isTransient && attempt < policy.maxAttempts {
-                let delay = policy.delay(afterAttempt: attempt, retryAfter: nil)
-                logger.warning("provider call failed; retrying", metadata: [
-                    "provider": "\(provider)", "attempt": "\(attempt)", "error": "\(error.message)",
-                    "delay_ms": "\(delay.wholeMilliseconds)",
-                ])
-                try await Task.sleep(for: delay)
-                continue
+                if (200..<300).contains(reply.status) { return reply }
+                error = Self.statusError(reply, provider: provider, url: url)
+                retryAfter = CallPolicy.parseRetryAfter(reply.header("Retry-After"))
+            } catch let transportError as ProviderError {
+                error = transportError
             }
-            if (200..<300).contains(reply.status) { return reply }
-            let error = Self.statusError(reply, provider: provider, url: url)
             guard error.isTransient, attempt < policy.maxAttempts else { throw error }
-            let delay = policy.delay(
-                afterAttempt: attempt, retryAfter: CallPolicy.parseRetryAfter(reply.header("Retry-After"))
-            )
+            let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
             logger.warning("provider call failed; retrying", metadata: [
-                "provider": "\(provider)", "attempt": "\(attempt)", "status": "\(reply.status)",
+                "provider": "\(provider)", "attempt": "\(attempt)", "error": "\(error.message)",
                 "delay_ms": "\(delay.wholeMilliseconds)",
             ])
             try await Task.sleep(for: delay)
