@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "PressworkProvidersTests",
             dependencies: [
-                "PressworkProviders", "PressworkPipeline", "PressworkCore",
+                "PressworkProviders", "PressworkPipeline", "PressworkCore", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

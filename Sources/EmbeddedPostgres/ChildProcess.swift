@@ -8,19 +8,27 @@ import Foundation
 /// postmaster) inherits a descriptor Foundation keeps open, and waiting for the child then hangs
 /// until the daemon exits. Here the child gets a new session, /dev/null for stdin, a temporary
 /// file for stdout and stderr, and no other descriptor.
-struct ChildProcess {
-    let executable: String
-    let arguments: [String]
-    var environment: [String: String] = ProcessInfo.processInfo.environment
+public struct ChildProcess: Sendable {
+    public let executable: String
+    public let arguments: [String]
+    public var environment: [String: String]
 
-    struct Outcome {
-        let exitStatus: Int32
-        let output: String
-        var succeeded: Bool { exitStatus == 0 }
+    public init(
+        executable: String, arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+    }
+
+    public struct Outcome: Sendable {
+        public let exitStatus: Int32
+        public let output: String
+        public var succeeded: Bool { exitStatus == 0 }
     }
 
     /// Runs the program on a dispatch thread, so waiting does not block Swift's cooperative pool.
-    func run() async throws -> Outcome {
+    public func run() async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result { try runBlocking() })
@@ -28,7 +36,7 @@ struct ChildProcess {
         }
     }
 
-    func runBlocking() throws -> Outcome {
+    public func runBlocking() throws -> Outcome {
         let outputPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("presswork-\(UUID().uuidString).out").path
         defer { unlink(outputPath) }

@@ -257,20 +257,33 @@ public struct PublishResult: SchemaDescribed {
     public var mode: Mode
     public var wpPostId: Int?
     public var link: String?
+    /// WordPress's status of the post: publish, future or draft.
+    public var postStatus: String?
+    /// The slug WordPress gave the post (it appends "-2" when the one asked for is taken).
+    public var slug: String?
+    /// True when the post was created by an earlier attempt and found again, not created now.
+    public var adopted: Bool?
     public var htmlPath: String?
     public var html: String?
 
-    public init(mode: Mode, wpPostId: Int? = nil, link: String? = nil, htmlPath: String? = nil, html: String? = nil) {
+    public init(
+        mode: Mode, wpPostId: Int? = nil, link: String? = nil, postStatus: String? = nil, slug: String? = nil,
+        adopted: Bool? = nil, htmlPath: String? = nil, html: String? = nil
+    ) {
         self.mode = mode
         self.wpPostId = wpPostId
         self.link = link
+        self.postStatus = postStatus
+        self.slug = slug
+        self.adopted = adopted
         self.htmlPath = htmlPath
         self.html = html
     }
 
     public static let schema = JSONSchema.object(properties: [
         ("mode", .string(enumeration: ["wordpress", "dry-run"])), ("wpPostId", .integer(minimum: 1)),
-        ("link", .string(maxLength: 2_000)), ("htmlPath", .string(maxLength: 4_096)),
-        ("html", .string(maxLength: 2_000_000)),
+        ("link", .string(maxLength: 2_000)), ("postStatus", .string(enumeration: ["publish", "future", "draft"])),
+        ("slug", .string(maxLength: 200)), ("adopted", .boolean),
+        ("htmlPath", .string(maxLength: 4_096)), ("html", .string(maxLength: 2_000_000)),
     ], required: ["mode"])
 }

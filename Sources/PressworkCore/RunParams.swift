@@ -103,11 +103,14 @@ public struct ProviderChoice: Codable, Sendable, Equatable {
     public var llm: String
     public var embeddings: String
     public var trends: String
+    /// Where round 7 publishes ("wordpress(host)"); nil for a dry run.
+    public var publisher: String?
 
-    public init(llm: String, embeddings: String, trends: String) {
+    public init(llm: String, embeddings: String, trends: String, publisher: String? = nil) {
         self.llm = llm
         self.embeddings = embeddings
         self.trends = trends
+        self.publisher = publisher
     }
 
     public static let offline = ProviderChoice(llm: "offline", embeddings: "offline", trends: "seeds")

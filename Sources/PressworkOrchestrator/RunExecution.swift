@@ -152,7 +152,10 @@ struct RunExecution: Sendable {
         case .publish:
             let article = try decodeArticle(artifacts)
             let runID = lease.runID.uuidString.lowercased()
-            output = try RoundResult(try await attempt(round) { try await pipeline.publish(article, runID: runID) }) {
+            let ledger = StoreLedger(store: store, lease: lease)
+            output = try RoundResult(try await attempt(round) {
+                try await pipeline.publish(article, runID: runID, params: params, ledger: ledger)
+            }) {
                 $0.htmlPath.map { "HTML written to \($0)" } ?? "post \($0.wpPostId.map(String.init) ?? "?")"
             }
         }
@@ -412,6 +415,24 @@ struct StoreCorpus: PublishedCorpus {
 
     func nearest(to vector: [Float], model: String, dimension: Int, limit: Int) async throws -> [Neighbor] {
         try await corpus.nearest(to: vector, model: model, dimension: dimension, limit: limit, excluding: excluding)
+    }
+}
+
+/// Round 7's ledger for one claim of one run: the store's publications table, fenced by the lease.
+struct StoreLedger: PublicationLedger {
+    let store: RunStore
+    let lease: Lease
+
+    func begin(site: String, slug: String) async throws -> PublicationRecord {
+        let row = try await store.beginPublication(site: site, slug: slug, lease: lease)
+        guard let stage = PublicationRecord.Stage(rawValue: row.stage) else {
+            throw PipelineError(.publish, "the publication of run \(lease.runID) has an unknown stage \(row.stage)")
+        }
+        return PublicationRecord(stage: stage, postID: row.postID, slug: row.slug, attempts: row.attempts, site: row.site)
+    }
+
+    func record(_ stage: PublicationRecord.Stage, postID: Int?, link: String?, error: String?) async throws {
+        try await store.recordPublication(stage: stage.rawValue, postID: postID, link: link, error: error, lease: lease)
     }
 }
 

@@ -21,9 +21,7 @@ public enum ArticleHTML {
             for prompt in metadata.imagePrompts where prompt.placement == "section-\(section.index)" {
                 lines.append(figure(prompt).replacingOccurrences(of: "\n    ", with: "\n      ").replacingOccurrences(of: "    <figure", with: "      <figure"))
             }
-            for paragraph in section.body.components(separatedBy: "\n\n") where !paragraph.isEmpty {
-                lines.append("      <p>\(escape(paragraph))</p>")
-            }
+            lines += paragraphs(section.body).map { "      " + $0 }
             lines.append("    </section>")
             body.append(lines.joined(separator: "\n"))
         }
@@ -48,6 +46,29 @@ public enum ArticleHTML {
             </html>
 
             """
+    }
+
+    /// The post body WordPress receives: the run's mark (an HTML comment that lets a retry find
+    /// and adopt the post), then the sections. Title and excerpt travel in their own fields;
+    /// image prompts stay in round 5's artifact, since a live page should not show placeholders.
+    public static func postContent(_ article: Article, mark: String) -> String {
+        var lines = [mark]
+        for section in article.sections.sorted(by: { $0.index < $1.index }) {
+            lines.append("<h2>\(escape(section.heading))</h2>")
+            lines += paragraphs(section.body)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A section body's paragraphs (split at blank lines) as sanitized HTML: a model's inline
+    /// markup (`<em>`, links, lists) survives the allow-list, anything else is removed or
+    /// escaped. A paragraph that is a block of its own (a list) is not wrapped in `<p>`.
+    static func paragraphs(_ body: String) -> [String] {
+        body.components(separatedBy: "\n\n").compactMap { paragraph in
+            let clean = HTMLSanitizer.sanitize(paragraph)
+            guard !clean.allSatisfy(\.isWhitespace) else { return nil }
+            return HTMLSanitizer.startsWithBlock(clean) ? clean : "<p>\(clean)</p>"
+        }
     }
 
     /// Escapes by Unicode scalar, not by Character: a "<" followed by a combining mark is one

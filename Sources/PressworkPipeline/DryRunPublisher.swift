@@ -15,7 +15,7 @@ public struct DryRunPublisher: Publisher {
         self.writerDescription = writerDescription
     }
 
-    public func publish(_ article: Article, runID: String) async throws -> PublishResult {
+    public func publish(_ article: Article, runID: String, ledger: any PublicationLedger) async throws -> PublishResult {
         let html = ArticleHTML.render(article, generator: "Presswork (\(writerDescription))")
         let path = (outputFolder as NSString).appendingPathComponent("\(runID).html")
         do {

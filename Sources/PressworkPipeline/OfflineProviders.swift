@@ -8,7 +8,7 @@ extension Providers {
             trends: SeedTrendSource(),
             writer: OfflineWriter(),
             embeddings: HashedNgramEmbedding(),
-            publisher: DryRunPublisher(outputFolder: outputFolder, writerDescription: "offline writer, no LLM")
+            dryRun: DryRunPublisher(outputFolder: outputFolder, writerDescription: "offline writer, no LLM")
         )
     }
 }

@@ -106,8 +106,19 @@ public struct Pipeline: Sendable {
 
     // MARK: Round 7
 
-    public func publish(_ article: Article, runID: String) async throws -> RoundOutput<PublishResult> {
-        RoundOutput(try await providers.publisher.publish(article, runID: runID), usage: .zero)
+    /// Publishes with the dry-run publisher or the live one, as the run's params say. A run that
+    /// asks for WordPress where none is configured fails here, naming what to set.
+    public func publish(
+        _ article: Article, runID: String, params: RunParams, ledger: any PublicationLedger = UnrecordedPublication()
+    ) async throws -> RoundOutput<PublishResult> {
+        if params.dryRun {
+            return RoundOutput(try await providers.dryRun.publish(article, runID: runID, ledger: ledger), usage: .zero)
+        }
+        guard let publisher = providers.publisher else {
+            throw PipelineError(.publish, "this run publishes to WordPress, but none is configured here: set WORDPRESS_URL, "
+                + "WORDPRESS_USER and WORDPRESS_APP_PASSWORD (or retry it after approving it as a dry run)")
+        }
+        return RoundOutput(try await publisher.publish(article, runID: runID, ledger: ledger), usage: .zero)
     }
 }
 

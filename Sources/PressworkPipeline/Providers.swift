@@ -63,10 +63,11 @@ public protocol PublishedCorpus: Sendable {
     func nearest(to vector: [Float], model: String, dimension: Int, limit: Int) async throws -> [Neighbor]
 }
 
-/// Round 7: makes the article public (WordPress) or, in dry-run, writes its HTML.
+/// Round 7: makes the article public (WordPress) or, in dry-run, writes its HTML. A publisher
+/// that changes something outside the machine records each step in `ledger` first.
 public protocol Publisher: Sendable {
     var name: String { get }
-    func publish(_ article: Article, runID: String) async throws -> PublishResult
+    func publish(_ article: Article, runID: String, ledger: any PublicationLedger) async throws -> PublishResult
 }
 
 /// Everything round 7 publishes, assembled from earlier artifacts.
@@ -92,9 +93,17 @@ public struct Providers: Sendable {
     public var trends: any TrendSource
     public var writer: any ContentWriter
     public var embeddings: any EmbeddingProvider
-    public var publisher: any Publisher
+    /// Round 7 of runs whose params say `dryRun`.
+    public var dryRun: any Publisher
+    /// Round 7 of the other runs (WordPress); nil when none is configured, and then such a run
+    /// fails round 7 with a message saying so rather than quietly writing a file.
+    public var publisher: (any Publisher)?
 
-    public init(trends: any TrendSource, writer: any ContentWriter, embeddings: any EmbeddingProvider, publisher: any Publisher) {
+    public init(
+        trends: any TrendSource, writer: any ContentWriter, embeddings: any EmbeddingProvider, dryRun: any Publisher,
+        publisher: (any Publisher)? = nil
+    ) {
+        self.dryRun = dryRun
         self.trends = trends
         self.writer = writer
         self.embeddings = embeddings

@@ -7,7 +7,9 @@ import Foundation
 ///   "home": "/srv/presswork", "logFormat": "json", "logLevel": "info",
 ///   "llm": "openai", "openaiBaseURL": "http://localhost:11434/v1", "openaiModel": "llama3.1",
 ///   "models": { "ideas": "llama3.2:3b", "drafts": "llama3.1:70b" },
-///   "embeddings": "openai", "openaiEmbeddingModel": "nomic-embed-text", "embeddingDimension": 768 }
+///   "embeddings": "openai", "openaiEmbeddingModel": "nomic-embed-text", "embeddingDimension": 768,
+///   "wordpressURL": "https://blog.example.com", "wordpressUser": "presswork",
+///   "wordpressAppPassword": "abcd efgh ijkl mnop qrst uvwx", "wordpressPostStatus": "draft" }
 /// ```
 ///
 /// Every key is optional; command-line options and environment variables override it. An
@@ -27,10 +29,18 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
     public var embeddings: String?
     public var openaiEmbeddingModel: String?
     public var embeddingDimension: Int?
+    public var wordpressURL: String?
+    public var wordpressUser: String?
+    /// Like `openaiAPIKey`: allowed, in a file only its owner can read.
+    public var wordpressAppPassword: String?
+    /// publish (default), draft, or future (scheduled `wordpressFutureDelayMinutes` later).
+    public var wordpressPostStatus: String?
+    public var wordpressFutureDelayMinutes: Int?
 
     static let knownKeys: Set<String> = [
         "databaseURL", "home", "logFormat", "logLevel", "llm", "openaiBaseURL", "openaiModel", "openaiAPIKey", "models",
-        "embeddings", "openaiEmbeddingModel", "embeddingDimension",
+        "embeddings", "openaiEmbeddingModel", "embeddingDimension", "wordpressURL", "wordpressUser",
+        "wordpressAppPassword", "wordpressPostStatus", "wordpressFutureDelayMinutes",
     ]
 
     public init(databaseURL: String? = nil, home: String? = nil, logFormat: LogFormat? = nil, logLevel: String? = nil) {

@@ -1,3 +1,4 @@
+import Foundation
 import PressworkCore
 import PressworkProviders
 
@@ -18,9 +19,13 @@ public struct ProviderSettings: Sendable, Equatable {
     /// The embedding model and its dimension, when `embeddings` is openai.
     public var embeddingModel: OpenAIChatClient.Configuration?
     public var embeddingDimension: Int?
+    /// The WordPress site round 7 publishes to; nil means every run is a dry run.
+    public var wordpress: WordPressClient.Configuration?
+    public var wordpressPostStatus: WordPressPostStatus = .publish
 
     public static let offline = ProviderSettings(
-        llm: .offline, openAI: nil, roundModels: [:], embeddings: .offline, embeddingModel: nil, embeddingDimension: nil
+        llm: .offline, openAI: nil, roundModels: [:], embeddings: .offline, embeddingModel: nil, embeddingDimension: nil,
+        wordpress: nil
     )
 
     public static let openAIBaseURL = "https://api.openai.com/v1"
@@ -39,7 +44,10 @@ public struct ProviderSettings: Sendable, Equatable {
         if embeddings == .openai, let embeddingModel {
             embeddingName = "openai(\(OpenAIChatClient.host(embeddingModel.baseURL)))/\(embeddingModel.model)"
         }
-        return ProviderChoice(llm: llmName, embeddings: embeddingName, trends: "seeds")
+        return ProviderChoice(
+            llm: llmName, embeddings: embeddingName, trends: "seeds",
+            publisher: wordpress.map { "wordpress(\(OpenAIChatClient.host($0.baseURL)))" }
+        )
     }
 
     static func resolve(
@@ -104,7 +112,43 @@ public struct ProviderSettings: Sendable, Equatable {
             settings.embeddingModel = .init(baseURL: baseURL, apiKey: key, model: model)
             settings.embeddingDimension = dimension
         }
+        try resolveWordPress(into: &settings, env: env, file: file)
         return settings
+    }
+
+    /// WordPress is configured when its URL, user and application password are all given; some
+    /// but not all is an error naming what is missing, not a silent dry run.
+    static func resolveWordPress(
+        into settings: inout ProviderSettings, env: (String) -> String?, file: ConfigFile
+    ) throws(SettingsError) {
+        let values = [
+            ("WORDPRESS_URL", env("WORDPRESS_URL") ?? file.wordpressURL),
+            ("WORDPRESS_USER", env("WORDPRESS_USER") ?? file.wordpressUser),
+            ("WORDPRESS_APP_PASSWORD", env("WORDPRESS_APP_PASSWORD") ?? file.wordpressAppPassword),
+        ]
+        let missing = values.filter { $0.1 == nil }.map(\.0)
+        guard missing.count < values.count else { return }
+        guard missing.isEmpty, let url = values[0].1, let user = values[1].1, let password = values[2].1 else {
+            throw SettingsError("WordPress is partly configured: \(missing.joined(separator: " and ")) "
+                + (missing.count == 1 ? "is" : "are") + " not set (publishing needs the URL, the user and an application password)")
+        }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), URLComponents(string: url)?.host != nil else {
+            throw SettingsError("WORDPRESS_URL must be the site's address starting with http:// or https://, not \(url)")
+        }
+        settings.wordpress = .init(baseURL: url, user: user, applicationPassword: password)
+        let statusText = (env("WORDPRESS_POST_STATUS") ?? file.wordpressPostStatus ?? "publish").lowercased()
+        switch statusText {
+        case "publish": settings.wordpressPostStatus = .publish
+        case "draft": settings.wordpressPostStatus = .draft
+        case "future":
+            let delayText = env("WORDPRESS_FUTURE_DELAY_MINUTES") ?? file.wordpressFutureDelayMinutes.map(String.init) ?? "60"
+            guard let minutes = Int(delayText), minutes > 0 else {
+                throw SettingsError("WORDPRESS_FUTURE_DELAY_MINUTES must be a positive number of minutes, not \(delayText)")
+            }
+            settings.wordpressPostStatus = .future(after: .seconds(minutes * 60))
+        default:
+            throw SettingsError("WORDPRESS_POST_STATUS must be publish, draft or future, not \(statusText)")
+        }
     }
 }
 

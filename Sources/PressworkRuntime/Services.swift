@@ -32,8 +32,8 @@ public struct Services: Sendable {
     public var outputFolder: String { settings.home + "/output" }
 
     /// The providers runs use, from the settings: offline unless an LLM or embeddings provider is
-    /// configured. Trends come from the seeds and round 7 is a dry run (feeds and WordPress are
-    /// not connected yet).
+    /// configured. Trends come from the seeds (feeds are not connected yet). Round 7 writes HTML
+    /// for dry runs and publishes to WordPress for the others, when WordPress is configured.
     public var providers: Providers {
         var providers = Providers.offline(outputFolder: outputFolder)
         let configured = settings.providers
@@ -47,7 +47,12 @@ public struct Services: Sendable {
             }
             let writer = LLMWriter(fallback: fallback, perRound: perRound)
             providers.writer = writer
-            providers.publisher = DryRunPublisher(outputFolder: outputFolder, writerDescription: "written by \(writer.name)")
+            providers.dryRun = DryRunPublisher(outputFolder: outputFolder, writerDescription: "written by \(writer.name)")
+        }
+        if let wordpress = configured.wordpress {
+            providers.publisher = WordPressPublisher(
+                client: WordPressClient(wordpress, logger: logger), postStatus: configured.wordpressPostStatus, logger: logger
+            )
         }
         if configured.embeddings == .openai, let model = configured.embeddingModel, let dimension = configured.embeddingDimension {
             providers.embeddings = OpenAIEmbeddingClient(model, dimension: dimension, logger: logger)

@@ -68,7 +68,7 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
         let base = providers == .offline ? offline : Providers(
             trends: MemoizedTrends(base: offline.trends), writer: MemoizedWriter(base: offline.writer),
             embeddings: RandomEmbeddings(model: offline.embeddings.model, dimension: offline.embeddings.dimension),
-            publisher: offline.publisher
+            dryRun: offline.dryRun
         )
         let orchestrator = Orchestrator(
             store: store,
@@ -76,7 +76,7 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
                 trends: TimedTrends(base: base.trends, timing: timing),
                 writer: TimedWriter(base: base.writer, timing: timing),
                 embeddings: TimedEmbeddings(base: base.embeddings, timing: timing),
-                publisher: TimedPublisher(base: base.publisher, timing: timing)
+                dryRun: TimedPublisher(base: base.dryRun, timing: timing)
             )),
             configuration: OrchestratorConfiguration(owner: "bench", sectionConcurrency: 1),
             logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
@@ -299,7 +299,7 @@ struct TimedPublisher: Publisher {
     let base: any Publisher
     let timing: ProviderTiming
     var name: String { base.name }
-    func publish(_ article: Article, runID: String) async throws -> PublishResult {
-        try await timing.measure { try await base.publish(article, runID: runID) }
+    func publish(_ article: Article, runID: String, ledger: any PublicationLedger) async throws -> PublishResult {
+        try await timing.measure { try await base.publish(article, runID: runID, ledger: ledger) }
     }
 }

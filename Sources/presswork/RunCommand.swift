@@ -17,7 +17,8 @@ struct RunCommand: AsyncParsableCommand {
             The default providers are offline: trends from the seeds, the deterministic offline writer and \
             embedding, no network and no key. --llm openai writes rounds 1–6 with any OpenAI-compatible \
             server (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, OpenRouter); see the README for its settings. Without WordPress settings every run is a dry run: round 7 \
-            writes the article's HTML to <home>/output/<run id>.html.
+            writes the article's HTML to <home>/output/<run id>.html. With WORDPRESS_URL, WORDPRESS_USER and \
+            WORDPRESS_APP_PASSWORD set, round 7 publishes one post per run (unless --dry-run is given).
             """
     )
 
@@ -30,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The brand voice, in a few words (default \"\(RunParams.defaultVoice)\").")
     var voice: String?
 
-    @Flag(help: "Assemble the HTML instead of publishing (the default while WordPress is not configured).")
+    @Flag(help: "Assemble the HTML instead of publishing (always the case when WordPress is not configured).")
     var dryRun = false
 
     @Option(help: "Return the existing run for this key instead of creating a second one.")
@@ -60,17 +61,15 @@ struct RunCommand: AsyncParsableCommand {
             review: reviewThreshold ?? defaults.review, publish: publishThreshold ?? defaults.publish,
             duplicate: duplicateThreshold ?? defaults.duplicate
         )
-        if !dryRun, ProcessInfo.processInfo.environment["WORDPRESS_URL"].map({ !$0.isEmpty }) == true {
-            throw PressworkCore.ValidationError(
-                field: "WORDPRESS_URL", "publishing to WordPress is not available in this version yet; run with --dry-run"
-            )
-        }
         let settings = try global.resolveSettings()
+        let publishing = !dryRun && settings.providers.wordpress != nil
+        var choice = settings.providers.choice
+        if !publishing { choice.publisher = nil }
         let params = try RunParams.validated(
-            seeds: seeds, region: region, brandVoice: voice, dryRun: true, thresholds: thresholds,
-            providers: settings.providers.choice
+            seeds: seeds, region: region, brandVoice: voice, dryRun: !publishing, thresholds: thresholds,
+            providers: choice
         )
-        if !dryRun {
+        if !dryRun && !publishing {
             FileHandle.standardError.write(Data(
                 "WordPress is not configured (WORDPRESS_URL, WORDPRESS_USER, WORDPRESS_APP_PASSWORD): this is a dry run.\n".utf8
             ))
@@ -92,7 +91,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let choice = params.providers
         let providers = choice.isOffline ? "offline providers" : "writer \(choice.llm), embeddings \(choice.embeddings)"
-        FileHandle.standardError.write(Data("run \(id) — \(providers), dry run\n".utf8))
+        let target = params.dryRun ? "dry run" : "publishing to \(choice.publisher ?? "WordPress")"
+        FileHandle.standardError.write(Data("run \(id) — \(providers), \(target)\n".utf8))
         if run.status == .queued {
             try await Execution.execute(run.id, services: services, json: json)
         } else {

@@ -18,7 +18,10 @@ import Testing
                               excerpt: "E", imagePrompts: [ImagePrompt(prompt: "P", placement: "section-2", altText: "A")])),
         ("CoherenceReport", CoherenceReport(score: 0.7, issues: ["i"], duplicate: DuplicateCheck(
             isDuplicate: false, nearest: [Neighbor(runId: "r", title: "t", similarity: 0.2)], model: "m", dimension: 8))),
-        ("PublishResult", PublishResult(mode: .dryRun, wpPostId: 5, link: "l", htmlPath: "/p", html: "<p>")),
+        ("PublishResult", PublishResult(
+            mode: .wordpress, wpPostId: 5, link: "l", postStatus: "publish", slug: "s", adopted: false, htmlPath: "/p",
+            html: "<p>"
+        )),
     ]
 
     @Test(arguments: samples.map(\.0))

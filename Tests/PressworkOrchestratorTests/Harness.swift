@@ -98,7 +98,7 @@ struct Harness {
             store: store,
             pipeline: Pipeline(providers: Providers(
                 trends: SeedTrendSource(), writer: writer, embeddings: HashedNgramEmbedding(),
-                publisher: DryRunPublisher(outputFolder: output, writerDescription: "test")
+                dryRun: DryRunPublisher(outputFolder: output, writerDescription: "test")
             )),
             configuration: OrchestratorConfiguration(
                 owner: "test-\(UUID().uuidString.prefix(6))", leaseSeconds: leaseSeconds,

@@ -81,7 +81,7 @@ private struct MemoryCorpus: PublishedCorpus {
     @Test func dryRunWritesValidHTMLWithImagePlaceholders() async throws {
         let params = try RunParams.validated(seeds: ["sourdough <bread> & \"starters\""])
         let (article, _, _, _) = try await article(params)
-        let result = try await pipeline.publish(article, runID: "run-1").value
+        let result = try await pipeline.publish(article, runID: "run-1", params: params).value
         #expect(result.mode == .dryRun)
         let html = try #require(result.html)
         #expect(try String(contentsOfFile: try #require(result.htmlPath), encoding: .utf8) == html)

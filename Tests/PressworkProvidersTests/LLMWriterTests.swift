@@ -35,7 +35,7 @@ private struct NoCorpus: PublishedCorpus {
         let writer = LLMWriter(fallback: StructuredGenerator(model: chatClient(server)))
         let pipeline = Pipeline(providers: Providers(
             trends: SeedTrendSource(), writer: writer, embeddings: HashedNgramEmbedding(),
-            publisher: DryRunPublisher(outputFolder: NSTemporaryDirectory(), writerDescription: "test")
+            dryRun: DryRunPublisher(outputFolder: NSTemporaryDirectory(), writerDescription: "test")
         ))
         let gotIdeas = try await pipeline.ideas(trends, params: params)
         #expect(gotIdeas.value.map { $0.title } == ideas.sorted { $0.score > $1.score }.map { $0.title })

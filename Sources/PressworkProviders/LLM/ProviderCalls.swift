@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOHTTP1
 import PressworkCore
 import Synchronization
 
@@ -23,6 +24,16 @@ public struct ProviderCalls: Sendable {
 
     /// POSTs JSON and returns the reply of the first attempt that got a 2xx.
     public func postJSON(_ url: String, headers: [(String, String)], body: Data) async throws -> HTTPReply {
+        try await call(.POST, url, headers: headers, json: body)
+    }
+
+    /// Sends a request (with `json` as its body, when given) and returns the reply of the first
+    /// attempt that got a 2xx. `retrying: false` makes one attempt only, for requests that are
+    /// not safe to repeat blindly (creating a post): their caller decides what a retry means.
+    public func call(
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)], json body: Data? = nil, retrying: Bool = true
+    ) async throws -> HTTPReply {
+        let headers = body == nil ? headers : headers + [("Content-Type", "application/json")]
         var attempt = 0
         while true {
             attempt += 1
@@ -30,10 +41,7 @@ public struct ProviderCalls: Sendable {
             var retryAfter: Duration?
             do {
                 let reply = try await limiter.run {
-                    try await transport.send(
-                        .POST, url, headers: headers + [("Content-Type", "application/json")], body: body,
-                        timeout: policy.timeout, provider: provider
-                    )
+                    try await transport.send(method, url, headers: headers, body: body, timeout: policy.timeout, provider: provider)
                 }
                 if (200..<300).contains(reply.status) { return reply }
                 error = Self.statusError(reply, provider: provider, url: url)
@@ -41,7 +49,7 @@ public struct ProviderCalls: Sendable {
             } catch let transportError as ProviderError {
                 error = transportError
             }
-            guard error.isTransient, attempt < policy.maxAttempts else { throw error }
+            guard retrying, error.isTransient, attempt < policy.maxAttempts else { throw error }
             let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
             logger.warning("provider call failed; retrying", metadata: [
                 "provider": "\(provider)", "attempt": "\(attempt)", "error": "\(error.message)",
@@ -57,9 +65,9 @@ public struct ProviderCalls: Sendable {
         let detail = providerMessage(reply) ?? reply.bodyPrefix(200)
         let what: String
         switch reply.status {
-        case 401: what = "the API key was refused (401)"
-        case 403: what = "the API key may not do this (403)"
-        case 404: what = "not found (404): check the base URL and the model name"
+        case 401: what = "the credentials were refused (401)"
+        case 403: what = "the credentials may not do this (403)"
+        case 404: what = "not found (404): check the base URL" + (provider.hasPrefix("wordpress") ? "" : " and the model name")
         case 429: what = "rate limited (429)"
         default: what = "HTTP \(reply.status)"
         }
@@ -70,11 +78,13 @@ public struct ProviderCalls: Sendable {
         )
     }
 
-    /// `{"error": {"message": …}}` (OpenAI, Gemini and most compatible servers) or `{"error": "…"}`.
+    /// `{"error": {"message": …}}` (OpenAI, Gemini and most compatible servers), `{"error": "…"}`,
+    /// or WordPress's `{"code": …, "message": …}`.
     static func providerMessage(_ reply: HTTPReply) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any] else { return nil }
         if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
         if let message = object["error"] as? String { return message }
+        if let code = object["code"] as? String, let message = object["message"] as? String { return "\(message) (\(code))" }
         return nil
     }
 }

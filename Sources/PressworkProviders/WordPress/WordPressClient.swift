@@ -1,0 +1,217 @@
+import Foundation
+import Logging
+import NIOHTTP1
+
+/// WordPress's REST API (v2) with an application password (Basic auth), the calls round 7 needs.
+///
+/// Routes go in the `rest_route` query parameter (`/?rest_route=/wp/v2/posts`), which every
+/// WordPress answers whatever its permalink setting; `/wp-json/…` needs pretty permalinks.
+/// Reads, updates and deletes are retried on transient failures; creating a post is attempted
+/// once, because a create whose reply was lost may still have happened: the publisher looks for
+/// the post before it tries again.
+public struct WordPressClient: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        /// The site's address, e.g. `https://blog.example.com` (a WordPress in a folder:
+        /// `https://example.com/blog`).
+        public var baseURL: String
+        public var user: String
+        /// An application password (Users → Profile → Application Passwords); spaces are ignored.
+        public var applicationPassword: String
+
+        public init(baseURL: String, user: String, applicationPassword: String) {
+            self.baseURL = baseURL
+            self.user = user
+            self.applicationPassword = applicationPassword
+        }
+
+        var authorization: [(String, String)] {
+            [("Authorization", "Basic " + Data("\(user):\(applicationPassword)".utf8).base64EncodedString())]
+        }
+    }
+
+    public let configuration: Configuration
+    let calls: ProviderCalls
+
+    public init(_ configuration: Configuration, policy: CallPolicy = WordPressClient.defaultPolicy, logger: Logger) {
+        self.configuration = configuration
+        self.calls = ProviderCalls(provider: "wordpress(\(OpenAIChatClient.host(configuration.baseURL)))", policy: policy, logger: logger)
+    }
+
+    /// WordPress answers in well under a second when healthy; a minute covers a slow host.
+    public static let defaultPolicy = CallPolicy(timeout: .seconds(60), maxConcurrentCalls: 4)
+
+    public var provider: String { calls.provider }
+
+    // MARK: Calls
+
+    /// The authenticated user and whether it may publish; a bad password is a 401 here, before
+    /// anything is written.
+    public func currentUser() async throws -> (name: String, canPublish: Bool) {
+        struct User: Decodable {
+            let name: String
+            let capabilities: [String: Bool]?
+        }
+        let user = try decode(User.self, try await calls.call(.GET, url("/wp/v2/users/me", ["context": "edit"]), headers: auth))
+        return (user.name, user.capabilities?["publish_posts"] == true)
+    }
+
+    /// The post, or nil when it does not exist (deleted).
+    public func post(id: Int) async throws -> WordPressPost? {
+        do {
+            return try decode(WordPressPost.self, try await calls.call(
+                .GET, url("/wp/v2/posts/\(id)", ["context": "edit"]), headers: auth
+            ))
+        } catch let error as ProviderError where error.status == 404 || error.status == 410 {
+            return nil
+        }
+    }
+
+    /// Posts of any status (drafts included) with this slug.
+    public func posts(slug: String) async throws -> [WordPressPost] {
+        try decode([WordPressPost].self, try await calls.call(
+            .GET, url("/wp/v2/posts", ["slug": slug, "status": "any", "context": "edit", "per_page": "100"]), headers: auth
+        ))
+    }
+
+    /// Posts of any status whose title, excerpt or content contains `text`.
+    public func posts(containing text: String) async throws -> [WordPressPost] {
+        try decode([WordPressPost].self, try await calls.call(
+            .GET, url("/wp/v2/posts", ["search": text, "status": "any", "context": "edit", "per_page": "100"]), headers: auth
+        ))
+    }
+
+    /// Creates a post; one attempt only (see the type's comment).
+    public func createPost(_ fields: WordPressPostFields) async throws -> WordPressPost {
+        try decode(WordPressPost.self, try await calls.call(
+            .POST, url("/wp/v2/posts", ["context": "edit"]), headers: auth, json: try JSONEncoder().encode(fields),
+            retrying: false
+        ))
+    }
+
+    /// Updates a post; repeating an update is harmless, so it is retried.
+    public func updatePost(id: Int, _ fields: WordPressPostFields) async throws -> WordPressPost {
+        try decode(WordPressPost.self, try await calls.call(
+            .POST, url("/wp/v2/posts/\(id)", ["context": "edit"]), headers: auth, json: try JSONEncoder().encode(fields)
+        ))
+    }
+
+    /// Deletes a post for good (`force=true`; without it WordPress only moves it to the trash).
+    /// A post that is already gone counts as deleted.
+    public func deletePost(id: Int) async throws {
+        do {
+            _ = try await calls.call(.DELETE, url("/wp/v2/posts/\(id)", ["force": "true"]), headers: auth)
+        } catch let error as ProviderError where error.status == 404 || error.status == 410 {
+            return
+        }
+    }
+
+    /// The id of the category or tag with this name, created when missing.
+    public func termID(_ taxonomy: WordPressTaxonomy, named name: String) async throws -> Int {
+        struct Term: Decodable {
+            let id: Int
+            let name: String
+        }
+        let found = try decode([Term].self, try await calls.call(
+            .GET, url("/wp/v2/\(taxonomy.rawValue)", ["search": name, "per_page": "100", "context": "edit"]), headers: auth
+        ))
+        // WordPress returns names HTML-escaped ("Tea &amp; Coffee") and searches by substring.
+        if let match = found.first(where: { Self.unescape($0.name).caseInsensitiveCompare(name) == .orderedSame }) {
+            return match.id
+        }
+        do {
+            return try decode(Term.self, try await calls.call(
+                .POST, url("/wp/v2/\(taxonomy.rawValue)"), headers: auth,
+                json: try JSONEncoder().encode(["name": name])
+            )).id
+        } catch let error as ProviderError where error.status == 400 {
+            // Created meanwhile by someone else (`term_exists` carries its id), or a name that
+            // differs only in what WordPress normalizes: look again.
+            let again = try decode([Term].self, try await calls.call(
+                .GET, url("/wp/v2/\(taxonomy.rawValue)", ["search": name, "per_page": "100", "context": "edit"]), headers: auth
+            ))
+            guard let match = again.first(where: { Self.unescape($0.name).caseInsensitiveCompare(name) == .orderedSame }) else {
+                throw error
+            }
+            return match.id
+        }
+    }
+
+    // MARK: Helpers
+
+    private var auth: [(String, String)] { configuration.authorization }
+
+    func url(_ route: String, _ query: [String: String] = [:]) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+?#")
+        var text = configuration.baseURL.trimmingSuffix("/") + "/?rest_route=" + route
+        for (name, value) in query.sorted(by: { $0.key < $1.key }) {
+            text += "&\(name)=" + (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)
+        }
+        return text
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ reply: HTTPReply) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: reply.body)
+        } catch {
+            // A PHP warning printed before the JSON, or an HTML page (a plugin, a proxy, a
+            // login wall) instead of it.
+            throw ProviderError(
+                provider: provider, kind: .badReply,
+                message: "the reply is not the JSON WordPress sends: \(reply.bodyPrefix(200))", status: reply.status
+            )
+        }
+    }
+
+    static func unescape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&#039;", with: "'")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
+            .replacingOccurrences(of: "&gt;", with: ">")
+    }
+}
+
+public enum WordPressTaxonomy: String, Sendable {
+    case categories, tags
+}
+
+/// A post as WordPress returns it with `context=edit`.
+public struct WordPressPost: Sendable, Decodable, Equatable {
+    public struct Rendered: Sendable, Decodable, Equatable {
+        public let raw: String?
+    }
+
+    public let id: Int
+    public let slug: String
+    public let status: String
+    public let link: String
+    public let content: Rendered
+    public let categories: [Int]?
+    public let tags: [Int]?
+}
+
+/// The fields Presswork sets on a post; nil fields are left out of the request.
+public struct WordPressPostFields: Sendable, Encodable, Equatable {
+    public var title: String?
+    public var content: String?
+    public var excerpt: String?
+    public var slug: String?
+    public var status: String?
+    public var categories: [Int]?
+    public var tags: [Int]?
+    /// For `future` posts: when to publish (UTC, `YYYY-MM-DDTHH:MM:SS`).
+    public var date_gmt: String?
+
+    public init(
+        title: String? = nil, content: String? = nil, excerpt: String? = nil, slug: String? = nil, status: String? = nil,
+        categories: [Int]? = nil, tags: [Int]? = nil, date_gmt: String? = nil
+    ) {
+        self.title = title
+        self.content = content
+        self.excerpt = excerpt
+        self.slug = slug
+        self.status = status
+        self.categories = categories
+        self.tags = tags
+        self.date_gmt = date_gmt
+    }
+}

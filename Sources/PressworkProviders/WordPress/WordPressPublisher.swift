@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import PressworkCore
+import PressworkPipeline
+
+/// What a published post becomes: live now, scheduled, or left as a draft for an editor.
+public enum WordPressPostStatus: Sendable, Equatable {
+    case publish
+    case draft
+    /// Scheduled: WordPress makes it live `after` the run publishes it.
+    case future(after: Duration)
+
+    var wordPressName: String {
+        switch self {
+        case .publish: return "publish"
+        case .draft: return "draft"
+        case .future: return "future"
+        }
+    }
+}
+
+/// Round 7 for real: one WordPress post per run, however often the round is retried and
+/// wherever a previous attempt crashed.
+///
+/// 1. The ledger records the intent before WordPress is called, and says whether an earlier
+///    attempt began (it may have created a post whose reply was lost).
+/// 2. Only then is WordPress searched for that post: by the id the ledger recorded, by slug
+///    (`status=any`, drafts included), and by the run's mark, an HTML comment carrying the run
+///    id in the content (WordPress changes a taken slug to `…-2`, so the slug alone can miss it).
+///    A post carrying the mark is adopted. A first attempt skips the search: nothing can exist.
+/// 3. A new post is created as a draft and its id recorded at once, so a post nobody knows of is
+///    never public; then it is given its final status.
+/// 4. If that later step fails, the draft is deleted (compensation), or, if that fails too, the
+///    ledger records the post left behind with its id, and the next attempt adopts it.
+public struct WordPressPublisher: Publisher {
+    public let client: WordPressClient
+    public let postStatus: WordPressPostStatus
+    let logger: Logger
+
+    public init(client: WordPressClient, postStatus: WordPressPostStatus = .publish, logger: Logger) {
+        self.client = client
+        self.postStatus = postStatus
+        self.logger = logger
+    }
+
+    public var name: String { client.provider }
+
+    /// The comment that marks a post as this run's.
+    public static func mark(runID: String) -> String {
+        "<!-- presswork:run=\(runID) -->"
+    }
+
+    public func publish(_ article: Article, runID: String, ledger: any PublicationLedger) async throws -> PublishResult {
+        let site = client.configuration.baseURL
+        let metadata = article.metadata
+        let record = try await ledger.begin(site: site, slug: metadata.slug)
+        if record.site != site, record.postID != nil, record.stage != .removed {
+            throw failure(.permanent, "this run's post \(record.postID ?? 0) was created on \(record.site), but WordPress is "
+                + "now configured as \(site); publish it there, or remove it and its publications row")
+        }
+        let user = try await client.currentUser()
+        guard user.canPublish || postStatus == .draft else {
+            throw failure(.permanent, "the WordPress user \(client.configuration.user) may not publish posts "
+                + "(it needs the publish_posts capability, e.g. the Author role)")
+        }
+        let mark = Self.mark(runID: runID)
+        var fields = WordPressPostFields(
+            title: article.outline.title, content: ArticleHTML.postContent(article, mark: mark),
+            excerpt: metadata.excerpt, slug: metadata.slug
+        )
+        var post: WordPressPost
+        let adopted: Bool
+        if let earlier = try await findEarlier(record, runID: runID, mark: mark) {
+            post = earlier
+            adopted = true
+            logger.info("adopting the post an earlier attempt created", metadata: ["wp_post_id": "\(post.id)"])
+            if record.postID != post.id { try await ledger.record(.draft, postID: post.id, link: post.link, error: nil) }
+        } else {
+            fields.categories = try await termIDs(.categories, metadata.categories)
+            fields.tags = try await termIDs(.tags, metadata.tags)
+            var draft = fields
+            draft.status = "draft"
+            post = try await client.createPost(draft)
+            adopted = false
+            try await ledger.record(.draft, postID: post.id, link: post.link, error: nil)
+        }
+
+        if post.status != postStatus.wordPressName || adopted {
+            // An adopted post gets every field again (the attempt that made it may have stopped
+            // half-way); a new draft needs only its final status.
+            var final = adopted ? fields : WordPressPostFields()
+            if adopted, fields.categories == nil {
+                final.categories = try await termIDs(.categories, metadata.categories)
+                final.tags = try await termIDs(.tags, metadata.tags)
+            }
+            final.status = postStatus.wordPressName
+            if case .future(let delay) = postStatus { final.date_gmt = Self.gmt(Date().addingTimeInterval(delay.seconds)) }
+            do {
+                post = try await client.updatePost(id: post.id, final)
+            } catch {
+                throw try await compensate(postID: post.id, after: error, ledger: ledger)
+            }
+        }
+        try await ledger.record(.published, postID: post.id, link: post.link, error: nil)
+        if post.slug != metadata.slug {
+            logger.notice("WordPress changed the slug", metadata: ["asked": "\(metadata.slug)", "got": "\(post.slug)"])
+        }
+        return PublishResult(
+            mode: .wordpress, wpPostId: post.id, link: post.link, postStatus: post.status, slug: post.slug, adopted: adopted
+        )
+    }
+
+    // MARK: Steps
+
+    /// The post an earlier attempt of this run created, if any survives.
+    func findEarlier(_ record: PublicationRecord, runID: String, mark: String) async throws -> WordPressPost? {
+        // The ledger proves that no earlier attempt called WordPress: nothing to find.
+        guard record.attempts > 1 || record.postID != nil else { return nil }
+        func isOurs(_ post: WordPressPost) -> Bool {
+            post.status != "trash" && (post.content.raw ?? "").contains(mark)
+        }
+        if let id = record.postID, let post = try await client.post(id: id), isOurs(post) { return post }
+        if let post = try await client.posts(slug: record.slug).first(where: isOurs) { return post }
+        return try await client.posts(containing: runID).first(where: isOurs)
+    }
+
+    /// Deletes the draft a failed publish left, records what happened, and returns the error to
+    /// throw: as transient as the failure that caused it, so a retry may publish again.
+    func compensate(postID: Int, after error: any Error, ledger: any PublicationLedger) async throws -> ProviderError {
+        let cause = error as? ProviderError
+        let kind = cause?.kind ?? .permanent
+        let reason = cause?.message ?? "\(error)"
+        do {
+            try await client.deletePost(id: postID)
+        } catch let deleteError {
+            let left = "publishing post \(postID) failed (\(reason)), and removing the draft failed too "
+                + "(\((deleteError as? ProviderError)?.message ?? "\(deleteError)")); the draft is left in WordPress"
+            try await ledger.record(.leftBehind, postID: postID, link: nil, error: left)
+            logger.error("compensation failed; draft left behind", metadata: ["wp_post_id": "\(postID)"])
+            return failure(kind, left + "; a retry adopts it")
+        }
+        try await ledger.record(.removed, postID: postID, link: nil, error: reason)
+        logger.warning("publishing failed; draft removed", metadata: ["wp_post_id": "\(postID)"])
+        return failure(kind, "publishing post \(postID) failed (\(reason)); the draft was removed")
+    }
+
+    private func termIDs(_ taxonomy: WordPressTaxonomy, _ names: [String]) async throws -> [Int] {
+        var ids: [Int] = []
+        for name in names {
+            let id = try await client.termID(taxonomy, named: name)
+            if !ids.contains(id) { ids.append(id) }
+        }
+        return ids
+    }
+
+    private func failure(_ kind: ProviderError.Kind, _ message: String) -> ProviderError {
+        ProviderError(provider: client.provider, kind: kind, message: message)
+    }
+
+    static func gmt(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        return formatter.string(from: date)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

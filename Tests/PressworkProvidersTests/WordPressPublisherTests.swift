@@ -1,0 +1,293 @@
+import Foundation
+import Logging
+import PressworkCore
+import PressworkPipeline
+@testable import PressworkProviders
+import Testing
+import TestSupport
+
+/// Round 7 against a real WordPress (Debian's package on loopback, see TestSupport/TestWordPress):
+/// one post per run across crashes, slug collisions, refused credentials, WordPress errors and
+/// timeouts, and compensation. Serialized: the fault switch is one file for the whole site.
+@Suite(.serialized, .enabled(if: TestWordPress.enabled, "needs wordpress, php-cli, php-mysql, mariadb-server"))
+struct WordPressPublisherTests {
+    let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    @Test func publishesOnePostWithTermsAndSanitizedContent() async throws {
+        let site = try await TestWordPress.site()
+        site.clearFaults()
+        let client = client(site)
+        let runID = UUID().uuidString.lowercased()
+        var article = try await Self.article(slug: "espresso-\(runID.prefix(8))")
+        article.sections[0].body = #"Pull <em>slowly</em>.<script>alert("x")</script> See <a href="jav&#x61;script:alert(1)" onclick="x()">this</a> and <a href="https://example.com/a?b=1&amp;c=2">that</a>."#
+        let ledger = MemoryLedger()
+
+        let result = try await WordPressPublisher(client: client, logger: logger).publish(article, runID: runID, ledger: ledger)
+
+        #expect(result.mode == .wordpress)
+        #expect(result.postStatus == "publish")
+        #expect(result.adopted == false)
+        let postID = try #require(result.wpPostId)
+        let post = try #require(try await client.post(id: postID))
+        #expect(post.status == "publish")
+        #expect(post.slug == article.metadata.slug)
+        let content = try #require(post.content.raw)
+        #expect(content.contains(WordPressPublisher.mark(runID: runID)))
+        #expect(content.contains("<em>slowly</em>"))
+        #expect(!content.contains("<script"))
+        #expect(!content.contains("alert(\"x\")"))
+        #expect(!content.lowercased().contains("javascript"))
+        #expect(!content.contains("onclick"))
+        #expect(content.contains(#"<a href="https://example.com/a?b=1&amp;c=2">that</a>"#))
+        #expect(post.categories?.count == article.metadata.categories.count)
+        #expect(post.tags?.count == article.metadata.tags.count)
+        // Terms are found again by name, not created twice.
+        let categoryID = try await client.termID(.categories, named: article.metadata.categories[0])
+        #expect(post.categories?.contains(categoryID) == true)
+        #expect(await ledger.stages == [.intent, .draft, .published])
+        #expect(try await client.posts(containing: runID).count == 1)
+    }
+
+    /// The crash the ledger exists for: WordPress created the post, but the worker died before
+    /// it recorded the post's id. The retry must find the post and adopt it.
+    @Test func retryAfterACrashBetweenCreateAndRecordAdoptsThePost() async throws {
+        let site = try await TestWordPress.site()
+        site.clearFaults()
+        let client = client(site)
+        let runID = UUID().uuidString.lowercased()
+        let article = try await Self.article(slug: "crash-\(runID.prefix(8))")
+        let ledger = MemoryLedger(crashOn: .draft)
+        let publisher = WordPressPublisher(client: client, logger: logger)
+
+        await #expect(throws: SimulatedCrash.self) { try await publisher.publish(article, runID: runID, ledger: ledger) }
+        let again = try await publisher.publish(article, runID: runID, ledger: ledger)
+
+        #expect(again.adopted == true)
+        #expect(again.postStatus == "publish")
+        let posts = try await client.posts(containing: runID)
+        #expect(posts.map(\.id) == [again.wpPostId])
+        #expect(await ledger.record?.stage == .published)
+    }
+
+    /// A slug that another post has: WordPress appends "-2". A retry after a crash must still
+    /// find our post, which is no longer under the slug the run asked for.
+    @Test func slugCollisionThenCrashStillGivesOnePost() async throws {
+        let site = try await TestWordPress.site()
+        site.clearFaults()
+        let client = client(site)
+        let slug = "taken-\(UUID().uuidString.prefix(8).lowercased())"
+        let other = try await client.createPost(WordPressPostFields(title: "Someone else's", content: "theirs", slug: slug, status: "publish"))
+        let runID = UUID().uuidString.lowercased()
+        let article = try await Self.article(slug: slug)
+        let ledger = MemoryLedger(crashOn: .draft)
+        let publisher = WordPressPublisher(client: client, logger: logger)
+
+        await #expect(throws: SimulatedCrash.self) { try await publisher.publish(article, runID: runID, ledger: ledger) }
+        let result = try await publisher.publish(article, runID: runID, ledger: ledger)
+
+        #expect(result.slug == "\(slug)-2")
+        #expect(result.adopted == true)
+        #expect(try await client.posts(containing: runID).count == 1)
+        let untouched = try #require(try await client.post(id: other.id))
+        #expect(untouched.content.raw == "theirs")
+    }
+
+    @Test func refusedCredentialsFailAtOnceAndCreateNothing() async throws {
+        let site = try await TestWordPress.site()
+        site.clearFaults()
+        let wrong = WordPressClient(
+            .init(baseURL: site.url, user: site.user, applicationPassword: "wrong password here"), logger: logger
+        )
+        let runID = UUID().uuidString.lowercased()
+        let ledger = MemoryLedger()
+        let error = await #expect(throws: ProviderError.self) {
+            try await WordPressPublisher(client: wrong, logger: logger)
+                .publish(try await Self.article(slug: "never-\(runID.prefix(8))"), runID: runID, ledger: ledger)
+        }
+        #expect(error?.status == 401)
+        #expect(error?.isTransient == false)
+        #expect(error?.description.contains("credentials were refused") == true)
+        #expect(!(error?.description.contains("wrong password") ?? true))
+        #expect(await ledger.stages == [.intent])
+        #expect(try await client(site).posts(containing: runID).isEmpty)
+    }
+
+    /// WordPress fails the step that makes the draft public: the draft is deleted, the ledger
+    /// says so, and the error is transient (a 500), so the round may be retried; the retry
+    /// publishes exactly one post.
+    @Test func failedPublishStepRemovesTheDraft() async throws {
+        let site = try await TestWordPress.site()
+        let client = client(site)
+        let runID = UUID().uuidString.lowercased()
+        let article = try await Self.article(slug: "compensate-\(runID.prefix(8))")
+        let ledger = MemoryLedger()
+        let publisher = WordPressPublisher(client: client, logger: logger)
+        try site.inject([.init(method: "POST", route: #"#^/wp/v2/posts/\d+$#"#, status: 500, times: 4)])
+        defer { site.clearFaults() }
+
+        let error = await #expect(throws: ProviderError.self) { try await publisher.publish(article, runID: runID, ledger: ledger) }
+        #expect(error?.isTransient == true)
+        #expect(error?.message.contains("the draft was removed") == true)
+        let removed = await ledger.record
+        #expect(removed?.stage == .removed)
+        let removedID = try #require(removed?.postID)
+        #expect(try await client.post(id: removedID) == nil)
+        #expect(try await client.posts(containing: runID).isEmpty)
+
+        site.clearFaults()
+        let result = try await publisher.publish(article, runID: runID, ledger: ledger)
+        #expect(result.postStatus == "publish")
+        #expect(try await client.posts(containing: runID).map(\.id) == [result.wpPostId])
+    }
+
+    /// The publish step fails and so does the delete: the ledger records the draft left behind
+    /// with its id, and the next attempt adopts it instead of creating another.
+    @Test func draftThatCannotBeRemovedIsRecordedAndAdoptedLater() async throws {
+        let site = try await TestWordPress.site()
+        let client = client(site)
+        let runID = UUID().uuidString.lowercased()
+        let article = try await Self.article(slug: "left-\(runID.prefix(8))")
+        let ledger = MemoryLedger()
+        let publisher = WordPressPublisher(client: client, logger: logger)
+        try site.inject([
+            .init(method: "POST", route: #"#^/wp/v2/posts/\d+$#"#, status: 400, times: 1),
+            .init(method: "DELETE", route: #"#^/wp/v2/posts/\d+$#"#, status: 503, times: 4),
+        ])
+        defer { site.clearFaults() }
+
+        let error = await #expect(throws: ProviderError.self) { try await publisher.publish(article, runID: runID, ledger: ledger) }
+        #expect(error?.isTransient == false)
+        #expect(error?.message.contains("the draft is left in WordPress") == true)
+        let left = try #require(await ledger.record)
+        #expect(left.stage == .leftBehind)
+        let leftID = try #require(left.postID)
+        let draft = try #require(try await client.post(id: leftID))
+        #expect(draft.status == "draft")
+
+        site.clearFaults()
+        let result = try await publisher.publish(article, runID: runID, ledger: ledger)
+        #expect(result.wpPostId == left.postID)
+        #expect(result.adopted == true)
+        #expect(result.postStatus == "publish")
+        #expect(try await client.posts(containing: runID).count == 1)
+    }
+
+    /// WordPress is slow to create the post: the client gives up (transient timeout) while
+    /// WordPress goes on and creates it. The retry finds and adopts it.
+    @Test func timeoutWhileWordPressStillCreatesThePostGivesOnePost() async throws {
+        let site = try await TestWordPress.site()
+        let fast = WordPressClient(
+            .init(baseURL: site.url, user: site.user, applicationPassword: site.applicationPassword),
+            policy: CallPolicy(maxAttempts: 1, timeout: .seconds(1)), logger: logger
+        )
+        let runID = UUID().uuidString.lowercased()
+        let article = try await Self.article(slug: "slow-\(runID.prefix(8))")
+        let ledger = MemoryLedger()
+        let publisher = WordPressPublisher(client: fast, logger: logger)
+        try site.inject([.init(method: "POST", route: "#^/wp/v2/posts$#", sleep: 2, times: 1)])
+        defer { site.clearFaults() }
+
+        let error = await #expect(throws: ProviderError.self) { try await publisher.publish(article, runID: runID, ledger: ledger) }
+        #expect(error?.isTransient == true)
+        #expect(error?.message.contains("timed out") == true)
+        // The orchestrator retries after a backoff; by then WordPress has finished.
+        try await Task.sleep(for: .seconds(2.5))
+        let result = try await publisher.publish(article, runID: runID, ledger: ledger)
+        #expect(result.adopted == true)
+        #expect(try await client(site).posts(containing: runID).map(\.id) == [result.wpPostId])
+    }
+
+    @Test func serverErrorOnCreateIsTransientAndLeavesNothing() async throws {
+        let site = try await TestWordPress.site()
+        let client = client(site)
+        let runID = UUID().uuidString.lowercased()
+        let article = try await Self.article(slug: "fivehundred-\(runID.prefix(8))")
+        let ledger = MemoryLedger()
+        try site.inject([.init(method: "POST", route: "#^/wp/v2/posts$#", status: 500, times: 1)])
+        defer { site.clearFaults() }
+
+        let error = await #expect(throws: ProviderError.self) {
+            try await WordPressPublisher(client: client, logger: logger).publish(article, runID: runID, ledger: ledger)
+        }
+        #expect(error?.status == 500)
+        #expect(error?.isTransient == true)
+        #expect(try await client.posts(containing: runID).isEmpty)
+    }
+
+    @Test func draftStatusLeavesThePostForAnEditor() async throws {
+        let site = try await TestWordPress.site()
+        site.clearFaults()
+        let client = client(site)
+        let runID = UUID().uuidString.lowercased()
+        let result = try await WordPressPublisher(client: client, postStatus: .draft, logger: logger)
+            .publish(try await Self.article(slug: "draft-\(runID.prefix(8))"), runID: runID, ledger: MemoryLedger())
+        #expect(result.postStatus == "draft")
+        let postID = try #require(result.wpPostId)
+        #expect(try await client.post(id: postID)?.status == "draft")
+    }
+
+    // MARK: Helpers
+
+    func client(_ site: TestWordPressSite) -> WordPressClient {
+        WordPressClient(
+            .init(baseURL: site.url, user: site.user, applicationPassword: site.applicationPassword),
+            policy: CallPolicy(maxAttempts: 3, timeout: .seconds(20), baseDelay: .milliseconds(20)), logger: logger
+        )
+    }
+
+    /// A real article from the offline writer, with the slug the test needs.
+    static func article(slug: String) async throws -> Article {
+        let params = try RunParams.validated(seeds: ["home espresso"])
+        let writer = OfflineWriter()
+        let trends = try await SeedTrendSource().trends(for: params).value
+        let ideas = try await writer.ideas(from: trends, params: params).value
+        let outline = try await writer.outline(for: ideas[0], trends: trends, params: params).value
+        var sections: [PolishedSection] = []
+        for index in outline.sections.indices {
+            let draft = try await writer.draft(section: index, of: outline, params: params).value
+            sections.append(try await writer.polish(draft, of: outline, params: params).value)
+        }
+        var metadata = try await writer.metadata(for: outline, sections: sections, params: params).value
+        metadata.slug = slug
+        return Article(outline: outline, sections: sections, metadata: metadata)
+    }
+}
+
+struct SimulatedCrash: Error {}
+
+/// The ledger in memory, as the store keeps it, able to "crash" (throw) when asked to record a
+/// stage: the step before it happened in WordPress, the record of it did not.
+actor MemoryLedger: PublicationLedger {
+    private(set) var record: PublicationRecord?
+    private(set) var stages: [PublicationRecord.Stage] = []
+    private var crashOn: PublicationRecord.Stage?
+
+    init(crashOn: PublicationRecord.Stage? = nil) {
+        self.crashOn = crashOn
+    }
+
+    func begin(site: String, slug: String) async throws -> PublicationRecord {
+        stages.append(.intent)
+        if var existing = record {
+            existing.attempts += 1
+            if existing.stage == .removed {
+                existing.stage = .intent
+                existing.postID = nil
+            }
+            record = existing
+        } else {
+            record = PublicationRecord(stage: .intent, postID: nil, slug: slug, attempts: 1, site: site)
+        }
+        return record!
+    }
+
+    func record(_ stage: PublicationRecord.Stage, postID: Int?, link: String?, error: String?) async throws {
+        if stage == crashOn {
+            crashOn = nil
+            throw SimulatedCrash()
+        }
+        stages.append(stage)
+        record?.stage = stage
+        if let postID { record?.postID = postID }
+    }
+}
