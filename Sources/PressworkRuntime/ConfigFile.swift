@@ -26,6 +26,10 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
     public var openaiAPIKey: String?
     /// A model per round: ideas, outline, drafts, polish, metadata, review.
     public var models: [String: String]?
+    public var geminiModel: String?
+    public var geminiBaseURL: String?
+    /// Like `openaiAPIKey`: allowed, in a file only its owner can read.
+    public var geminiAPIKey: String?
     public var embeddings: String?
     public var openaiEmbeddingModel: String?
     public var embeddingDimension: Int?
@@ -39,7 +43,7 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
 
     static let knownKeys: Set<String> = [
         "databaseURL", "home", "logFormat", "logLevel", "llm", "openaiBaseURL", "openaiModel", "openaiAPIKey", "models",
-        "embeddings", "openaiEmbeddingModel", "embeddingDimension", "wordpressURL", "wordpressUser",
+        "geminiModel", "geminiBaseURL", "geminiAPIKey", "embeddings", "openaiEmbeddingModel", "embeddingDimension", "wordpressURL", "wordpressUser",
         "wordpressAppPassword", "wordpressPostStatus", "wordpressFutureDelayMinutes",
     ]
 

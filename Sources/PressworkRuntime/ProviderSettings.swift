@@ -6,12 +6,14 @@ import PressworkProviders
 /// config file, then the offline default. Keys live here only in memory: they are never logged,
 /// and runs record provider and model names only (`RunParams.providers`).
 public struct ProviderSettings: Sendable, Equatable {
-    public enum LLM: String, Sendable, CaseIterable { case offline, openai }
+    public enum LLM: String, Sendable, CaseIterable { case offline, openai, gemini }
     public enum Embeddings: String, Sendable, CaseIterable { case offline, openai }
 
     public var llm: LLM
     /// The OpenAI-compatible server, with the default model (rounds without their own use it).
     public var openAI: OpenAIChatClient.Configuration?
+    /// Google's Gemini API, with the default model, when `llm` is gemini.
+    public var gemini: GeminiChatClient.Configuration?
     /// A model per round, for rounds that should not use the default (a cheap one for ideas, a
     /// strong one for drafts).
     public var roundModels: [Round: String]
@@ -39,6 +41,10 @@ public struct ProviderSettings: Sendable, Equatable {
         if llm == .openai, let openAI {
             let models = Set([openAI.model] + roundModels.values).sorted()
             llmName = "openai(\(OpenAIChatClient.host(openAI.baseURL)))/" + models.joined(separator: ",")
+        }
+        if llm == .gemini, let gemini {
+            let models = Set([gemini.model] + roundModels.values).sorted()
+            llmName = "gemini(\(OpenAIChatClient.host(gemini.baseURL)))/" + models.joined(separator: ",")
         }
         var embeddingName = "offline"
         if embeddings == .openai, let embeddingModel {
@@ -82,6 +88,20 @@ public struct ProviderSettings: Sendable, Equatable {
                 throw SettingsError("OPENAI_MODEL is not set: name the model the server at \(baseURL) should use")
             }
             settings.openAI = .init(baseURL: baseURL, apiKey: key, model: model)
+        }
+        if llm == .gemini {
+            guard let geminiKey = env("GEMINI_API_KEY") ?? file.geminiAPIKey else {
+                throw SettingsError("GEMINI_API_KEY is not set; --llm gemini needs a key from Google AI Studio")
+            }
+            let geminiURL = env("GEMINI_BASE_URL") ?? file.geminiBaseURL ?? GeminiChatClient.Configuration.defaultBaseURL
+            guard geminiURL.hasPrefix("http://") || geminiURL.hasPrefix("https://") else {
+                throw SettingsError("GEMINI_BASE_URL must start with http:// or https://, not \(geminiURL)")
+            }
+            settings.gemini = .init(
+                baseURL: geminiURL, apiKey: geminiKey, model: env("GEMINI_MODEL") ?? file.geminiModel ?? "gemini-2.5-flash"
+            )
+        }
+        if llm != .offline {
             for round in modelRounds {
                 let variable = "PRESSWORK_MODEL_" + round.configName.uppercased()
                 if let model = env(variable) ?? file.models?[round.configName] { settings.roundModels[round] = model }

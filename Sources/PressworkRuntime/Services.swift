@@ -37,15 +37,27 @@ public struct Services: Sendable {
     public var providers: Providers {
         var providers = Providers.offline(outputFolder: outputFolder)
         let configured = settings.providers
+        // One client per model: the default for rounds without a model of their own.
+        var makeModel: ((String?) -> any ChatModel)?
         if configured.llm == .openai, let openAI = configured.openAI {
-            let fallback = StructuredGenerator(model: OpenAIChatClient(openAI, logger: logger))
-            var perRound: [Round: StructuredGenerator] = [:]
-            for (round, model) in configured.roundModels {
-                var perModel = openAI
-                perModel.model = model
-                perRound[round] = StructuredGenerator(model: OpenAIChatClient(perModel, logger: logger))
+            makeModel = { model in
+                var configuration = openAI
+                if let model { configuration.model = model }
+                return OpenAIChatClient(configuration, logger: logger)
             }
-            let writer = LLMWriter(fallback: fallback, perRound: perRound)
+        }
+        if configured.llm == .gemini, let gemini = configured.gemini {
+            makeModel = { model in
+                var configuration = gemini
+                if let model { configuration.model = model }
+                return GeminiChatClient(configuration, logger: logger)
+            }
+        }
+        if let makeModel {
+            let writer = LLMWriter(
+                fallback: StructuredGenerator(model: makeModel(nil)),
+                perRound: configured.roundModels.mapValues { StructuredGenerator(model: makeModel($0)) }
+            )
             providers.writer = writer
             providers.dryRun = DryRunPublisher(outputFolder: outputFolder, writerDescription: "written by \(writer.name)")
         }

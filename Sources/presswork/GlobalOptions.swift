@@ -30,7 +30,7 @@ struct GlobalOptions: ParsableArguments {
     var logLevel: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Writer for rounds 1–6: offline or openai (any OpenAI-compatible server: $OPENAI_BASE_URL, $OPENAI_API_KEY, $OPENAI_MODEL); default: $PRESSWORK_LLM, else offline.",
+        "Writer for rounds 1–6: offline, openai (any OpenAI-compatible server: $OPENAI_BASE_URL, $OPENAI_API_KEY, $OPENAI_MODEL) or gemini ($GEMINI_API_KEY, $GEMINI_MODEL); default: $PRESSWORK_LLM, else offline.",
         valueName: "provider"
     ))
     var llm: String?

@@ -152,3 +152,26 @@ extension ScriptedHTTPServer.Reply {
         .status(status, headers: headers, body: #"{"error":{"message":"\#(message)","type":"test_error"}}"#)
     }
 }
+
+extension ScriptedHTTPServer.Reply {
+    /// A Gemini generateContent response whose single candidate's text is `text`.
+    static func geminiContent(
+        _ text: String, finishReason: String = "STOP", promptTokens: Int = 120, candidateTokens: Int = 40, thoughtTokens: Int = 0
+    ) -> Self {
+        let body: [String: Any] = [
+            "candidates": [[
+                "content": ["role": "model", "parts": [["text": text]]], "finishReason": finishReason, "index": 0,
+            ]],
+            "usageMetadata": [
+                "promptTokenCount": promptTokens, "candidatesTokenCount": candidateTokens, "thoughtsTokenCount": thoughtTokens,
+                "totalTokenCount": promptTokens + candidateTokens + thoughtTokens,
+            ],
+            "modelVersion": "gemini-test",
+        ]
+        return .status(200, body: String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+    }
+
+    static func geminiContent<T: Encodable>(encoding value: T) -> Self {
+        geminiContent(String(decoding: try! JSONEncoder().encode(value), as: UTF8.self))
+    }
+}

@@ -14,7 +14,7 @@ struct WordPressPublisherTests {
     let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
     @Test func publishesOnePostWithTermsAndSanitizedContent() async throws {
-        let site = try await TestWordPress.site()
+        let site = try await TestWordPress.site("publisher")
         site.clearFaults()
         let client = client(site)
         let runID = UUID().uuidString.lowercased()
@@ -51,7 +51,7 @@ struct WordPressPublisherTests {
     /// The crash the ledger exists for: WordPress created the post, but the worker died before
     /// it recorded the post's id. The retry must find the post and adopt it.
     @Test func retryAfterACrashBetweenCreateAndRecordAdoptsThePost() async throws {
-        let site = try await TestWordPress.site()
+        let site = try await TestWordPress.site("publisher")
         site.clearFaults()
         let client = client(site)
         let runID = UUID().uuidString.lowercased()
@@ -72,7 +72,7 @@ struct WordPressPublisherTests {
     /// A slug that another post has: WordPress appends "-2". A retry after a crash must still
     /// find our post, which is no longer under the slug the run asked for.
     @Test func slugCollisionThenCrashStillGivesOnePost() async throws {
-        let site = try await TestWordPress.site()
+        let site = try await TestWordPress.site("publisher")
         site.clearFaults()
         let client = client(site)
         let slug = "taken-\(UUID().uuidString.prefix(8).lowercased())"
@@ -93,7 +93,7 @@ struct WordPressPublisherTests {
     }
 
     @Test func refusedCredentialsFailAtOnceAndCreateNothing() async throws {
-        let site = try await TestWordPress.site()
+        let site = try await TestWordPress.site("publisher")
         site.clearFaults()
         let wrong = WordPressClient(
             .init(baseURL: site.url, user: site.user, applicationPassword: "wrong password here"), logger: logger
@@ -116,7 +116,7 @@ struct WordPressPublisherTests {
     /// says so, and the error is transient (a 500), so the round may be retried; the retry
     /// publishes exactly one post.
     @Test func failedPublishStepRemovesTheDraft() async throws {
-        let site = try await TestWordPress.site()
+        let site = try await TestWordPress.site("publisher")
         let client = client(site)
         let runID = UUID().uuidString.lowercased()
         let article = try await Self.article(slug: "compensate-\(runID.prefix(8))")
@@ -143,7 +143,7 @@ struct WordPressPublisherTests {
     /// The publish step fails and so does the delete: the ledger records the draft left behind
     /// with its id, and the next attempt adopts it instead of creating another.
     @Test func draftThatCannotBeRemovedIsRecordedAndAdoptedLater() async throws {
-        let site = try await TestWordPress.site()
+        let site = try await TestWordPress.site("publisher")
         let client = client(site)
         let runID = UUID().uuidString.lowercased()
         let article = try await Self.article(slug: "left-\(runID.prefix(8))")
@@ -175,7 +175,7 @@ struct WordPressPublisherTests {
     /// WordPress is slow to create the post: the client gives up (transient timeout) while
     /// WordPress goes on and creates it. The retry finds and adopts it.
     @Test func timeoutWhileWordPressStillCreatesThePostGivesOnePost() async throws {
-        let site = try await TestWordPress.site()
+        let site = try await TestWordPress.site("publisher")
         let fast = WordPressClient(
             .init(baseURL: site.url, user: site.user, applicationPassword: site.applicationPassword),
             policy: CallPolicy(maxAttempts: 1, timeout: .seconds(1)), logger: logger
@@ -198,7 +198,7 @@ struct WordPressPublisherTests {
     }
 
     @Test func serverErrorOnCreateIsTransientAndLeavesNothing() async throws {
-        let site = try await TestWordPress.site()
+        let site = try await TestWordPress.site("publisher")
         let client = client(site)
         let runID = UUID().uuidString.lowercased()
         let article = try await Self.article(slug: "fivehundred-\(runID.prefix(8))")
@@ -215,7 +215,7 @@ struct WordPressPublisherTests {
     }
 
     @Test func draftStatusLeavesThePostForAnEditor() async throws {
-        let site = try await TestWordPress.site()
+        let site = try await TestWordPress.site("publisher")
         site.clearFaults()
         let client = client(site)
         let runID = UUID().uuidString.lowercased()

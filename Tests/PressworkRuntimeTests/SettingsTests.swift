@@ -115,6 +115,21 @@ import TestSupport
         #expect(!"\(settings.providers.choice)".contains("sk-never-shown"))
     }
 
+    @Test func geminiIsConfiguredWithAKeyAndModelsPerRound() throws {
+        let settings = try RuntimeSettings.resolve(.init(llm: "gemini"), environment: [
+            "HOME": "/h", "GEMINI_API_KEY": "gm-never-shown", "PRESSWORK_MODEL_DRAFTS": "gemini-2.5-pro",
+        ])
+        #expect(settings.providers.gemini?.model == "gemini-2.5-flash")
+        #expect(settings.providers.gemini?.baseURL == "https://generativelanguage.googleapis.com/v1beta")
+        #expect(settings.providers.roundModels == [.drafts: "gemini-2.5-pro"])
+        #expect(settings.providers.choice.llm == "gemini(generativelanguage.googleapis.com)/gemini-2.5-flash,gemini-2.5-pro")
+        #expect(!"\(settings.providers.choice)".contains("gm-never-shown"))
+        let refused = #expect(throws: SettingsError.self) {
+            try RuntimeSettings.resolve(.init(llm: "gemini"), environment: ["HOME": "/h"])
+        }
+        #expect(refused?.message.contains("GEMINI_API_KEY is not set") == true)
+    }
+
     @Test func missingOrUnknownSettingsAreRefusedByName() throws {
         func refusal(_ environment: [String: String], _ overrides: RuntimeSettings.Overrides = .init()) -> String {
             do {

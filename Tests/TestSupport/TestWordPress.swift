@@ -16,18 +16,20 @@ public enum TestWordPress {
         packagesInstalled || ProcessInfo.processInfo.environment["PRESSWORK_REQUIRE_WORDPRESS"] == "1"
     }
 
-    public static func site() async throws -> TestWordPressSite {
-        try await Starter.shared.site()
+    /// The site named `name`, started on first use. Suites that inject faults each use a site of
+    /// their own (suites run in parallel; a fault is site-wide) and serialize their tests.
+    public static func site(_ name: String) async throws -> TestWordPressSite {
+        try await Starter.shared.site(name)
     }
 
     private actor Starter {
         static let shared = Starter()
-        private var started: Task<TestWordPressSite, any Error>?
+        private var started: [String: Task<TestWordPressSite, any Error>] = [:]
 
-        func site() async throws -> TestWordPressSite {
-            if let started { return try await started.value }
+        func site(_ name: String) async throws -> TestWordPressSite {
+            if let task = started[name] { return try await task.value }
             let task = Task<TestWordPressSite, any Error> { try await Self.start() }
-            started = task
+            started[name] = task
             return try await task.value
         }
 
