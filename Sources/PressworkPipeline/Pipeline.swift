@@ -19,7 +19,7 @@ public struct Pipeline: Sendable {
     public let providers: Providers
 
     /// Changes whenever the rounds' logic or prompts change, so runs record what made them.
-    public static let version = "2026.11.2"
+    public static let version = "2026.11.3"
 
     public init(providers: Providers) {
         self.providers = providers
@@ -92,13 +92,14 @@ public struct Pipeline: Sendable {
         }
         let nearest = try await corpus.nearest(to: embedding.value, model: model, dimension: dimension, limit: 3)
         let isDuplicate = nearest.contains { $0.similarity >= params.thresholds.duplicate }
-        var issues = review.value.issues
+        let checks = CoherenceChecks.check(article)
+        var issues = review.value.issues + checks.issues
         if isDuplicate, let closest = nearest.first {
             issues.append("nearly the same as run \(closest.runId) (\"\(closest.title)\", similarity "
                 + "\(String(format: "%.2f", closest.similarity)))")
         }
         let report = CoherenceReport(
-            score: min(1, max(0, review.value.score)), issues: issues,
+            score: min(1, max(0, review.value.score), checks.score), issues: issues,
             duplicate: DuplicateCheck(isDuplicate: isDuplicate, nearest: nearest, model: model, dimension: dimension)
         )
         return RoundOutput((report, embedding.value), usage: review.usage + embedding.usage)

@@ -59,13 +59,21 @@ public struct OfflineWriter: ContentWriter {
             let points = Self.keyPoints[index % Self.keyPoints.count].map {
                 $0.replacingOccurrences(of: "{t}", with: topic)
             }
-            let extra = related.isEmpty ? [] : [related[index % related.count]]
+            // Each related query once (a point used in two sections would draft the same paragraph
+            // twice); past them, a point about the topic itself.
+            let extra = index < related.count ? [related[index]]
+                : [Self.topicPoints[(index - related.count) % Self.topicPoints.count].replacingOccurrences(of: "{t}", with: topic)]
             return OutlineSection(heading: heading.replacingOccurrences(of: "{t}", with: topic), keyPoints: points + extra)
         }
         let thesis = "\(TextShaping.sentenceCase(topic)) rewards a little preparation: with the right basics, a realistic "
             + "routine and a few common mistakes avoided, \(Self.audience(params.region)) can get good results quickly."
         return Generated(Outline(title: idea.title, thesis: thesis, keywords: idea.keywords, sections: sections))
     }
+
+    private static let topicPoints = [
+        "{t} on a busy week", "what {t} costs over a year", "how {t} changes with the seasons",
+        "sharing {t} with friends", "{t} on a small budget", "{t} in a small space", "keeping {t} fun",
+    ]
 
     private static let sectionHeadings = [
         "Why {t} is worth your time",
