@@ -28,10 +28,12 @@ public struct ProviderCalls: Sendable {
     }
 
     /// Sends a request (with `json` as its body, when given) and returns the reply of the first
-    /// attempt that got a 2xx. `retrying: false` makes one attempt only, for requests that are
-    /// not safe to repeat blindly (creating a post): their caller decides what a retry means.
+    /// attempt that got a 2xx (or another status `accepting` allows, such as a 304). `retrying:
+    /// false` makes one attempt only, for requests that are not safe to repeat blindly (creating
+    /// a post): their caller decides what a retry means.
     public func call(
-        _ method: HTTPMethod, _ url: String, headers: [(String, String)], json body: Data? = nil, retrying: Bool = true
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)], json body: Data? = nil, retrying: Bool = true,
+        accepting: @Sendable (Int) -> Bool = { (200..<300).contains($0) }
     ) async throws -> HTTPReply {
         let headers = body == nil ? headers : headers + [("Content-Type", "application/json")]
         var attempt = 0
@@ -43,7 +45,7 @@ public struct ProviderCalls: Sendable {
                 let reply = try await limiter.run {
                     try await transport.send(method, url, headers: headers, body: body, timeout: policy.timeout, provider: provider)
                 }
-                if (200..<300).contains(reply.status) { return reply }
+                if accepting(reply.status) { return reply }
                 error = Self.statusError(reply, provider: provider, url: url)
                 retryAfter = CallPolicy.parseRetryAfter(reply.header("Retry-After"))
             } catch let transportError as ProviderError {
