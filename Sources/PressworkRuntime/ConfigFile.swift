@@ -33,6 +33,10 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
     public var embeddings: String?
     public var openaiEmbeddingModel: String?
     public var embeddingDimension: Int?
+    /// Round 0: seeds, feeds or google; `feeds` lists RSS/Atom URLs.
+    public var trends: String?
+    public var feeds: [String]?
+    public var googleTrendsURL: String?
     public var wordpressURL: String?
     public var wordpressUser: String?
     /// Like `openaiAPIKey`: allowed, in a file only its owner can read.
@@ -43,7 +47,7 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
 
     static let knownKeys: Set<String> = [
         "databaseURL", "home", "logFormat", "logLevel", "llm", "openaiBaseURL", "openaiModel", "openaiAPIKey", "models",
-        "geminiModel", "geminiBaseURL", "geminiAPIKey", "embeddings", "openaiEmbeddingModel", "embeddingDimension", "wordpressURL", "wordpressUser",
+        "geminiModel", "geminiBaseURL", "geminiAPIKey", "embeddings", "openaiEmbeddingModel", "embeddingDimension", "trends", "feeds", "googleTrendsURL", "wordpressURL", "wordpressUser",
         "wordpressAppPassword", "wordpressPostStatus", "wordpressFutureDelayMinutes",
     ]
 

@@ -8,6 +8,7 @@ import PressworkProviders
 public struct ProviderSettings: Sendable, Equatable {
     public enum LLM: String, Sendable, CaseIterable { case offline, openai, gemini }
     public enum Embeddings: String, Sendable, CaseIterable { case offline, openai }
+    public enum Trends: String, Sendable, CaseIterable { case seeds, feeds, google }
 
     public var llm: LLM
     /// The OpenAI-compatible server, with the default model (rounds without their own use it).
@@ -24,6 +25,9 @@ public struct ProviderSettings: Sendable, Equatable {
     /// The WordPress site round 7 publishes to; nil means every run is a dry run.
     public var wordpress: WordPressClient.Configuration?
     public var wordpressPostStatus: WordPressPostStatus = .publish
+    /// Round 0's source; `feeds` and `google` fetch `feeds` (and Google Trends).
+    public var trends: Trends = .seeds
+    public var feeds: FeedTrendSource.Configuration?
 
     public static let offline = ProviderSettings(
         llm: .offline, openAI: nil, roundModels: [:], embeddings: .offline, embeddingModel: nil, embeddingDimension: nil,
@@ -50,14 +54,19 @@ public struct ProviderSettings: Sendable, Equatable {
         if embeddings == .openai, let embeddingModel {
             embeddingName = "openai(\(OpenAIChatClient.host(embeddingModel.baseURL)))/\(embeddingModel.model)"
         }
+        var trendsName = "seeds"
+        if let feeds {
+            let hosts = feeds.feeds.map { "feed(\(OpenAIChatClient.host($0)))" }
+            trendsName = ((feeds.googleTrends ? ["google-trends"] : []) + hosts).joined(separator: ",")
+        }
         return ProviderChoice(
-            llm: llmName, embeddings: embeddingName, trends: "seeds",
+            llm: llmName, embeddings: embeddingName, trends: trendsName,
             publisher: wordpress.map { "wordpress(\(OpenAIChatClient.host($0.baseURL)))" }
         )
     }
 
     static func resolve(
-        llmOption: String?, embeddingsOption: String?, env: (String) -> String?, file: ConfigFile
+        llmOption: String?, embeddingsOption: String?, trendsOption: String? = nil, env: (String) -> String?, file: ConfigFile
     ) throws(SettingsError) -> ProviderSettings {
         let llmText = llmOption ?? env("PRESSWORK_LLM") ?? file.llm ?? LLM.offline.rawValue
         guard let llm = LLM(rawValue: llmText.lowercased()) else {
@@ -133,7 +142,29 @@ public struct ProviderSettings: Sendable, Equatable {
             settings.embeddingDimension = dimension
         }
         try resolveWordPress(into: &settings, env: env, file: file)
+        try resolveTrends(into: &settings, option: trendsOption, env: env, file: file)
         return settings
+    }
+
+    static func resolveTrends(
+        into settings: inout ProviderSettings, option: String?, env: (String) -> String?, file: ConfigFile
+    ) throws(SettingsError) {
+        let text = option ?? env("PRESSWORK_TRENDS") ?? file.trends ?? Trends.seeds.rawValue
+        guard let trends = Trends(rawValue: text.lowercased()) else {
+            throw SettingsError("the trend source \"\(text)\" is unknown; use one of: " + Trends.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        settings.trends = trends
+        guard trends != .seeds else { return }
+        let feeds = env("PRESSWORK_FEEDS").map { $0.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init) }
+            ?? file.feeds ?? []
+        if let bad = feeds.first(where: { !($0.hasPrefix("http://") || $0.hasPrefix("https://")) }) {
+            throw SettingsError("PRESSWORK_FEEDS holds \"\(bad)\", which is not an http(s) URL")
+        }
+        if trends == .feeds && feeds.isEmpty {
+            throw SettingsError("--trends feeds needs PRESSWORK_FEEDS (RSS or Atom URLs, separated by spaces or commas)")
+        }
+        let googleURL = env("PRESSWORK_GOOGLE_TRENDS_URL") ?? file.googleTrendsURL ?? FeedTrendSource.Configuration.defaultGoogleTrendsURL
+        settings.feeds = .init(feeds: feeds, googleTrends: trends == .google, googleTrendsURL: googleURL)
     }
 
     /// WordPress is configured when its URL, user and application password are all given; some

@@ -20,11 +20,14 @@ public struct RuntimeSettings: Sendable, Equatable {
         public var logLevel: String?
         public var llm: String?
         public var embeddings: String?
+        public var trends: String?
 
         public init(
             databaseURL: String? = nil, home: String? = nil, configPath: String? = nil,
-            logFormat: LogFormat? = nil, logLevel: String? = nil, llm: String? = nil, embeddings: String? = nil
+            logFormat: LogFormat? = nil, logLevel: String? = nil, llm: String? = nil, embeddings: String? = nil,
+            trends: String? = nil
         ) {
+            self.trends = trends
             self.llm = llm
             self.embeddings = embeddings
             self.databaseURL = databaseURL
@@ -64,7 +67,8 @@ public struct RuntimeSettings: Sendable, Equatable {
             logFormat: logFormat,
             logLevel: logLevel,
             providers: try ProviderSettings.resolve(
-                llmOption: overrides.llm, embeddingsOption: overrides.embeddings, env: env, file: file
+                llmOption: overrides.llm, embeddingsOption: overrides.embeddings, trendsOption: overrides.trends, env: env,
+                file: file
             )
         )
     }

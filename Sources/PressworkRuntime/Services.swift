@@ -32,7 +32,7 @@ public struct Services: Sendable {
     public var outputFolder: String { settings.home + "/output" }
 
     /// The providers runs use, from the settings: offline unless an LLM or embeddings provider is
-    /// configured. Trends come from the seeds (feeds are not connected yet). Round 7 writes HTML
+    /// configured. Trends come from the seeds, or from feeds and Google Trends. Round 7 writes HTML
     /// for dry runs and publishes to WordPress for the others, when WordPress is configured.
     public var providers: Providers {
         var providers = Providers.offline(outputFolder: outputFolder)
@@ -60,6 +60,9 @@ public struct Services: Sendable {
             )
             providers.writer = writer
             providers.dryRun = DryRunPublisher(outputFolder: outputFolder, writerDescription: "written by \(writer.name)")
+        }
+        if let feeds = configured.feeds {
+            providers.trends = FeedTrendSource(feeds, logger: logger)
         }
         if let wordpress = configured.wordpress {
             providers.publisher = WordPressPublisher(

@@ -41,11 +41,17 @@ struct GlobalOptions: ParsableArguments {
     ))
     var embeddings: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Round 0's source: seeds, feeds ($PRESSWORK_FEEDS: RSS/Atom URLs) or google (Google Trends' daily RSS for the run's region, plus $PRESSWORK_FEEDS); default: $PRESSWORK_TRENDS, else seeds.",
+        valueName: "source"
+    ))
+    var trends: String?
+
     /// Resolves the settings without side effects (to validate before anything happens).
     func resolveSettings(defaultLogLevel: Logger.Level = .warning) throws -> RuntimeSettings {
         let settings = try RuntimeSettings.resolve(.init(
             databaseURL: databaseURL, home: home, configPath: config, logFormat: logFormat, logLevel: logLevel,
-            llm: llm, embeddings: embeddings
+            llm: llm, embeddings: embeddings, trends: trends
         ), defaultLogLevel: defaultLogLevel)
         return settings
     }

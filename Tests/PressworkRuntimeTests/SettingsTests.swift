@@ -130,6 +130,24 @@ import TestSupport
         #expect(refused?.message.contains("GEMINI_API_KEY is not set") == true)
     }
 
+    @Test func trendSourcesAreConfiguredAndChecked() throws {
+        let google = try RuntimeSettings.resolve(.init(trends: "google"), environment: [
+            "HOME": "/h", "PRESSWORK_FEEDS": "https://a.example/feed.xml, https://b.example/atom",
+        ])
+        #expect(google.providers.feeds?.googleTrends == true)
+        #expect(google.providers.feeds?.feeds == ["https://a.example/feed.xml", "https://b.example/atom"])
+        #expect(google.providers.choice.trends == "google-trends,feed(a.example),feed(b.example)")
+        #expect(try RuntimeSettings.resolve(.init(), environment: ["HOME": "/h"]).providers.feeds == nil)
+        let noFeeds = #expect(throws: SettingsError.self) {
+            try RuntimeSettings.resolve(.init(trends: "feeds"), environment: ["HOME": "/h"])
+        }
+        #expect(noFeeds?.message.contains("needs PRESSWORK_FEEDS") == true)
+        let badFeed = #expect(throws: SettingsError.self) {
+            try RuntimeSettings.resolve(.init(trends: "feeds"), environment: ["HOME": "/h", "PRESSWORK_FEEDS": "ftp://x/feed"])
+        }
+        #expect(badFeed?.message.contains("\"ftp://x/feed\", which is not an http(s) URL") == true)
+    }
+
     @Test func missingOrUnknownSettingsAreRefusedByName() throws {
         func refusal(_ environment: [String: String], _ overrides: RuntimeSettings.Overrides = .init()) -> String {
             do {

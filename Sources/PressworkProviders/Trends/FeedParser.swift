@@ -40,10 +40,14 @@ public enum FeedParser {
         parser.shouldProcessNamespaces = true
         let collector = Collector()
         parser.delegate = collector
-        guard parser.parse() else {
-            if collector.limitReached { return collector.items }
-            throw FeedParseError("not well-formed XML at line \(parser.lineNumber), column \(parser.columnNumber)"
-                + (parser.parserError.map { " (\($0.localizedDescription))" } ?? ""))
+        guard !data.isEmpty else { throw FeedParseError("the feed is empty") }
+        // Foundation's parser on Linux recovers from some errors and still returns true: any
+        // error it reported makes the document malformed.
+        let parsed = parser.parse()
+        if collector.limitReached { return collector.items }
+        if !parsed || collector.error != nil || parser.parserError != nil {
+            let (line, column, code) = collector.error ?? (parser.lineNumber, parser.columnNumber, (parser.parserError as NSError?)?.code ?? 0)
+            throw FeedParseError("not well-formed XML at line \(line), column \(column) (XML error \(code))")
         }
         guard collector.sawFeedRoot else {
             throw FeedParseError("not an RSS or Atom feed (the root element is <\(collector.root ?? "none")>)")
@@ -89,6 +93,13 @@ public enum FeedParser {
         private var path: [String] = []
         private var text = ""
         private var isAtom = false
+        /// The first error the parser reported: line, column, libxml2's code.
+        var error: (Int, Int, Int)?
+
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+            if error == nil { error = (parser.lineNumber, parser.columnNumber, (parseError as NSError).code) }
+            parser.abortParsing()
+        }
 
         func parser(
             _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
