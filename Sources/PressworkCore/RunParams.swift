@@ -11,6 +11,9 @@ public struct RunParams: Codable, Sendable, Equatable {
     public var thresholds: GateThresholds
     /// Which providers the run uses; recorded so a run document says how it was made.
     public var providers: ProviderChoice
+    /// The most the run may spend on priced providers, in US dollars; checked before every round
+    /// and every section, so the run stops before it spends more. nil: no limit.
+    public var budgetUSD: Double?
 
     public static let maxSeeds = 10
     public static let maxSeedLength = 100
@@ -20,8 +23,9 @@ public struct RunParams: Codable, Sendable, Equatable {
 
     public init(
         seeds: [String], region: String, brandVoice: String, dryRun: Bool,
-        thresholds: GateThresholds = GateThresholds(), providers: ProviderChoice = .offline
+        thresholds: GateThresholds = GateThresholds(), providers: ProviderChoice = .offline, budgetUSD: Double? = nil
     ) {
+        self.budgetUSD = budgetUSD
         self.seeds = seeds
         self.region = region
         self.brandVoice = brandVoice
@@ -37,7 +41,8 @@ public struct RunParams: Codable, Sendable, Equatable {
         brandVoice rawVoice: String? = nil,
         dryRun: Bool = true,
         thresholds: GateThresholds = GateThresholds(),
-        providers: ProviderChoice = .offline
+        providers: ProviderChoice = .offline,
+        budgetUSD: Double? = nil
     ) throws(ValidationError) -> RunParams {
         var seeds: [String] = []
         for (index, raw) in rawSeeds.enumerated() {
@@ -65,8 +70,12 @@ public struct RunParams: Codable, Sendable, Equatable {
             throw ValidationError(field: "brandVoice", "is \(voice.count) characters; the limit is \(maxVoiceLength)")
         }
         try thresholds.validate()
+        if let budgetUSD, !(budgetUSD.isFinite && budgetUSD > 0) {
+            throw ValidationError(field: "budgetUSD", "must be a positive number of US dollars, not \(budgetUSD)")
+        }
         return RunParams(
-            seeds: seeds, region: region, brandVoice: voice, dryRun: dryRun, thresholds: thresholds, providers: providers
+            seeds: seeds, region: region, brandVoice: voice, dryRun: dryRun, thresholds: thresholds, providers: providers,
+            budgetUSD: budgetUSD
         )
     }
 }

@@ -4,6 +4,7 @@ import PostgresClient
 import PressworkCore
 import PressworkPipeline
 import PressworkStore
+import Synchronization
 
 /// One claim of one run: the rounds loop, under a lease.
 struct RunExecution: Sendable {
@@ -14,6 +15,8 @@ struct RunExecution: Sendable {
     let configuration: OrchestratorConfiguration
     let logger: Logger
     let progress: @Sendable (RunProgress) -> Void
+    /// What the run has spent on priced providers, all attempts included.
+    let spent = Spent()
 
     /// Extends the lease until cancelled; throws `LeaseLost` when it could not.
     func keepLeaseAlive() async throws {
@@ -32,6 +35,9 @@ struct RunExecution: Sendable {
         }
         var artifacts = try await store.artifacts(lease.runID)
         let params = record.params
+        if params.budgetUSD != nil {
+            spent.add(record.costUSD + (try await store.uncommittedCheckpointCost(lease.runID)))
+        }
         // Every round whose artifact exists is skipped; their diagnostics go in one statement.
         let skipped = Round.allCases.filter { artifacts[$0] != nil }
         if !skipped.isEmpty {
@@ -64,6 +70,7 @@ struct RunExecution: Sendable {
                 }
             }
             do {
+                try checkBudget(params, before: round)
                 // Round 7's commit also ends the run as done: one statement, not two.
                 artifacts[round] = try await execute(
                     round, params: params, artifacts: artifacts, diagnostics: gateDiagnostics,
@@ -124,13 +131,13 @@ struct RunExecution: Sendable {
             }) { "\"\($0.title)\", \($0.sections.count) sections" }
         case .drafts:
             let outline = try decode(Outline.self, round: .outline, from: artifacts)
-            output = try await perSection(round, count: outline.sections.count, as: SectionDraft.self) { index in
+            output = try await perSection(round, params: params, count: outline.sections.count, as: SectionDraft.self) { index in
                 try await pipeline.draft(section: index, of: outline, params: params)
             }
         case .polish:
             let outline = try decode(Outline.self, round: .outline, from: artifacts)
             let drafts = try decode([SectionDraft].self, round: .drafts, from: artifacts)
-            output = try await perSection(round, count: drafts.count, as: PolishedSection.self) { index in
+            output = try await perSection(round, params: params, count: drafts.count, as: PolishedSection.self) { index in
                 try await pipeline.polish(drafts[index], of: outline, params: params)
             }
         case .metadata:
@@ -167,9 +174,11 @@ struct RunExecution: Sendable {
             round: round, kind: .roundCompleted, message: output.summary, attempt: lease.attempt, durationMs: durationMs,
             tokensIn: output.usage.input, tokensOut: output.usage.output
         ))
+        // Rounds 3 and 4 counted each section's cost as it was checkpointed.
+        if !output.countedAsSpent { spent.add(output.usage.costUSD) }
         try await store.commit(RoundCommit(
             round: round, payload: output.payload, durationMs: durationMs, tokensIn: output.usage.input,
-            tokensOut: output.usage.output, diagnostics: diagnostics, vector: output.vector
+            tokensOut: output.usage.output, costUSD: output.usage.costUSD, diagnostics: diagnostics, vector: output.vector
         ), lease: lease, leaseSeconds: configuration.leaseSeconds, finishing: finishing.map { ($0, nil) })
         for warning in output.warnings { progress(.warning(round, warning)) }
         progress(.roundFinished(round, durationMs: durationMs, summary: output.summary))
@@ -182,22 +191,35 @@ struct RunExecution: Sendable {
     /// Rounds 3 and 4: the sections already checkpointed are kept; the missing ones run
     /// concurrently (bounded), each committed as it finishes; then the round is assembled.
     private func perSection<Section: SchemaDescribed>(
-        _ round: Round, count: Int, as: Section.Type,
+        _ round: Round, params: RunParams, count: Int, as: Section.Type,
         _ work: @escaping @Sendable (Int) async throws -> RoundOutput<Section>
     ) async throws -> RoundResult {
         var sections: [Int: Section] = [:]
-        for (index, text) in try await store.checkpoints(lease.runID, round: round) where index < count {
-            sections[index] = try JSONDecoder().decode(Section.self, from: Data(text.utf8))
-        }
-        let missing = (0..<count).filter { sections[$0] == nil }
+        // Sections kept from an earlier attempt count in the round's usage: they were paid for,
+        // and only the round's commit adds usage to the run's totals.
         var usage = TokenUsage.zero
+        var checkpointed = TokenUsage.zero  // counted in `spent` when the execution began
+        for (index, checkpoint) in try await store.checkpoints(lease.runID, round: round) where index < count {
+            sections[index] = try JSONDecoder().decode(Section.self, from: Data(checkpoint.payload.utf8))
+            checkpointed = checkpointed
+                + TokenUsage(input: checkpoint.tokensIn, output: checkpoint.tokensOut, costUSD: checkpoint.costUSD)
+        }
+        usage = checkpointed
+        let missing = (0..<count).filter { sections[$0] == nil }
         // A section that fails stops new sections from starting, but those already running finish
         // and are checkpointed: their (possibly paid) work is kept for the retry.
         var firstFailure: (any Error)?
         try await withThrowingTaskGroup(of: (Int, Result<RoundOutput<Section>, any Error>, Int).self) { group in
             var next = missing.makeIterator()
             func startNext() {
-                guard firstFailure == nil, let index = next.next() else { return }
+                guard firstFailure == nil else { return }
+                do {
+                    try checkBudget(params, before: round)
+                } catch {
+                    firstFailure = error
+                    return
+                }
+                guard let index = next.next() else { return }
                 group.addTask {
                     let started = ContinuousClock.now
                     let result: Result<RoundOutput<Section>, any Error>
@@ -215,10 +237,12 @@ struct RunExecution: Sendable {
                 case .success(let output):
                     try await store.commitSection(
                         index, of: round, payload: try ArtifactJSON.encode(output.value), durationMs: durationMs,
-                        tokensIn: output.usage.input, tokensOut: output.usage.output, lease: lease
+                        tokensIn: output.usage.input, tokensOut: output.usage.output, costUSD: output.usage.costUSD,
+                        lease: lease
                     )
                     sections[index] = output.value
                     usage = usage + output.usage
+                    spent.add(output.usage.costUSD)
                     progress(.sectionFinished(round, index: index, done: sections.count, total: count))
                 case .failure(let error):
                     if error is LeaseLost || error is CancellationError { throw error }
@@ -230,11 +254,13 @@ struct RunExecution: Sendable {
         if let firstFailure { throw firstFailure }
         let ordered = (0..<count).compactMap { sections[$0] }
         let reused = count - missing.count
-        return RoundResult(
+        var result = RoundResult(
             payload: try ArtifactJSON.encode(ordered), usage: usage, warnings: [],
             summary: "\(count) sections" + (reused > 0 ? " (\(reused) kept from an earlier attempt)" : ""),
             vector: nil
         )
+        result.countedAsSpent = true
+        return result
     }
 
     /// Runs `work` with the round timeout, retrying transient failures in place with
@@ -312,6 +338,15 @@ struct RunExecution: Sendable {
         return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: .error, reason: "\(round): \(message)", htmlPath: nil)
     }
 
+    // MARK: Budget
+
+    /// Throws when the run's budget is spent; rounds 0 and 7 call no paid provider and pass.
+    private func checkBudget(_ params: RunParams, before round: Round) throws {
+        guard let budget = params.budgetUSD, round != .trends, round != .publish else { return }
+        let spentSoFar = spent.total
+        if spentSoFar >= budget { throw BudgetExhausted(budgetUSD: budget, spentUSD: spentSoFar, round: round) }
+    }
+
     // MARK: Helpers
 
     static func isTransient(_ error: any Error) -> Bool {
@@ -356,6 +391,23 @@ struct RunExecution: Sendable {
     }
 }
 
+/// US dollars spent by one run, shared by the round loop and concurrent sections.
+final class Spent: Sendable {
+    private let value = Mutex<Double>(0)
+    var total: Double { value.withLock { $0 } }
+    func add(_ amount: Double) { value.withLock { $0 += amount } }
+}
+
+/// The run's budget is spent: nothing more is called.
+public struct BudgetExhausted: Error, Sendable, CustomStringConvertible {
+    public let budgetUSD: Double
+    public let spentUSD: Double
+    public let round: Round
+    public var description: String {
+        String(format: "the run's budget of $%.4f is spent ($%.4f so far); %@ was not started", budgetUSD, spentUSD, "\(round)")
+    }
+}
+
 /// A round's result ready to commit.
 struct RoundResult: Sendable {
     /// The artifact as JSON text, encoded once.
@@ -364,6 +416,8 @@ struct RoundResult: Sendable {
     var warnings: [String]
     var summary: String
     var vector: StoredVector?
+    /// The cost is in `RunExecution.spent` already (sections are counted as they finish).
+    var countedAsSpent = false
 
     init(payload: String, usage: TokenUsage, warnings: [String], summary: String, vector: StoredVector?) {
         self.payload = payload

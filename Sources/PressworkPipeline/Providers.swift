@@ -1,19 +1,41 @@
 import PressworkCore
 
-/// Tokens a provider call consumed; zero for offline providers.
+/// Tokens a provider call consumed, and what they cost when the model has a price; zero for
+/// offline providers.
 public struct TokenUsage: Sendable, Equatable, Codable {
     public var input: Int
     public var output: Int
+    /// US dollars, from the model's configured price; 0 when it has none.
+    public var costUSD: Double
 
-    public init(input: Int = 0, output: Int = 0) {
+    public init(input: Int = 0, output: Int = 0, costUSD: Double = 0) {
         self.input = input
         self.output = output
+        self.costUSD = costUSD
     }
 
     public static let zero = TokenUsage()
 
     public static func + (lhs: TokenUsage, rhs: TokenUsage) -> TokenUsage {
-        TokenUsage(input: lhs.input + rhs.input, output: lhs.output + rhs.output)
+        TokenUsage(input: lhs.input + rhs.input, output: lhs.output + rhs.output, costUSD: lhs.costUSD + rhs.costUSD)
+    }
+}
+
+/// A model's price in US dollars per million tokens, as providers publish them.
+public struct ModelPrice: Sendable, Equatable, Codable {
+    public var input: Double
+    public var output: Double
+
+    public init(input: Double, output: Double) {
+        self.input = input
+        self.output = output
+    }
+
+    /// `usage` with its cost filled in.
+    public func priced(_ usage: TokenUsage) -> TokenUsage {
+        var priced = usage
+        priced.costUSD = (Double(usage.input) * input + Double(usage.output) * output) / 1_000_000
+        return priced
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PressworkPipeline
 
 /// The optional configuration file (`--config FILE`, JSON).
 ///
@@ -33,6 +34,9 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
     public var embeddings: String?
     public var openaiEmbeddingModel: String?
     public var embeddingDimension: Int?
+    /// US dollars per million tokens, per model: `{"gpt-4o-mini": {"input": 0.15, "output": 0.6}}`.
+    public var prices: [String: ModelPrice]?
+    public var runBudgetUSD: Double?
     /// Round 0: seeds, feeds or google; `feeds` lists RSS/Atom URLs.
     public var trends: String?
     public var feeds: [String]?
@@ -47,7 +51,7 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
 
     static let knownKeys: Set<String> = [
         "databaseURL", "home", "logFormat", "logLevel", "llm", "openaiBaseURL", "openaiModel", "openaiAPIKey", "models",
-        "geminiModel", "geminiBaseURL", "geminiAPIKey", "embeddings", "openaiEmbeddingModel", "embeddingDimension", "trends", "feeds", "googleTrendsURL", "wordpressURL", "wordpressUser",
+        "geminiModel", "geminiBaseURL", "geminiAPIKey", "embeddings", "openaiEmbeddingModel", "embeddingDimension", "prices", "runBudgetUSD", "trends", "feeds", "googleTrendsURL", "wordpressURL", "wordpressUser",
         "wordpressAppPassword", "wordpressPostStatus", "wordpressFutureDelayMinutes",
     ]
 

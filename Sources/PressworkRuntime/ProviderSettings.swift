@@ -1,5 +1,6 @@
 import Foundation
 import PressworkCore
+import PressworkPipeline
 import PressworkProviders
 
 /// Which providers runs use and how to reach them: option, then environment variable, then
@@ -25,6 +26,10 @@ public struct ProviderSettings: Sendable, Equatable {
     /// The WordPress site round 7 publishes to; nil means every run is a dry run.
     public var wordpress: WordPressClient.Configuration?
     public var wordpressPostStatus: WordPressPostStatus = .publish
+    /// Prices per model name (US dollars per million tokens); unpriced models cost 0.
+    public var prices: [String: ModelPrice] = [:]
+    /// The budget a run gets unless `presswork run --budget-usd` says otherwise; nil: none.
+    public var runBudgetUSD: Double?
     /// Round 0's source; `feeds` and `google` fetch `feeds` (and Google Trends).
     public var trends: Trends = .seeds
     public var feeds: FeedTrendSource.Configuration?
@@ -143,7 +148,36 @@ public struct ProviderSettings: Sendable, Equatable {
         }
         try resolveWordPress(into: &settings, env: env, file: file)
         try resolveTrends(into: &settings, option: trendsOption, env: env, file: file)
+        try resolvePrices(into: &settings, env: env, file: file)
         return settings
+    }
+
+    /// `PRESSWORK_PRICES="gpt-4o-mini=0.15/0.60 text-embedding-3-small=0.02/0"` (input/output
+    /// US dollars per million tokens), or the config file's `"prices": {"model": {"input": …,
+    /// "output": …}}`; `PRESSWORK_RUN_BUDGET_USD` or `"runBudgetUSD"`.
+    static func resolvePrices(into settings: inout ProviderSettings, env: (String) -> String?, file: ConfigFile) throws(SettingsError) {
+        settings.prices = file.prices ?? [:]
+        if let text = env("PRESSWORK_PRICES") {
+            for entry in text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" }) {
+                let parts = entry.split(separator: "=", maxSplits: 1)
+                let amounts = parts.count == 2 ? parts[1].split(separator: "/").compactMap { Double($0) } : []
+                guard parts.count == 2, amounts.count == 2, amounts.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+                    throw SettingsError("PRESSWORK_PRICES entry \"\(entry)\" is not MODEL=INPUT/OUTPUT (US dollars per million tokens)")
+                }
+                settings.prices[String(parts[0])] = ModelPrice(input: amounts[0], output: amounts[1])
+            }
+        }
+        for (model, price) in settings.prices where !(price.input >= 0 && price.output >= 0) {
+            throw SettingsError("the price of \(model) must not be negative")
+        }
+        if let text = env("PRESSWORK_RUN_BUDGET_USD") {
+            guard let budget = Double(text), budget > 0, budget.isFinite else {
+                throw SettingsError("PRESSWORK_RUN_BUDGET_USD must be a positive number of US dollars, not \(text)")
+            }
+            settings.runBudgetUSD = budget
+        } else {
+            settings.runBudgetUSD = file.runBudgetUSD
+        }
     }
 
     static func resolveTrends(

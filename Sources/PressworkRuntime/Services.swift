@@ -54,9 +54,15 @@ public struct Services: Sendable {
             }
         }
         if let makeModel {
+            // Priced models report what each call cost; budgets and cost totals depend on it.
+            let priced: (String?) -> any ChatModel = { name in
+                let model = makeModel(name)
+                let modelName = name ?? configured.openAI?.model ?? configured.gemini?.model ?? ""
+                return configured.prices[modelName].map { PricedChatModel(model, price: $0) } ?? model
+            }
             let writer = LLMWriter(
-                fallback: StructuredGenerator(model: makeModel(nil)),
-                perRound: configured.roundModels.mapValues { StructuredGenerator(model: makeModel($0)) }
+                fallback: StructuredGenerator(model: priced(nil)),
+                perRound: configured.roundModels.mapValues { StructuredGenerator(model: priced($0)) }
             )
             providers.writer = writer
             providers.dryRun = DryRunPublisher(outputFolder: outputFolder, writerDescription: "written by \(writer.name)")
@@ -70,7 +76,8 @@ public struct Services: Sendable {
             )
         }
         if configured.embeddings == .openai, let model = configured.embeddingModel, let dimension = configured.embeddingDimension {
-            providers.embeddings = OpenAIEmbeddingClient(model, dimension: dimension, logger: logger)
+            let client = OpenAIEmbeddingClient(model, dimension: dimension, logger: logger)
+            providers.embeddings = configured.prices[model.model].map { PricedEmbeddings(client, price: $0) } ?? client
         }
         return providers
     }

@@ -46,6 +46,7 @@ public enum RunDocument {
             ("finishedAt", date(run.finishedAt)),
             ("totals", .object([
                 ("tokensIn", int(run.tokensIn)), ("tokensOut", int(run.tokensOut)),
+                ("costUSD", .number((run.costUSD * 1_000_000).rounded() / 1_000_000)),
                 ("workMs", int(run.workMs)), ("elapsedMs", int(elapsed)),
             ])),
             ("artifacts", .object(artifactFields)),

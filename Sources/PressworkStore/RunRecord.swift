@@ -20,6 +20,8 @@ public struct RunRecord: Sendable, Equatable {
     public var statusReason: String?
     public var tokensIn: Int
     public var tokensOut: Int
+    /// US dollars spent on priced providers (0 when none is priced).
+    public var costUSD: Double
     public var workMs: Int
     public var createdAt: Date
     public var startedAt: Date?
@@ -27,7 +29,7 @@ public struct RunRecord: Sendable, Equatable {
 
     static let columns = """
         id, params, status, round, pipeline_version, trigger, idempotency_key, parent_run_id, attempt, lease_owner,
-        lease_expires_at, review_approved_at, status_reason, tokens_in, tokens_out, work_ms, created_at, started_at,
+        lease_expires_at, review_approved_at, status_reason, tokens_in, tokens_out, cost_usd, work_ms, created_at, started_at,
         finished_at
         """
 
@@ -51,6 +53,7 @@ public struct RunRecord: Sendable, Equatable {
         statusReason = try row.decode(String?.self, "status_reason")
         tokensIn = try row.decode(Int.self, "tokens_in")
         tokensOut = try row.decode(Int.self, "tokens_out")
+        costUSD = try row.decode(Double.self, "cost_usd")
         workMs = try row.decode(Int.self, "work_ms")
         createdAt = try row.decode(Date.self, "created_at")
         startedAt = try row.decode(Date?.self, "started_at")

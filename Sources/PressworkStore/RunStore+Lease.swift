@@ -10,14 +10,16 @@ public struct RoundCommit: Sendable {
     public var durationMs: Int
     public var tokensIn: Int
     public var tokensOut: Int
+    public var costUSD: Double
     public var diagnostics: [Diagnostic]
     /// Round 6 stores the article's embedding with its report.
     public var vector: StoredVector?
 
     public init(
-        round: Round, payload: String, durationMs: Int, tokensIn: Int = 0, tokensOut: Int = 0,
+        round: Round, payload: String, durationMs: Int, tokensIn: Int = 0, tokensOut: Int = 0, costUSD: Double = 0,
         diagnostics: [Diagnostic] = [], vector: StoredVector? = nil
     ) {
+        self.costUSD = costUSD
         self.round = round
         self.payload = payload
         self.durationMs = durationMs
@@ -88,15 +90,16 @@ extension RunStore {
         let result = try await pool.query("""
             WITH fence AS (\(fragment: Self.fence(lease))
             ), artifact AS (
-                INSERT INTO artifacts (run_id, round, payload, duration_ms, tokens_in, tokens_out, attempt)
+                INSERT INTO artifacts (run_id, round, payload, duration_ms, tokens_in, tokens_out, cost_usd, attempt)
                 SELECT id, \(round), \(PostgresJSONText(commit.payload)), \(commit.durationMs), \(commit.tokensIn),
-                       \(commit.tokensOut), \(lease.attempt)
+                       \(commit.tokensOut), \(commit.costUSD), \(lease.attempt)
                 FROM fence
                 ON CONFLICT (run_id, round) DO NOTHING
                 RETURNING run_id
             ), progress AS (
                 UPDATE runs SET round = greatest(coalesce(round, -1), \(round)),
                        tokens_in = tokens_in + \(commit.tokensIn), tokens_out = tokens_out + \(commit.tokensOut),
+                       cost_usd = cost_usd + \(commit.costUSD),
                        work_ms = work_ms + \(commit.durationMs), updated_at = now(),
                        status = coalesce(\(finalStatus)::text, status),
                        status_reason = CASE WHEN \(finalStatus)::text IS NULL THEN status_reason ELSE \(final?.1)::text END,
@@ -129,14 +132,15 @@ extension RunStore {
     /// without, one client).
     public func commitSection(
         _ section: Int, of round: Round, payload: String, durationMs: Int, tokensIn: Int, tokensOut: Int,
-        lease: Lease
+        costUSD: Double = 0, lease: Lease
     ) async throws {
         let result = try await pool.query("""
             WITH fence AS (\(fragment: Self.fence(lease))
             ), checkpoint AS (
-                INSERT INTO section_checkpoints (run_id, round, section, payload, duration_ms, tokens_in, tokens_out, attempt)
+                INSERT INTO section_checkpoints (run_id, round, section, payload, duration_ms, tokens_in, tokens_out, cost_usd,
+                                                 attempt)
                 SELECT id, \(Int16(round.rawValue)), \(section), \(PostgresJSONText(payload)), \(durationMs), \(tokensIn),
-                       \(tokensOut), \(lease.attempt)
+                       \(tokensOut), \(costUSD), \(lease.attempt)
                 FROM fence
                 ON CONFLICT (run_id, round, section) DO NOTHING
             )

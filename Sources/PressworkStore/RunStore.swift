@@ -90,14 +90,28 @@ public struct RunStore: Sendable {
     }
 
     /// The committed sections of round 3 or 4, by section index, as JSON text.
-    public func checkpoints(_ runID: UUID, round: Round) async throws -> [Int: String] {
-        var sections: [Int: String] = [:]
+    public func checkpoints(_ runID: UUID, round: Round) async throws -> [Int: StoredCheckpoint] {
+        var sections: [Int: StoredCheckpoint] = [:]
         for row in try await pool.query("""
-            SELECT section, payload FROM section_checkpoints WHERE run_id = \(runID) AND round = \(Int16(round.rawValue))
+            SELECT section, payload, tokens_in, tokens_out, cost_usd FROM section_checkpoints
+            WHERE run_id = \(runID) AND round = \(Int16(round.rawValue))
             """) {
-            sections[try row.decode(Int.self, "section")] = try row.decode(String.self, "payload")
+            sections[try row.decode(Int.self, "section")] = StoredCheckpoint(
+                payload: try row.decode(String.self, "payload"), tokensIn: try row.decode(Int.self, "tokens_in"),
+                tokensOut: try row.decode(Int.self, "tokens_out"), costUSD: try row.decode(Double.self, "cost_usd")
+            )
         }
         return sections
+    }
+
+    /// US dollars spent on sections checkpointed in rounds that have not committed yet: paid,
+    /// but not in the run's totals until their round commits.
+    public func uncommittedCheckpointCost(_ runID: UUID) async throws -> Double {
+        try await pool.query("""
+            SELECT coalesce(sum(c.cost_usd), 0)::double precision FROM section_checkpoints c
+            WHERE c.run_id = \(runID)
+              AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.run_id = c.run_id AND a.round = c.round)
+            """).scalar(Double.self)
     }
 
     public func diagnostics(_ runID: UUID) async throws -> [StoredDiagnostic] {
@@ -146,4 +160,12 @@ public struct StoredDiagnostic: Sendable, Equatable {
         )
         at = try row.decode(Date.self, "at")
     }
+}
+
+/// One section of round 3 or 4 as checkpointed, with what it cost.
+public struct StoredCheckpoint: Sendable, Equatable {
+    public let payload: String
+    public let tokensIn: Int
+    public let tokensOut: Int
+    public let costUSD: Double
 }

@@ -49,6 +49,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Similarity to an earlier article at or above this skips the run as a duplicate (0…1, default 0.9).")
     var duplicateThreshold: Double?
 
+    @Option(name: .customLong("budget-usd"), help: "The most this run may spend on priced models, in US dollars (default: $PRESSWORK_RUN_BUDGET_USD, else no limit; prices: $PRESSWORK_PRICES).")
+    var budgetUSD: Double?
+
     @Flag(help: "Print the run document as JSON instead of a summary.")
     var json = false
 
@@ -67,7 +70,7 @@ struct RunCommand: AsyncParsableCommand {
         if !publishing { choice.publisher = nil }
         let params = try RunParams.validated(
             seeds: seeds, region: region, brandVoice: voice, dryRun: !publishing, thresholds: thresholds,
-            providers: choice
+            providers: choice, budgetUSD: budgetUSD ?? settings.providers.runBudgetUSD
         )
         if !dryRun && !publishing {
             FileHandle.standardError.write(Data(

@@ -52,7 +52,12 @@ import Testing
         let reply = try await StructuredGenerator(model: client(server)).generate(IdeasReply.self, system: "s", prompt: "p")
         #expect(reply.value.ideas == [sampleIdea])
         #expect(reply.usage == TokenUsage(input: 240, output: 110))
-        let second = try #require(server.requests.last?.json)
+        // Priced, the same exchange costs what its tokens cost, repairs included.
+        server.enqueue(.geminiContent(encoding: IdeasReply(ideas: [sampleIdea])))
+        let priced = PricedChatModel(client(server), price: ModelPrice(input: 0.30, output: 2.50))
+        let pricedReply = try await StructuredGenerator(model: priced).generate(IdeasReply.self, system: "s", prompt: "p")
+        #expect(abs(pricedReply.usage.costUSD - (120 * 0.30 + 40 * 2.50) / 1_000_000) < 1e-12)
+        let second = try #require(server.requests.dropLast().last?.json)
         #expect((second["generationConfig"] as? [String: Any])?["maxOutputTokens"] as? Int == 8192)
         let roles = (second["contents"] as? [[String: Any]])?.map { $0["role"] as? String }
         #expect(roles == ["user", "model", "user"])

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PressworkPipeline
 import Testing
 import TestSupport
 @testable import PressworkRuntime
@@ -146,6 +147,19 @@ import TestSupport
             try RuntimeSettings.resolve(.init(trends: "feeds"), environment: ["HOME": "/h", "PRESSWORK_FEEDS": "ftp://x/feed"])
         }
         #expect(badFeed?.message.contains("\"ftp://x/feed\", which is not an http(s) URL") == true)
+    }
+
+    @Test func pricesAndBudgetsAreRead() throws {
+        let settings = try RuntimeSettings.resolve(.init(), environment: [
+            "HOME": "/h", "PRESSWORK_PRICES": "gpt-4o-mini=0.15/0.60, text-embedding-3-small=0.02/0", "PRESSWORK_RUN_BUDGET_USD": "0.25",
+        ])
+        #expect(settings.providers.prices["gpt-4o-mini"] == ModelPrice(input: 0.15, output: 0.6))
+        #expect(settings.providers.prices["text-embedding-3-small"] == ModelPrice(input: 0.02, output: 0))
+        #expect(settings.providers.runBudgetUSD == 0.25)
+        let bad = #expect(throws: SettingsError.self) {
+            try RuntimeSettings.resolve(.init(), environment: ["HOME": "/h", "PRESSWORK_PRICES": "gpt-4o-mini=cheap"])
+        }
+        #expect(bad?.message.contains("\"gpt-4o-mini=cheap\" is not MODEL=INPUT/OUTPUT") == true)
     }
 
     @Test func missingOrUnknownSettingsAreRefusedByName() throws {
