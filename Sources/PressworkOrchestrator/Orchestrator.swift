@@ -52,7 +52,8 @@ public struct Orchestrator: Sendable {
                     try await execution.keepLeaseAlive()
                     return nil
                 }
-                group.addTask { try await execution.run() }
+                // Providers learn the run from the task (the LLM clients' response cache is per run).
+                group.addTask { try await RunContext.$runID.withValue(runID) { try await execution.run() } }
                 while let next = try await group.next() {
                     if let outcome = next {
                         group.cancelAll()

@@ -60,9 +60,11 @@ public struct Services: Sendable {
                 let modelName = name ?? configured.openAI?.model ?? configured.gemini?.model ?? ""
                 return configured.prices[modelName].map { PricedChatModel(model, price: $0) } ?? model
             }
+            // Replies are kept per run until its rounds commit: a retried round does not pay twice.
+            let cache = StoreResponseCache(store: store)
             let writer = LLMWriter(
-                fallback: StructuredGenerator(model: priced(nil)),
-                perRound: configured.roundModels.mapValues { StructuredGenerator(model: priced($0)) }
+                fallback: StructuredGenerator(model: priced(nil), cache: cache),
+                perRound: configured.roundModels.mapValues { StructuredGenerator(model: priced($0), cache: cache) }
             )
             providers.writer = writer
             providers.dryRun = DryRunPublisher(outputFolder: outputFolder, writerDescription: "written by \(writer.name)")

@@ -115,6 +115,10 @@ extension RunStore {
                 FROM artifact WHERE \(commit.vector?.model)::text IS NOT NULL
                 ON CONFLICT (run_id, model) DO UPDATE SET embedding = excluded.embedding, dimension = excluded.dimension
             ), diagnostic AS (\(fragment: Self.insertDiagnostics(commit.diagnostics, forRunIn: "artifact", column: "run_id"))
+            ), cached AS (
+                -- A finished run calls no model again: its cached replies go.
+                DELETE FROM response_cache c USING artifact
+                WHERE c.run_id = artifact.run_id AND \(finalStatus)::text IS NOT NULL
             )
             SELECT (SELECT count(*) FROM fence) AS fenced
             """)
@@ -172,6 +176,11 @@ extension RunStore {
                        finished_at = CASE WHEN \(status != .queued) THEN now() ELSE finished_at END
                 FROM fence WHERE runs.id = fence.id
             ), diagnostic AS (\(fragment: Self.insertDiagnostics(diagnostics, forRunIn: "fence", column: "id"))
+            ), cached AS (
+                -- Done, skipped or waiting for review: every model round is committed. An error or
+                -- a hand-back keeps its replies for the retry.
+                DELETE FROM response_cache c USING fence
+                WHERE c.run_id = fence.id AND \(status.rawValue) IN ('done', 'skipped', 'needs_review', 'cancelled')
             )
             SELECT (SELECT count(*) FROM fence) AS fenced
             """)

@@ -1,7 +1,7 @@
 import Foundation
 import PostgresClient
 import PressworkCore
-import PressworkOrchestrator
+@testable import PressworkOrchestrator
 import PressworkPipeline
 import PressworkStore
 import Synchronization
@@ -98,5 +98,23 @@ final class PricedOfflineWriter: ContentWriter {
     @Test func aBudgetMustBePositive() {
         #expect(throws: ValidationError.self) { try RunParams.validated(seeds: ["x"], budgetUSD: 0) }
         #expect(throws: ValidationError.self) { try RunParams.validated(seeds: ["x"], budgetUSD: -.infinity) }
+    }
+}
+
+@Suite struct StoreResponseCacheTests {
+    @Test func repliesAreKeptPerRunUntilTheRunFinishes() async throws {
+        let harness = try await Harness.make("replies")
+        let cache = StoreResponseCache(store: harness.store)
+        let run = try await harness.create()
+        let other = try await harness.create(["kayak trips"])
+        let reply = CachedReply(text: #"{"ideas": []}"#, usage: TokenUsage(input: 10, output: 5, costUSD: 0.001))
+        try await cache.remember(runID: run.id, key: "k1", reply: reply)
+        #expect(try await cache.reply(runID: run.id, key: "k1") == reply)
+        #expect(try await cache.reply(runID: other.id, key: "k1") == nil)
+
+        let outcome = try await harness.orchestrator().execute(run.id)
+        #expect(outcome.status == .done)
+        #expect(try await cache.reply(runID: run.id, key: "k1") == nil)
+        await harness.close()
     }
 }

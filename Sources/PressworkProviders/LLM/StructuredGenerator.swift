@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PressworkCore
 import PressworkPipeline
@@ -13,9 +14,15 @@ public struct StructuredGenerator: Sendable {
     /// a reply cut off at the limit.
     public let maxOutputTokens: Int
     public let maxOutputTokensCeiling: Int
+    /// Where validated replies are kept per run (see `ResponseCache`); nil: none.
+    public let cache: (any ResponseCache)?
 
-    public init(model: any ChatModel, maxRepairs: Int = 2, maxOutputTokens: Int = 4096, maxOutputTokensCeiling: Int = 16384) {
+    public init(
+        model: any ChatModel, maxRepairs: Int = 2, maxOutputTokens: Int = 4096, maxOutputTokensCeiling: Int = 16384,
+        cache: (any ResponseCache)? = nil
+    ) {
         self.model = model
+        self.cache = cache
         self.maxRepairs = maxRepairs
         self.maxOutputTokens = maxOutputTokens
         self.maxOutputTokensCeiling = maxOutputTokensCeiling
@@ -26,6 +33,14 @@ public struct StructuredGenerator: Sendable {
             system: system, user: prompt, schemaName: String(describing: T.self), schema: T.schema,
             maxOutputTokens: maxOutputTokens
         )
+        // The key is the whole first request: model, instructions, task, schema and limit.
+        let runID = RunContext.runID
+        let key = cacheKey(request)
+        if let cache, let runID, let cached = try await cache.reply(runID: runID, key: key),
+           case .success(let value) = Self.check(ChatReply(text: cached.text, finishReason: .complete, usage: cached.usage), as: T.self) {
+            // Paid for by an earlier attempt whose round did not commit: its usage counts now.
+            return Generated(value, usage: cached.usage)
+        }
         var usage = TokenUsage.zero
         var problems: [String] = []
         var lastText = ""
@@ -35,6 +50,9 @@ public struct StructuredGenerator: Sendable {
             lastText = reply.text
             switch Self.check(reply, as: T.self) {
             case .success(let value):
+                if let cache, let runID {
+                    try await cache.remember(runID: runID, key: key, reply: CachedReply(text: reply.text, usage: usage))
+                }
                 return Generated(value, usage: usage)
             case .failure(let found):
                 problems = found.problems
@@ -56,6 +74,13 @@ public struct StructuredGenerator: Sendable {
                 + (problems.count > 5 ? "; and \(problems.count - 5) more" : "")
                 + ". It began: \(Self.prefix(lastText, 200))"
         )
+    }
+
+    func cacheKey(_ request: ChatRequest) -> String {
+        let parts = [model.name, request.system, request.schemaName, request.schema.json.text, String(request.maxOutputTokens)]
+            + request.messages.map { "\($0.role.rawValue):\($0.text)" }
+        let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8))
+        return digest.map { String(format: "%02x", $0) }.joined()
     }
 
     struct Problems: Error {

@@ -1,0 +1,45 @@
+import Foundation
+import PressworkCore
+import PressworkPipeline
+@testable import PressworkProviders
+import Synchronization
+import Testing
+
+/// A reply a run paid for is not paid for again when its round is retried.
+@Suite struct ResponseCacheTests {
+    final class MemoryCache: ResponseCache {
+        let entries = Mutex<[String: CachedReply]>([:])
+        func reply(runID: UUID, key: String) async throws -> CachedReply? { entries.withLock { $0["\(runID)/\(key)"] } }
+        func remember(runID: UUID, key: String, reply: CachedReply) async throws {
+            entries.withLock { $0["\(runID)/\(key)"] = reply }
+        }
+    }
+
+    @Test func aRetriedCallInTheSameRunIsServedFromTheCache() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        server.enqueue(.chatCompletion(encoding: IdeasReply(ideas: [sampleIdea])), .chatCompletion(encoding: IdeasReply(ideas: [sampleIdea])))
+        let cache = MemoryCache()
+        let generator = StructuredGenerator(model: chatClient(server), cache: cache)
+        let run = UUID()
+
+        let first = try await RunContext.$runID.withValue(run) {
+            try await generator.generate(IdeasReply.self, system: "s", prompt: "ideas")
+        }
+        let again = try await RunContext.$runID.withValue(run) {
+            try await generator.generate(IdeasReply.self, system: "s", prompt: "ideas")
+        }
+        #expect(server.requests.count == 1)
+        #expect(again.value.ideas == first.value.ideas)
+        // Its tokens were paid once; a retry whose first attempt never committed counts them now.
+        #expect(again.usage == first.usage)
+
+        // Another run, or another prompt, asks the model.
+        _ = try await RunContext.$runID.withValue(UUID()) {
+            try await generator.generate(IdeasReply.self, system: "s", prompt: "ideas")
+        }
+        #expect(server.requests.count == 2)
+        // One entry per run: runs never share answers.
+        #expect(cache.entries.withLock { $0.count } == 2)
+        await server.stop()
+    }
+}
