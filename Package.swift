@@ -132,7 +132,12 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
-            dependencies: ["PostgresClient", "EmbeddedPostgres", "PressworkRuntime"],
+            dependencies: [
+                "PostgresClient", "EmbeddedPostgres", "PressworkRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "PressworkCoreTests", dependencies: ["PressworkCore"]),

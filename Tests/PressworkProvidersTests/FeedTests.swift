@@ -3,6 +3,7 @@ import PressworkCore
 import PressworkPipeline
 @testable import PressworkProviders
 import Testing
+import TestSupport
 
 /// Round 0 from feeds: RSS, Atom and Google Trends' RSS parsed; hostile and broken feeds refused
 /// by name; feeds served over loopback with conditional GET.

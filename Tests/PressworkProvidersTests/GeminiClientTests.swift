@@ -3,6 +3,7 @@ import PressworkCore
 import PressworkPipeline
 @testable import PressworkProviders
 import Testing
+import TestSupport
 
 /// Gemini's request and response shapes, against a loopback server that answers as
 /// generateContent does.

@@ -3,6 +3,7 @@ import PressworkCore
 import PressworkPipeline
 @testable import PressworkProviders
 import Testing
+import TestSupport
 
 private struct NoCorpus: PublishedCorpus {
     func nearest(to vector: [Float], model: String, dimension: Int, limit: Int) async throws -> [Neighbor] { [] }

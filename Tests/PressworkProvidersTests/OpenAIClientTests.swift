@@ -5,6 +5,7 @@ import PressworkPipeline
 @testable import PressworkProviders
 import Synchronization
 import Testing
+import TestSupport
 
 /// Short delays so that retries do not slow the tests; the behaviour is the same.
 let quickPolicy = CallPolicy(maxAttempts: 3, timeout: .seconds(5), baseDelay: .milliseconds(10), maxDelay: .milliseconds(50))

@@ -4,6 +4,7 @@ import PressworkPipeline
 @testable import PressworkProviders
 import Synchronization
 import Testing
+import TestSupport
 
 /// A reply a run paid for is not paid for again when its round is retried.
 @Suite struct ResponseCacheTests {

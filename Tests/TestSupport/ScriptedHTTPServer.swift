@@ -7,8 +7,8 @@ import Synchronization
 /// A real HTTP/1.1 server on loopback that answers from a script, for testing the provider
 /// clients over real sockets: each request takes the next scripted reply (a status and body, a
 /// slow reply, or a dropped connection) and is recorded for the test to inspect.
-final class ScriptedHTTPServer: Sendable {
-    indirect enum Reply: Sendable {
+public final class ScriptedHTTPServer: Sendable {
+    public indirect enum Reply: Sendable {
         case status(Int, headers: [(String, String)] = [], body: String)
         /// Waits, then answers.
         case slow(Duration, Reply)
@@ -16,35 +16,38 @@ final class ScriptedHTTPServer: Sendable {
         case drop
     }
 
-    struct Request: Sendable {
-        let method: String
-        let path: String
-        let headers: [(String, String)]
-        let body: Data
+    public struct Request: Sendable {
+        public let method: String
+        public let path: String
+        public let headers: [(String, String)]
+        public let body: Data
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
         }
 
-        var json: [String: Any] {
+        public var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:]
         }
     }
 
     private let channel: any Channel
-    let port: Int
+    public let port: Int
     private let script = Mutex<[Reply]>([])
     private let recorded = Mutex<[Request]>([])
+    /// Answers requests once the script is used up (a protocol-faithful stand-in that computes
+    /// its reply from the request); without one, such a request gets a 500.
+    private let responder = Mutex<(@Sendable (Request) -> Reply)?>(nil)
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
-    var requests: [Request] { recorded.withLock { $0 } }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var requests: [Request] { recorded.withLock { $0 } }
 
     private init(channel: any Channel, port: Int) {
         self.channel = channel
         self.port = port
     }
 
-    static func start() async throws -> ScriptedHTTPServer {
+    public static func start() async throws -> ScriptedHTTPServer {
         let box = Mutex<ScriptedHTTPServer?>(nil)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -59,17 +62,24 @@ final class ScriptedHTTPServer: Sendable {
         return server
     }
 
-    func enqueue(_ replies: Reply...) {
+    public func enqueue(_ replies: Reply...) {
         script.withLock { $0 += replies }
     }
 
-    func stop() async {
+    /// Sets the reply for every request past the script.
+    public func respond(_ responder: @escaping @Sendable (Request) -> Reply) {
+        self.responder.withLock { $0 = responder }
+    }
+
+    public func stop() async {
         try? await channel.close()
     }
 
     fileprivate func take(_ request: Request) -> Reply {
         recorded.withLock { $0.append(request) }
-        return script.withLock { $0.isEmpty ? .status(500, body: #"{"error":{"message":"no scripted reply left"}}"#) : $0.removeFirst() }
+        if let next = script.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return next }
+        if let responder = responder.withLock({ $0 }) { return responder(request) }
+        return .status(500, body: #"{"error":{"message":"no scripted reply left"}}"#)
     }
 
     private final class Handler: ChannelInboundHandler, @unchecked Sendable {
@@ -122,56 +132,3 @@ final class ScriptedHTTPServer: Sendable {
     }
 }
 
-// MARK: - The OpenAI and Gemini reply shapes
-
-extension ScriptedHTTPServer.Reply {
-    /// A chat completion whose message content is `content`, as OpenAI-compatible servers send it.
-    static func chatCompletion(_ content: String, finishReason: String = "stop", promptTokens: Int = 100, completionTokens: Int = 50) -> Self {
-        let body: [String: Any] = [
-            "id": "chatcmpl-test", "object": "chat.completion", "created": 1_795_000_000, "model": "test-model",
-            "choices": [["index": 0, "message": ["role": "assistant", "content": content], "finish_reason": finishReason]],
-            "usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens, "total_tokens": promptTokens + completionTokens],
-        ]
-        return .status(200, body: String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self))
-    }
-
-    static func chatCompletion<T: Encodable>(encoding value: T, finishReason: String = "stop") -> Self {
-        chatCompletion(String(decoding: try! JSONEncoder().encode(value), as: UTF8.self), finishReason: finishReason)
-    }
-
-    static func embedding(_ vector: [Float], promptTokens: Int = 12) -> Self {
-        let body: [String: Any] = [
-            "object": "list", "model": "test-embedding",
-            "data": [["object": "embedding", "index": 0, "embedding": vector.map { Double($0) }]],
-            "usage": ["prompt_tokens": promptTokens, "total_tokens": promptTokens],
-        ]
-        return .status(200, body: String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self))
-    }
-
-    static func openAIError(_ status: Int, _ message: String, headers: [(String, String)] = []) -> Self {
-        .status(status, headers: headers, body: #"{"error":{"message":"\#(message)","type":"test_error"}}"#)
-    }
-}
-
-extension ScriptedHTTPServer.Reply {
-    /// A Gemini generateContent response whose single candidate's text is `text`.
-    static func geminiContent(
-        _ text: String, finishReason: String = "STOP", promptTokens: Int = 120, candidateTokens: Int = 40, thoughtTokens: Int = 0
-    ) -> Self {
-        let body: [String: Any] = [
-            "candidates": [[
-                "content": ["role": "model", "parts": [["text": text]]], "finishReason": finishReason, "index": 0,
-            ]],
-            "usageMetadata": [
-                "promptTokenCount": promptTokens, "candidatesTokenCount": candidateTokens, "thoughtsTokenCount": thoughtTokens,
-                "totalTokenCount": promptTokens + candidateTokens + thoughtTokens,
-            ],
-            "modelVersion": "gemini-test",
-        ]
-        return .status(200, body: String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self))
-    }
-
-    static func geminiContent<T: Encodable>(encoding value: T) -> Self {
-        geminiContent(String(decoding: try! JSONEncoder().encode(value), as: UTF8.self))
-    }
-}
