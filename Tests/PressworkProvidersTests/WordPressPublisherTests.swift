@@ -237,19 +237,9 @@ struct WordPressPublisherTests {
 
     /// A real article from the offline writer, with the slug the test needs.
     static func article(slug: String) async throws -> Article {
-        let params = try RunParams.validated(seeds: ["home espresso"])
-        let writer = OfflineWriter()
-        let trends = try await SeedTrendSource().trends(for: params).value
-        let ideas = try await writer.ideas(from: trends, params: params).value
-        let outline = try await writer.outline(for: ideas[0], trends: trends, params: params).value
-        var sections: [PolishedSection] = []
-        for index in outline.sections.indices {
-            let draft = try await writer.draft(section: index, of: outline, params: params).value
-            sections.append(try await writer.polish(draft, of: outline, params: params).value)
-        }
-        var metadata = try await writer.metadata(for: outline, sections: sections, params: params).value
-        metadata.slug = slug
-        return Article(outline: outline, sections: sections, metadata: metadata)
+        var article = try await OfflineArticle.make(try RunParams.validated(seeds: ["home espresso"])).article
+        article.metadata.slug = slug
+        return article
     }
 }
 

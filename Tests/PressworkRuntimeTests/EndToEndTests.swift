@@ -68,25 +68,11 @@ struct EndToEndTests {
 
 /// The offline writer's answers for one run's inputs, served as chat completions.
 struct OfflineAnswers: Sendable {
-    let ideas: [TopicIdea]
-    let outline: Outline
-    let drafts: [SectionDraft]
-    let polished: [PolishedSection]
-    let metadata: Metadata
+    let material: OfflineArticle
+    var polished: [PolishedSection] { material.polished }
 
     static func make(_ params: RunParams) async throws -> OfflineAnswers {
-        let writer = OfflineWriter()
-        let trends = try await SeedTrendSource().trends(for: params).value
-        let ideas = try await writer.ideas(from: trends, params: params).value
-        let outline = try await writer.outline(for: ideas[0], trends: trends, params: params).value
-        var drafts: [SectionDraft] = []
-        var polished: [PolishedSection] = []
-        for index in outline.sections.indices {
-            drafts.append(try await writer.draft(section: index, of: outline, params: params).value)
-            polished.append(try await writer.polish(drafts[index], of: outline, params: params).value)
-        }
-        let metadata = try await writer.metadata(for: outline, sections: polished, params: params).value
-        return OfflineAnswers(ideas: ideas, outline: outline, drafts: drafts, polished: polished, metadata: metadata)
+        OfflineAnswers(material: try await OfflineArticle.make(params))
     }
 
     /// The chat completion for a request: which answer follows from its schema's name, and for a
@@ -100,11 +86,11 @@ struct OfflineAnswers: Sendable {
             .flatMap { Int(prompt[$0].filter(\.isNumber)) } ?? 0
         let content: String
         switch name {
-        case "IdeasReply": content = Self.json(["ideas": ideas])
-        case "Outline": content = Self.json(outline)
-        case "SectionDraft": content = Self.json(drafts[min(index, drafts.count - 1)])
-        case "PolishedSection": content = Self.json(polished[min(index, polished.count - 1)])
-        case "Metadata": content = Self.json(metadata)
+        case "IdeasReply": content = Self.json(["ideas": material.ideas])
+        case "Outline": content = Self.json(material.outline)
+        case "SectionDraft": content = Self.json(material.drafts[min(index, material.drafts.count - 1)])
+        case "PolishedSection": content = Self.json(material.polished[min(index, material.polished.count - 1)])
+        case "Metadata": content = Self.json(material.metadata)
         case "ReviewReply": content = #"{"score": 0.9, "issues": []}"#
         default: return .status(400, body: #"{"error": {"message": "unknown schema \#(name)"}}"#)
         }

@@ -107,6 +107,22 @@ public struct WordPressClient: Sendable {
 
     /// The id of the category or tag with this name, created when missing.
     public func termID(_ taxonomy: WordPressTaxonomy, named name: String) async throws -> Int {
+        if let id = try await findTerm(taxonomy, named: name) { return id }
+        struct Created: Decodable { let id: Int }
+        do {
+            return try decode(Created.self, try await calls.call(
+                .POST, url("/wp/v2/\(taxonomy.rawValue)"), headers: auth,
+                json: try JSONEncoder().encode(["name": name])
+            )).id
+        } catch let error as ProviderError where error.status == 400 {
+            // Created meanwhile by someone else (`term_exists`), or a name that differs only in
+            // what WordPress normalizes: look again.
+            guard let id = try await findTerm(taxonomy, named: name) else { throw error }
+            return id
+        }
+    }
+
+    private func findTerm(_ taxonomy: WordPressTaxonomy, named name: String) async throws -> Int? {
         struct Term: Decodable {
             let id: Int
             let name: String
@@ -115,25 +131,7 @@ public struct WordPressClient: Sendable {
             .GET, url("/wp/v2/\(taxonomy.rawValue)", ["search": name, "per_page": "100", "context": "edit"]), headers: auth
         ))
         // WordPress returns names HTML-escaped ("Tea &amp; Coffee") and searches by substring.
-        if let match = found.first(where: { Self.unescape($0.name).caseInsensitiveCompare(name) == .orderedSame }) {
-            return match.id
-        }
-        do {
-            return try decode(Term.self, try await calls.call(
-                .POST, url("/wp/v2/\(taxonomy.rawValue)"), headers: auth,
-                json: try JSONEncoder().encode(["name": name])
-            )).id
-        } catch let error as ProviderError where error.status == 400 {
-            // Created meanwhile by someone else (`term_exists` carries its id), or a name that
-            // differs only in what WordPress normalizes: look again.
-            let again = try decode([Term].self, try await calls.call(
-                .GET, url("/wp/v2/\(taxonomy.rawValue)", ["search": name, "per_page": "100", "context": "edit"]), headers: auth
-            ))
-            guard let match = again.first(where: { Self.unescape($0.name).caseInsensitiveCompare(name) == .orderedSame }) else {
-                throw error
-            }
-            return match.id
-        }
+        return found.first { Self.unescape($0.name).caseInsensitiveCompare(name) == .orderedSame }?.id
     }
 
     // MARK: Helpers
