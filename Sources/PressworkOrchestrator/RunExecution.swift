@@ -196,15 +196,13 @@ struct RunExecution: Sendable {
     ) async throws -> RoundResult {
         var sections: [Int: Section] = [:]
         // Sections kept from an earlier attempt count in the round's usage: they were paid for,
-        // and only the round's commit adds usage to the run's totals.
+        // and only the round's commit adds usage to the run's totals. (Their cost is in `spent`
+        // since the execution began.)
         var usage = TokenUsage.zero
-        var checkpointed = TokenUsage.zero  // counted in `spent` when the execution began
         for (index, checkpoint) in try await store.checkpoints(lease.runID, round: round) where index < count {
             sections[index] = try JSONDecoder().decode(Section.self, from: Data(checkpoint.payload.utf8))
-            checkpointed = checkpointed
-                + TokenUsage(input: checkpoint.tokensIn, output: checkpoint.tokensOut, costUSD: checkpoint.costUSD)
+            usage = usage + TokenUsage(input: checkpoint.tokensIn, output: checkpoint.tokensOut, costUSD: checkpoint.costUSD)
         }
-        usage = checkpointed
         let missing = (0..<count).filter { sections[$0] == nil }
         // A section that fails stops new sections from starting, but those already running finish
         // and are checkpointed: their (possibly paid) work is kept for the retry.
@@ -212,14 +210,13 @@ struct RunExecution: Sendable {
         try await withThrowingTaskGroup(of: (Int, Result<RoundOutput<Section>, any Error>, Int).self) { group in
             var next = missing.makeIterator()
             func startNext() {
-                guard firstFailure == nil else { return }
+                guard firstFailure == nil, let index = next.next() else { return }
                 do {
                     try checkBudget(params, before: round)
                 } catch {
                     firstFailure = error
                     return
                 }
-                guard let index = next.next() else { return }
                 group.addTask {
                     let started = ContinuousClock.now
                     let result: Result<RoundOutput<Section>, any Error>
