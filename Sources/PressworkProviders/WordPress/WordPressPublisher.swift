@@ -28,10 +28,11 @@ public enum WordPressPostStatus: Sendable, Equatable {
 ///    (`status=any`, drafts included), and by the run's mark, an HTML comment carrying the run
 ///    id in the content (WordPress changes a taken slug to `…-2`, so the slug alone can miss it).
 ///    A post carrying the mark is adopted. A first attempt skips the search: nothing can exist.
-/// 3. A new post is created as a draft and its id recorded at once, so a post nobody knows of is
-///    never public; then it is given its final status.
-/// 4. If that later step fails, the draft is deleted (compensation), or, if that fails too, the
-///    ledger records the post left behind with its id, and the next attempt adopts it.
+/// 3. A new post is created as a draft, with every field, and its id recorded at once, so a post
+///    nobody knows of is never public; then it is given its final status.
+/// 4. If that later step fails (and the post did not go live after all), the draft is deleted
+///    (compensation), or, if that fails too, the ledger records the post left behind with its id,
+///    and the next attempt adopts it.
 public struct WordPressPublisher: Publisher {
     public let client: WordPressClient
     public let postStatus: WordPressPostStatus
@@ -64,41 +65,38 @@ public struct WordPressPublisher: Publisher {
                 + "(it needs the publish_posts capability, e.g. the Author role)")
         }
         let mark = Self.mark(runID: runID)
-        var fields = WordPressPostFields(
-            title: article.outline.title, content: ArticleHTML.postContent(article, mark: mark),
-            excerpt: metadata.excerpt, slug: metadata.slug
-        )
         var post: WordPressPost
         let adopted: Bool
         if let earlier = try await findEarlier(record, runID: runID, mark: mark) {
+            // Created whole by an earlier attempt (a post is created with every field at once).
             post = earlier
             adopted = true
             logger.info("adopting the post an earlier attempt created", metadata: ["wp_post_id": "\(post.id)"])
             if record.postID != post.id { try await ledger.record(.draft, postID: post.id, link: post.link, error: nil) }
         } else {
-            fields.categories = try await termIDs(.categories, metadata.categories)
-            fields.tags = try await termIDs(.tags, metadata.tags)
-            var draft = fields
-            draft.status = "draft"
-            post = try await client.createPost(draft)
+            post = try await client.createPost(WordPressPostFields(
+                title: article.outline.title, content: ArticleHTML.postContent(article, mark: mark),
+                excerpt: metadata.excerpt, slug: metadata.slug, status: "draft",
+                categories: try await termIDs(.categories, metadata.categories), tags: try await termIDs(.tags, metadata.tags)
+            ))
             adopted = false
             try await ledger.record(.draft, postID: post.id, link: post.link, error: nil)
         }
 
-        if post.status != postStatus.wordPressName || adopted {
-            // An adopted post gets every field again (the attempt that made it may have stopped
-            // half-way); a new draft needs only its final status.
-            var final = adopted ? fields : WordPressPostFields()
-            if adopted, fields.categories == nil {
-                final.categories = try await termIDs(.categories, metadata.categories)
-                final.tags = try await termIDs(.tags, metadata.tags)
-            }
-            final.status = postStatus.wordPressName
+        let wanted = postStatus.wordPressName
+        if post.status != wanted {
+            var final = WordPressPostFields(status: wanted)
             if case .future(let delay) = postStatus { final.date_gmt = Self.gmt(Date().addingTimeInterval(delay.seconds)) }
             do {
                 post = try await client.updatePost(id: post.id, final)
             } catch {
-                throw try await compensate(postID: post.id, after: error, ledger: ledger)
+                // The update may have happened although its reply was lost (a timeout): look
+                // before undoing anything, so a post that went live is not deleted.
+                if let current = try? await client.post(id: post.id), current.status == wanted {
+                    post = current
+                } else {
+                    throw try await compensate(postID: post.id, after: error, ledger: ledger)
+                }
             }
         }
         try await ledger.record(.published, postID: post.id, link: post.link, error: nil)
