@@ -170,9 +170,13 @@ struct RunExecution: Sendable {
         var diagnostics = extra + output.warnings.map {
             Diagnostic(round: round, kind: .warning, message: $0, attempt: lease.attempt)
         }
+        // Provider calls and their cost, when there were any: what a round cost in requests and money.
+        var spending: [(String, JSONValue)] = []
+        if output.usage.calls > 0 { spending.append(("calls", .number(Double(output.usage.calls)))) }
+        if output.usage.costUSD > 0 { spending.append(("costUSD", .number(output.usage.costUSD))) }
         diagnostics.append(Diagnostic(
             round: round, kind: .roundCompleted, message: output.summary, attempt: lease.attempt, durationMs: durationMs,
-            tokensIn: output.usage.input, tokensOut: output.usage.output
+            tokensIn: output.usage.input, tokensOut: output.usage.output, details: spending.isEmpty ? nil : .object(spending)
         ))
         // Rounds 3 and 4 counted each section's cost as it was checkpointed.
         if !output.countedAsSpent { spent.add(output.usage.costUSD) }

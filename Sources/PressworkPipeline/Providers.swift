@@ -7,17 +7,23 @@ public struct TokenUsage: Sendable, Equatable, Codable {
     public var output: Int
     /// US dollars, from the model's configured price; 0 when it has none.
     public var costUSD: Double
+    /// Provider calls made (repairs included; a reply served from the cache is none).
+    public var calls: Int
 
-    public init(input: Int = 0, output: Int = 0, costUSD: Double = 0) {
+    public init(input: Int = 0, output: Int = 0, costUSD: Double = 0, calls: Int = 0) {
         self.input = input
         self.output = output
         self.costUSD = costUSD
+        self.calls = calls
     }
 
     public static let zero = TokenUsage()
 
     public static func + (lhs: TokenUsage, rhs: TokenUsage) -> TokenUsage {
-        TokenUsage(input: lhs.input + rhs.input, output: lhs.output + rhs.output, costUSD: lhs.costUSD + rhs.costUSD)
+        TokenUsage(
+            input: lhs.input + rhs.input, output: lhs.output + rhs.output, costUSD: lhs.costUSD + rhs.costUSD,
+            calls: lhs.calls + rhs.calls
+        )
     }
 }
 

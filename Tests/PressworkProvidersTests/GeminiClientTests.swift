@@ -18,7 +18,7 @@ import TestSupport
         server.enqueue(.geminiContent(encoding: IdeasReply(ideas: [sampleIdea])))
         let reply = try await StructuredGenerator(model: client(server)).generate(IdeasReply.self, system: "be brief", prompt: "ideas")
         #expect(reply.value.ideas == [sampleIdea])
-        #expect(reply.usage == TokenUsage(input: 120, output: 40))
+        #expect(reply.usage == TokenUsage(input: 120, output: 40, calls: 1))
 
         let request = try #require(server.requests.first)
         #expect(request.path == "/v1beta/models/gemini-test:generateContent")
@@ -52,7 +52,7 @@ import TestSupport
         )
         let reply = try await StructuredGenerator(model: client(server)).generate(IdeasReply.self, system: "s", prompt: "p")
         #expect(reply.value.ideas == [sampleIdea])
-        #expect(reply.usage == TokenUsage(input: 240, output: 110))
+        #expect(reply.usage == TokenUsage(input: 240, output: 110, calls: 2))
         // Priced, the same exchange costs what its tokens cost, repairs included.
         server.enqueue(.geminiContent(encoding: IdeasReply(ideas: [sampleIdea])))
         let priced = PricedChatModel(client(server), price: ModelPrice(input: 0.30, output: 2.50))

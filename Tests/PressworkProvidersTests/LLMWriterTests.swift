@@ -40,7 +40,7 @@ private struct NoCorpus: PublishedCorpus {
         ))
         let gotIdeas = try await pipeline.ideas(trends, params: params)
         #expect(gotIdeas.value.map { $0.title } == ideas.sorted { $0.score > $1.score }.map { $0.title })
-        #expect(gotIdeas.usage == TokenUsage(input: 100, output: 50))
+        #expect(gotIdeas.usage == TokenUsage(input: 100, output: 50, calls: 1))
         let gotOutline = try await pipeline.outline(gotIdeas.value, trends: trends, params: params).value
         #expect(gotOutline == outline)
         var gotSections: [PolishedSection] = []

@@ -25,7 +25,7 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         let generator = StructuredGenerator(model: chatClient(server))
         let reply = try await generator.generate(IdeasReply.self, system: "be brief", prompt: "ideas please")
         #expect(reply.value.ideas == [sampleIdea])
-        #expect(reply.usage == TokenUsage(input: 100, output: 50))
+        #expect(reply.usage == TokenUsage(input: 100, output: 50, calls: 1))
 
         let request = try #require(server.requests.first)
         #expect(request.method == "POST")
@@ -116,7 +116,7 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         let reply = try await StructuredGenerator(model: chatClient(server), maxRepairs: 2)
             .generate(IdeasReply.self, system: "", prompt: "ideas")
         #expect(reply.value.ideas == [sampleIdea])
-        #expect(reply.usage == TokenUsage(input: 300, output: 150))
+        #expect(reply.usage == TokenUsage(input: 300, output: 150, calls: 3))
         // Each repair request carries the bad reply and what was wrong with it.
         let second = try #require(server.requests.dropFirst().first?.json["messages"] as? [[String: Any]])
         #expect(second.map { $0["role"] as? String } == ["system", "user", "assistant", "user"])

@@ -47,6 +47,6 @@ public struct OpenAIEmbeddingClient: EmbeddingProvider {
                 message: "\(configuration.model) returned \(first.embedding.count) dimensions; \(dimension) are configured"
             )
         }
-        return Generated(first.embedding, usage: TokenUsage(input: decoded.usage?.prompt_tokens ?? 0, output: 0))
+        return Generated(first.embedding, usage: TokenUsage(input: decoded.usage?.prompt_tokens ?? 0, output: 0, calls: 1))
     }
 }

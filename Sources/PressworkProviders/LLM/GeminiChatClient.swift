@@ -84,7 +84,8 @@ public struct GeminiChatClient: ChatModel {
         }
         let usage = TokenUsage(
             input: response.usageMetadata?.promptTokenCount ?? 0,
-            output: (response.usageMetadata?.candidatesTokenCount ?? 0) + (response.usageMetadata?.thoughtsTokenCount ?? 0)
+            output: (response.usageMetadata?.candidatesTokenCount ?? 0) + (response.usageMetadata?.thoughtsTokenCount ?? 0),
+            calls: 1
         )
         guard let candidate = response.candidates?.first else {
             let reason = response.promptFeedback?.blockReason ?? "no candidates"

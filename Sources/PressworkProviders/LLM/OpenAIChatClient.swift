@@ -95,7 +95,7 @@ public struct OpenAIChatClient: ChatModel {
         guard let choice = completion.choices.first else {
             throw ProviderError(provider: provider, kind: .badReply, message: "the reply has no choices")
         }
-        let usage = TokenUsage(input: completion.usage?.prompt_tokens ?? 0, output: completion.usage?.completion_tokens ?? 0)
+        let usage = TokenUsage(input: completion.usage?.prompt_tokens ?? 0, output: completion.usage?.completion_tokens ?? 0, calls: 1)
         let finish: ChatReply.FinishReason
         if let refusal = choice.message.refusal, !refusal.isEmpty {
             finish = .refused(refusal)

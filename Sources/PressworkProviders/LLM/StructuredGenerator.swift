@@ -38,8 +38,11 @@ public struct StructuredGenerator: Sendable {
         let key = cacheKey(request)
         if let cache, let runID, let cached = try await cache.reply(runID: runID, key: key),
            case .success(let value) = Self.check(ChatReply(text: cached.text, finishReason: .complete, usage: cached.usage), as: T.self) {
-            // Paid for by an earlier attempt whose round did not commit: its usage counts now.
-            return Generated(value, usage: cached.usage)
+            // Paid for by an earlier attempt whose round did not commit: its tokens count now,
+            // but no call was made.
+            var usage = cached.usage
+            usage.calls = 0
+            return Generated(value, usage: usage)
         }
         var usage = TokenUsage.zero
         var problems: [String] = []
