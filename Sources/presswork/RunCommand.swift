@@ -16,7 +16,8 @@ struct RunCommand: AsyncParsableCommand {
             goes to stderr; the result (status, run id, HTML path) to stdout, or the run document with --json.
             The default providers are offline: trends from the seeds, the deterministic offline writer and \
             embedding, no network and no key. --llm openai writes rounds 1–6 with any OpenAI-compatible \
-            server (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, OpenRouter); see the README for its settings. Without WordPress settings every run is a dry run: round 7 \
+            server (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, OpenRouter), --llm gemini with Google's \
+            Gemini; --trends feeds|google reads RSS/Atom feeds or Google Trends; see the README for settings. Without WordPress settings every run is a dry run: round 7 \
             writes the article's HTML to <home>/output/<run id>.html. With WORDPRESS_URL, WORDPRESS_USER and \
             WORDPRESS_APP_PASSWORD set, round 7 publishes one post per run (unless --dry-run is given).
             """
