@@ -1,0 +1,326 @@
+import Foundation
+import PostgresClient
+import PressworkCore
+
+/// Schedules and their fires in Postgres (sql/migrations/0006_schedules.sql).
+///
+/// A fire is a row unique on (schedule, fire_at), inserted in the same transaction as the run
+/// it starts, and the run's idempotency key names the fire too: exactly one run per fire, however
+/// many schedulers tick at once and however often they restart.
+public struct ScheduleStore: Sendable {
+    public let pool: PostgresConnectionPool
+    /// How late a fire may be and still count as on time (not missed).
+    public var grace: TimeInterval
+    /// Most fires recorded one by one when catching up; older missed fires are only counted.
+    public var maxFireRows = 1_000
+
+    public init(pool: PostgresConnectionPool, grace: TimeInterval = 60) {
+        self.pool = pool
+        self.grace = grace
+    }
+
+    // MARK: Defining
+
+    /// Adds a schedule; its params were validated by the caller, its expression and zone are
+    /// parsed here (a bad one is refused before anything is written).
+    public func add(_ definition: ScheduleDefinition, now: Date = Date()) async throws -> ScheduleRecord {
+        let schedule = try definition.cronSchedule()
+        let next = schedule.next(after: now)
+        do {
+            let rows = try await pool.query("""
+                INSERT INTO schedules (name, cron, time_zone, params, misfire, catch_up_limit, overlap, next_fire_at)
+                VALUES (\(definition.name), \(definition.cron), \(definition.timeZone), \(PostgresJSON(definition.params)),
+                        \(definition.misfire.rawValue), \(definition.catchUpLimit), \(definition.overlap.rawValue), \(next))
+                RETURNING \(unsafeRaw: ScheduleRecord.columns)
+                """)
+            return try ScheduleRecord(row: try rows.first.orThrow("the schedule was not inserted"))
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            throw ScheduleError("a schedule named \(definition.name) exists already")
+        } catch let error as PostgresError where error.sqlState == .checkViolation {
+            throw ScheduleError("the name \"\(definition.name)\" is not allowed: use letters, digits, '.', '_' and '-' (at most 63)")
+        }
+    }
+
+    public func list() async throws -> [ScheduleRecord] {
+        try await pool.query("SELECT \(unsafeRaw: ScheduleRecord.columns) FROM schedules ORDER BY name").map(ScheduleRecord.init)
+    }
+
+    public func get(_ name: String) async throws -> ScheduleRecord {
+        guard let row = try await pool.query("SELECT \(unsafeRaw: ScheduleRecord.columns) FROM schedules WHERE name = \(name)").first
+        else { throw ScheduleError("no schedule named \(name)") }
+        return try ScheduleRecord(row: row)
+    }
+
+    /// Pauses or resumes. A resumed schedule continues from its next fire after `now`: fires
+    /// that fell in the pause were not wanted, and are not missed.
+    public func setEnabled(_ name: String, _ enabled: Bool, now: Date = Date()) async throws -> ScheduleRecord {
+        let record = try await get(name)
+        let next = enabled ? try record.definition.cronSchedule().next(after: now) : record.nextFireAt
+        guard let row = try await pool.query("""
+            UPDATE schedules SET enabled = \(enabled), next_fire_at = \(next), updated_at = now()
+            WHERE name = \(name) RETURNING \(unsafeRaw: ScheduleRecord.columns)
+            """).first else { throw ScheduleError("no schedule named \(name)") }
+        return try ScheduleRecord(row: row)
+    }
+
+    /// Removes a schedule and its fire records; its runs stay (their trigger names it).
+    public func remove(_ name: String) async throws {
+        guard try await pool.query("DELETE FROM schedules WHERE name = \(name)").affectedRows == 1 else {
+            throw ScheduleError("no schedule named \(name)")
+        }
+    }
+
+    /// The most recent fires of a schedule, newest first.
+    public func fires(_ name: String, limit: Int = 20) async throws -> [ScheduleFire] {
+        try await pool.query("""
+            SELECT fire_at, outcome, run_id FROM schedule_fires WHERE schedule = \(name) ORDER BY fire_at DESC LIMIT \(limit)
+            """).map { row in
+            ScheduleFire(fireAt: try row.decode(Date.self, "fire_at"), outcome: try row.decode(String.self, "outcome"),
+                         runID: try row.decode(UUID?.self, "run_id"))
+        }
+    }
+
+    // MARK: Firing
+
+    /// Handles every due schedule this call can lock (others are being handled by another
+    /// scheduler), at most `limit`, each in its own transaction: records its due fires, starts
+    /// runs as the misfire and overlap policies say, and moves its next fire forward. Returns
+    /// the runs started.
+    public func fireDue(limit: Int = 100, pipelineVersion: String) async throws -> [StartedRun] {
+        var started: [StartedRun] = []
+        for _ in 0..<limit {
+            let outcome = try await pool.withTransaction { connection in
+                try await fireNext(on: connection, pipelineVersion: pipelineVersion)
+            }
+            guard let outcome else { break }
+            started += outcome
+        }
+        return started
+    }
+
+    /// One due schedule, locked; nil when none is due (or all due ones are locked by others).
+    private func fireNext(on connection: isolated PostgresConnection, pipelineVersion: String) async throws -> [StartedRun]? {
+        guard let row = try await connection.query("""
+            SELECT \(unsafeRaw: ScheduleRecord.columns), now() AS server_now FROM schedules
+            WHERE enabled AND next_fire_at <= now()
+            ORDER BY next_fire_at LIMIT 1 FOR UPDATE SKIP LOCKED
+            """).first else { return nil }
+        let record = try ScheduleRecord(row: row)
+        let now = try row.decode(Date.self, "server_now")
+        guard let first = record.nextFireAt else { return [] }
+        let schedule = try record.definition.cronSchedule()
+        // The due fires, oldest first: the stored next fire and every one after it up to now.
+        // A very long outage is bounded: only the newest `maxFireRows` are handled one by one.
+        var due = [first] + schedule.fires(from: first, through: now, limit: 1_000_000)
+        let uncounted = max(0, due.count - maxFireRows)
+        due = Array(due.suffix(maxFireRows))
+        let plan = FirePlan.plan(
+            due: due, now: now, next: schedule.next(after: now), policy: record.misfire,
+            catchUpLimit: record.catchUpLimit, grace: grace
+        )
+        if !plan.missed.isEmpty {
+            _ = try await connection.query("""
+                INSERT INTO schedule_fires (schedule, fire_at, outcome)
+                SELECT \(record.name), unnest(\(plan.missed.map(Self.iso))::timestamptz[]), 'missed'
+                ON CONFLICT DO NOTHING
+                """)
+        }
+        var started: [StartedRun] = []
+        var skipped = 0
+        for fire in plan.run {
+            if try await overlapForbids(record, on: connection) {
+                _ = try await connection.query("""
+                    INSERT INTO schedule_fires (schedule, fire_at, outcome) VALUES (\(record.name), \(fire), 'skipped')
+                    ON CONFLICT DO NOTHING
+                    """)
+                skipped += 1
+                continue
+            }
+            if let run = try await startRun(record, fire: fire, outcome: "run", pipelineVersion: pipelineVersion, on: connection) {
+                started.append(run)
+            }
+        }
+        _ = try await connection.query("""
+            UPDATE schedules SET next_fire_at = \(plan.next), last_fire_at = \(due.last),
+                   fires_run = fires_run + \(started.count), fires_skipped = fires_skipped + \(skipped),
+                   fires_missed = fires_missed + \(plan.missed.count + uncounted), updated_at = now()
+            WHERE name = \(record.name)
+            """)
+        return started
+    }
+
+    /// True when the overlap policy keeps a new run from starting now.
+    private func overlapForbids(_ record: ScheduleRecord, on connection: isolated PostgresConnection) async throws -> Bool {
+        guard record.overlap != .allow else { return false }
+        let active = try await connection.query("""
+            SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'queued') AS queued
+            FROM runs WHERE trigger->>'schedule' = \(record.name) AND status IN ('queued', 'running')
+            """)
+        let running = try active.first?.decode(Int.self, "running") ?? 0
+        let queued = try active.first?.decode(Int.self, "queued") ?? 0
+        switch record.overlap {
+        case .skip: return running + queued > 0
+        case .bufferOne: return queued > 0
+        case .allow: return false
+        }
+    }
+
+    /// Inserts the fire's run and its fire row. The run's idempotency key names the fire, so
+    /// even a second transaction that got past every lock could not start a second run.
+    private func startRun(
+        _ record: ScheduleRecord, fire: Date, outcome: String, pipelineVersion: String, on connection: isolated PostgresConnection
+    ) async throws -> StartedRun? {
+        let id = UUID()
+        let trigger = RunTrigger(kind: .schedule, schedule: record.name, fireAt: fire)
+        let key = "schedule:\(record.name):\(Self.iso(fire))"
+        let inserted = try await connection.query("""
+            WITH fire AS (
+                INSERT INTO schedule_fires (schedule, fire_at, outcome) VALUES (\(record.name), \(fire), \(outcome))
+                ON CONFLICT DO NOTHING
+                RETURNING fire_at
+            ), run AS (
+                INSERT INTO runs (id, params, pipeline_version, trigger, idempotency_key)
+                SELECT \(id), \(PostgresJSON(record.params)), \(pipelineVersion), \(PostgresJSON(trigger)), \(key) FROM fire
+                ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING id
+            )
+            SELECT (SELECT count(*) FROM run) AS started
+            """)
+        guard try inserted.scalar(Int.self) == 1 else { return nil }
+        _ = try await connection.query("""
+            UPDATE schedule_fires SET run_id = \(id) WHERE schedule = \(record.name) AND fire_at = \(fire)
+            """)
+        return StartedRun(schedule: record.name, fireAt: fire, runID: id)
+    }
+
+    // MARK: Backfill
+
+    /// Starts a run for every fire in (from, through] that has no fire row yet; a second backfill
+    /// of the same window starts nothing. Policies do not apply: a backfill is asked for.
+    public func backfill(_ name: String, from start: Date, through end: Date, pipelineVersion: String, limit: Int = 1_000)
+        async throws -> [StartedRun]
+    {
+        let record = try await get(name)
+        let fires = try record.definition.cronSchedule().fires(from: start, through: end, limit: limit + 1)
+        guard fires.count <= limit else {
+            throw ScheduleError("the window holds more than \(limit) fires of \(name); backfill a shorter one")
+        }
+        return try await pool.withTransaction { connection in
+            var started: [StartedRun] = []
+            for fire in fires {
+                if let run = try await startRun(record, fire: fire, outcome: "backfill", pipelineVersion: pipelineVersion, on: connection) {
+                    started.append(run)
+                }
+            }
+            _ = try await connection.query("""
+                UPDATE schedules SET fires_run = fires_run + \(started.count), updated_at = now() WHERE name = \(name)
+                """)
+            return started
+        }
+    }
+
+    static func iso(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+/// What `schedules add` defines.
+public struct ScheduleDefinition: Sendable, Equatable {
+    public var name: String
+    public var cron: String
+    public var timeZone: String
+    public var params: RunParams
+    public var misfire: MisfirePolicy
+    public var catchUpLimit: Int
+    public var overlap: OverlapPolicy
+
+    public init(
+        name: String, cron: String, timeZone: String, params: RunParams, misfire: MisfirePolicy = .latest,
+        catchUpLimit: Int = 10, overlap: OverlapPolicy = .skip
+    ) {
+        self.name = name
+        self.cron = cron
+        self.timeZone = timeZone
+        self.params = params
+        self.misfire = misfire
+        self.catchUpLimit = catchUpLimit
+        self.overlap = overlap
+    }
+
+    public func cronSchedule() throws(CronError) -> CronSchedule {
+        try CronSchedule(expression: cron, timeZone: timeZone)
+    }
+}
+
+/// A row of `schedules`.
+public struct ScheduleRecord: Sendable, Equatable {
+    public let name: String
+    public let cron: String
+    public let timeZone: String
+    public let params: RunParams
+    public let enabled: Bool
+    public let misfire: MisfirePolicy
+    public let catchUpLimit: Int
+    public let overlap: OverlapPolicy
+    public let nextFireAt: Date?
+    public let lastFireAt: Date?
+    public let firesRun: Int
+    public let firesMissed: Int
+    public let firesSkipped: Int
+    public let createdAt: Date
+
+    public var definition: ScheduleDefinition {
+        ScheduleDefinition(
+            name: name, cron: cron, timeZone: timeZone, params: params, misfire: misfire, catchUpLimit: catchUpLimit,
+            overlap: overlap
+        )
+    }
+
+    static let columns = """
+        name, cron, time_zone, params, enabled, misfire, catch_up_limit, overlap, next_fire_at, last_fire_at, fires_run,
+        fires_missed, fires_skipped, created_at
+        """
+
+    init(row: PostgresRow) throws {
+        name = try row.decode(String.self, "name")
+        cron = try row.decode(String.self, "cron")
+        timeZone = try row.decode(String.self, "time_zone")
+        params = try row.decode(PostgresJSON<RunParams>.self, "params").value
+        enabled = try row.decode(Bool.self, "enabled")
+        misfire = MisfirePolicy(rawValue: try row.decode(String.self, "misfire")) ?? .latest
+        catchUpLimit = try row.decode(Int.self, "catch_up_limit")
+        overlap = OverlapPolicy(rawValue: try row.decode(String.self, "overlap")) ?? .skip
+        nextFireAt = try row.decode(Date?.self, "next_fire_at")
+        lastFireAt = try row.decode(Date?.self, "last_fire_at")
+        firesRun = try row.decode(Int.self, "fires_run")
+        firesMissed = try row.decode(Int.self, "fires_missed")
+        firesSkipped = try row.decode(Int.self, "fires_skipped")
+        createdAt = try row.decode(Date.self, "created_at")
+    }
+}
+
+public struct ScheduleFire: Sendable, Equatable {
+    public let fireAt: Date
+    public let outcome: String
+    public let runID: UUID?
+}
+
+public struct StartedRun: Sendable, Equatable {
+    public let schedule: String
+    public let fireAt: Date
+    public let runID: UUID
+}
+
+public struct ScheduleError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension Optional {
+    func orThrow(_ message: String) throws -> Wrapped {
+        guard let value = self else { throw ScheduleError(message) }
+        return value
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import PostgresClient
+import PressworkCore
+import Testing
+import TestSupport
+@testable import PressworkStore
+
+/// Schedules in Postgres: every fire exactly once across concurrent schedulers, the misfire and
+/// overlap policies, backfill, pause and resume, and refusals.
+@Suite struct ScheduleStoreTests {
+    static let params = try! RunParams.validated(seeds: ["home espresso"])
+
+    func database(_ name: String) async throws -> PostgresConfiguration {
+        let configuration = try await TestDatabase.makeDatabase(name)
+        let pool = PostgresConnectionPool(configuration: configuration, maxConnections: 1)
+        _ = try await Migrator().migrate(pool)
+        await pool.close()
+        return configuration
+    }
+
+    /// Three schedulers, each with its own connections, tick as fast as they can while 40
+    /// schedules fire every second for 6 seconds: each fire has exactly one run, and no second
+    /// between a schedule's first and last fire is missing.
+    @Test func everyFireRunsExactlyOnceWithThreeSchedulers() async throws {
+        let configuration = try await database("firesonce")
+        let setup = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
+        for index in 0..<40 {
+            _ = try await setup.add(ScheduleDefinition(
+                name: "every-second-\(index)", cron: "* * * * * *", timeZone: "UTC", params: Self.params, overlap: .allow
+            ))
+        }
+        let deadline = ContinuousClock.now + .seconds(6)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    let pool = PostgresConnectionPool(configuration: configuration, maxConnections: 1)
+                    let scheduler = ScheduleStore(pool: pool)
+                    var started = 0
+                    while ContinuousClock.now < deadline {
+                        started += try await scheduler.fireDue(pipelineVersion: "test").count
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    await pool.close()
+                    return started
+                }
+            }
+            var total = 0
+            for try await started in group { total += started }
+            #expect(total > 40 * 3)
+        }
+        let pool = setup.pool
+        let perSchedule = try await pool.query("""
+            SELECT f.schedule, count(*) AS fires, count(DISTINCT r.id) AS runs,
+                   extract(epoch FROM max(f.fire_at) - min(f.fire_at))::int + 1 AS span,
+                   count(*) FILTER (WHERE f.outcome <> 'run') AS not_run
+            FROM schedule_fires f LEFT JOIN runs r ON r.id = f.run_id
+            GROUP BY f.schedule
+            """)
+        #expect(perSchedule.count == 40)
+        for row in perSchedule {
+            let fires = try row.decode(Int.self, "fires")
+            #expect(try row.decode(Int.self, "runs") == fires)
+            #expect(try row.decode(Int.self, "span") == fires, "a second is missing")
+            #expect(try row.decode(Int.self, "not_run") == 0)
+        }
+        // Runs name their fire; the idempotency keys agree.
+        let runs = try await pool.query("SELECT count(*) FROM runs WHERE trigger->>'kind' = 'schedule'").scalar(Int.self)
+        let fires = try await pool.query("SELECT count(*) FROM schedule_fires").scalar(Int.self)
+        #expect(runs == fires)
+        await pool.close()
+    }
+
+    /// A schedule that fires at minute 0 of every hour, its scheduler down for ten hours.
+    @Test(arguments: [(MisfirePolicy.skip, 0), (.latest, 1), (.all, 3)])
+    func misfirePoliciesAfterDowntime(policy: MisfirePolicy, expectedRuns: Int) async throws {
+        let configuration = try await database("misfire\(policy.rawValue)")
+        // A grace of one second: ten-hour-old fires are missed, whatever the clock says now.
+        let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2), grace: 1)
+        _ = try await store.add(ScheduleDefinition(
+            name: "hourly", cron: "0 * * * *", timeZone: "UTC", params: Self.params, misfire: policy, catchUpLimit: 3,
+            overlap: .allow
+        ))
+        _ = try await store.pool.query("""
+            UPDATE schedules SET next_fire_at = date_trunc('hour', now()) - interval '10 hours' WHERE name = 'hourly'
+            """)
+        let started = try await store.fireDue(pipelineVersion: "test")
+        #expect(started.count == expectedRuns)
+        let record = try await store.get("hourly")
+        #expect(record.firesRun == expectedRuns)
+        #expect(record.firesMissed == 11 - expectedRuns)
+        #expect(try #require(record.nextFireAt) > Date())
+        let outcomes = try await store.fires("hourly", limit: 100)
+        #expect(outcomes.count == 11)
+        // The runs that were started are the newest fires.
+        #expect(outcomes.prefix(expectedRuns).allSatisfy { $0.outcome == "run" && $0.runID != nil })
+        // Ticking again starts nothing: every fire is handled.
+        #expect(try await store.fireDue(pipelineVersion: "test").isEmpty)
+        await store.pool.close()
+    }
+
+    @Test func overlapPolicies() async throws {
+        let configuration = try await database("overlap")
+        let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
+        func fireNow(_ name: String) async throws -> Int {
+            _ = try await store.pool.query("UPDATE schedules SET next_fire_at = date_trunc('second', now()) WHERE name = \(name)")
+            return try await store.fireDue(pipelineVersion: "test").count
+        }
+        for policy in OverlapPolicy.allCases {
+            _ = try await store.add(ScheduleDefinition(
+                name: "overlap-\(policy.rawValue)", cron: "0 0 * * *", timeZone: "UTC", params: Self.params, overlap: policy
+            ))
+        }
+        // Nothing active: every policy starts a run.
+        for policy in OverlapPolicy.allCases { #expect(try await fireNow("overlap-\(policy.rawValue)") == 1) }
+        // The runs are queued now (no worker): skip skips, buffer-one already has one waiting,
+        // allow starts another.
+        try await Task.sleep(for: .seconds(1.1))
+        #expect(try await fireNow("overlap-skip") == 0)
+        #expect(try await fireNow("overlap-buffer-one") == 0)
+        #expect(try await fireNow("overlap-allow") == 1)
+        // With its run running instead of waiting, buffer-one queues one behind it.
+        _ = try await store.pool.query("""
+            UPDATE runs SET status = 'running', lease_owner = 'test', lease_expires_at = now() + interval '1 minute'
+            WHERE trigger->>'schedule' = 'overlap-buffer-one'
+            """)
+        try await Task.sleep(for: .seconds(1.1))
+        #expect(try await fireNow("overlap-buffer-one") == 1)
+        #expect(try await store.get("overlap-skip").firesSkipped == 1)
+        #expect(try await store.fires("overlap-skip").first?.outcome == "skipped")
+        await store.pool.close()
+    }
+
+    @Test func backfillTwiceStartsTheWindowOnce() async throws {
+        let configuration = try await database("backfill")
+        let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
+        _ = try await store.add(ScheduleDefinition(name: "daily", cron: "@daily", timeZone: "Europe/Berlin", params: Self.params))
+        let from = ISO8601DateFormatter().date(from: "2026-11-01T00:00:00Z")!
+        let to = ISO8601DateFormatter().date(from: "2026-11-06T00:00:00Z")!
+        let first = try await store.backfill("daily", from: from, through: to, pipelineVersion: "test")
+        #expect(first.count == 5)
+        #expect(first.first?.fireAt == ISO8601DateFormatter().date(from: "2026-11-01T23:00:00Z"))
+        let second = try await store.backfill("daily", from: from, through: to, pipelineVersion: "test")
+        #expect(second.isEmpty)
+        let trigger = try await store.pool.query("""
+            SELECT trigger->>'kind' AS kind, trigger->>'schedule' AS schedule FROM runs WHERE id = \(first[0].runID)
+            """)
+        #expect(try trigger.first?.decode(String.self, "kind") == "schedule")
+        #expect(try trigger.first?.decode(String.self, "schedule") == "daily")
+        await store.pool.close()
+    }
+
+    @Test func pauseResumeAndRefusals() async throws {
+        let configuration = try await database("schedulecli")
+        let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
+        let added = try await store.add(ScheduleDefinition(name: "weekly", cron: "0 6 * * MON", timeZone: "America/New_York", params: Self.params))
+        #expect(added.enabled && added.nextFireAt != nil)
+        _ = try await store.pool.query("UPDATE schedules SET next_fire_at = now() - interval '1 day' WHERE name = 'weekly'")
+        #expect(try await store.setEnabled("weekly", false).enabled == false)
+        #expect(try await store.fireDue(pipelineVersion: "test").isEmpty)
+        let resumed = try await store.setEnabled("weekly", true)
+        #expect(try #require(resumed.nextFireAt) > Date())
+        #expect(try await store.fireDue(pipelineVersion: "test").isEmpty)
+
+        await #expect(throws: ScheduleError.self) {
+            try await store.add(ScheduleDefinition(name: "weekly", cron: "@daily", timeZone: "UTC", params: Self.params))
+        }
+        await #expect(throws: CronError(field: "hour", "25 is out of range 0–23")) {
+            try await store.add(ScheduleDefinition(name: "bad", cron: "0 25 * * *", timeZone: "UTC", params: Self.params))
+        }
+        await #expect(throws: ScheduleError.self) {
+            try await store.add(ScheduleDefinition(name: "no spaces", cron: "@daily", timeZone: "UTC", params: Self.params))
+        }
+        #expect(try await store.list().map(\.name) == ["weekly"])
+        try await store.remove("weekly")
+        await #expect(throws: ScheduleError.self) { try await store.remove("weekly") }
+        await store.pool.close()
+    }
+}
