@@ -28,6 +28,8 @@ public struct Services: Sendable {
         return Services(settings: settings, pool: pool, store: RunStore(pool: pool), logger: logger)
     }
 
+    public var schedules: ScheduleStore { ScheduleStore(pool: pool) }
+
     /// Where dry-run HTML files go: `<home>/output`.
     public var outputFolder: String { settings.home + "/output" }
 

@@ -13,6 +13,8 @@ struct Presswork: AsyncParsableCommand {
             --log-level) go after the command name: presswork migrate --home /srv/presswork
             """,
         version: PressworkVersion.current,
-        subcommands: [RunCommand.self, RunsCommand.self, ReviewCommand.self, MigrateCommand.self, DatabaseCommand.self]
+        subcommands: [
+            RunCommand.self, RunsCommand.self, ReviewCommand.self, SchedulesCommand.self, MigrateCommand.self, DatabaseCommand.self,
+        ]
     )
 }

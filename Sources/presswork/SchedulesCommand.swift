@@ -1,0 +1,302 @@
+import ArgumentParser
+import Foundation
+import PressworkCore
+import PressworkPipeline
+import PressworkRuntime
+import PressworkStore
+
+struct SchedulesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedules",
+        abstract: "Define recurring runs: cron expressions in a time zone, kept in Postgres.",
+        discussion: """
+            A schedule fires on its cron expression in its time zone; each fire starts one run (exactly one, \
+            however many schedulers run). Fires are started by `presswork serve` / the scheduler; until that \
+            runs, they wait and then follow the misfire policy. See the README for DST behaviour.
+            """,
+        subcommands: [
+            SchedulesAddCommand.self, SchedulesListCommand.self, SchedulesShowCommand.self, SchedulesPauseCommand.self,
+            SchedulesResumeCommand.self, SchedulesRemoveCommand.self, SchedulesNextCommand.self, SchedulesBackfillCommand.self,
+        ]
+    )
+}
+
+extension MisfirePolicy: ExpressibleByArgument {}
+extension OverlapPolicy: ExpressibleByArgument {}
+
+struct SchedulesAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a schedule; its expression, zone and params are checked first."
+    )
+
+    @Argument(help: "The schedule's name: letters, digits, '.', '_' and '-'.")
+    var name: String
+
+    @Option(help: "Five fields (minute hour day-of-month month day-of-week), six with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly.")
+    var cron: String
+
+    @Option(help: "IANA time zone the expression is read in (default UTC).")
+    var tz = "UTC"
+
+    @Option(name: .customLong("seed"), help: "A topic; repeat for several.")
+    var seeds: [String] = []
+
+    @Option(help: "ISO 3166-1 alpha-2 region (default US).")
+    var region: String?
+
+    @Option(help: "The brand voice.")
+    var voice: String?
+
+    @Option(help: "After downtime: skip (no missed fire runs), latest (the newest runs once) or all (up to --catch-up).")
+    var misfire = MisfirePolicy.latest
+
+    @Option(help: "With --misfire all: how many missed fires run at most (the newest).")
+    var catchUp = 10
+
+    @Option(help: "While the previous run is active: skip, buffer-one (one waits) or allow.")
+    var overlap = OverlapPolicy.skip
+
+    @Flag(help: "Runs assemble HTML instead of publishing (always so when WordPress is not configured).")
+    var dryRun = false
+
+    @Option(name: .customLong("budget-usd"), help: "The most each run may spend on priced models, in US dollars.")
+    var budgetUSD: Double?
+
+    @Flag(help: "Print the schedule as JSON.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let settings = try global.resolveSettings()
+        let publishing = !dryRun && settings.providers.wordpress != nil
+        var choice = settings.providers.choice
+        if !publishing { choice.publisher = nil }
+        let params = try RunParams.validated(
+            seeds: seeds, region: region, brandVoice: voice, dryRun: !publishing, providers: choice,
+            budgetUSD: budgetUSD ?? settings.providers.runBudgetUSD
+        )
+        guard (1...1_000).contains(catchUp) else {
+            throw PressworkCore.ValidationError(field: "catch-up", "must be between 1 and 1000, not \(catchUp)")
+        }
+        let definition = ScheduleDefinition(
+            name: name, cron: cron, timeZone: tz, params: params, misfire: misfire, catchUpLimit: catchUp, overlap: overlap
+        )
+        _ = try definition.cronSchedule()  // refused here, before the database is opened
+        try await withServices(global) { services in
+            let record = try await services.schedules.add(definition)
+            if json {
+                print(ScheduleOutput.json(record, fires: []).text)
+            } else {
+                print("added \(record.name): next fire \(ScheduleOutput.time(record.nextFireAt, zone: record.timeZone))")
+            }
+        }
+    }
+}
+
+struct SchedulesListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Every schedule.")
+
+    @Flag(help: "JSON: an array of schedules (see `schedules show --json`).")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await withServices(global) { services in
+            let records = try await services.schedules.list()
+            if json {
+                print(JSONValue.array(records.map { ScheduleOutput.json($0, fires: []) }).text)
+                return
+            }
+            if records.isEmpty { print("no schedules") }
+            for record in records {
+                print([record.name, record.enabled ? "enabled" : "paused ", record.cron, record.timeZone,
+                       "next " + ScheduleOutput.time(record.nextFireAt, zone: record.timeZone)].joined(separator: "  "))
+            }
+        }
+    }
+}
+
+struct SchedulesShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "A schedule with its counts and recent fires.")
+
+    @Argument var name: String
+
+    @Flag(help: "JSON: {name, cron, timeZone, enabled, misfire, catchUpLimit, overlap, nextFireAt, lastFireAt, fires {run, missed, skipped}, params, recentFires [{fireAt, outcome, runId}]}.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await withServices(global) { services in
+            let record = try await services.schedules.get(name)
+            let fires = try await services.schedules.fires(name)
+            if json {
+                print(ScheduleOutput.json(record, fires: fires).text)
+                return
+            }
+            print("""
+                schedule: \(record.name) (\(record.enabled ? "enabled" : "paused"))
+                cron: \(record.cron) in \(record.timeZone)
+                policies: misfire \(record.misfire.rawValue) (catch-up \(record.catchUpLimit)), overlap \(record.overlap.rawValue)
+                next fire: \(ScheduleOutput.time(record.nextFireAt, zone: record.timeZone))
+                fires: \(record.firesRun) run, \(record.firesMissed) missed, \(record.firesSkipped) skipped
+                seeds: \(record.params.seeds.joined(separator: ", ")); region \(record.params.region)\(record.params.dryRun ? "; dry run" : "")
+                """)
+            for fire in fires {
+                print("  \(ScheduleOutput.time(fire.fireAt, zone: record.timeZone))  \(fire.outcome)"
+                    + (fire.runID.map { "  run \($0.uuidString.lowercased())" } ?? ""))
+            }
+        }
+    }
+}
+
+struct SchedulesPauseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Stop a schedule from firing.")
+    @Argument var name: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await withServices(global) { services in
+            _ = try await services.schedules.setEnabled(name, false)
+            print("paused \(name)")
+        }
+    }
+}
+
+struct SchedulesResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Fire again, from the next fire after now (fires during the pause are not missed)."
+    )
+    @Argument var name: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await withServices(global) { services in
+            let record = try await services.schedules.setEnabled(name, true)
+            print("resumed \(name): next fire \(ScheduleOutput.time(record.nextFireAt, zone: record.timeZone))")
+        }
+    }
+}
+
+struct SchedulesRemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a schedule and its fire records (its runs stay).")
+    @Argument var name: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await withServices(global) { services in
+            try await services.schedules.remove(name)
+            print("removed \(name)")
+        }
+    }
+}
+
+struct SchedulesNextCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "next", abstract: "The schedule's next fire times.")
+
+    @Argument var name: String
+
+    @Option(help: "How many (default 5).")
+    var count = 5
+
+    @Option(help: "From this instant (ISO 8601, e.g. 2026-11-24T10:00:00Z; default now).")
+    var after: String?
+
+    @Flag(help: "JSON: an array of ISO 8601 instants (UTC).")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let start = try after.map { try ScheduleOutput.parseInstant($0, option: "after") } ?? Date()
+        guard (1...1_000).contains(count) else { throw PressworkCore.ValidationError(field: "count", "must be between 1 and 1000") }
+        try await withServices(global) { services in
+            let record = try await services.schedules.get(name)
+            let fires = try record.definition.cronSchedule().fires(after: start, count: count)
+            if json {
+                print(JSONValue.array(fires.map { .string(ScheduleOutput.iso($0)) }).text)
+            } else {
+                for fire in fires { print(ScheduleOutput.time(fire, zone: record.timeZone)) }
+            }
+        }
+    }
+}
+
+struct SchedulesBackfillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Start the runs of a past window's fires; fires that already have a run are left alone."
+    )
+
+    @Argument var name: String
+
+    @Option(help: "Window start, exclusive (ISO 8601).")
+    var from: String
+
+    @Option(help: "Window end, inclusive (ISO 8601).")
+    var to: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let start = try ScheduleOutput.parseInstant(from, option: "from")
+        let end = try ScheduleOutput.parseInstant(to, option: "to")
+        guard start < end else { throw PressworkCore.ValidationError(field: "from", "must be before --to") }
+        try await withServices(global) { services in
+            let started = try await services.schedules.backfill(name, from: start, through: end, pipelineVersion: Pipeline.version)
+            print("backfill of \(name): \(started.count) run(s) queued")
+            for run in started { print("  \(ScheduleOutput.iso(run.fireAt))  run \(run.runID.uuidString.lowercased())") }
+        }
+    }
+}
+
+/// How schedules are printed.
+enum ScheduleOutput {
+    static func iso(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+
+    /// The instant in UTC and in the schedule's zone.
+    static func time(_ date: Date?, zone: String) -> String {
+        guard let date else { return "never" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: zone)
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss zzz"
+        return "\(iso(date)) (\(formatter.string(from: date)))"
+    }
+
+    static func parseInstant(_ text: String, option: String) throws -> Date {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withFullDate]
+        if let date = formatter.date(from: text) { return date }
+        throw PressworkCore.ValidationError(field: option, "\"\(text)\" is not an ISO 8601 instant (2026-11-24T10:00:00Z) or date")
+    }
+
+    static func json(_ record: ScheduleRecord, fires: [ScheduleFire]) -> JSONValue {
+        func date(_ value: Date?) -> JSONValue { value.map { .string(iso($0)) } ?? .null }
+        var fields: [(String, JSONValue)] = [
+            ("name", .string(record.name)), ("cron", .string(record.cron)), ("timeZone", .string(record.timeZone)),
+            ("enabled", .bool(record.enabled)), ("misfire", .string(record.misfire.rawValue)),
+            ("catchUpLimit", .number(Double(record.catchUpLimit))), ("overlap", .string(record.overlap.rawValue)),
+            ("nextFireAt", date(record.nextFireAt)), ("lastFireAt", date(record.lastFireAt)),
+            ("fires", .object([
+                ("run", .number(Double(record.firesRun))), ("missed", .number(Double(record.firesMissed))),
+                ("skipped", .number(Double(record.firesSkipped))),
+            ])),
+            ("params", (try? JSONValue.encoding(record.params)) ?? .null),
+        ]
+        if !fires.isEmpty {
+            fields.append(("recentFires", .array(fires.map { fire in
+                .object([
+                    ("fireAt", .string(iso(fire.fireAt))), ("outcome", .string(fire.outcome)),
+                    ("runId", fire.runID.map { .string($0.uuidString.lowercased()) } ?? .null),
+                ])
+            })))
+        }
+        return .object(fields)
+    }
+}
