@@ -83,6 +83,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The cron timer and the workers: schedules fire runs, workers claim and execute them.
+        .target(
+            name: "PressworkScheduler",
+            dependencies: [
+                "PressworkCore", "PressworkStore", "PressworkOrchestrator", "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "EmbeddedPostgres",
             dependencies: [
@@ -97,6 +105,7 @@ let package = Package(
                 "PostgresClient",
                 "PressworkStore",
                 "PressworkOrchestrator",
+                "PressworkScheduler",
                 "PressworkPipeline",
                 "PressworkProviders",
                 "EmbeddedPostgres",
@@ -107,6 +116,7 @@ let package = Package(
             name: "presswork",
             dependencies: [
                 "PressworkRuntime",
+                "PressworkScheduler",
                 "PressworkStore",
                 "PressworkOrchestrator",
                 "PressworkPipeline",
@@ -155,6 +165,13 @@ let package = Package(
         .testTarget(
             name: "PressworkOrchestratorTests",
             dependencies: ["PressworkOrchestrator", "PressworkStore", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "PressworkSchedulerTests",
+            dependencies: [
+                "PressworkScheduler", "PressworkOrchestrator", "PressworkStore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
         .testTarget(name: "PressworkStoreTests", dependencies: ["PressworkStore", "TestSupport"]),

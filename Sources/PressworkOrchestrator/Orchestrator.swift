@@ -37,6 +37,20 @@ public struct Orchestrator: Sendable {
         else {
             throw RunNotClaimable(runID: runID.uuidString.lowercased(), status: try await store.run(runID)?.status)
         }
+        return try await execute(claimed: lease, progress: progress)
+    }
+
+    /// Claims the oldest claimable run (queued, or abandoned by a dead worker) for this
+    /// orchestrator's owner; nil when there is none. See `RunStore.claimNext`.
+    public func claimNext(maxAbandoned: Int) async throws -> Lease? {
+        try await store.claimNext(owner: configuration.owner, leaseSeconds: configuration.leaseSeconds, maxAbandoned: maxAbandoned)
+    }
+
+    /// Executes a run this orchestrator has claimed (see `execute(_:progress:)`).
+    public func execute(
+        claimed lease: Lease, progress: @escaping @Sendable (RunProgress) -> Void = { _ in }
+    ) async throws -> RunOutcome {
+        let runID = lease.runID
         var logger = self.logger
         logger[metadataKey: "presswork.run.id"] = "\(runID.uuidString.lowercased())"
         logger[metadataKey: "presswork.attempt"] = "\(lease.attempt)"

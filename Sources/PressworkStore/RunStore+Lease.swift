@@ -60,6 +60,52 @@ extension RunStore {
         return try claimed.first.map { Lease(runID: runID, owner: owner, attempt: try $0.decode(Int.self, "attempt")) }
     }
 
+    /// Claims the oldest run that is queued, or running under an expired lease (its worker died),
+    /// skipping rows other workers are claiming (`FOR UPDATE SKIP LOCKED`). The takeover is
+    /// guarded on the state read in the same statement, so a run that finished meanwhile is never
+    /// touched. A run abandoned by its workers `maxAbandoned` times (their leases expired while
+    /// it ran) is ended as `error` instead of being claimed again (poison-run protection), with a
+    /// diagnostic; nil when nothing is claimable.
+    public func claimNext(owner: String, leaseSeconds: Double, maxAbandoned: Int) async throws -> Lease? {
+        while true {
+            let rows = try await pool.query("""
+                WITH candidate AS (
+                    SELECT id, status, abandoned + CASE WHEN status = 'running' THEN 1 ELSE 0 END AS abandoned
+                    FROM runs
+                    WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < now())
+                    ORDER BY created_at
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED
+                ), poisoned AS (
+                    UPDATE runs SET status = 'error', lease_owner = NULL, lease_expires_at = NULL, finished_at = now(),
+                           updated_at = now(), abandoned = candidate.abandoned,
+                           status_reason = 'abandoned ' || candidate.abandoned || ' times: its workers stopped without finishing it'
+                    FROM candidate WHERE runs.id = candidate.id AND candidate.abandoned >= \(maxAbandoned)
+                    RETURNING runs.id, runs.attempt, runs.abandoned
+                ), poison_note AS (
+                    INSERT INTO diagnostics (run_id, kind, message, attempt)
+                    SELECT id, 'error', 'abandoned ' || abandoned || ' times (each worker''s lease expired while it ran): '
+                        || 'not claimed again. Find the cause in the logs, then runs retry.', attempt
+                    FROM poisoned
+                ), claimed AS (
+                    UPDATE runs SET status = 'running', lease_owner = \(owner),
+                           lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
+                           attempt = runs.attempt + 1, abandoned = candidate.abandoned,
+                           started_at = coalesce(started_at, now()), updated_at = now()
+                    FROM candidate WHERE runs.id = candidate.id AND candidate.abandoned < \(maxAbandoned)
+                    RETURNING runs.id, runs.attempt
+                )
+                SELECT 'claimed' AS what, id, attempt FROM claimed
+                UNION ALL SELECT 'poisoned', id, attempt FROM poisoned
+                """)
+            guard let row = rows.first else { return nil }
+            if try row.decode(String.self, "what") == "claimed" {
+                return Lease(runID: try row.decode(UUID.self, "id"), owner: owner, attempt: try row.decode(Int.self, "attempt"))
+            }
+            // A poisoned run was ended; look for the next one.
+        }
+    }
+
     /// Extends the lease; false when it was lost (then the worker must stop).
     public func heartbeat(_ lease: Lease, leaseSeconds: Double) async throws -> Bool {
         try await pool.query("""

@@ -193,6 +193,13 @@ public struct ScheduleStore: Sendable {
         return StartedRun(schedule: record.name, fireAt: fire, runID: id)
     }
 
+    /// Seconds until the earliest enabled schedule is due (negative when overdue); nil when none.
+    public func secondsUntilNextFire() async throws -> Double? {
+        try await pool.query("""
+            SELECT extract(epoch FROM min(next_fire_at) - clock_timestamp())::double precision FROM schedules WHERE enabled
+            """).scalar(Double?.self)
+    }
+
     // MARK: Backfill
 
     /// Starts a run for every fire in (from, through] that has no fire row yet; a second backfill

@@ -14,7 +14,8 @@ struct Presswork: AsyncParsableCommand {
             """,
         version: PressworkVersion.current,
         subcommands: [
-            RunCommand.self, RunsCommand.self, ReviewCommand.self, SchedulesCommand.self, MigrateCommand.self, DatabaseCommand.self,
+            RunCommand.self, RunsCommand.self, ReviewCommand.self, SchedulesCommand.self, ServeCommand.self, WorkerCommand.self,
+            MigrateCommand.self, DatabaseCommand.self,
         ]
     )
 }

@@ -1,0 +1,40 @@
+import Foundation
+import Logging
+import PressworkStore
+
+/// The cron timer: fires due schedules (see `ScheduleStore.fireDue`) and sleeps until the next
+/// fire is due, at most `maxSleep` (new and resumed schedules are seen within that). Any number
+/// of schedulers may run against one database: each due schedule is handled by exactly one.
+public struct SchedulerService: Sendable {
+    let store: ScheduleStore
+    let pipelineVersion: String
+    let maxSleep: Duration
+    let logger: Logger
+
+    public init(store: ScheduleStore, pipelineVersion: String, maxSleep: Duration = .seconds(1), logger: Logger) {
+        self.store = store
+        self.pipelineVersion = pipelineVersion
+        self.maxSleep = maxSleep
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled {
+            do {
+                let started = try await store.fireDue(pipelineVersion: pipelineVersion)
+                for run in started {
+                    logger.info("schedule fired", metadata: [
+                        "presswork.schedule": "\(run.schedule)", "presswork.run.id": "\(run.runID.uuidString.lowercased())",
+                    ])
+                }
+                let wait = try await store.secondsUntilNextFire().map { Duration.milliseconds(Int64(max(0, $0) * 1000)) } ?? maxSleep
+                try await Task.sleep(for: min(maxSleep, max(.milliseconds(10), wait)))
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("scheduler tick failed", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: maxSleep)
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import PressworkOrchestrator
+import PressworkPipeline
+import PressworkRuntime
+import PressworkScheduler
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the scheduler and workers as one service, until SIGTERM or Ctrl-C.",
+        discussion: """
+            The scheduler fires due schedules (exactly one run per fire, however many `serve` processes \
+            share the database); the workers claim queued runs and runs abandoned by dead workers, and \
+            execute them. SIGTERM or SIGINT: stop claiming, hand the runs in progress back (queued, for \
+            another worker to continue from their first missing round), exit 0. The HTTP API comes with \
+            the operations issue.
+            """
+    )
+
+    @Option(help: "Runs executed at once by this process (default 2).")
+    var workers = 2
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await Service.run(global: global, workers: workers, scheduler: true)
+    }
+}
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run workers only (no scheduler), until SIGTERM or Ctrl-C.",
+        discussion: "Claims queued runs and runs abandoned by dead workers and executes them; see `serve`."
+    )
+
+    @Option(help: "Runs executed at once by this process (default 2).")
+    var concurrency = 2
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await Service.run(global: global, workers: concurrency, scheduler: false)
+    }
+}
+
+/// The long-running services of `serve` and `worker`.
+enum Service {
+    static func run(global: GlobalOptions, workers: Int, scheduler: Bool) async throws {
+        guard (1...64).contains(workers) else {
+            throw ValidationError("workers must be between 1 and 64, not \(workers)")
+        }
+        let (settings, logger) = try global.bootstrap(defaultLogLevel: .info)
+        let services = try await Services.open(settings: settings, logger: logger, maxConnections: workers * 2 + 2)
+        let orchestrator = services.orchestrator()
+        let pool = WorkerPool(
+            orchestrator: orchestrator, listenConfiguration: services.pool.configuration,
+            configuration: .init(concurrency: workers), logger: logger
+        )
+        let task = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await pool.run() }
+                if scheduler {
+                    group.addTask {
+                        try await SchedulerService(store: services.schedules, pipelineVersion: Pipeline.version, logger: logger).run()
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                logger.notice("stopping: no new claims; runs in progress are handed back")
+                task.cancel()
+            }
+            source.resume()
+            return source
+        }
+        logger.notice("serving", metadata: [
+            "workers": "\(workers)", "scheduler": "\(scheduler)", "owner": "\(orchestrator.configuration.owner)",
+        ])
+        do {
+            try await task.value
+        } catch is CancellationError {
+        } catch {
+            for source in signals { source.cancel() }
+            await services.close()
+            throw error
+        }
+        for source in signals { source.cancel() }
+        await services.close()
+        logger.notice("stopped")
+    }
+}

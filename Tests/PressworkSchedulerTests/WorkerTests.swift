@@ -1,0 +1,149 @@
+import Foundation
+import Logging
+import PostgresClient
+import PressworkCore
+import PressworkOrchestrator
+import PressworkPipeline
+import PressworkScheduler
+import PressworkStore
+import Testing
+import TestSupport
+
+/// Workers and the scheduler against a real Postgres: NOTIFY wakes workers for runs queued by
+/// anyone (a plain SQL INSERT included), abandoned runs are rescued, poison runs end in error,
+/// and schedules fire runs that workers finish.
+@Suite struct WorkerTests {
+    let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    struct Setup {
+        let pool: PostgresConnectionPool
+        let store: RunStore
+        let output: String
+
+        func orchestrator(leaseSeconds: Double = 30) -> Orchestrator {
+            Orchestrator(
+                store: store,
+                pipeline: Pipeline(providers: .offline(outputFolder: output)),
+                configuration: OrchestratorConfiguration(leaseSeconds: leaseSeconds, heartbeatSeconds: max(0.2, leaseSeconds / 3)),
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+            )
+        }
+
+        func status(_ id: UUID) async throws -> String {
+            try await pool.query("SELECT status FROM runs WHERE id = \(id)").scalar(String.self)
+        }
+    }
+
+    func setup(_ name: String) async throws -> Setup {
+        let pool = try await TestDatabase.makePool(name, maxConnections: 8)
+        _ = try await Migrator().migrate(pool)
+        return Setup(pool: pool, store: RunStore(pool: pool), output: try TemporaryFolder.make())
+    }
+
+    /// Runs `body` while a worker pool serves, then stops the pool.
+    func withWorkers<T: Sendable>(
+        _ setup: Setup, concurrency: Int = 2, poll: Duration = .seconds(30), leaseSeconds: Double = 30,
+        _ body: () async throws -> T
+    ) async throws -> T {
+        let workers = WorkerPool(
+            orchestrator: setup.orchestrator(leaseSeconds: leaseSeconds), listenConfiguration: setup.pool.configuration,
+            configuration: .init(concurrency: concurrency, pollInterval: poll), logger: logger
+        )
+        let task = Task { try await workers.run() }
+        defer { task.cancel() }
+        return try await body()
+    }
+
+    func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("timed out waiting for \(what)")
+    }
+
+    /// The polling fallback is 30 s here, so a run finishing within seconds was woken by NOTIFY.
+    @Test func aRunInsertedWithPlainSQLIsPickedUpAndABadOneIsMarked() async throws {
+        let setup = try await setup("sqltrigger")
+        try await withWorkers(setup) {
+            try await Task.sleep(for: .milliseconds(300))  // the workers are idle and listening
+            let good = try await setup.pool.query("""
+                INSERT INTO runs (params) VALUES ('{"seeds": ["alpine cheese"], "region": "CH", "brandVoice": "warm",
+                    "dryRun": true, "thresholds": {"review": 0.5, "publish": 0.7, "duplicate": 0.9},
+                    "providers": {"llm": "offline", "embeddings": "offline", "trends": "seeds"}}')
+                RETURNING id
+                """).scalar(UUID.self)
+            let bad = try await setup.pool.query("INSERT INTO runs (params) VALUES ('{\"seeds\": 5}') RETURNING id").scalar(UUID.self)
+            try await waitFor("both runs to end") {
+                let goodStatus = try await setup.status(good)
+                let badStatus = try await setup.status(bad)
+                return goodStatus == "done" && badStatus == "error"
+            }
+        }
+        let reason = try await setup.pool.query("SELECT status_reason FROM runs WHERE params->>'seeds' = '5'").scalar(String.self)
+        #expect(reason.hasPrefix("cannot be executed"))
+        await setup.pool.close()
+    }
+
+    /// A worker claimed the run and died (its lease runs out, nobody heartbeats): another worker
+    /// takes it over and finishes it, as attempt 2, counted as abandoned once.
+    @Test func anAbandonedRunIsRescued() async throws {
+        let setup = try await setup("rescue")
+        let run = try await setup.store.create(
+            params: try RunParams.validated(seeds: ["sea kayaking"]), trigger: .cli, pipelineVersion: Pipeline.version
+        ).run
+        let dead = try #require(try await setup.store.claimNext(owner: "dead-worker", leaseSeconds: 1, maxAbandoned: 3))
+        #expect(dead.runID == run.id)
+        try await withWorkers(setup, poll: .milliseconds(200)) {
+            try await waitFor("the rescue") { try await setup.status(run.id) == "done" }
+        }
+        let row = try await setup.pool.query("SELECT attempt, abandoned FROM runs WHERE id = \(run.id)")
+        #expect(try row.first?.decode(Int.self, "attempt") == 2)
+        #expect(try row.first?.decode(Int.self, "abandoned") == 1)
+        await setup.pool.close()
+    }
+
+    /// A run whose workers keep dying ends in error, with a diagnostic, instead of being claimed
+    /// forever.
+    @Test func aPoisonRunEndsInError() async throws {
+        let setup = try await setup("poison")
+        let run = try await setup.store.create(
+            params: try RunParams.validated(seeds: ["deadly topic"]), trigger: .cli, pipelineVersion: Pipeline.version
+        ).run
+        for attempt in 1...3 {
+            let lease = try #require(try await setup.store.claimNext(owner: "doomed-\(attempt)", leaseSeconds: 0.2, maxAbandoned: 3))
+            #expect(lease.attempt == attempt)
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        // Three workers died with it: the next claim ends it instead of taking it over.
+        #expect(try await setup.store.claimNext(owner: "fourth", leaseSeconds: 30, maxAbandoned: 3) == nil)
+        #expect(try await setup.status(run.id) == "error")
+        let diagnostics = try await setup.store.diagnostics(run.id).map(\.diagnostic)
+        #expect(diagnostics.contains { $0.kind == .error && $0.message.hasPrefix("abandoned 3 times") })
+        await setup.pool.close()
+    }
+
+    /// The scheduler fires a schedule every second; the workers finish its runs.
+    @Test func schedulesFireRunsThatWorkersFinish() async throws {
+        let setup = try await setup("serve")
+        let schedules = ScheduleStore(pool: setup.pool)
+        _ = try await schedules.add(ScheduleDefinition(
+            name: "every-second", cron: "* * * * * *", timeZone: "UTC",
+            params: try RunParams.validated(seeds: ["home espresso"]), overlap: .allow
+        ))
+        let scheduler = Task { try await SchedulerService(store: schedules, pipelineVersion: Pipeline.version, logger: logger).run() }
+        try await withWorkers(setup) {
+            try await waitFor("three finished scheduled runs") {
+                try await setup.pool.query("""
+                    SELECT count(*) FROM runs WHERE trigger->>'schedule' = 'every-second' AND status IN ('done', 'skipped')
+                    """).scalar(Int.self) >= 3
+            }
+        }
+        scheduler.cancel()
+        let record = try await schedules.get("every-second")
+        #expect(record.firesRun >= 3)
+        #expect(record.firesMissed == 0)
+        await setup.pool.close()
+    }
+}
