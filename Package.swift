@@ -130,6 +130,7 @@ let package = Package(
             name: "presswork-bench",
             dependencies: [
                 "PostgresClient",
+                "PressworkScheduler",
                 "PressworkCore",
                 "PressworkPipeline",
                 "PressworkStore",

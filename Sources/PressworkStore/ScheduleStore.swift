@@ -82,87 +82,133 @@ public struct ScheduleStore: Sendable {
 
     // MARK: Firing
 
-    /// Handles every due schedule this call can lock (others are being handled by another
-    /// scheduler), at most `limit`, each in its own transaction: records its due fires, starts
-    /// runs as the misfire and overlap policies say, and moves its next fire forward. Returns
-    /// the runs started.
-    public func fireDue(limit: Int = 100, pipelineVersion: String) async throws -> [StartedRun] {
+    /// Handles the due schedules this call can lock (others are being handled by another
+    /// scheduler), `batch` per transaction, until none is due or `limit` were handled: records
+    /// their due fires, starts runs as the misfire and overlap policies say, and moves each next
+    /// fire forward. Returns the runs started.
+    public func fireDue(limit: Int = 100_000, batch: Int = 200, pipelineVersion: String) async throws -> [StartedRun] {
         var started: [StartedRun] = []
-        for _ in 0..<limit {
+        var handled = 0
+        while handled < limit {
+            let size = min(batch, limit - handled)
             let outcome = try await pool.withTransaction { connection in
-                try await fireNext(on: connection, pipelineVersion: pipelineVersion)
+                try await fireBatch(size, on: connection, pipelineVersion: pipelineVersion)
             }
             guard let outcome else { break }
-            started += outcome
+            started += outcome.started
+            handled += outcome.schedules
         }
         return started
     }
 
-    /// One due schedule, locked; nil when none is due (or all due ones are locked by others).
-    private func fireNext(on connection: isolated PostgresConnection, pipelineVersion: String) async throws -> [StartedRun]? {
-        guard let row = try await connection.query("""
+    /// Up to `size` due schedules, locked, handled in a fixed number of statements whatever
+    /// their number; nil when none is due (or every due one is locked by another scheduler).
+    private func fireBatch(
+        _ size: Int, on connection: isolated PostgresConnection, pipelineVersion: String
+    ) async throws -> (started: [StartedRun], schedules: Int)? {
+        let rows = try await connection.query("""
             SELECT \(unsafeRaw: ScheduleRecord.columns), now() AS server_now FROM schedules
             WHERE enabled AND next_fire_at <= now()
-            ORDER BY next_fire_at LIMIT 1 FOR UPDATE SKIP LOCKED
-            """).first else { return nil }
-        let record = try ScheduleRecord(row: row)
-        let now = try row.decode(Date.self, "server_now")
-        guard let first = record.nextFireAt else { return [] }
-        let schedule = try record.definition.cronSchedule()
-        // The due fires, oldest first: the stored next fire and every one after it up to now.
-        // A very long outage is bounded: only the newest `maxFireRows` are handled one by one.
-        var due = [first] + schedule.fires(from: first, through: now, limit: 1_000_000)
-        let uncounted = max(0, due.count - maxFireRows)
-        due = Array(due.suffix(maxFireRows))
-        let plan = FirePlan.plan(
-            due: due, now: now, next: schedule.next(after: now), policy: record.misfire,
-            catchUpLimit: record.catchUpLimit, grace: grace
-        )
-        if !plan.missed.isEmpty {
-            _ = try await connection.query("""
-                INSERT INTO schedule_fires (schedule, fire_at, outcome)
-                SELECT \(record.name), unnest(\(plan.missed.map(Self.iso))::timestamptz[]), 'missed'
-                ON CONFLICT DO NOTHING
-                """)
-        }
-        var started: [StartedRun] = []
-        var skipped = 0
-        for fire in plan.run {
-            if try await overlapForbids(record, on: connection) {
-                _ = try await connection.query("""
-                    INSERT INTO schedule_fires (schedule, fire_at, outcome) VALUES (\(record.name), \(fire), 'skipped')
-                    ON CONFLICT DO NOTHING
-                    """)
-                skipped += 1
-                continue
-            }
-            if let run = try await startRun(record, fire: fire, outcome: "run", pipelineVersion: pipelineVersion, on: connection) {
-                started.append(run)
-            }
-        }
-        _ = try await connection.query("""
-            UPDATE schedules SET next_fire_at = \(plan.next), last_fire_at = \(due.last),
-                   fires_run = fires_run + \(started.count), fires_skipped = fires_skipped + \(skipped),
-                   fires_missed = fires_missed + \(plan.missed.count + uncounted), updated_at = now()
-            WHERE name = \(record.name)
+            ORDER BY next_fire_at LIMIT \(size) FOR UPDATE SKIP LOCKED
             """)
-        return started
+        guard let firstRow = rows.first else { return nil }
+        let now = try firstRow.decode(Date.self, "server_now")
+        let records = try rows.map(ScheduleRecord.init)
+
+        // Active runs of the schedules whose overlap policy asks.
+        var active: [String: (running: Int, queued: Int)] = [:]
+        let watched = records.filter { $0.overlap != .allow }.map(\.name)
+        if !watched.isEmpty {
+            for row in try await connection.query("""
+                SELECT trigger->>'schedule' AS schedule, count(*) FILTER (WHERE status = 'running') AS running,
+                       count(*) FILTER (WHERE status = 'queued') AS queued
+                FROM runs WHERE trigger->>'schedule' = ANY(\(watched)) AND status IN ('queued', 'running')
+                GROUP BY 1
+                """) {
+                active[try row.decode(String.self, "schedule")] = (try row.decode(Int.self, "running"), try row.decode(Int.self, "queued"))
+            }
+        }
+
+        var fires = FireRows()
+        var runs = RunRows()
+        var updates = ScheduleUpdates()
+        for record in records {
+            guard let first = record.nextFireAt else { continue }
+            let schedule = try record.definition.cronSchedule()
+            // The due fires, oldest first: the stored next fire and every one after it up to now.
+            // A very long outage is bounded: only the newest `maxFireRows` are handled one by one.
+            var due = [first] + schedule.fires(from: first, through: now, limit: 1_000_000)
+            let uncounted = max(0, due.count - maxFireRows)
+            due = Array(due.suffix(maxFireRows))
+            let plan = FirePlan.plan(
+                due: due, now: now, next: schedule.next(after: now), policy: record.misfire,
+                catchUpLimit: record.catchUpLimit, grace: grace
+            )
+            for fire in plan.missed { fires.append(record.name, fire, "missed", nil) }
+            let running = active[record.name]?.running ?? 0
+            var queued = active[record.name]?.queued ?? 0
+            var ran = 0
+            var skipped = 0
+            for fire in plan.run {
+                let forbidden: Bool
+                switch record.overlap {
+                case .skip: forbidden = running + queued > 0
+                case .bufferOne: forbidden = queued > 0
+                case .allow: forbidden = false
+                }
+                if forbidden {
+                    fires.append(record.name, fire, "skipped", nil)
+                    skipped += 1
+                    continue
+                }
+                let id = UUID()
+                runs.append(id: id, record: record, fire: fire)
+                fires.append(record.name, fire, "run", id)
+                queued += 1
+                ran += 1
+            }
+            updates.append(record.name, next: plan.next, last: due.last, ran: ran, skipped: skipped, missed: plan.missed.count + uncounted)
+        }
+
+        // The fires and their runs in one statement: a run is inserted only with its fire row
+        // (unique on schedule and fire time), and its idempotency key names the fire again.
+        let inserted = try await connection.query("""
+            WITH fire AS (
+                INSERT INTO schedule_fires (schedule, fire_at, outcome, run_id)
+                SELECT u.name, u.at, u.outcome, nullif(u.run, '')::uuid
+                FROM unnest(\(fires.names)::text[], \(fires.times)::timestamptz[], \(fires.outcomes)::text[],
+                            \(fires.runIDs)::text[]) AS u(name, at, outcome, run)
+                ON CONFLICT DO NOTHING
+                RETURNING run_id
+            ), run AS (
+                INSERT INTO runs (id, params, pipeline_version, trigger, idempotency_key)
+                SELECT r.id, r.params, \(pipelineVersion), r.trigger, r.key
+                FROM unnest(\(runs.ids)::uuid[], \(runs.params)::jsonb[], \(runs.triggers)::jsonb[], \(runs.keys)::text[])
+                     AS r(id, params, trigger, key)
+                JOIN fire ON fire.run_id = r.id
+                ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING id
+            )
+            SELECT id FROM run
+            """)
+        _ = try await connection.query("""
+            UPDATE schedules s SET next_fire_at = nullif(u.next, '')::timestamptz,
+                   last_fire_at = coalesce(nullif(u.last, '')::timestamptz, s.last_fire_at),
+                   fires_run = s.fires_run + u.ran, fires_skipped = s.fires_skipped + u.skipped,
+                   fires_missed = s.fires_missed + u.missed, updated_at = now()
+            FROM unnest(\(updates.names)::text[], \(updates.next)::text[], \(updates.last)::text[],
+                        \(updates.ran)::integer[], \(updates.skipped)::integer[], \(updates.missed)::integer[])
+                 AS u(name, next, last, ran, skipped, missed)
+            WHERE s.name = u.name
+            """)
+        let startedIDs = Set(try inserted.map { try $0.decode(UUID.self, "id") })
+        return (runs.started.filter { startedIDs.contains($0.runID) }, records.count)
     }
 
-    /// True when the overlap policy keeps a new run from starting now.
-    private func overlapForbids(_ record: ScheduleRecord, on connection: isolated PostgresConnection) async throws -> Bool {
-        guard record.overlap != .allow else { return false }
-        let active = try await connection.query("""
-            SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'queued') AS queued
-            FROM runs WHERE trigger->>'schedule' = \(record.name) AND status IN ('queued', 'running')
-            """)
-        let running = try active.first?.decode(Int.self, "running") ?? 0
-        let queued = try active.first?.decode(Int.self, "queued") ?? 0
-        switch record.overlap {
-        case .skip: return running + queued > 0
-        case .bufferOne: return queued > 0
-        case .allow: return false
-        }
+    /// The idempotency key of a fire's run: the schedule's name and creation time (a schedule
+    /// removed and added again is another schedule) and the fire's instant.
+    static func runKey(_ record: ScheduleRecord, fire: Date) -> String {
+        "schedule:\(record.name)@\(Int(record.createdAt.timeIntervalSince1970)):\(iso(fire))"
     }
 
     /// Inserts the fire's run and its fire row. The run's idempotency key names the fire, so
@@ -172,7 +218,7 @@ public struct ScheduleStore: Sendable {
     ) async throws -> StartedRun? {
         let id = UUID()
         let trigger = RunTrigger(kind: .schedule, schedule: record.name, fireAt: fire)
-        let key = "schedule:\(record.name):\(Self.iso(fire))"
+        let key = Self.runKey(record, fire: fire)
         let inserted = try await connection.query("""
             WITH fire AS (
                 INSERT INTO schedule_fires (schedule, fire_at, outcome) VALUES (\(record.name), \(fire), \(outcome))
@@ -305,6 +351,67 @@ public struct ScheduleRecord: Sendable, Equatable {
         firesMissed = try row.decode(Int.self, "fires_missed")
         firesSkipped = try row.decode(Int.self, "fires_skipped")
         createdAt = try row.decode(Date.self, "created_at")
+    }
+}
+
+/// Column arrays for the batch insert of fires (bound as arrays, unnested in SQL).
+struct FireRows {
+    var names: [String] = []
+    var times: [String] = []
+    var outcomes: [String] = []
+    /// "" for none (arrays of optionals do not bind; SQL turns "" back into NULL).
+    var runIDs: [String] = []
+
+    mutating func append(_ name: String, _ time: Date, _ outcome: String, _ runID: UUID?) {
+        names.append(name)
+        times.append(ScheduleStore.iso(time))
+        outcomes.append(outcome)
+        runIDs.append(runID?.uuidString.lowercased() ?? "")
+    }
+}
+
+struct RunRows {
+    var ids: [UUID] = []
+    var params: [String] = []
+    var triggers: [String] = []
+    var keys: [String] = []
+    var started: [StartedRun] = []
+
+    mutating func append(id: UUID, record: ScheduleRecord, fire: Date) {
+        ids.append(id)
+        params.append(Self.json(record.params))
+        triggers.append(Self.json(RunTrigger(kind: .schedule, schedule: record.name, fireAt: fire)))
+        keys.append(ScheduleStore.runKey(record, fire: fire))
+        started.append(StartedRun(schedule: record.name, fireAt: fire, runID: id))
+    }
+}
+
+extension RunRows {
+    /// As `PostgresJSON` writes it (ISO 8601 dates), so that `RunRecord` reads it back.
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+struct ScheduleUpdates {
+    var names: [String] = []
+    /// "" for none, as in `FireRows.runIDs`.
+    var next: [String] = []
+    var last: [String] = []
+    var ran: [String] = []
+    var skipped: [String] = []
+    var missed: [String] = []
+
+    mutating func append(_ name: String, next: Date?, last: Date?, ran: Int, skipped: Int, missed: Int) {
+        names.append(name)
+        self.next.append(next.map(ScheduleStore.iso) ?? "")
+        self.last.append(last.map(ScheduleStore.iso) ?? "")
+        self.ran.append(String(ran))
+        self.skipped.append(String(skipped))
+        self.missed.append(String(missed))
     }
 }
 

@@ -67,6 +67,11 @@ import TestSupport
         let runs = try await pool.query("SELECT count(*) FROM runs WHERE trigger->>'kind' = 'schedule'").scalar(Int.self)
         let fires = try await pool.query("SELECT count(*) FROM schedule_fires").scalar(Int.self)
         #expect(runs == fires)
+        // Every started run reads back as a run (its params and trigger decode).
+        let store = RunStore(pool: pool)
+        let scheduled = try await store.list(limit: 5)
+        #expect(scheduled.count == 5)
+        #expect(scheduled.allSatisfy { $0.trigger.kind == .schedule && $0.trigger.fireAt != nil })
         await pool.close()
     }
 

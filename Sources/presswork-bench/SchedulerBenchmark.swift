@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresClient
+import PressworkCore
+import PressworkOrchestrator
+import PressworkPipeline
+import PressworkScheduler
+import PressworkStore
+
+/// The scheduler and the workers on a migrated database:
+/// - fire lateness: `--schedules` schedules all due at the same minute boundary, fired by
+///   `--schedulers` concurrent schedulers; lateness = when the run became visible (the firing
+///   transaction committed) minus the fire time.
+/// - claim latency: runs inserted one at a time (plain SQL, as any client would) while idle
+///   workers wait on NOTIFY; latency = the claim's start minus the insert's (both server clocks).
+struct SchedulerBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler",
+        abstract: "Measure fire lateness with many schedules due at once, and claim latency with NOTIFY."
+    )
+
+    @Option(help: "libpq URL of the database (migrated by this command; its runs and schedules are replaced).")
+    var databaseURL: String
+
+    @Option(help: "Schedules due in the same minute.")
+    var schedules = 10_000
+
+    @Option(help: "Concurrent schedulers.")
+    var schedulers = 2
+
+    @Option(help: "Runs inserted for the claim-latency measurement.")
+    var claims = 100
+
+    func run() async throws {
+        let configuration = try PostgresConfiguration(databaseURL)
+        let pool = PostgresConnectionPool(configuration: configuration, maxConnections: 4)
+        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        _ = try await Migrator(logger: logger).migrate(pool)
+        _ = try await pool.query("TRUNCATE runs, schedules CASCADE")
+
+        // --- Fire lateness ---
+        let params = try RunParams.validated(seeds: ["home espresso"])
+        let paramsJSON = String(decoding: try JSONEncoder().encode(params), as: UTF8.self)
+        _ = try await pool.query("""
+            INSERT INTO schedules (name, cron, time_zone, params, overlap, next_fire_at)
+            SELECT 'bench-' || g, '* * * * *', 'UTC', \(paramsJSON)::jsonb, 'allow',
+                   date_trunc('minute', now()) + interval '1 minute'
+            FROM generate_series(1, \(schedules)) g
+            """)
+        let fireAt = try await pool.query("SELECT min(next_fire_at) FROM schedules").scalar(Date.self)
+        print("\(schedules) schedules due at \(ISO8601DateFormatter().string(from: fireAt)); \(schedulers) schedulers")
+        let lateness = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<schedulers {
+                group.addTask {
+                    let pool = PostgresConnectionPool(configuration: configuration, maxConnections: 1)
+                    let store = ScheduleStore(pool: pool)
+                    var late: [Double] = []
+                    // Wait for the boundary as the scheduler service does, then fire until
+                    // every schedule of this minute is handled.
+                    while Date() < fireAt { try await Task.sleep(for: .milliseconds(Int64(max(1, fireAt.timeIntervalSinceNow * 1000)))) }
+                    while true {
+                        let started = try await store.fireDue(limit: 200, pipelineVersion: "bench")
+                        let visible = Date()
+                        late += started.map { visible.timeIntervalSince($0.fireAt) }
+                        if started.isEmpty, try await pool.query("""
+                            SELECT count(*) FROM schedules WHERE next_fire_at <= \(fireAt)
+                            """).scalar(Int.self) == 0 { break }
+                    }
+                    await pool.close()
+                    return late
+                }
+            }
+            var all: [Double] = []
+            for try await part in group { all += part }
+            return all.sorted()
+        }
+        print(String(format: "fire lateness (%d fires): p50 %.0f ms, p99 %.0f ms, max %.0f ms", lateness.count,
+                     percentile(lateness, 0.5) * 1000, percentile(lateness, 0.99) * 1000, (lateness.last ?? 0) * 1000))
+        _ = try await pool.query("TRUNCATE runs, schedules CASCADE")
+
+        // --- Claim latency ---
+        let orchestrator = Orchestrator(
+            store: RunStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 6)),
+            pipeline: Pipeline(providers: .offline(outputFolder: NSTemporaryDirectory() + "presswork-bench-output")),
+            configuration: OrchestratorConfiguration(), logger: logger
+        )
+        let workers = WorkerPool(
+            orchestrator: orchestrator, listenConfiguration: configuration,
+            configuration: .init(concurrency: 2, pollInterval: .seconds(30)), logger: logger
+        )
+        let serving = Task { try await workers.run() }
+        try await Task.sleep(for: .seconds(1))
+        for index in 0..<claims {
+            _ = try await pool.query("""
+                INSERT INTO runs (params) VALUES (\(String(decoding: try JSONEncoder().encode(
+                    try RunParams.validated(seeds: ["claim \(index)"])), as: UTF8.self))::jsonb)
+                """)
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        try await Task.sleep(for: .seconds(2))
+        serving.cancel()
+        let latency = try await pool.query("""
+            SELECT extract(epoch FROM started_at - created_at)::double precision AS seconds FROM runs
+            WHERE started_at IS NOT NULL ORDER BY 1
+            """).map { try $0.decode(Double.self, "seconds") }
+        print(String(format: "claim latency with NOTIFY (%d runs, 2 idle workers): p50 %.1f ms, p99 %.1f ms", latency.count,
+                     percentile(latency, 0.5) * 1000, percentile(latency, 0.99) * 1000))
+        await pool.close()
+    }
+
+    private func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+}
