@@ -12,10 +12,16 @@ import Foundation
 public struct CronSchedule: Sendable, Equatable {
     public let expression: CronExpression
     public let timeZone: TimeZone
+    /// The zone's offset when it never changes (UTC, fixed offsets): wall time converts
+    /// without asking the zone database.
+    let fixedOffset: Int64?
 
     public init(_ expression: CronExpression, timeZone: TimeZone) {
         self.expression = expression
         self.timeZone = timeZone
+        let now = Date()
+        let changes = timeZone.nextDaylightSavingTimeTransition(after: now.addingTimeInterval(-100 * 365 * 86_400)) != nil
+        fixedOffset = changes ? nil : Int64(timeZone.secondsFromGMT(for: now))
     }
 
     /// Parses both, naming the bad one.
@@ -30,7 +36,7 @@ public struct CronSchedule: Sendable, Equatable {
     /// within the search horizon.
     public func next(after date: Date) -> Date? {
         let reference = Int64(date.timeIntervalSince1970.rounded(.down))
-        var local = LocalDateTime(wallSeconds: reference + Int64(timeZone.secondsFromGMT(for: date)))
+        var local = LocalDateTime(wallSeconds: reference + (fixedOffset ?? Int64(timeZone.secondsFromGMT(for: date))))
         // Each matching wall-clock time maps to one instant; instants are non-decreasing in wall
         // time, so the first one after `date` is the answer. Gap times map onto the same
         // instant (the change); take the first strictly after.
@@ -69,6 +75,7 @@ public struct CronSchedule: Sendable, Equatable {
     /// when it happens twice; the moment of the change when it falls in a spring-forward gap.
     func instant(of local: LocalDateTime) -> Int64 {
         let wall = local.wallSeconds
+        if let fixedOffset { return wall - fixedOffset }
         // The offsets in force around this wall time: at most two (before and after a change).
         let probes = [wall - 86_400, wall - 43_200, wall, wall + 43_200, wall + 86_400]
         let offsets = Set(probes.map { Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval($0)))) })

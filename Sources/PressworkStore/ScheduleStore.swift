@@ -132,18 +132,27 @@ public struct ScheduleStore: Sendable {
         var fires = FireRows()
         var runs = RunRows()
         var updates = ScheduleUpdates()
+        // Schedules with the same expression, zone and due fire have the same plan (many share
+        // `@daily` or `0 * * * *`): computed once per batch.
+        var plans: [String: (plan: FirePlan, due: [Date], uncounted: Int)] = [:]
         for record in records {
             guard let first = record.nextFireAt else { continue }
-            let schedule = try record.definition.cronSchedule()
-            // The due fires, oldest first: the stored next fire and every one after it up to now.
-            // A very long outage is bounded: only the newest `maxFireRows` are handled one by one.
-            var due = [first] + schedule.fires(from: first, through: now, limit: 1_000_000)
-            let uncounted = max(0, due.count - maxFireRows)
-            due = Array(due.suffix(maxFireRows))
-            let plan = FirePlan.plan(
-                due: due, now: now, next: schedule.next(after: now), policy: record.misfire,
-                catchUpLimit: record.catchUpLimit, grace: grace
-            )
+            let key = "\(record.cron)|\(record.timeZone)|\(first.timeIntervalSince1970)|\(record.misfire)|\(record.catchUpLimit)"
+            if plans[key] == nil {
+                let schedule = try record.definition.cronSchedule()
+                // The due fires, oldest first: the stored next fire and every one after it up to
+                // now. A very long outage is bounded: only the newest `maxFireRows` are handled
+                // one by one.
+                var due = [first] + schedule.fires(from: first, through: now, limit: 1_000_000)
+                let uncounted = max(0, due.count - maxFireRows)
+                due = Array(due.suffix(maxFireRows))
+                let plan = FirePlan.plan(
+                    due: due, now: now, next: schedule.next(after: now), policy: record.misfire,
+                    catchUpLimit: record.catchUpLimit, grace: grace
+                )
+                plans[key] = (plan, due, uncounted)
+            }
+            guard let (plan, due, uncounted) = plans[key] else { continue }
             for fire in plan.missed { fires.append(record.name, fire, "missed", nil) }
             let running = active[record.name]?.running ?? 0
             var queued = active[record.name]?.queued ?? 0
@@ -182,10 +191,11 @@ public struct ScheduleStore: Sendable {
                 RETURNING run_id
             ), run AS (
                 INSERT INTO runs (id, params, pipeline_version, trigger, idempotency_key)
-                SELECT r.id, r.params, \(pipelineVersion), r.trigger, r.key
-                FROM unnest(\(runs.ids)::uuid[], \(runs.params)::jsonb[], \(runs.triggers)::jsonb[], \(runs.keys)::text[])
-                     AS r(id, params, trigger, key)
+                SELECT r.id, s.params, \(pipelineVersion), r.trigger, r.key
+                FROM unnest(\(runs.ids)::uuid[], \(runs.schedules)::text[], \(runs.triggers)::jsonb[], \(runs.keys)::text[])
+                     AS r(id, schedule, trigger, key)
                 JOIN fire ON fire.run_id = r.id
+                JOIN schedules s ON s.name = r.schedule
                 ON CONFLICT (idempotency_key) DO NOTHING
                 RETURNING id
             )
@@ -272,10 +282,10 @@ public struct ScheduleStore: Sendable {
         }
     }
 
+    /// ISO 8601 in UTC, whole seconds (fires are whole seconds), without a Foundation formatter:
+    /// creating one costs more than the rest of a fire (measured: 10,000 fires took 3.3 s).
     static func iso(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        LocalDateTime(wallSeconds: Int64(date.timeIntervalSince1970.rounded(.down))).description + "Z"
     }
 }
 
@@ -372,27 +382,19 @@ struct FireRows {
 
 struct RunRows {
     var ids: [UUID] = []
-    var params: [String] = []
+    /// The schedule each run belongs to; the run's params are copied from its row in SQL.
+    var schedules: [String] = []
     var triggers: [String] = []
     var keys: [String] = []
     var started: [StartedRun] = []
 
     mutating func append(id: UUID, record: ScheduleRecord, fire: Date) {
         ids.append(id)
-        params.append(Self.json(record.params))
-        triggers.append(Self.json(RunTrigger(kind: .schedule, schedule: record.name, fireAt: fire)))
+        schedules.append(record.name)
+        // RunTrigger as PostgresJSON writes it (ISO 8601 dates), built by hand for speed.
+        triggers.append(#"{"fireAt":"\#(ScheduleStore.iso(fire))","kind":"schedule","schedule":\#(JSONValue.string(record.name).text)}"#)
         keys.append(ScheduleStore.runKey(record, fire: fire))
         started.append(StartedRun(schedule: record.name, fireAt: fire, runID: id))
-    }
-}
-
-extension RunRows {
-    /// As `PostgresJSON` writes it (ISO 8601 dates), so that `RunRecord` reads it back.
-    static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
 

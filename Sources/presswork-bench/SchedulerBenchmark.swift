@@ -29,6 +29,9 @@ struct SchedulerBenchmark: AsyncParsableCommand {
     @Option(help: "Concurrent schedulers.")
     var schedulers = 2
 
+    @Option(help: "Schedules handled per transaction.")
+    var batch = 200
+
     @Option(help: "Runs inserted for the claim-latency measurement.")
     var claims = 100
 
@@ -49,7 +52,7 @@ struct SchedulerBenchmark: AsyncParsableCommand {
             FROM generate_series(1, \(schedules)) g
             """)
         let fireAt = try await pool.query("SELECT min(next_fire_at) FROM schedules").scalar(Date.self)
-        print("\(schedules) schedules due at \(ISO8601DateFormatter().string(from: fireAt)); \(schedulers) schedulers")
+        print("\(schedules) schedules due at \(ISO8601DateFormatter().string(from: fireAt)); \(schedulers) schedulers, \(batch) per transaction")
         let lateness = try await withThrowingTaskGroup(of: [Double].self) { group in
             for _ in 0..<schedulers {
                 group.addTask {
@@ -60,7 +63,7 @@ struct SchedulerBenchmark: AsyncParsableCommand {
                     // every schedule of this minute is handled.
                     while Date() < fireAt { try await Task.sleep(for: .milliseconds(Int64(max(1, fireAt.timeIntervalSinceNow * 1000)))) }
                     while true {
-                        let started = try await store.fireDue(limit: 200, pipelineVersion: "bench")
+                        let started = try await store.fireDue(limit: batch, batch: batch, pipelineVersion: "bench")
                         let visible = Date()
                         late += started.map { visible.timeIntervalSince($0.fireAt) }
                         if started.isEmpty, try await pool.query("""
