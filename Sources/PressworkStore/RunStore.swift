@@ -69,13 +69,31 @@ public struct RunStore: Sendable {
         return try RunRecord(row: first)
     }
 
-    /// The newest runs first, optionally of one status.
-    public func list(status: RunStatus? = nil, limit: Int = 50) async throws -> [RunRecord] {
-        try await pool.query("""
+    /// The newest runs first, optionally of one status. Rows that cannot be read (a run
+    /// inserted with plain SQL whose params or trigger do not decode) are left out of `runs` and
+    /// named in `unreadable` with the reason, so one bad row does not hide every other run.
+    public func listPage(status: RunStatus? = nil, limit: Int = 50) async throws
+        -> (runs: [RunRecord], unreadable: [(id: UUID, reason: String)])
+    {
+        var runs: [RunRecord] = []
+        var unreadable: [(id: UUID, reason: String)] = []
+        for row in try await pool.query("""
             SELECT \(unsafeRaw: RunRecord.columns) FROM runs
             WHERE \(status?.rawValue)::text IS NULL OR status = \(status?.rawValue)
             ORDER BY created_at DESC, id LIMIT \(limit)
-            """).map(RunRecord.init)
+            """) {
+            do {
+                runs.append(try RunRecord(row: row))
+            } catch {
+                unreadable.append((try row.decode(UUID.self, "id"), "\(error)"))
+            }
+        }
+        return (runs, unreadable)
+    }
+
+    /// The newest readable runs first (see `listPage`).
+    public func list(status: RunStatus? = nil, limit: Int = 50) async throws -> [RunRecord] {
+        try await listPage(status: status, limit: limit).runs
     }
 
     /// Each committed round's artifact as JSON text.

@@ -44,7 +44,10 @@ struct RunsListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withServices(global) { services in
-            let runs = try await services.store.list(status: status, limit: limit)
+            let (runs, unreadable) = try await services.store.listPage(status: status, limit: limit)
+            for (id, reason) in unreadable {
+                FileHandle.standardError.write(Data("run \(id.uuidString.lowercased()) cannot be read: \(reason)\n".utf8))
+            }
             if json {
                 print(JSONValue.array(runs.map(Self.summary)).text)
                 return

@@ -83,6 +83,11 @@ import TestSupport
         }
         let reason = try await setup.pool.query("SELECT status_reason FROM runs WHERE params->>'seeds' = '5'").scalar(String.self)
         #expect(reason.hasPrefix("cannot be executed"))
+        // Listing runs still works; the unreadable one is named apart, with the reason.
+        let page = try await setup.store.listPage()
+        #expect(page.runs.count == 1)
+        #expect(page.unreadable.count == 1)
+        #expect(page.unreadable.first?.reason.contains("RunParams") == true)
         await setup.pool.close()
     }
 
