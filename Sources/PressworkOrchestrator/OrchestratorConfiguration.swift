@@ -1,4 +1,5 @@
 import Foundation
+import PressworkCore
 
 /// How the orchestrator executes runs. Defaults suit the offline pipeline and LLM calls alike.
 public struct OrchestratorConfiguration: Sendable {
@@ -17,6 +18,10 @@ public struct OrchestratorConfiguration: Sendable {
     public var retryBaseDelay: Duration
     /// Sections drafted or polished at once.
     public var sectionConcurrency: Int
+    /// The providers this process has, by name (`ProviderSettings.choice`). A run that asks for
+    /// others (queued by a process configured differently) ends as `error` saying so, instead of
+    /// being written by providers it did not ask for. nil accepts every run (tests, benchmarks).
+    public var providers: ProviderChoice?
 
     public init(
         owner: String = OrchestratorConfiguration.defaultOwner(),

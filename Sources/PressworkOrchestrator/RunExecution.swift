@@ -33,8 +33,9 @@ struct RunExecution: Sendable {
         guard let record = try await store.run(lease.runID) else {
             throw RunNotClaimable(runID: lease.runID.uuidString.lowercased(), status: nil)
         }
-        var artifacts = try await store.artifacts(lease.runID)
         let params = record.params
+        if let mismatch = providerMismatch(params) { return try await finish(.error, reason: mismatch, gate: false) }
+        var artifacts = try await store.artifacts(lease.runID)
         if params.budgetUSD != nil {
             spent.add(record.costUSD + (try await store.uncommittedCheckpointCost(lease.runID)))
         }
@@ -337,6 +338,24 @@ struct RunExecution: Sendable {
         )])
         progress(.finished(.error, reason: "\(round): \(message)"))
         return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: .error, reason: "\(round): \(message)", htmlPath: nil)
+    }
+
+    // MARK: Providers
+
+    /// Why this process may not execute the run, when the run asked for other providers.
+    private func providerMismatch(_ params: RunParams) -> String? {
+        guard let have = configuration.providers else { return nil }
+        let wanted = params.providers
+        var differences: [String] = []
+        if wanted.llm != have.llm { differences.append("writer \(wanted.llm) (here: \(have.llm))") }
+        if wanted.embeddings != have.embeddings { differences.append("embeddings \(wanted.embeddings) (here: \(have.embeddings))") }
+        if wanted.trends != have.trends { differences.append("trends \(wanted.trends) (here: \(have.trends))") }
+        if !params.dryRun, wanted.publisher != have.publisher {
+            differences.append("publisher \(wanted.publisher ?? "none") (here: \(have.publisher ?? "none, dry run only"))")
+        }
+        guard !differences.isEmpty else { return nil }
+        return "this run asks for " + differences.joined(separator: ", ")
+            + ": configure this process the same way (see the README's Configuration), then runs retry"
     }
 
     // MARK: Budget

@@ -86,8 +86,11 @@ public struct Services: Sendable {
         return providers
     }
 
+    /// An orchestrator over the configured providers; it refuses runs that asked for others.
     public func orchestrator(configuration: OrchestratorConfiguration = OrchestratorConfiguration()) -> Orchestrator {
-        Orchestrator(store: store, pipeline: Pipeline(providers: providers), configuration: configuration, logger: logger)
+        var configuration = configuration
+        configuration.providers = configuration.providers ?? settings.providers.choice
+        return Orchestrator(store: store, pipeline: Pipeline(providers: providers), configuration: configuration, logger: logger)
     }
 
     public func close() async {
