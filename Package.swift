@@ -171,6 +171,8 @@ let package = Package(
             name: "PressworkSchedulerTests",
             dependencies: [
                 "PressworkScheduler", "PressworkOrchestrator", "PressworkStore", "TestSupport",
+                // The process tests start `presswork worker`: depending on it builds it.
+                "presswork",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

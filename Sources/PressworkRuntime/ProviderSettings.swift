@@ -26,6 +26,9 @@ public struct ProviderSettings: Sendable, Equatable {
     /// The WordPress site round 7 publishes to; nil means every run is a dry run.
     public var wordpress: WordPressClient.Configuration?
     public var wordpressPostStatus: WordPressPostStatus = .publish
+    /// A wait before every writer answer (`PRESSWORK_OFFLINE_LATENCY_MS`), to make the offline
+    /// writer behave like a hosted model in demonstrations and tests; nil: none.
+    public var simulatedLatency: Duration?
     /// Prices per model name (US dollars per million tokens); unpriced models cost 0.
     public var prices: [String: ModelPrice] = [:]
     /// The budget a run gets unless `presswork run --budget-usd` says otherwise; nil: none.
@@ -149,6 +152,12 @@ public struct ProviderSettings: Sendable, Equatable {
         try resolveWordPress(into: &settings, env: env, file: file)
         try resolveTrends(into: &settings, option: trendsOption, env: env, file: file)
         try resolvePrices(into: &settings, env: env, file: file)
+        if let text = env("PRESSWORK_OFFLINE_LATENCY_MS") {
+            guard let milliseconds = Int(text), (0...600_000).contains(milliseconds) else {
+                throw SettingsError("PRESSWORK_OFFLINE_LATENCY_MS must be a number of milliseconds (0 to 600000), not \(text)")
+            }
+            settings.simulatedLatency = .milliseconds(milliseconds)
+        }
         return settings
     }
 

@@ -71,6 +71,9 @@ public struct Services: Sendable {
             providers.writer = writer
             providers.dryRun = DryRunPublisher(outputFolder: outputFolder, writerDescription: "written by \(writer.name)")
         }
+        if let latency = configured.simulatedLatency {
+            providers.writer = SimulatedLatencyWriter(providers.writer, latency: latency)
+        }
         if let feeds = configured.feeds {
             providers.trends = FeedTrendSource(feeds, logger: logger)
         }

@@ -23,10 +23,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Runs executed at once by this process (default 2).")
     var workers = 2
 
+    @Option(help: "Seconds a claim lasts without a heartbeat; a dead worker's runs are taken over after it (default 30).")
+    var leaseSeconds: Double = 30
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await Service.run(global: global, workers: workers, scheduler: true)
+        try await Service.run(global: global, workers: workers, leaseSeconds: leaseSeconds, scheduler: true)
     }
 }
 
@@ -40,22 +43,30 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Runs executed at once by this process (default 2).")
     var concurrency = 2
 
+    @Option(help: "Seconds a claim lasts without a heartbeat; a dead worker's runs are taken over after it (default 30).")
+    var leaseSeconds: Double = 30
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await Service.run(global: global, workers: concurrency, scheduler: false)
+        try await Service.run(global: global, workers: concurrency, leaseSeconds: leaseSeconds, scheduler: false)
     }
 }
 
 /// The long-running services of `serve` and `worker`.
 enum Service {
-    static func run(global: GlobalOptions, workers: Int, scheduler: Bool) async throws {
+    static func run(global: GlobalOptions, workers: Int, leaseSeconds: Double, scheduler: Bool) async throws {
         guard (1...64).contains(workers) else {
             throw ValidationError("workers must be between 1 and 64, not \(workers)")
         }
+        guard leaseSeconds >= 1, leaseSeconds <= 3_600 else {
+            throw ValidationError("lease-seconds must be between 1 and 3600, not \(leaseSeconds)")
+        }
         let (settings, logger) = try global.bootstrap(defaultLogLevel: .info)
         let services = try await Services.open(settings: settings, logger: logger, maxConnections: workers * 2 + 2)
-        let orchestrator = services.orchestrator()
+        let orchestrator = services.orchestrator(configuration: OrchestratorConfiguration(
+            leaseSeconds: leaseSeconds, heartbeatSeconds: leaseSeconds / 3
+        ))
         let pool = WorkerPool(
             orchestrator: orchestrator, listenConfiguration: services.pool.configuration,
             configuration: .init(concurrency: workers), logger: logger

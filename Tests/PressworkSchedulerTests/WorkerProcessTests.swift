@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import PostgresClient
+import PressworkCore
+import PressworkOrchestrator
+import PressworkPipeline
+import PressworkStore
+import Testing
+import TestSupport
+
+/// `presswork worker` as a real process: SIGTERM hands its run back and exits 0; SIGKILL leaves
+/// the run to be taken over when its lease expires, and no round is committed twice.
+/// The offline writer waits 150 ms per answer so that the runs can be caught between rounds.
+@Suite(.serialized) struct WorkerProcessTests {
+    func prepare(_ name: String) async throws -> (PostgresConfiguration, PostgresConnectionPool, RunRecord) {
+        let configuration = try await TestDatabase.makeDatabase(name)
+        let pool = PostgresConnectionPool(configuration: configuration, maxConnections: 4)
+        _ = try await Migrator().migrate(pool)
+        let run = try await RunStore(pool: pool).create(
+            params: try RunParams.validated(seeds: ["\(name) topic"]), trigger: .cli, pipelineVersion: Pipeline.version
+        ).run
+        return (configuration, pool, run)
+    }
+
+    func startWorker(_ configuration: PostgresConfiguration, leaseSeconds: Int) throws -> PressworkProcess {
+        try PressworkProcess(
+            ["worker", "--concurrency", "1", "--lease-seconds", "\(leaseSeconds)", "--log-level", "info"],
+            environment: ["DATABASE_URL": TestDatabase.url(configuration), "PRESSWORK_OFFLINE_LATENCY_MS": "150",
+                          "PRESSWORK_HOME": try TemporaryFolder.make()]
+        )
+    }
+
+    /// Waits until the run has committed at least `rounds` rounds.
+    func waitForRounds(_ pool: PostgresConnectionPool, _ run: UUID, atLeast rounds: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if try await pool.query("SELECT count(*) FROM artifacts WHERE run_id = \(run)").scalar(Int.self) >= rounds { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("the worker did not get to round \(rounds)")
+    }
+
+    func finishHere(_ pool: PostgresConnectionPool, _ run: UUID) async throws -> RunOutcome {
+        let orchestrator = Orchestrator(
+            store: RunStore(pool: pool), pipeline: Pipeline(providers: .offline(outputFolder: try TemporaryFolder.make())),
+            configuration: OrchestratorConfiguration(), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        )
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let lease = try await orchestrator.claimNext(maxAbandoned: 3) { return try await orchestrator.execute(claimed: lease) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw RunNotClaimable(runID: run.uuidString, status: nil)
+    }
+
+    /// Each round was completed (committed) exactly once, by whichever attempt.
+    func expectEachRoundOnce(_ pool: PostgresConnectionPool, _ run: UUID) async throws {
+        let completed = try await pool.query("""
+            SELECT round, count(*) AS times FROM diagnostics WHERE run_id = \(run) AND kind = 'round_completed' GROUP BY round
+            """)
+        #expect(completed.count == 8)
+        #expect(try completed.allSatisfy { try $0.decode(Int.self, "times") == 1 })
+    }
+
+    @Test func sigtermHandsTheRunBackAndExitsZero() async throws {
+        let (configuration, pool, run) = try await prepare("sigterm")
+        let worker = try startWorker(configuration, leaseSeconds: 30)
+        try await waitForRounds(pool, run.id, atLeast: 2)
+        worker.signal(SIGTERM)
+        let status = await worker.waitForExit(timeout: .seconds(15))
+        #expect(status == 0, "\(worker.output.suffix(2_000))")
+        #expect(try await pool.query("SELECT status FROM runs WHERE id = \(run.id)").scalar(String.self) == "queued")
+        let outcome = try await finishHere(pool, run.id)
+        #expect(outcome.status == .done || outcome.status == .skipped)
+        try await expectEachRoundOnce(pool, run.id)
+        await pool.close()
+    }
+
+    @Test func sigkillMidRoundIsRescuedWithoutCommittingARoundTwice() async throws {
+        let (configuration, pool, run) = try await prepare("sigkill")
+        let worker = try startWorker(configuration, leaseSeconds: 2)
+        try await waitForRounds(pool, run.id, atLeast: 3)  // in the middle of the sections
+        worker.signal(SIGKILL)
+        _ = await worker.waitForExit(timeout: .seconds(5))
+        #expect(try await pool.query("SELECT status FROM runs WHERE id = \(run.id)").scalar(String.self) == "running")
+        // Another worker takes it over once the dead one's lease (2 s) has expired.
+        let outcome = try await finishHere(pool, run.id)
+        #expect(outcome.status == .done || outcome.status == .skipped)
+        let row = try await pool.query("SELECT attempt, abandoned FROM runs WHERE id = \(run.id)")
+        #expect(try row.first?.decode(Int.self, "attempt") == 2)
+        #expect(try row.first?.decode(Int.self, "abandoned") == 1)
+        try await expectEachRoundOnce(pool, run.id)
+        await pool.close()
+    }
+}
