@@ -25,6 +25,8 @@ actor Doorbell {
             group.cancelAll()
             release(id)
         }
+        // Both children are done: whatever either left behind for this wait goes.
+        ended.remove(id)
     }
 
     private func park(_ id: UUID) async {
