@@ -28,9 +28,10 @@ public struct ScheduleStore: Sendable {
         let next = schedule.next(after: now)
         do {
             let rows = try await pool.query("""
-                INSERT INTO schedules (name, cron, time_zone, params, misfire, catch_up_limit, overlap, next_fire_at)
+                INSERT INTO schedules (name, cron, time_zone, params, misfire, catch_up_limit, overlap, max_active, next_fire_at)
                 VALUES (\(definition.name), \(definition.cron), \(definition.timeZone), \(PostgresJSON(definition.params)),
-                        \(definition.misfire.rawValue), \(definition.catchUpLimit), \(definition.overlap.rawValue), \(next))
+                        \(definition.misfire.rawValue), \(definition.catchUpLimit), \(definition.overlap.rawValue),
+                        \(definition.maxActive), \(next))
                 RETURNING \(unsafeRaw: ScheduleRecord.columns)
                 """)
             return try ScheduleRecord(row: try rows.first.orThrow("the schedule was not inserted"))
@@ -117,7 +118,7 @@ public struct ScheduleStore: Sendable {
 
         // Active runs of the schedules whose overlap policy asks.
         var active: [String: (running: Int, queued: Int)] = [:]
-        let watched = records.filter { $0.overlap != .allow }.map(\.name)
+        let watched = records.filter { $0.overlap != .allow || $0.maxActive != nil }.map(\.name)
         if !watched.isEmpty {
             for row in try await connection.query("""
                 SELECT trigger->>'schedule' AS schedule, count(*) FILTER (WHERE status = 'running') AS running,
@@ -159,12 +160,13 @@ public struct ScheduleStore: Sendable {
             var ran = 0
             var skipped = 0
             for fire in plan.run {
-                let forbidden: Bool
+                var forbidden: Bool
                 switch record.overlap {
                 case .skip: forbidden = running + queued > 0
                 case .bufferOne: forbidden = queued > 0
                 case .allow: forbidden = false
                 }
+                if let limit = record.maxActive, running + queued >= limit { forbidden = true }
                 if forbidden {
                     fires.append(record.name, fire, "skipped", nil)
                     skipped += 1
@@ -298,11 +300,14 @@ public struct ScheduleDefinition: Sendable, Equatable {
     public var misfire: MisfirePolicy
     public var catchUpLimit: Int
     public var overlap: OverlapPolicy
+    /// At most this many of the schedule's runs queued or running at once; nil: no limit.
+    public var maxActive: Int?
 
     public init(
         name: String, cron: String, timeZone: String, params: RunParams, misfire: MisfirePolicy = .latest,
-        catchUpLimit: Int = 10, overlap: OverlapPolicy = .skip
+        catchUpLimit: Int = 10, overlap: OverlapPolicy = .skip, maxActive: Int? = nil
     ) {
+        self.maxActive = maxActive
         self.name = name
         self.cron = cron
         self.timeZone = timeZone
@@ -327,6 +332,7 @@ public struct ScheduleRecord: Sendable, Equatable {
     public let misfire: MisfirePolicy
     public let catchUpLimit: Int
     public let overlap: OverlapPolicy
+    public let maxActive: Int?
     public let nextFireAt: Date?
     public let lastFireAt: Date?
     public let firesRun: Int
@@ -337,12 +343,12 @@ public struct ScheduleRecord: Sendable, Equatable {
     public var definition: ScheduleDefinition {
         ScheduleDefinition(
             name: name, cron: cron, timeZone: timeZone, params: params, misfire: misfire, catchUpLimit: catchUpLimit,
-            overlap: overlap
+            overlap: overlap, maxActive: maxActive
         )
     }
 
     static let columns = """
-        name, cron, time_zone, params, enabled, misfire, catch_up_limit, overlap, next_fire_at, last_fire_at, fires_run,
+        name, cron, time_zone, params, enabled, misfire, catch_up_limit, overlap, max_active, next_fire_at, last_fire_at, fires_run,
         fires_missed, fires_skipped, created_at
         """
 
@@ -355,6 +361,7 @@ public struct ScheduleRecord: Sendable, Equatable {
         misfire = MisfirePolicy(rawValue: try row.decode(String.self, "misfire")) ?? .latest
         catchUpLimit = try row.decode(Int.self, "catch_up_limit")
         overlap = OverlapPolicy(rawValue: try row.decode(String.self, "overlap")) ?? .skip
+        maxActive = try row.decode(Int?.self, "max_active")
         nextFireAt = try row.decode(Date?.self, "next_fire_at")
         lastFireAt = try row.decode(Date?.self, "last_fire_at")
         firesRun = try row.decode(Int.self, "fires_run")

@@ -56,6 +56,9 @@ struct SchedulesAddCommand: AsyncParsableCommand {
     @Option(help: "While the previous run is active: skip, buffer-one (one waits) or allow.")
     var overlap = OverlapPolicy.skip
 
+    @Option(help: "At most this many of the schedule's runs queued or running at once; a fire beyond it is skipped.")
+    var maxActive: Int?
+
     @Flag(help: "Runs assemble HTML instead of publishing (always so when WordPress is not configured).")
     var dryRun = false
 
@@ -76,11 +79,15 @@ struct SchedulesAddCommand: AsyncParsableCommand {
             seeds: seeds, region: region, brandVoice: voice, dryRun: !publishing, providers: choice,
             budgetUSD: budgetUSD ?? settings.providers.runBudgetUSD
         )
+        if let maxActive, maxActive < 1 {
+            throw PressworkCore.ValidationError(field: "max-active", "must be at least 1, not \(maxActive)")
+        }
         guard (1...1_000).contains(catchUp) else {
             throw PressworkCore.ValidationError(field: "catch-up", "must be between 1 and 1000, not \(catchUp)")
         }
         let definition = ScheduleDefinition(
-            name: name, cron: cron, timeZone: tz, params: params, misfire: misfire, catchUpLimit: catchUp, overlap: overlap
+            name: name, cron: cron, timeZone: tz, params: params, misfire: misfire, catchUpLimit: catchUp, overlap: overlap,
+            maxActive: maxActive
         )
         _ = try definition.cronSchedule()  // refused here, before the database is opened
         try await withServices(global) { services in
@@ -123,7 +130,7 @@ struct SchedulesShowCommand: AsyncParsableCommand {
 
     @Argument var name: String
 
-    @Flag(help: "JSON: {name, cron, timeZone, enabled, misfire, catchUpLimit, overlap, nextFireAt, lastFireAt, fires {run, missed, skipped}, params, recentFires [{fireAt, outcome, runId}]}.")
+    @Flag(help: "JSON: {name, cron, timeZone, enabled, misfire, catchUpLimit, overlap, maxActive, nextFireAt, lastFireAt, fires {run, missed, skipped}, params, recentFires [{fireAt, outcome, runId}]}.")
     var json = false
 
     @OptionGroup var global: GlobalOptions
@@ -139,7 +146,7 @@ struct SchedulesShowCommand: AsyncParsableCommand {
             print("""
                 schedule: \(record.name) (\(record.enabled ? "enabled" : "paused"))
                 cron: \(record.cron) in \(record.timeZone)
-                policies: misfire \(record.misfire.rawValue) (catch-up \(record.catchUpLimit)), overlap \(record.overlap.rawValue)
+                policies: misfire \(record.misfire.rawValue) (catch-up \(record.catchUpLimit)), overlap \(record.overlap.rawValue)\(record.maxActive.map { ", at most \($0) active" } ?? "")
                 next fire: \(ScheduleOutput.time(record.nextFireAt, zone: record.timeZone))
                 fires: \(record.firesRun) run, \(record.firesMissed) missed, \(record.firesSkipped) skipped
                 seeds: \(record.params.seeds.joined(separator: ", ")); region \(record.params.region)\(record.params.dryRun ? "; dry run" : "")
@@ -282,6 +289,7 @@ enum ScheduleOutput {
             ("name", .string(record.name)), ("cron", .string(record.cron)), ("timeZone", .string(record.timeZone)),
             ("enabled", .bool(record.enabled)), ("misfire", .string(record.misfire.rawValue)),
             ("catchUpLimit", .number(Double(record.catchUpLimit))), ("overlap", .string(record.overlap.rawValue)),
+            ("maxActive", record.maxActive.map { .number(Double($0)) } ?? .null),
             ("nextFireAt", date(record.nextFireAt)), ("lastFireAt", date(record.lastFireAt)),
             ("fires", .object([
                 ("run", .number(Double(record.firesRun))), ("missed", .number(Double(record.firesMissed))),

@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Runs executed at once by this process (default 2).")
+    @Option(help: "Runs executed at once by this process (default 2; 0: the scheduler only).")
     var workers = 2
 
     @Option(help: "Seconds a claim lasts without a heartbeat; a dead worker's runs are taken over after it (default 30).")
@@ -56,8 +56,8 @@ struct WorkerCommand: AsyncParsableCommand {
 /// The long-running services of `serve` and `worker`.
 enum Service {
     static func run(global: GlobalOptions, workers: Int, leaseSeconds: Double, scheduler: Bool) async throws {
-        guard (1...64).contains(workers) else {
-            throw ValidationError("workers must be between 1 and 64, not \(workers)")
+        guard (scheduler ? 0 : 1)...64 ~= workers else {
+            throw ValidationError("workers must be between \(scheduler ? 0 : 1) and 64, not \(workers)")
         }
         guard leaseSeconds >= 1, leaseSeconds <= 3_600 else {
             throw ValidationError("lease-seconds must be between 1 and 3600, not \(leaseSeconds)")
@@ -73,7 +73,7 @@ enum Service {
         )
         let task = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await pool.run() }
+                if workers > 0 { group.addTask { try await pool.run() } }
                 if scheduler {
                     group.addTask {
                         try await SchedulerService(store: services.schedules, pipelineVersion: Pipeline.version, logger: logger).run()

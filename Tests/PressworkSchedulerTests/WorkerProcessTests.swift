@@ -93,3 +93,48 @@ import TestSupport
         await pool.close()
     }
 }
+
+/// Three `presswork serve --workers 0` processes (schedulers only) share one database while
+/// 200 schedules fire every second: every fire starts exactly one run, and none is missing.
+@Suite struct SchedulerProcessTests {
+    @Test func threeSchedulerProcessesFireEverySecondExactlyOnce() async throws {
+        let configuration = try await TestDatabase.makeDatabase("threeschedulers")
+        let pool = PostgresConnectionPool(configuration: configuration, maxConnections: 2)
+        _ = try await Migrator().migrate(pool)
+        let params = String(decoding: try JSONEncoder().encode(try RunParams.validated(seeds: ["tick"])), as: UTF8.self)
+        _ = try await pool.query("""
+            INSERT INTO schedules (name, cron, time_zone, params, overlap, next_fire_at)
+            SELECT 'tick-' || g, '* * * * * *', 'UTC', \(params)::jsonb, 'allow', date_trunc('second', now()) + interval '2 seconds'
+            FROM generate_series(1, 200) g
+            """)
+        let schedulers = try (0..<3).map { _ in
+            try PressworkProcess(
+                ["serve", "--workers", "0", "--log-level", "warning"],
+                environment: ["DATABASE_URL": TestDatabase.url(configuration), "PRESSWORK_HOME": try TemporaryFolder.make()]
+            )
+        }
+        try await Task.sleep(for: .seconds(12))
+        for scheduler in schedulers { scheduler.signal(SIGTERM) }
+        for scheduler in schedulers {
+            let status = await scheduler.waitForExit(timeout: .seconds(10))
+            #expect(status == 0, "\(scheduler.output.suffix(1_000))")
+        }
+        let perSchedule = try await pool.query("""
+            SELECT f.schedule, count(*) AS fires, count(DISTINCT r.id) AS runs,
+                   extract(epoch FROM max(f.fire_at) - min(f.fire_at))::int + 1 AS span,
+                   count(*) FILTER (WHERE f.outcome <> 'run') AS not_run
+            FROM schedule_fires f LEFT JOIN runs r ON r.id = f.run_id GROUP BY f.schedule
+            """)
+        #expect(perSchedule.count == 200)
+        var total = 0
+        for row in perSchedule {
+            let fires = try row.decode(Int.self, "fires")
+            total += fires
+            #expect(try row.decode(Int.self, "runs") == fires)
+            #expect(try row.decode(Int.self, "span") == fires, "a second is missing")
+            #expect(try row.decode(Int.self, "not_run") == 0)
+        }
+        #expect(total >= 200 * 8)
+        await pool.close()
+    }
+}

@@ -131,6 +131,17 @@ import TestSupport
         try await Task.sleep(for: .seconds(1.1))
         #expect(try await fireNow("overlap-buffer-one") == 1)
         #expect(try await store.get("overlap-skip").firesSkipped == 1)
+
+        // allow with at most two active runs: the third fire is skipped.
+        _ = try await store.add(ScheduleDefinition(
+            name: "limited", cron: "0 0 * * *", timeZone: "UTC", params: Self.params, overlap: .allow, maxActive: 2
+        ))
+        #expect(try await fireNow("limited") == 1)
+        try await Task.sleep(for: .seconds(1.1))
+        #expect(try await fireNow("limited") == 1)
+        try await Task.sleep(for: .seconds(1.1))
+        #expect(try await fireNow("limited") == 0)
+        #expect(try await store.get("limited").maxActive == 2)
         #expect(try await store.fires("overlap-skip").first?.outcome == "skipped")
         await store.pool.close()
     }
