@@ -35,7 +35,7 @@ struct SchedulesAddCommand: AsyncParsableCommand {
     @Option(help: "Five fields (minute hour day-of-month month day-of-week), six with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly.")
     var cron: String
 
-    @Option(help: "IANA time zone the expression is read in (default UTC).")
+    @Option(help: "IANA time zone the expression is read in.")
     var tz = "UTC"
 
     @Option(name: .customLong("seed"), help: "A topic; repeat for several.")
@@ -205,7 +205,7 @@ struct SchedulesNextCommand: AsyncParsableCommand {
 
     @Argument var name: String
 
-    @Option(help: "How many (default 5).")
+    @Option(help: "How many.")
     var count = 5
 
     @Option(help: "From this instant (ISO 8601, e.g. 2026-11-24T10:00:00Z; default now).")

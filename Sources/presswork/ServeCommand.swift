@@ -20,16 +20,21 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Runs executed at once by this process (default 2; 0: the scheduler only).")
+    @Option(help: "Runs executed at once by this process (0: the scheduler only).")
     var workers = 2
 
-    @Option(help: "Seconds a claim lasts without a heartbeat; a dead worker's runs are taken over after it (default 30).")
+    @Option(help: "Seconds a claim lasts without a heartbeat; a dead worker's runs are taken over after it.")
     var leaseSeconds: Double = 30
+
+    @Option(help: "A run abandoned by this many workers (their leases expired while it ran) ends as error instead of being taken over again.")
+    var maxAbandoned = 3
 
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await Service.run(global: global, workers: workers, leaseSeconds: leaseSeconds, scheduler: true)
+        try await Service.run(
+            global: global, workers: workers, leaseSeconds: leaseSeconds, maxAbandoned: maxAbandoned, scheduler: true
+        )
     }
 }
 
@@ -40,24 +45,32 @@ struct WorkerCommand: AsyncParsableCommand {
         discussion: "Claims queued runs and runs abandoned by dead workers and executes them; see `serve`."
     )
 
-    @Option(help: "Runs executed at once by this process (default 2).")
+    @Option(help: "Runs executed at once by this process.")
     var concurrency = 2
 
-    @Option(help: "Seconds a claim lasts without a heartbeat; a dead worker's runs are taken over after it (default 30).")
+    @Option(help: "Seconds a claim lasts without a heartbeat; a dead worker's runs are taken over after it.")
     var leaseSeconds: Double = 30
+
+    @Option(help: "A run abandoned by this many workers (their leases expired while it ran) ends as error instead of being taken over again.")
+    var maxAbandoned = 3
 
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await Service.run(global: global, workers: concurrency, leaseSeconds: leaseSeconds, scheduler: false)
+        try await Service.run(
+            global: global, workers: concurrency, leaseSeconds: leaseSeconds, maxAbandoned: maxAbandoned, scheduler: false
+        )
     }
 }
 
 /// The long-running services of `serve` and `worker`.
 enum Service {
-    static func run(global: GlobalOptions, workers: Int, leaseSeconds: Double, scheduler: Bool) async throws {
+    static func run(global: GlobalOptions, workers: Int, leaseSeconds: Double, maxAbandoned: Int, scheduler: Bool) async throws {
         guard (scheduler ? 0 : 1)...64 ~= workers else {
             throw ValidationError("workers must be between \(scheduler ? 0 : 1) and 64, not \(workers)")
+        }
+        guard (1...100).contains(maxAbandoned) else {
+            throw ValidationError("max-abandoned must be between 1 and 100, not \(maxAbandoned)")
         }
         guard leaseSeconds >= 1, leaseSeconds <= 3_600 else {
             throw ValidationError("lease-seconds must be between 1 and 3600, not \(leaseSeconds)")
@@ -69,7 +82,7 @@ enum Service {
         ))
         let pool = WorkerPool(
             orchestrator: orchestrator, listenConfiguration: services.pool.configuration,
-            configuration: .init(concurrency: workers), logger: logger
+            configuration: .init(concurrency: max(1, workers), maxAbandoned: maxAbandoned), logger: logger
         )
         let task = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
