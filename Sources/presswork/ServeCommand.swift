@@ -23,17 +23,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Runs executed at once by this process (0: the scheduler only).")
     var workers = 2
 
-    @Option(help: "Seconds a claim lasts without a heartbeat; a dead worker's runs are taken over after it.")
-    var leaseSeconds: Double = 30
-
-    @Option(help: "A run abandoned by this many workers (their leases expired while it ran) ends as error instead of being taken over again.")
-    var maxAbandoned = 3
+    @OptionGroup var leases: LeaseOptions
 
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         try await Service.run(
-            global: global, workers: workers, leaseSeconds: leaseSeconds, maxAbandoned: maxAbandoned, scheduler: true
+            global: global, workers: workers, leases: leases, scheduler: true
         )
     }
 }
@@ -48,24 +44,31 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Runs executed at once by this process.")
     var concurrency = 2
 
-    @Option(help: "Seconds a claim lasts without a heartbeat; a dead worker's runs are taken over after it.")
-    var leaseSeconds: Double = 30
-
-    @Option(help: "A run abandoned by this many workers (their leases expired while it ran) ends as error instead of being taken over again.")
-    var maxAbandoned = 3
+    @OptionGroup var leases: LeaseOptions
 
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         try await Service.run(
-            global: global, workers: concurrency, leaseSeconds: leaseSeconds, maxAbandoned: maxAbandoned, scheduler: false
+            global: global, workers: concurrency, leases: leases, scheduler: false
         )
     }
 }
 
+/// How workers hold and give up runs, shared by `serve` and `worker`.
+struct LeaseOptions: ParsableArguments {
+    @Option(help: "Seconds a claim lasts without a heartbeat; a dead worker's runs are taken over after it.")
+    var leaseSeconds: Double = 30
+
+    @Option(help: "A run abandoned by this many workers (their leases expired while it ran) ends as error instead of being taken over again.")
+    var maxAbandoned = 3
+}
+
 /// The long-running services of `serve` and `worker`.
 enum Service {
-    static func run(global: GlobalOptions, workers: Int, leaseSeconds: Double, maxAbandoned: Int, scheduler: Bool) async throws {
+    static func run(global: GlobalOptions, workers: Int, leases: LeaseOptions, scheduler: Bool) async throws {
+        let leaseSeconds = leases.leaseSeconds
+        let maxAbandoned = leases.maxAbandoned
         guard (scheduler ? 0 : 1)...64 ~= workers else {
             throw ValidationError("workers must be between \(scheduler ? 0 : 1) and 64, not \(workers)")
         }
