@@ -131,7 +131,6 @@ public struct ScheduleStore: Sendable {
         }
 
         var fires = FireRows()
-        var runs = RunRows()
         var updates = ScheduleUpdates()
         // Schedules with the same expression, zone and due fire have the same plan (many share
         // `@daily` or `0 * * * *`): computed once per batch.
@@ -154,7 +153,7 @@ public struct ScheduleStore: Sendable {
                 plans[key] = (plan, due, uncounted)
             }
             guard let (plan, due, uncounted) = plans[key] else { continue }
-            for fire in plan.missed { fires.append(record.name, fire, "missed", nil) }
+            for fire in plan.missed { fires.append(record.name, fire, "missed") }
             let running = active[record.name]?.running ?? 0
             var queued = active[record.name]?.queued ?? 0
             var ran = 0
@@ -168,21 +167,38 @@ public struct ScheduleStore: Sendable {
                 }
                 if let limit = record.maxActive, running + queued >= limit { forbidden = true }
                 if forbidden {
-                    fires.append(record.name, fire, "skipped", nil)
+                    fires.append(record.name, fire, "skipped")
                     skipped += 1
                     continue
                 }
-                let id = UUID()
-                runs.append(id: id, record: record, fire: fire)
-                fires.append(record.name, fire, "run", id)
+                fires.appendRun(record, fire, outcome: "run")
                 queued += 1
                 ran += 1
             }
             updates.append(record.name, next: plan.next, last: due.last, ran: ran, skipped: skipped, missed: plan.missed.count + uncounted)
         }
 
-        // The fires and their runs in one statement: a run is inserted only with its fire row
-        // (unique on schedule and fire time), and its idempotency key names the fire again.
+        let started = try await insert(fires, pipelineVersion: pipelineVersion, on: connection)
+        _ = try await connection.query("""
+            UPDATE schedules s SET next_fire_at = nullif(u.next, '')::timestamptz,
+                   last_fire_at = coalesce(nullif(u.last, '')::timestamptz, s.last_fire_at),
+                   fires_run = s.fires_run + u.ran, fires_skipped = s.fires_skipped + u.skipped,
+                   fires_missed = s.fires_missed + u.missed, updated_at = now()
+            FROM unnest(\(updates.names)::text[], \(updates.next)::text[], \(updates.last)::text[],
+                        \(updates.ran)::integer[], \(updates.skipped)::integer[], \(updates.missed)::integer[])
+                 AS u(name, next, last, ran, skipped, missed)
+            WHERE s.name = u.name
+            """)
+        return (started, records.count)
+    }
+
+    /// Writes fires and the runs they start in one statement, for the scheduler and for backfill
+    /// alike: a run is inserted only with its fire row (unique on schedule and fire time), and
+    /// its idempotency key names the fire again, so no fire ever gets a second run. Returns the
+    /// runs started (a fire that had a row already starts none).
+    private func insert(_ fires: FireRows, pipelineVersion: String, on connection: isolated PostgresConnection)
+        async throws -> [StartedRun]
+    {
         let inserted = try await connection.query("""
             WITH fire AS (
                 INSERT INTO schedule_fires (schedule, fire_at, outcome, run_id)
@@ -194,7 +210,8 @@ public struct ScheduleStore: Sendable {
             ), run AS (
                 INSERT INTO runs (id, params, pipeline_version, trigger, idempotency_key)
                 SELECT r.id, s.params, \(pipelineVersion), r.trigger, r.key
-                FROM unnest(\(runs.ids)::uuid[], \(runs.schedules)::text[], \(runs.triggers)::jsonb[], \(runs.keys)::text[])
+                FROM unnest(\(fires.started.map(\.runID))::uuid[], \(fires.started.map(\.schedule))::text[],
+                            \(fires.triggers)::jsonb[], \(fires.keys)::text[])
                      AS r(id, schedule, trigger, key)
                 JOIN fire ON fire.run_id = r.id
                 JOIN schedules s ON s.name = r.schedule
@@ -203,52 +220,14 @@ public struct ScheduleStore: Sendable {
             )
             SELECT id FROM run
             """)
-        _ = try await connection.query("""
-            UPDATE schedules s SET next_fire_at = nullif(u.next, '')::timestamptz,
-                   last_fire_at = coalesce(nullif(u.last, '')::timestamptz, s.last_fire_at),
-                   fires_run = s.fires_run + u.ran, fires_skipped = s.fires_skipped + u.skipped,
-                   fires_missed = s.fires_missed + u.missed, updated_at = now()
-            FROM unnest(\(updates.names)::text[], \(updates.next)::text[], \(updates.last)::text[],
-                        \(updates.ran)::integer[], \(updates.skipped)::integer[], \(updates.missed)::integer[])
-                 AS u(name, next, last, ran, skipped, missed)
-            WHERE s.name = u.name
-            """)
         let startedIDs = Set(try inserted.map { try $0.decode(UUID.self, "id") })
-        return (runs.started.filter { startedIDs.contains($0.runID) }, records.count)
+        return fires.started.filter { startedIDs.contains($0.runID) }
     }
 
     /// The idempotency key of a fire's run: the schedule's name and creation time (a schedule
     /// removed and added again is another schedule) and the fire's instant.
     static func runKey(_ record: ScheduleRecord, fire: Date) -> String {
         "schedule:\(record.name)@\(Int(record.createdAt.timeIntervalSince1970)):\(iso(fire))"
-    }
-
-    /// Inserts the fire's run and its fire row. The run's idempotency key names the fire, so
-    /// even a second transaction that got past every lock could not start a second run.
-    private func startRun(
-        _ record: ScheduleRecord, fire: Date, outcome: String, pipelineVersion: String, on connection: isolated PostgresConnection
-    ) async throws -> StartedRun? {
-        let id = UUID()
-        let trigger = RunTrigger(kind: .schedule, schedule: record.name, fireAt: fire)
-        let key = Self.runKey(record, fire: fire)
-        let inserted = try await connection.query("""
-            WITH fire AS (
-                INSERT INTO schedule_fires (schedule, fire_at, outcome) VALUES (\(record.name), \(fire), \(outcome))
-                ON CONFLICT DO NOTHING
-                RETURNING fire_at
-            ), run AS (
-                INSERT INTO runs (id, params, pipeline_version, trigger, idempotency_key)
-                SELECT \(id), \(PostgresJSON(record.params)), \(pipelineVersion), \(PostgresJSON(trigger)), \(key) FROM fire
-                ON CONFLICT (idempotency_key) DO NOTHING
-                RETURNING id
-            )
-            SELECT (SELECT count(*) FROM run) AS started
-            """)
-        guard try inserted.scalar(Int.self) == 1 else { return nil }
-        _ = try await connection.query("""
-            UPDATE schedule_fires SET run_id = \(id) WHERE schedule = \(record.name) AND fire_at = \(fire)
-            """)
-        return StartedRun(schedule: record.name, fireAt: fire, runID: id)
     }
 
     /// Seconds until the earliest enabled schedule is due (negative when overdue); nil when none.
@@ -270,13 +249,9 @@ public struct ScheduleStore: Sendable {
         guard fires.count <= limit else {
             throw ScheduleError("the window holds more than \(limit) fires of \(name); backfill a shorter one")
         }
+        let rows = fires.reduce(into: FireRows()) { rows, fire in rows.appendRun(record, fire, outcome: "backfill") }
         return try await pool.withTransaction { connection in
-            var started: [StartedRun] = []
-            for fire in fires {
-                if let run = try await startRun(record, fire: fire, outcome: "backfill", pipelineVersion: pipelineVersion, on: connection) {
-                    started.append(run)
-                }
-            }
+            let started = try await insert(rows, pipelineVersion: pipelineVersion, on: connection)
             _ = try await connection.query("""
                 UPDATE schedules SET fires_run = fires_run + \(started.count), updated_at = now() WHERE name = \(name)
                 """)
@@ -371,37 +346,37 @@ public struct ScheduleRecord: Sendable, Equatable {
     }
 }
 
-/// Column arrays for the batch insert of fires (bound as arrays, unnested in SQL).
+/// Fires to write in one statement, and the runs some of them start, as column arrays (bound
+/// as arrays, unnested in SQL).
 struct FireRows {
     var names: [String] = []
     var times: [String] = []
     var outcomes: [String] = []
     /// "" for none (arrays of optionals do not bind; SQL turns "" back into NULL).
     var runIDs: [String] = []
+    /// The runs the fires start, with the columns only runs need; their params are copied from
+    /// the schedule's row in SQL.
+    var started: [StartedRun] = []
+    var triggers: [String] = []
+    var keys: [String] = []
 
-    mutating func append(_ name: String, _ time: Date, _ outcome: String, _ runID: UUID?) {
+    /// A fire that starts no run (missed, skipped).
+    mutating func append(_ name: String, _ time: Date, _ outcome: String) {
         names.append(name)
         times.append(ScheduleStore.iso(time))
         outcomes.append(outcome)
-        runIDs.append(runID?.uuidString.lowercased() ?? "")
+        runIDs.append("")
     }
-}
 
-struct RunRows {
-    var ids: [UUID] = []
-    /// The schedule each run belongs to; the run's params are copied from its row in SQL.
-    var schedules: [String] = []
-    var triggers: [String] = []
-    var keys: [String] = []
-    var started: [StartedRun] = []
-
-    mutating func append(id: UUID, record: ScheduleRecord, fire: Date) {
-        ids.append(id)
-        schedules.append(record.name)
+    /// A fire that starts a run.
+    mutating func appendRun(_ record: ScheduleRecord, _ fire: Date, outcome: String) {
+        let id = UUID()
+        append(record.name, fire, outcome)
+        runIDs[runIDs.count - 1] = id.uuidString.lowercased()
+        started.append(StartedRun(schedule: record.name, fireAt: fire, runID: id))
         // RunTrigger as PostgresJSON writes it (ISO 8601 dates), built by hand for speed.
         triggers.append(#"{"fireAt":"\#(ScheduleStore.iso(fire))","kind":"schedule","schedule":\#(JSONValue.string(record.name).text)}"#)
         keys.append(ScheduleStore.runKey(record, fire: fire))
-        started.append(StartedRun(schedule: record.name, fireAt: fire, runID: id))
     }
 }
 
