@@ -3,4 +3,14 @@ extension Duration {
     public var wholeMilliseconds: Int {
         Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
     }
+
+    /// Seconds, fractional (for `Date` arithmetic and rates).
+    public var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
+    /// Whole nanoseconds, rounded down (for APIs that count in them: NIO's `TimeAmount`, jitter).
+    public var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
 }

@@ -509,9 +509,3 @@ struct StoreLedger: PublicationLedger {
         try await store.recordPublication(stage: stage.rawValue, postID: postID, link: link, error: error, lease: lease)
     }
 }
-
-extension Duration {
-    var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
-    }
-}

@@ -61,7 +61,7 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
             precondition(nearest.count == 5, "the corpus returned \(nearest.count) neighbours")
         }
         timings.sort()
-        func percentile(_ p: Double) -> Duration { timings[min(timings.count - 1, Int(Double(timings.count) * p))] }
+        func percentile(_ p: Double) -> Duration { timings.percentile(p) ?? .zero }
         let total = try await pool.query("SELECT count(*) FROM vectors WHERE model = \(model)").scalar(Int.self)
         print("duplicate check, \(total) stored vectors × \(dimension) dimensions:")
         print("  first check (loads the corpus from Postgres): \(format(cold))")

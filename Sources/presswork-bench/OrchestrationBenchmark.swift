@@ -130,10 +130,10 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
             let elapsed = started.duration(to: .now)
             let seconds = elapsed.seconds
             let samples = overheads.values.sorted()
-            func percentile(_ p: Double) -> Double { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
             print(String(format: "orchestration (%@ providers) %d concurrent: %.1f runs/s, %.0f rounds/s, %.0f transactions/s, per-round overhead p50 %.2f ms, p99 %.2f ms (%d rounds)",
                          providers.rawValue, clients, Double(runs) / seconds, Double(runs * 8) / seconds,
-                         Double(counter.transactions) / seconds, percentile(0.5), percentile(0.99), samples.count))
+                         Double(counter.transactions) / seconds, samples.percentile(0.5) ?? 0, samples.percentile(0.99) ?? 0,
+                         samples.count))
             print("  per-round overhead p50 by round (ms): " + rounds.medians().map { String(format: "r%d %.2f", $0.0, $0.1) }
                 .joined(separator: ", "))
             let phase = Dictionary(uniqueKeysWithValues: phases.medians())
@@ -160,7 +160,7 @@ final class RoundSamples: Sendable {
     private let state = Mutex<[Int: [Double]]>([:])
     func add(_ values: [Int: Double]) { state.withLock { for (round, value) in values { $0[round, default: []].append(value) } } }
     func medians() -> [(Int, Double)] {
-        state.withLock { $0 }.sorted { $0.key < $1.key }.map { ($0.key, $0.value.sorted()[$0.value.count / 2]) }
+        state.withLock { $0 }.sorted { $0.key < $1.key }.map { ($0.key, $0.value.sorted().percentile(0.5) ?? 0) }
     }
 }
 

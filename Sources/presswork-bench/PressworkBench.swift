@@ -134,9 +134,12 @@ struct ClientBenchmark: AsyncParsableCommand {
 }
 
 extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-
     var milliseconds: Double { seconds * 1000 }
+}
+
+extension Array where Element: Comparable {
+    /// The nearest-rank percentile (p in 0…1) of an array sorted ascending; nil when empty.
+    func percentile(_ p: Double) -> Element? {
+        isEmpty ? nil : self[Swift.min(count - 1, Int(Double(count) * p))]
+    }
 }

@@ -44,10 +44,9 @@ struct SchedulerBenchmark: AsyncParsableCommand {
 
         // --- Fire lateness ---
         let params = try RunParams.validated(seeds: ["home espresso"])
-        let paramsJSON = String(decoding: try JSONEncoder().encode(params), as: UTF8.self)
         _ = try await pool.query("""
             INSERT INTO schedules (name, cron, time_zone, params, overlap, next_fire_at)
-            SELECT 'bench-' || g, '* * * * *', 'UTC', \(paramsJSON)::jsonb, 'allow',
+            SELECT 'bench-' || g, '* * * * *', 'UTC', \(PostgresJSON(params)), 'allow',
                    date_trunc('minute', now()) + interval '1 minute'
             FROM generate_series(1, \(schedules)) g
             """)
@@ -79,7 +78,7 @@ struct SchedulerBenchmark: AsyncParsableCommand {
             return all.sorted()
         }
         print(String(format: "fire lateness (%d fires): p50 %.0f ms, p99 %.0f ms, max %.0f ms", lateness.count,
-                     percentile(lateness, 0.5) * 1000, percentile(lateness, 0.99) * 1000, (lateness.last ?? 0) * 1000))
+                     (lateness.percentile(0.5) ?? 0) * 1000, (lateness.percentile(0.99) ?? 0) * 1000, (lateness.last ?? 0) * 1000))
         _ = try await pool.query("TRUNCATE runs, schedules CASCADE")
 
         // --- Claim latency ---
@@ -96,8 +95,7 @@ struct SchedulerBenchmark: AsyncParsableCommand {
         try await Task.sleep(for: .seconds(1))
         for index in 0..<claims {
             _ = try await pool.query("""
-                INSERT INTO runs (params) VALUES (\(String(decoding: try JSONEncoder().encode(
-                    try RunParams.validated(seeds: ["claim \(index)"])), as: UTF8.self))::jsonb)
+                INSERT INTO runs (params) VALUES (\(PostgresJSON(try RunParams.validated(seeds: ["claim \(index)"]))))
                 """)
             try await Task.sleep(for: .milliseconds(250))
         }
@@ -108,12 +106,7 @@ struct SchedulerBenchmark: AsyncParsableCommand {
             WHERE started_at IS NOT NULL ORDER BY 1
             """).map { try $0.decode(Double.self, "seconds") }
         print(String(format: "claim latency with NOTIFY (%d runs, 2 idle workers): p50 %.1f ms, p99 %.1f ms", latency.count,
-                     percentile(latency, 0.5) * 1000, percentile(latency, 0.99) * 1000))
+                     (latency.percentile(0.5) ?? 0) * 1000, (latency.percentile(0.99) ?? 0) * 1000))
         await pool.close()
-    }
-
-    private func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
     }
 }

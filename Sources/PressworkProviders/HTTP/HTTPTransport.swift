@@ -44,8 +44,7 @@ public struct HTTPTransport: Sendable {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let deadline = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-            + Int64(timeout.components.attoseconds / 1_000_000_000))
+        let deadline = TimeAmount.nanoseconds(timeout.nanoseconds)
         do {
             let response = try await client.execute(request, timeout: deadline)
             let buffer = try await response.body.collect(upTo: maxBodyBytes)

@@ -163,9 +163,3 @@ public struct WordPressPublisher: Publisher {
         return formatter.string(from: date)
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
