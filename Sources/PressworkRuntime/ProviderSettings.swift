@@ -62,14 +62,9 @@ public struct ProviderSettings: Sendable, Equatable {
         if embeddings == .openai, let embeddingModel {
             embeddingName = "openai(\(OpenAIChatClient.host(embeddingModel.baseURL)))/\(embeddingModel.model)"
         }
-        var trendsName = "seeds"
-        if let feeds {
-            let hosts = feeds.feeds.map { "feed(\(OpenAIChatClient.host($0)))" }
-            trendsName = ((feeds.googleTrends ? ["google-trends"] : []) + hosts).joined(separator: ",")
-        }
         return ProviderChoice(
-            llm: llmName, embeddings: embeddingName, trends: trendsName,
-            publisher: wordpress.map { "wordpress(\(OpenAIChatClient.host($0.baseURL)))" }
+            llm: llmName, embeddings: embeddingName, trends: feeds?.name ?? "seeds",
+            publisher: wordpress?.name
         )
     }
 
@@ -88,7 +83,7 @@ public struct ProviderSettings: Sendable, Equatable {
             )
         }
         let baseURL = env("OPENAI_BASE_URL") ?? file.openaiBaseURL ?? openAIBaseURL
-        guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
+        guard isHTTP(baseURL) else {
             throw SettingsError("OPENAI_BASE_URL must start with http:// or https://, not \(baseURL)")
         }
         let key = env("OPENAI_API_KEY") ?? file.openaiAPIKey
@@ -111,7 +106,7 @@ public struct ProviderSettings: Sendable, Equatable {
                 throw SettingsError("GEMINI_API_KEY is not set; --llm gemini needs a key from Google AI Studio")
             }
             let geminiURL = env("GEMINI_BASE_URL") ?? file.geminiBaseURL ?? GeminiChatClient.Configuration.defaultBaseURL
-            guard geminiURL.hasPrefix("http://") || geminiURL.hasPrefix("https://") else {
+            guard isHTTP(geminiURL) else {
                 throw SettingsError("GEMINI_BASE_URL must start with http:// or https://, not \(geminiURL)")
             }
             settings.gemini = .init(
@@ -200,7 +195,7 @@ public struct ProviderSettings: Sendable, Equatable {
         guard trends != .seeds else { return }
         let feeds = env("PRESSWORK_FEEDS").map { $0.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init) }
             ?? file.feeds ?? []
-        if let bad = feeds.first(where: { !($0.hasPrefix("http://") || $0.hasPrefix("https://")) }) {
+        if let bad = feeds.first(where: { !isHTTP($0) }) {
             throw SettingsError("PRESSWORK_FEEDS holds \"\(bad)\", which is not an http(s) URL")
         }
         if trends == .feeds && feeds.isEmpty {
@@ -226,7 +221,7 @@ public struct ProviderSettings: Sendable, Equatable {
             throw SettingsError("WordPress is partly configured: \(missing.joined(separator: " and ")) "
                 + (missing.count == 1 ? "is" : "are") + " not set (publishing needs the URL, the user and an application password)")
         }
-        guard url.hasPrefix("http://") || url.hasPrefix("https://"), URLComponents(string: url)?.host != nil else {
+        guard isHTTP(url), URLComponents(string: url)?.host != nil else {
             throw SettingsError("WORDPRESS_URL must be the site's address starting with http:// or https://, not \(url)")
         }
         settings.wordpress = .init(baseURL: url, user: user, applicationPassword: password)
@@ -244,6 +239,11 @@ public struct ProviderSettings: Sendable, Equatable {
             throw SettingsError("WORDPRESS_POST_STATUS must be publish, draft or future, not \(statusText)")
         }
     }
+}
+
+/// Every provider address in the settings is an http(s) URL.
+private func isHTTP(_ url: String) -> Bool {
+    url.hasPrefix("http://") || url.hasPrefix("https://")
 }
 
 extension Round {

@@ -28,6 +28,12 @@ public struct FeedTrendSource: TrendSource {
             self.googleTrends = googleTrends
             self.googleTrendsURL = googleTrendsURL
         }
+
+        /// What runs record as their trend source: "google-trends,feed(host)…".
+        public var name: String {
+            let feeds = self.feeds.map { "feed(\(OpenAIChatClient.host($0)))" }
+            return ((googleTrends ? ["google-trends"] : []) + feeds).joined(separator: ",")
+        }
     }
 
     public let configuration: Configuration
@@ -38,10 +44,7 @@ public struct FeedTrendSource: TrendSource {
         self.fetcher = FeedFetcher(policy: policy, logger: logger)
     }
 
-    public var name: String {
-        let feeds = configuration.feeds.map { "feed(\(OpenAIChatClient.host($0)))" }
-        return ((configuration.googleTrends ? ["google-trends"] : []) + feeds).joined(separator: ",")
-    }
+    public var name: String { configuration.name }
 
     public func trends(for params: RunParams) async throws -> Generated<[TrendItem]> {
         var urls = configuration.feeds

@@ -24,6 +24,9 @@ public struct WordPressClient: Sendable {
             self.applicationPassword = applicationPassword
         }
 
+        /// The site as runs and logs name it: "wordpress(host)", never the user or password.
+        public var name: String { "wordpress(\(OpenAIChatClient.host(baseURL)))" }
+
         var authorization: [(String, String)] {
             [("Authorization", "Basic " + Data("\(user):\(applicationPassword)".utf8).base64EncodedString())]
         }
@@ -34,7 +37,7 @@ public struct WordPressClient: Sendable {
 
     public init(_ configuration: Configuration, policy: CallPolicy = WordPressClient.defaultPolicy, logger: Logger) {
         self.configuration = configuration
-        self.calls = ProviderCalls(provider: "wordpress(\(OpenAIChatClient.host(configuration.baseURL)))", policy: policy, logger: logger)
+        self.calls = ProviderCalls(provider: configuration.name, policy: policy, logger: logger)
     }
 
     /// WordPress answers in well under a second when healthy; a minute covers a slow host.
