@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import PressworkOrchestrator
 import PressworkRuntime
@@ -15,19 +14,8 @@ enum Execution {
         let printer = json ? nil : ProgressPrinter()
         let orchestrator = services.orchestrator()
         let task = Task { try await orchestrator.execute(runID) { printer?.handle($0) } }
-        let signals = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { task.cancel() }
-            source.resume()
-            return source
-        }
-        defer {
-            for (source, number) in zip(signals, [SIGINT, SIGTERM]) {
-                source.cancel()
-                signal(number, SIG_DFL)
-            }
-        }
+        let signals = TerminationSignals { task.cancel() }
+        defer { signals.restore() }
         do {
             let outcome = try await task.value
             try await RunOutput.printResult(of: runID, outcome: outcome, services: services, json: json)

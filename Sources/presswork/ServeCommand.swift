@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Logging
 import PressworkOrchestrator
@@ -99,29 +98,23 @@ enum Service {
                 group.cancelAll()
             }
         }
-        let signals = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                logger.notice("stopping: no new claims; runs in progress are handed back")
-                task.cancel()
-            }
-            source.resume()
-            return source
+        let signals = TerminationSignals {
+            logger.notice("stopping: no new claims; runs in progress are handed back")
+            task.cancel()
         }
         logger.notice("serving", metadata: [
             "workers": "\(workers)", "scheduler": "\(scheduler)", "owner": "\(orchestrator.configuration.owner)",
         ])
+        var failure: (any Error)?
         do {
             try await task.value
         } catch is CancellationError {
         } catch {
-            for source in signals { source.cancel() }
-            await services.close()
-            throw error
+            failure = error
         }
-        for source in signals { source.cancel() }
+        signals.restore()
         await services.close()
+        if let failure { throw failure }
         logger.notice("stopped")
     }
 }
