@@ -286,14 +286,7 @@ public enum HTMLSanitizer {
         }
 
         private mutating func appendEscaped(_ scalar: Unicode.Scalar) {
-            switch scalar {
-            case "&": append("&amp;")
-            case "<": append("&lt;")
-            case ">": append("&gt;")
-            case "\"": append("&quot;")
-            case "'": append("&#39;")
-            default: output.append(scalar)
-            }
+            if let entity = ArticleHTML.entity(for: scalar) { append(entity) } else { output.append(scalar) }
         }
     }
 }
