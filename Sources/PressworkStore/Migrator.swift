@@ -3,7 +3,7 @@ import Logging
 import PostgresClient
 import PressworkCore
 
-/// Applies `sql/migrations` to a database.
+/// Applies `sql/migrations` to a database, then the views of `sql/views` whose text changed.
 ///
 /// - Each migration runs in its own transaction together with its record in
 ///   `presswork_schema_migrations`: it is applied whole or not at all.
@@ -14,25 +14,29 @@ import PressworkCore
 ///   with an error naming it, and nothing is applied.
 public struct Migrator: Sendable {
     public let migrations: [Migration]
+    public let views: [SchemaView]
     private let logger: Logger
 
     /// The advisory lock key: the first eight bytes of "presswork" as a number; any constant
     /// unlikely to collide with an application's own advisory locks would do.
     static let advisoryLockKey: Int64 = 0x7072_6573_7377_6f72
 
-    public init(migrations: [Migration], logger: Logger = Logger(label: "presswork.migrate")) {
+    public init(migrations: [Migration], views: [SchemaView] = [], logger: Logger = Logger(label: "presswork.migrate")) {
         self.migrations = migrations
+        self.views = views
         self.logger = logger
     }
 
     public init(logger: Logger = Logger(label: "presswork.migrate")) throws(MigrationError) {
-        self.init(migrations: try Migration.load(), logger: logger)
+        self.init(migrations: try Migration.load(), views: SchemaView.load(), logger: logger)
     }
 
     /// What one `migrate` did.
     public struct Report: Sendable, Equatable {
         public let applied: [Migration]
         public let alreadyApplied: Int
+        /// Views created or replaced because their text changed (or they were new).
+        public var viewsApplied: [SchemaView] = []
     }
 
     public func migrate(_ pool: PostgresConnectionPool) async throws -> Report {
@@ -44,7 +48,8 @@ public struct Migrator: Sendable {
     public func migrate(on connection: isolated PostgresConnection) async throws -> Report {
         _ = try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))")
         do {
-            let report = try await applyPending(on: connection)
+            var report = try await applyPending(on: connection)
+            report.viewsApplied = try await applyChangedViews(on: connection)
             _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))")
             return report
         } catch {
@@ -88,6 +93,34 @@ public struct Migrator: Sendable {
             }
         }
         return Report(applied: pending, alreadyApplied: migrations.count - pending.count)
+    }
+
+    /// Creates or replaces each view whose text differs from the one last applied, each in its
+    /// own transaction with its checksum. Unchanged views are not touched: replacing a view takes
+    /// a lock that would wait for every query reading it.
+    private func applyChangedViews(on connection: isolated PostgresConnection) async throws -> [SchemaView] {
+        guard !views.isEmpty else { return [] }
+        var applied: [SchemaView] = []
+        var current: [String: String] = [:]
+        for row in try await connection.query("SELECT name, checksum FROM presswork_schema_views") {
+            current[try row.decode(String.self, "name")] = try row.decode(String.self, "checksum")
+        }
+        for view in views where current[view.name] != view.checksum {
+            logger.info("applying view", metadata: ["presswork.view": "\(view.fileName)"])
+            do {
+                try await connection.withTransaction { connection in
+                    try await connection.executeScript(unsafeSQL: view.sql)
+                    _ = try await connection.query("""
+                        INSERT INTO presswork_schema_views (name, checksum) VALUES (\(view.name), \(view.checksum))
+                        ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
+                        """)
+                }
+            } catch let error as PostgresError {
+                throw error.adding(context: "applying \(view.fileName)")
+            }
+            applied.append(view)
+        }
+        return applied
     }
 
     private func verify(recorded: [Int: (name: String, checksum: String)]) throws(MigrationError) {

@@ -124,7 +124,7 @@ extension RunStore {
     // BEGIN, a SELECT … FOR UPDATE, the writes and a COMMIT.
 
     /// Commits one round: artifact, the run's round and totals, diagnostics, (round 6) the
-    /// vector, and optionally the run's final status, atomically and only under the lease. An
+    /// vector, removal of the round's section checkpoints, and optionally the run's final status, atomically and only under the lease. An
     /// artifact that exists already is left as it is (a round's artifact is written once), and
     /// then nothing else is written either.
     public func commit(
@@ -165,6 +165,11 @@ extension RunStore {
                 -- A finished run calls no model again: its cached replies go.
                 DELETE FROM response_cache c USING artifact
                 WHERE c.run_id = artifact.run_id AND \(finalStatus)::text IS NOT NULL
+            ), spent_checkpoints AS (
+                -- The artifact holds every section of the round now; its checkpoints only served a
+                -- retry of the unfinished round.
+                DELETE FROM section_checkpoints c USING artifact
+                WHERE c.run_id = artifact.run_id AND c.round = \(round)
             )
             SELECT (SELECT count(*) FROM fence) AS fenced
             """)

@@ -14,14 +14,15 @@ extension RunStore {
         model: String, dimension: Int, finishedSince: Date?, known: [UUID] = []
     ) async throws -> (vectors: [PublishedVector], serverTime: Date) {
         // The clock row comes back even when nothing finished, so the caller always learns the
-        // server time to continue from. The incremental form starts from the runs finished since
+        // server time to continue from. A run compacted by prune has lost its outline; its vector
+        // kept the title. The incremental form starts from the runs finished since
         // then (an index on finished_at); the first load reads every vector of the model.
         let recent: PostgresQuery = finishedSince == nil ? "true" : "r.finished_at >= \(finishedSince)"
         let rows = try await pool.query("""
             WITH clock AS (SELECT now() AS server_time)
             SELECT clock.server_time, found.run_id, found.title, found.embedding, found.finished_at
             FROM clock LEFT JOIN (
-                SELECT v.run_id, coalesce(a.payload->>'title', '') AS title, r.finished_at, v.embedding
+                SELECT v.run_id, coalesce(v.title, a.payload->>'title', '') AS title, r.finished_at, v.embedding
                 FROM runs r
                 JOIN vectors v ON v.run_id = r.id AND v.model = \(model) AND v.dimension = \(dimension)
                 LEFT JOIN artifacts a ON a.run_id = r.id AND a.round = 2

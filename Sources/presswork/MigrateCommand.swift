@@ -10,7 +10,8 @@ struct MigrateCommand: AsyncParsableCommand {
             Applies sql/migrations in order, each in its own transaction, and records each with a \
             checksum. Idempotent and safe to run from several processes at once. Refuses, changing \
             nothing, when an applied migration was edited or the database was migrated by a newer \
-            presswork.
+            presswork. Then creates or replaces the views of sql/views (metrics, prune and monitor \
+            views) whose text changed since they were last applied.
             """
     )
 
@@ -29,6 +30,9 @@ struct MigrateCommand: AsyncParsableCommand {
         }
         for migration in report.applied {
             print("applied \(migration.fileName)")
+        }
+        for view in report.viewsApplied {
+            print("applied \(view.fileName)")
         }
         let total = report.applied.count + report.alreadyApplied
         print(report.applied.isEmpty

@@ -68,7 +68,7 @@ final class PricedOfflineWriter: ContentWriter {
         #expect(abs(record.costUSD - Double(writer.callCount) * 0.01) < 1e-9)
         let perRound = try await harness.pool.query("SELECT round, cost_usd FROM artifacts WHERE run_id = \(run.id) ORDER BY round")
         let drafts = try #require(perRound.first { try $0.decode(Int16.self, "round") == 3 })
-        let sections = try await harness.store.checkpoints(run.id, round: .drafts).count
+        let sections = try await harness.sectionCount(run.id)
         #expect(abs(try drafts.decode(Double.self, "cost_usd") - Double(sections) * 0.01) < 1e-9)
         await harness.close()
     }

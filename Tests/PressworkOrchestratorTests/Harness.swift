@@ -127,6 +127,14 @@ struct Harness {
         return attempts
     }
 
+    /// The number of sections in a committed round 3 or 4 (its artifact is their array). The
+    /// section checkpoints are gone by then: the round's commit removes them.
+    func sectionCount(_ runID: UUID, round: Round = .drafts) async throws -> Int {
+        try await pool.query(
+            "SELECT jsonb_array_length(payload) FROM artifacts WHERE run_id = \(runID) AND round = \(Int16(round.rawValue))"
+        ).scalar(Int.self)
+    }
+
     func diagnostics(_ runID: UUID, kind: DiagnosticKind) async throws -> [Diagnostic] {
         try await store.diagnostics(runID).map(\.diagnostic).filter { $0.kind == kind }
     }

@@ -1,0 +1,23 @@
+-- Rows left behind (warning).
+--   Orphaned rows older than presswork.monitor_orphan_after (default 1 day), by kind (see
+--   views/orphaned_rows.sql): `presswork prune` removes them; if they keep coming back, is the
+--   nightly prune running?
+--   WordPress drafts that a failed publish could not remove: a person must delete the post in
+--   WordPress (or `presswork runs retry` the run, which adopts and publishes the draft).
+SELECT 'warning'                                                             AS severity,
+       kind                                                                  AS subject,
+       count(*) || ' orphaned ' || kind || ' row(s) older than '
+           || presswork_interval('presswork.monitor_orphan_after', '1 day')
+           || ': presswork prune removes them'                               AS detail,
+       min(since)                                                            AS since
+FROM orphaned_rows
+WHERE since < now() - presswork_interval('presswork.monitor_orphan_after', '1 day')
+GROUP BY kind
+UNION ALL
+SELECT 'warning',
+       'wordpress post ' || p.wp_post_id,
+       'draft left in WordPress at ' || p.site || ' by run ' || p.run_id
+           || coalesce(' (' || p.error || ')', '') || ': delete it there, or runs retry the run',
+       p.updated_at
+FROM publications p
+WHERE p.stage = 'left_behind';
