@@ -176,6 +176,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The command line as people and cron use it: the real `presswork` process, and the
+        // commands of cron/ parsed by its own argument parser.
+        .testTarget(
+            name: "PressworkCLITests",
+            dependencies: ["presswork", "PressworkStore", "PressworkCore", "TestSupport"]
+        ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
         .testTarget(name: "PressworkStoreTests", dependencies: ["PressworkStore", "TestSupport"]),
         .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres", "TestSupport"]),

@@ -21,6 +21,9 @@ struct MonitorCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @Flag(help: "Print nothing when healthy (for cron, which mails whatever a job prints).")
+    var quiet = false
+
     @Option(help: "A running run whose lease expired this long ago without a takeover is critical.")
     var leaseGrace = DurationArgument("5m", .seconds(300))
 
@@ -73,7 +76,7 @@ struct MonitorCommand: AsyncParsableCommand {
         }
         if json {
             print(try Self.json(report))
-        } else {
+        } else if !(quiet && report.findings.isEmpty) {
             print(Self.text(report))
         }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }

@@ -5,6 +5,7 @@ import PressworkOrchestrator
 import PressworkPipeline
 import PressworkRuntime
 import PressworkScheduler
+import PressworkStore
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,21 +15,42 @@ struct ServeCommand: AsyncParsableCommand {
             The scheduler fires due schedules (exactly one run per fire, however many `serve` processes \
             share the database); the workers claim queued runs and runs abandoned by dead workers, and \
             execute them. SIGTERM or SIGINT: stop claiming, hand the runs in progress back (queued, for \
-            another worker to continue from their first missing round), exit 0. The HTTP API comes with \
-            the operations issue.
+            another worker to continue from their first missing round), exit 0.
+
+            --prune-every 24h adds the maintenance service: it prunes as `presswork prune` does, once per \
+            interval across all `serve` processes (one at a time, under the prune lock), with the \
+            retention of --older-than, --errors-older-than and --events-older-than. Cron or a systemd \
+            timer running `presswork prune` is the other way (see cron/ in the repository).
             """
     )
 
     @Option(help: "Runs executed at once by this process (0: the scheduler only).")
     var workers = 2
 
+    @Option(help: "Prune once per this interval (24h, 12h…) from inside serve; default: never (use cron).")
+    var pruneEvery: DurationArgument?
+
+    @Option(help: "With --prune-every: keep done, skipped and cancelled runs this long.")
+    var olderThan = DurationArgument("30d", .seconds(30 * 86_400))
+
+    @Option(help: "With --prune-every: keep runs that ended in error this long.")
+    var errorsOlderThan = DurationArgument("90d", .seconds(90 * 86_400))
+
+    @Option(help: "With --prune-every: keep events this long.")
+    var eventsOlderThan = DurationArgument("14d", .seconds(14 * 86_400))
+
     @OptionGroup var leases: LeaseOptions
 
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
+        let maintenance = pruneEvery.map {
+            Service.Maintenance(interval: $0.duration, retention: Pruner.Retention(
+                finished: olderThan.duration, errors: errorsOlderThan.duration, events: eventsOlderThan.duration
+            ))
+        }
         try await Service.run(
-            global: global, workers: workers, leases: leases, scheduler: true
+            global: global, workers: workers, leases: leases, scheduler: true, maintenance: maintenance
         )
     }
 }
@@ -65,7 +87,14 @@ struct LeaseOptions: ParsableArguments {
 
 /// The long-running services of `serve` and `worker`.
 enum Service {
-    static func run(global: GlobalOptions, workers: Int, leases: LeaseOptions, scheduler: Bool) async throws {
+    struct Maintenance {
+        let interval: Duration
+        let retention: Pruner.Retention
+    }
+
+    static func run(
+        global: GlobalOptions, workers: Int, leases: LeaseOptions, scheduler: Bool, maintenance: Maintenance? = nil
+    ) async throws {
         let leaseSeconds = leases.leaseSeconds
         let maxAbandoned = leases.maxAbandoned
         guard (scheduler ? 0 : 1)...64 ~= workers else {
@@ -78,7 +107,9 @@ enum Service {
             throw ValidationError("lease-seconds must be between 1 and 3600, not \(leaseSeconds)")
         }
         let (settings, logger) = try global.bootstrap(defaultLogLevel: .info)
-        let services = try await Services.open(settings: settings, logger: logger, maxConnections: workers * 2 + 2)
+        let services = try await Services.open(
+            settings: settings, logger: logger, maxConnections: workers * 2 + 2 + (maintenance == nil ? 0 : 1)
+        )
         let orchestrator = services.orchestrator(configuration: OrchestratorConfiguration(
             leaseSeconds: leaseSeconds, heartbeatSeconds: leaseSeconds / 3
         ))
@@ -92,6 +123,14 @@ enum Service {
                 if scheduler {
                     group.addTask {
                         try await SchedulerService(store: services.schedules, pipelineVersion: Pipeline.version, logger: logger).run()
+                    }
+                }
+                if let maintenance {
+                    group.addTask {
+                        try await MaintenanceService(
+                            pruner: Pruner(pool: services.pool, logger: logger), retention: maintenance.retention,
+                            interval: maintenance.interval, owner: orchestrator.configuration.owner, logger: logger
+                        ).run()
                     }
                 }
                 try await group.next()

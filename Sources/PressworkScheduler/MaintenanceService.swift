@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import PressworkStore
+
+/// Prunes once per `interval` from inside `presswork serve`, on one process at a time however
+/// many run: every `checkEvery` each process asks, under the prune lock, whether the last prune
+/// (by any process, or by `presswork prune` from cron) finished more than `interval` ago, and the
+/// one that gets the lock and finds it due prunes. A prune in progress when the service is
+/// cancelled stops between batches.
+public struct MaintenanceService: Sendable {
+    let pruner: Pruner
+    let log: MaintenanceLog
+    let retention: Pruner.Retention
+    let interval: Duration
+    let checkEvery: Duration
+    let owner: String
+    let logger: Logger
+
+    public init(
+        pruner: Pruner, retention: Pruner.Retention, interval: Duration, checkEvery: Duration = .seconds(60),
+        owner: String, logger: Logger
+    ) {
+        self.pruner = pruner
+        self.log = MaintenanceLog(pool: pruner.pool)
+        self.retention = retention
+        self.interval = interval
+        self.checkEvery = checkEvery
+        self.owner = owner
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled {
+            do {
+                let pruner = self.pruner, retention = self.retention
+                if let report = try await log.run(.prune, owner: owner, unlessFinishedWithin: interval, { connection in
+                    try await pruner.prune(retention, batchSize: 500, pause: .milliseconds(10), on: connection)
+                }) {
+                    logger.notice("pruned", metadata: [
+                        "runs_deleted": "\(report.runsDeleted)", "runs_compacted": "\(report.runsCompacted)",
+                        "orphans": "\(report.orphans.values.reduce(0, +))", "events": "\(report.events)",
+                        "duration_ms": "\(report.durationMs)",
+                    ])
+                }
+                try await Task.sleep(for: checkEvery)
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("maintenance failed", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: checkEvery)
+            }
+        }
+    }
+}
