@@ -83,12 +83,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The cron timer and the workers: schedules fire runs, workers claim and execute them.
+        // The background services of `serve`: the cron timer (schedules fire runs), the workers
+        // (claim and execute them), maintenance (prune), webhook delivery (signed HTTP POSTs).
         .target(
             name: "PressworkScheduler",
             dependencies: [
                 "PressworkCore", "PressworkStore", "PressworkOrchestrator", "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -174,6 +179,8 @@ let package = Package(
                 // The process tests start `presswork worker`: depending on it builds it.
                 "presswork",
                 .product(name: "Logging", package: "swift-log"),
+                // The webhook receiver checks signatures with its own HMAC.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The command line as people and cron use it: the real `presswork` process, and the

@@ -13,7 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the scheduler and workers as one service, until SIGTERM or Ctrl-C.",
         discussion: """
             The scheduler fires due schedules (exactly one run per fire, however many `serve` processes \
-            share the database); the workers claim queued runs and runs abandoned by dead workers, and \
+            share the database); the webhook dispatcher delivers events to the endpoints of `presswork \
+            webhooks`; the workers claim queued runs and runs abandoned by dead workers, and \
             execute them. SIGTERM or SIGINT: stop claiming, hand the runs in progress back (queued, for \
             another worker to continue from their first missing round), exit 0.
 
@@ -108,7 +109,7 @@ enum Service {
         }
         let (settings, logger) = try global.bootstrap(defaultLogLevel: .info)
         let services = try await Services.open(
-            settings: settings, logger: logger, maxConnections: workers * 2 + 2 + (maintenance == nil ? 0 : 1)
+            settings: settings, logger: logger, maxConnections: workers * 2 + 3 + (maintenance == nil ? 0 : 1)
         )
         let orchestrator = services.orchestrator(configuration: OrchestratorConfiguration(
             leaseSeconds: leaseSeconds, heartbeatSeconds: leaseSeconds / 3
@@ -123,6 +124,14 @@ enum Service {
                 if scheduler {
                     group.addTask {
                         try await SchedulerService(store: services.schedules, pipelineVersion: Pipeline.version, logger: logger).run()
+                    }
+                }
+                if scheduler {
+                    group.addTask {
+                        try await WebhookDispatcher(
+                            store: WebhookStore(pool: services.pool), listenConfiguration: services.pool.configuration,
+                            logger: logger
+                        ).run()
                     }
                 }
                 if let maintenance {
