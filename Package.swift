@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Layers, dependencies pointing down:
-//   presswork (CLI) → PressworkRuntime → PressworkOrchestrator → PressworkPipeline → PressworkCore
+//   presswork (CLI) → PressworkHTTP (API) → PressworkScheduler (services) → PressworkOrchestrator
+//     → PressworkPipeline → PressworkCore
+//   presswork (CLI) → PressworkRuntime → PressworkOrchestrator
 //   PressworkRuntime → PressworkProviders (HTTP clients) → PressworkPipeline (the protocols)
 //   PressworkRuntime → PressworkStore, EmbeddedPostgres → PostgresClient → CLibPQ
 // Only PostgresClient imports CLibPQ; no C handle crosses its public API.
@@ -19,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // The HTTP API. Its swift-configuration support (a default trait) is not used.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: libpq
@@ -81,6 +88,7 @@ let package = Package(
             dependencies: [
                 "PressworkCore", "PressworkPipeline", "PressworkStore", "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The background services of `serve`: the cron timer (schedules fire runs), the workers
@@ -94,7 +102,22 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
+        ),
+        // The HTTP API of `serve --http`: runs, review, progress (SSE), schedules, health,
+        // Prometheus metrics; bearer tokens with scopes. Its OpenAPI document is compiled in.
+        .target(
+            name: "PressworkHTTP",
+            dependencies: [
+                "PressworkCore", "PressworkStore", "PressworkPipeline", "PostgresClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("openapi.json")]
         ),
         .target(
             name: "EmbeddedPostgres",
@@ -121,6 +144,7 @@ let package = Package(
             name: "presswork",
             dependencies: [
                 "PressworkRuntime",
+                "PressworkHTTP",
                 "PressworkScheduler",
                 "PressworkStore",
                 "PressworkOrchestrator",
@@ -185,6 +209,14 @@ let package = Package(
         ),
         // The command line as people and cron use it: the real `presswork` process, and the
         // commands of cron/ parsed by its own argument parser.
+        .testTarget(
+            name: "PressworkHTTPTests",
+            dependencies: [
+                "PressworkHTTP", "PressworkStore", "PressworkOrchestrator", "PressworkPipeline", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "PressworkCLITests",
             dependencies: ["presswork", "PressworkStore", "PressworkCore", "TestSupport"]

@@ -43,7 +43,11 @@ public struct Orchestrator: Sendable {
     /// Claims the oldest claimable run (queued, or abandoned by a dead worker) for this
     /// orchestrator's owner; nil when there is none. See `RunStore.claimNext`.
     public func claimNext(maxAbandoned: Int) async throws -> Lease? {
-        try await store.claimNext(owner: configuration.owner, leaseSeconds: configuration.leaseSeconds, maxAbandoned: maxAbandoned)
+        let lease = try await store.claimNext(
+            owner: configuration.owner, leaseSeconds: configuration.leaseSeconds, maxAbandoned: maxAbandoned
+        )
+        if lease?.tookOver == true { PipelineMetrics.leaseTakenOver() }
+        return lease
     }
 
     /// Executes a run this orchestrator has claimed (see `execute(_:progress:)`).

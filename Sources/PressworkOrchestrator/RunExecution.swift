@@ -85,6 +85,7 @@ struct RunExecution: Sendable {
                 return try await fail(round, error)
             }
             if round == .publish {
+                PipelineMetrics.runFinished(.done)
                 logger.info("run finished", metadata: ["status": "done"])
                 progress(.finished(.done, reason: nil))
                 return outcome(.done, reason: nil, artifacts: artifacts)
@@ -185,6 +186,9 @@ struct RunExecution: Sendable {
             round: round, payload: output.payload, durationMs: durationMs, tokensIn: output.usage.input,
             tokensOut: output.usage.output, costUSD: output.usage.costUSD, diagnostics: diagnostics, vector: output.vector
         ), lease: lease, leaseSeconds: configuration.leaseSeconds, finishing: finishing.map { ($0, nil) })
+        PipelineMetrics.roundCompleted(
+            round, duration: started.duration(to: .now), tokensIn: output.usage.input, tokensOut: output.usage.output
+        )
         for warning in output.warnings { progress(.warning(round, warning)) }
         progress(.roundFinished(round, durationMs: durationMs, summary: output.summary))
         logger.info("round finished", metadata: [
@@ -319,6 +323,7 @@ struct RunExecution: Sendable {
             message: reason ?? "run \(status)", attempt: lease.attempt
         )
         try await store.finish(lease, status: status, reason: reason, diagnostics: [diagnostic])
+        PipelineMetrics.runFinished(status)
         logger.info("run finished", metadata: ["status": "\(status)"])
         progress(.finished(status, reason: reason))
         return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: status, reason: reason, htmlPath: htmlPath)
@@ -336,6 +341,8 @@ struct RunExecution: Sendable {
                 ("transient", .bool(Self.isTransient(error))),
             ])
         )])
+        PipelineMetrics.roundFailed(round)
+        PipelineMetrics.runFinished(.error)
         progress(.finished(.error, reason: "\(round): \(message)"))
         return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: .error, reason: "\(round): \(message)", htmlPath: nil)
     }

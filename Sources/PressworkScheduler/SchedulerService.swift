@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import PressworkStore
 
 /// The cron timer: fires due schedules (see `ScheduleStore.fireDue`) and sleeps until the next
@@ -22,7 +23,11 @@ public struct SchedulerService: Sendable {
         while !Task.isCancelled {
             do {
                 let started = try await store.fireDue(pipelineVersion: pipelineVersion)
+                let now = Date()
                 for run in started {
+                    // How late each fire started its run: the scheduler's health in one histogram.
+                    Metrics.Timer(label: "presswork_schedule_lateness_seconds", preferredDisplayUnit: .seconds)
+                        .recordNanoseconds(Int64(max(0, now.timeIntervalSince(run.fireAt)) * 1e9))
                     logger.info("schedule fired", metadata: [
                         "presswork.schedule": "\(run.schedule)", "presswork.run.id": "\(run.runID.uuidString.lowercased())",
                     ])

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import PostgresClient
@@ -118,6 +119,7 @@ public struct WebhookDispatcher: Sendable {
             status = Int(response.status.code)
             if (200..<300).contains(Int(response.status.code)) {
                 try await store.recordDelivered(delivery, status: Int(response.status.code))
+                Counter(label: "presswork_webhook_deliveries_total", dimensions: [("outcome", "delivered")]).increment()
                 logger.debug("webhook delivered", metadata: metadata)
                 return
             }
@@ -131,6 +133,7 @@ public struct WebhookDispatcher: Sendable {
         }
         let wait = nextWait(afterAttempt: delivery.attempt, receiverAsked: retryAfter)
         try await store.recordFailed(delivery, status: status, error: problem, retryAfter: wait)
+        Counter(label: "presswork_webhook_deliveries_total", dimensions: [("outcome", wait == nil ? "failed" : "retried")]).increment()
         logger.warning(wait == nil ? "webhook failed for good" : "webhook attempt failed", metadata: metadata.merging([
             "error": "\(problem)", "retry_in_s": "\(wait.map { String(format: "%.1f", $0.seconds) } ?? "never")",
         ]) { $1 })

@@ -59,3 +59,20 @@ private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
     guard let a, let b else { return nil }
     return (a, b)
 }
+
+extension RunRecord {
+    /// A run in a list (`runs list --json`, the API's GET /v1/runs): {runId, status, round, seeds,
+    /// createdAt, finishedAt, statusReason}.
+    public var summary: JSONValue {
+        func date(_ value: Date?) -> JSONValue {
+            value.map { .string($0.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))) } ?? .null
+        }
+        return .object([
+            ("runId", .string(id.uuidString.lowercased())), ("status", .string(status.rawValue)),
+            ("round", round.map { .number(Double($0.rawValue)) } ?? .null),
+            ("seeds", .array(params.seeds.map(JSONValue.string))),
+            ("createdAt", date(createdAt)), ("finishedAt", date(finishedAt)),
+            ("statusReason", statusReason.map(JSONValue.string) ?? .null),
+        ])
+    }
+}

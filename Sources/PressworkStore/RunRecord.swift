@@ -68,6 +68,8 @@ public struct Lease: Sendable, Equatable {
     public let runID: UUID
     public let owner: String
     public let attempt: Int
+    /// The claim took the run over from a worker whose lease expired.
+    public var tookOver = false
 }
 
 /// The run was claimed by someone else (its lease expired and it was taken over), or it left

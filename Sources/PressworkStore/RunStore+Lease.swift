@@ -93,14 +93,17 @@ extension RunStore {
                            attempt = runs.attempt + 1, abandoned = candidate.abandoned,
                            started_at = coalesce(started_at, now()), updated_at = now()
                     FROM candidate WHERE runs.id = candidate.id AND candidate.abandoned < \(maxAbandoned)
-                    RETURNING runs.id, runs.attempt
+                    RETURNING runs.id, runs.attempt, candidate.status = 'running' AS took_over
                 )
-                SELECT 'claimed' AS what, id, attempt FROM claimed
-                UNION ALL SELECT 'poisoned', id, attempt FROM poisoned
+                SELECT 'claimed' AS what, id, attempt, took_over FROM claimed
+                UNION ALL SELECT 'poisoned', id, attempt, false FROM poisoned
                 """)
             guard let row = rows.first else { return nil }
             if try row.decode(String.self, "what") == "claimed" {
-                return Lease(runID: try row.decode(UUID.self, "id"), owner: owner, attempt: try row.decode(Int.self, "attempt"))
+                return Lease(
+                    runID: try row.decode(UUID.self, "id"), owner: owner, attempt: try row.decode(Int.self, "attempt"),
+                    tookOver: try row.decode(Bool.self, "took_over")
+                )
             }
             // A poisoned run was ended; look for the next one.
         }

@@ -69,18 +69,21 @@ public struct RunStore: Sendable {
         return try RunRecord(row: first)
     }
 
-    /// The newest runs first, optionally of one status. Rows that cannot be read (a run
-    /// inserted with plain SQL whose params or trigger do not decode) are left out of `runs` and
-    /// named in `unreadable` with the reason, so one bad row does not hide every other run.
-    public func listPage(status: RunStatus? = nil, limit: Int = 50) async throws
+    /// The newest runs first, optionally of one status, and older than the run `before` (the
+    /// last of the previous page: keyset paging, stable while runs are added). Rows that cannot
+    /// be read (a run inserted with plain SQL whose params or trigger do not decode) are left out
+    /// of `runs` and named in `unreadable` with the reason, so one bad row does not hide every
+    /// other run.
+    public func listPage(status: RunStatus? = nil, limit: Int = 50, before: UUID? = nil) async throws
         -> (runs: [RunRecord], unreadable: [(id: UUID, reason: String)])
     {
         var runs: [RunRecord] = []
         var unreadable: [(id: UUID, reason: String)] = []
         for row in try await pool.query("""
             SELECT \(unsafeRaw: RunRecord.columns) FROM runs
-            WHERE \(status?.rawValue)::text IS NULL OR status = \(status?.rawValue)
-            ORDER BY created_at DESC, id LIMIT \(limit)
+            WHERE (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+              AND (\(before)::uuid IS NULL OR (created_at, id) < (SELECT created_at, id FROM runs WHERE id = \(before)))
+            ORDER BY created_at DESC, id DESC LIMIT \(limit)
             """) {
             do {
                 runs.append(try RunRecord(row: row))

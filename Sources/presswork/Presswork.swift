@@ -15,7 +15,7 @@ struct Presswork: AsyncParsableCommand {
         version: PressworkVersion.current,
         subcommands: [
             RunCommand.self, RunsCommand.self, ReviewCommand.self, SchedulesCommand.self, ServeCommand.self, WorkerCommand.self,
-            WebhooksCommand.self, PruneCommand.self, MonitorCommand.self, MigrateCommand.self, DatabaseCommand.self,
+            WebhooksCommand.self, TokensCommand.self, PruneCommand.self, MonitorCommand.self, MigrateCommand.self, DatabaseCommand.self,
         ]
     )
 }

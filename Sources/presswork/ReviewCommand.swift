@@ -25,7 +25,7 @@ struct ReviewListCommand: AsyncParsableCommand {
         try await withServices(global) { services in
             let runs = try await services.store.list(status: .needsReview, limit: 500).reversed()
             if json {
-                print(JSONValue.array(runs.map(RunsListCommand.summary)).text)
+                print(JSONValue.array(runs.map(\.summary)).text)
                 return
             }
             if runs.isEmpty { print("nothing waits for review") }
@@ -59,26 +59,14 @@ struct ReviewApproveCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let edits = try edit.map(ReviewEdits.load) ?? []
+        let edits = try edit.map(ReviewEditFile.load) ?? []
         try await withServices(global) { services in
             let record = try await services.store.resolve(run)
             let id = record.id.uuidString.lowercased()
-            if record.reviewApprovedAt != nil && record.status != .needsReview {
+            guard try await services.store.approve(record, edits: edits, by: "from the command line") else {
                 print("run \(id) was approved already (\(record.status))")
                 return
             }
-            guard record.status == .needsReview else {
-                throw RunNotClaimable(runID: id, status: record.status)
-            }
-            var diagnostics = [Diagnostic(round: .coherence, kind: .review, message: "approved by a person")]
-            for (round, payload) in edits {
-                diagnostics.append(Diagnostic(
-                    round: round, kind: .humanEdit, message: "\(round) replaced by a human edit", details: payload
-                ))
-            }
-            try await services.store.transition(
-                record.id, to: .queued, reason: "approved", diagnostics: diagnostics, approve: true, replacing: edits
-            )
             if enqueue {
                 print("approved \(id)")
                 return
@@ -105,10 +93,7 @@ struct ReviewRejectCommand: AsyncParsableCommand {
     func run() async throws {
         try await withServices(global) { services in
             let record = try await services.store.resolve(run)
-            let why = "rejected in review" + (reason.map { ": \($0)" } ?? "")
-            let changed = try await services.store.transition(record.id, to: .skipped, reason: why, diagnostics: [
-                Diagnostic(round: .coherence, kind: .review, message: why),
-            ])
+            let changed = try await services.store.reject(record, reason: reason, by: "from the command line")
             print(changed ? "run \(record.id.uuidString.lowercased()) rejected (skipped)"
                           : "run \(record.id.uuidString.lowercased()) was skipped already")
         }

@@ -23,9 +23,7 @@ enum RunOutput {
     }
 
     static func document(_ runID: UUID, store: RunStore) async throws -> JSONValue {
-        guard let run = try await store.run(runID) else { throw RunStateError("no run \(runID)") }
-        return try RunDocument.build(
-            run: run, artifacts: try await store.artifacts(runID), diagnostics: try await store.diagnostics(runID)
-        )
+        guard let document = try await store.document(runID) else { throw RunStateError("no run \(runID)") }
+        return document
     }
 }

@@ -49,7 +49,7 @@ struct RunsListCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("run \(id.uuidString.lowercased()) cannot be read: \(reason)\n".utf8))
             }
             if json {
-                print(JSONValue.array(runs.map(Self.summary)).text)
+                print(JSONValue.array(runs.map(\.summary)).text)
                 return
             }
             if runs.isEmpty { print("no runs") }
@@ -61,17 +61,6 @@ struct RunsListCommand: AsyncParsableCommand {
                        run.params.seeds.joined(separator: ", ")].joined(separator: "  "))
             }
         }
-    }
-
-    static func summary(_ run: RunRecord) -> JSONValue {
-        .object([
-            ("runId", .string(run.id.uuidString.lowercased())), ("status", .string(run.status.rawValue)),
-            ("round", run.round.map { .number(Double($0.rawValue)) } ?? .null),
-            ("seeds", .array(run.params.seeds.map(JSONValue.string))),
-            ("createdAt", .string(run.createdAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))),
-            ("finishedAt", run.finishedAt.map { .string($0.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))) } ?? .null),
-            ("statusReason", run.statusReason.map(JSONValue.string) ?? .null),
-        ])
     }
 }
 
@@ -132,13 +121,7 @@ struct RunsRetryCommand: AsyncParsableCommand {
     func run() async throws {
         try await withServices(global) { services in
             let record = try await services.store.resolve(run)
-            if record.status == .error {
-                try await services.store.transition(record.id, to: .queued, reason: "retry requested", diagnostics: [
-                    Diagnostic(round: nil, kind: .status, message: "retry requested from the command line"),
-                ])
-            } else if record.status != .queued && record.status != .running {
-                throw RunNotClaimable(runID: record.id.uuidString.lowercased(), status: record.status)
-            }
+            try await services.store.retry(record, requestedBy: "from the command line")
             if enqueue {
                 print(record.id.uuidString.lowercased())
                 return

@@ -284,27 +284,6 @@ enum ScheduleOutput {
     }
 
     static func json(_ record: ScheduleRecord, fires: [ScheduleFire]) -> JSONValue {
-        func date(_ value: Date?) -> JSONValue { value.map { .string(iso($0)) } ?? .null }
-        var fields: [(String, JSONValue)] = [
-            ("name", .string(record.name)), ("cron", .string(record.cron)), ("timeZone", .string(record.timeZone)),
-            ("enabled", .bool(record.enabled)), ("misfire", .string(record.misfire.rawValue)),
-            ("catchUpLimit", .number(Double(record.catchUpLimit))), ("overlap", .string(record.overlap.rawValue)),
-            ("maxActive", record.maxActive.map { .number(Double($0)) } ?? .null),
-            ("nextFireAt", date(record.nextFireAt)), ("lastFireAt", date(record.lastFireAt)),
-            ("fires", .object([
-                ("run", .number(Double(record.firesRun))), ("missed", .number(Double(record.firesMissed))),
-                ("skipped", .number(Double(record.firesSkipped))),
-            ])),
-            ("params", (try? JSONValue.encoding(record.params)) ?? .null),
-        ]
-        if !fires.isEmpty {
-            fields.append(("recentFires", .array(fires.map { fire in
-                .object([
-                    ("fireAt", .string(iso(fire.fireAt))), ("outcome", .string(fire.outcome)),
-                    ("runId", fire.runID.map { .string($0.uuidString.lowercased()) } ?? .null),
-                ])
-            })))
-        }
-        return .object(fields)
+        record.document(fires: fires)
     }
 }

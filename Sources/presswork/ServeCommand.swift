@@ -6,6 +6,7 @@ import PressworkPipeline
 import PressworkRuntime
 import PressworkScheduler
 import PressworkStore
+import PressworkHTTP
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +28,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Runs executed at once by this process (0: the scheduler only).")
     var workers = 2
+
+    @Option(help: ArgumentHelp(
+        "Serve the HTTP API (runs, review, progress, schedules, health, /metrics) on this address, e.g. 127.0.0.1:8080; requests need tokens from `presswork tokens create`.",
+        valueName: "host:port"
+    ))
+    var http: HTTPAddress?
 
     @Option(help: "Prune once per this interval (24h, 12h…) from inside serve; default: never (use cron).")
     var pruneEvery: DurationArgument?
@@ -51,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
             ))
         }
         try await Service.run(
-            global: global, workers: workers, leases: leases, scheduler: true, maintenance: maintenance
+            global: global, workers: workers, leases: leases, scheduler: true, maintenance: maintenance, http: http
         )
     }
 }
@@ -94,7 +101,8 @@ enum Service {
     }
 
     static func run(
-        global: GlobalOptions, workers: Int, leases: LeaseOptions, scheduler: Bool, maintenance: Maintenance? = nil
+        global: GlobalOptions, workers: Int, leases: LeaseOptions, scheduler: Bool, maintenance: Maintenance? = nil,
+        http: HTTPAddress? = nil
     ) async throws {
         let leaseSeconds = leases.leaseSeconds
         let maxAbandoned = leases.maxAbandoned
@@ -109,7 +117,8 @@ enum Service {
         }
         let (settings, logger) = try global.bootstrap(defaultLogLevel: .info)
         let services = try await Services.open(
-            settings: settings, logger: logger, maxConnections: workers * 2 + 3 + (maintenance == nil ? 0 : 1)
+            settings: settings, logger: logger,
+            maxConnections: workers * 2 + 3 + (maintenance == nil ? 0 : 1) + (http == nil ? 0 : 8)
         )
         let orchestrator = services.orchestrator(configuration: OrchestratorConfiguration(
             leaseSeconds: leaseSeconds, heartbeatSeconds: leaseSeconds / 3
@@ -118,6 +127,8 @@ enum Service {
             orchestrator: orchestrator, listenConfiguration: services.pool.configuration,
             configuration: .init(concurrency: max(1, workers), maxAbandoned: maxAbandoned), logger: logger
         )
+        // Before anything runs, so that every metric reaches the registry /metrics renders.
+        let registry = http.map { _ in PressworkMetrics.bootstrap() }
         let task = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 if workers > 0 { group.addTask { try await pool.run() } }
@@ -132,6 +143,18 @@ enum Service {
                             store: WebhookStore(pool: services.pool), listenConfiguration: services.pool.configuration,
                             logger: logger
                         ).run()
+                    }
+                }
+                if let http, let registry {
+                    var providers = settings.providers.choice
+                    if settings.providers.wordpress == nil { providers.publisher = nil }
+                    let server = APIServer(pool: services.pool, registry: registry, defaults: .init(
+                        providers: providers, budgetUSD: settings.providers.runBudgetUSD, pipelineVersion: Pipeline.version
+                    ), logger: logger)
+                    group.addTask {
+                        try await server.run(host: http.host, port: http.port) { port in
+                            logger.notice("HTTP API listening", metadata: ["address": "\(http.host):\(port)"])
+                        }
                     }
                 }
                 if let maintenance {
@@ -164,5 +187,24 @@ enum Service {
         await services.close()
         if let failure { throw failure }
         logger.notice("stopped")
+    }
+}
+
+/// `--http HOST:PORT` (a bare port means 127.0.0.1).
+struct HTTPAddress: ExpressibleByArgument, Sendable {
+    let host: String
+    let port: Int
+
+    init?(argument: String) {
+        let (host, portText): (String, Substring)
+        if let colon = argument.lastIndex(of: ":") {
+            host = String(argument[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            portText = argument[argument.index(after: colon)...]
+        } else {
+            (host, portText) = ("127.0.0.1", Substring(argument))
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65_535).contains(port) else { return nil }
+        self.host = host
+        self.port = port
     }
 }

@@ -1,0 +1,86 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PostgresClient
+import PressworkCore
+import PressworkStore
+import Prometheus
+
+/// The HTTP API of `presswork serve --http HOST:PORT`, described by `openapi.json` (served at
+/// /openapi.json): runs (create with an Idempotency-Key, list, show, retry, review, a progress
+/// stream), schedules, health and readiness, and Prometheus metrics. Every /v1 route and
+/// /metrics needs a bearer token with the route's scope; errors are problem details.
+public struct APIServer: Sendable {
+    /// What runs created through the API get that the request does not say: the serving
+    /// process's providers (as `presswork run` does), and its default budget.
+    public struct RunDefaults: Sendable {
+        public var providers: ProviderChoice
+        public var budgetUSD: Double?
+        public var pipelineVersion: String
+
+        public init(providers: ProviderChoice, budgetUSD: Double?, pipelineVersion: String) {
+            self.providers = providers
+            self.budgetUSD = budgetUSD
+            self.pipelineVersion = pipelineVersion
+        }
+    }
+
+    let pool: PostgresConnectionPool
+    let listenConfiguration: PostgresConfiguration
+    let registry: PrometheusCollectorRegistry
+    let defaults: RunDefaults
+    let logger: Logger
+
+    public init(
+        pool: PostgresConnectionPool, registry: PrometheusCollectorRegistry, defaults: RunDefaults, logger: Logger
+    ) {
+        self.pool = pool
+        self.listenConfiguration = pool.configuration
+        self.registry = registry
+        self.defaults = defaults
+        self.logger = logger
+    }
+
+    /// Serves until cancelled; `onListening` gets the bound port (useful with port 0).
+    public func run(host: String, port: Int, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let hub = EventHub(listenConfiguration: listenConfiguration, logger: logger)
+        let application = Application(
+            router: makeRouter(hub: hub),
+            configuration: .init(address: .hostname(host, port: port), serverName: "presswork"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await hub.run() }
+            group.addTask { try await application.run() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func makeRouter(hub: EventHub) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.middlewares.add(MetricsMiddleware())
+        let context = RouteContext(
+            store: RunStore(pool: pool), schedules: ScheduleStore(pool: pool), auth: BearerAuthorizer(tokens: TokenStore(pool: pool)),
+            hub: hub, registry: registry, defaults: defaults, pool: pool
+        )
+        HealthRoutes(context).register(on: router)
+        RunRoutes(context).register(on: router)
+        RunEventRoutes(context).register(on: router)
+        ScheduleRoutes(context).register(on: router)
+        return router
+    }
+}
+
+/// What every group of routes works with.
+struct RouteContext: Sendable {
+    let store: RunStore
+    let schedules: ScheduleStore
+    let auth: BearerAuthorizer
+    let hub: EventHub
+    let registry: PrometheusCollectorRegistry
+    let defaults: APIServer.RunDefaults
+    let pool: PostgresConnectionPool
+}

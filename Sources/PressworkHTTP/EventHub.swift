@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import PostgresClient
+
+/// One `LISTEN presswork_events` connection for every progress stream of the server: each
+/// notification (`'<event id> <run id>'`, sent by the event triggers) wakes the streams of that
+/// run, which then read what is new from the `events` table. A tick every `tick` wakes every
+/// stream too (keep-alive comments, and a re-check should a notification be lost); so does a
+/// reconnect after a lost connection.
+actor EventHub {
+    private var subscribers: [UUID: [Int: AsyncStream<Void>.Continuation]] = [:]
+    private var nextID = 0
+    private let listenConfiguration: PostgresConfiguration
+    private let tick: Duration
+    private let logger: Logger
+
+    init(listenConfiguration: PostgresConfiguration, tick: Duration = .seconds(15), logger: Logger) {
+        self.listenConfiguration = listenConfiguration
+        self.tick = tick
+        self.logger = logger
+    }
+
+    /// A stream of wake-ups for one run's events; `unsubscribe` ends it.
+    func subscribe(_ runID: UUID) -> (id: Int, wakeups: AsyncStream<Void>) {
+        nextID += 1
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        subscribers[runID, default: [:]][nextID] = continuation
+        return (nextID, stream)
+    }
+
+    func unsubscribe(_ runID: UUID, id: Int) {
+        subscribers[runID]?.removeValue(forKey: id)?.finish()
+        if subscribers[runID]?.isEmpty == true { subscribers.removeValue(forKey: runID) }
+    }
+
+    private func wake(_ runID: UUID) {
+        for continuation in subscribers[runID, default: [:]].values { continuation.yield() }
+    }
+
+    private func wakeAll() {
+        for continuations in subscribers.values {
+            for continuation in continuations.values { continuation.yield() }
+        }
+    }
+
+    /// Listens until cancelled, reconnecting after a lost connection.
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: self.tick)
+                    await self.wakeAll()
+                }
+            }
+            group.addTask { await self.listen() }
+            await group.next()
+            group.cancelAll()
+        }
+        for continuations in subscribers.values {
+            for continuation in continuations.values { continuation.finish() }
+        }
+        subscribers.removeAll()
+    }
+
+    private func listen() async {
+        while !Task.isCancelled {
+            do {
+                let notifications = try await PostgresConnection.listen(on: ["presswork_events"], configuration: listenConfiguration)
+                wakeAll()
+                for try await notification in notifications {
+                    let parts = notification.payload.split(separator: " ")
+                    if parts.count == 2, let runID = UUID(uuidString: String(parts[1])) { wake(runID) }
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("lost the event connection; reconnecting", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}

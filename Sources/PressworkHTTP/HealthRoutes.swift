@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PostgresClient
+import PressworkCore
+import PressworkStore
+import Prometheus
+
+/// GET /healthz (the process answers), /readyz (the database answers and its schema is this
+/// binary's), /metrics (Prometheus text; scope `metrics`), /openapi.json (this API's description).
+struct HealthRoutes: Sendable {
+    let context: RouteContext
+
+    init(_ context: RouteContext) {
+        self.context = context
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in
+            JSONBody.response(.object([("status", .string("ok"))]))
+        }
+        router.get("/readyz") { _, _ in
+            try await ready()
+        }
+        router.get("/metrics") { request, _ in
+            try await context.auth.require(.metrics, request)
+            try await refreshGauges()
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: context.registry.emitToBuffer())))
+        }
+        router.get("/openapi.json") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
+        }
+    }
+
+    func ready() async throws -> Response {
+        do {
+            let applied = try await context.pool.query(
+                "SELECT count(*) FROM presswork_schema_migrations"
+            ).scalar(Int.self)
+            let expected = try Migration.load().count
+            guard applied == expected else {
+                throw Problem(.serviceUnavailable, "the database has \(applied) migrations applied; this presswork has \(expected): run presswork migrate")
+            }
+            return JSONBody.response(.object([("status", .string("ready")), ("migrations", .number(Double(applied)))]))
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem(.serviceUnavailable, "the database does not answer: \(error)")
+        }
+    }
+
+    /// Gauges read from the database at each scrape (they describe the whole system, not this
+    /// process): runs by status, the queue's depth and oldest age, webhook deliveries waiting.
+    func refreshGauges() async throws {
+        var counts = Dictionary(uniqueKeysWithValues: RunStatus.allCases.map { ($0.rawValue, 0.0) })
+        for row in try await context.pool.query("SELECT status, count(*)::double precision AS n FROM runs GROUP BY status") {
+            counts[try row.decode(String.self, "status")] = try row.decode(Double.self, "n")
+        }
+        for (status, count) in counts {
+            context.registry.makeGauge(name: "presswork_runs", labels: [("status", status)], help: "Runs by status").set(count)
+        }
+        context.registry.makeGauge(name: "presswork_queue_depth", help: "Runs queued, waiting for a worker")
+            .set(counts["queued"] ?? 0)
+        let oldest = try await context.pool.query("""
+            SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::double precision FROM runs WHERE status = 'queued'
+            """).scalar(Double.self)
+        context.registry.makeGauge(name: "presswork_queue_oldest_seconds", help: "Age of the oldest queued run").set(oldest)
+        let pending = try await context.pool.query(
+            "SELECT count(*)::double precision FROM webhook_deliveries WHERE state = 'pending'"
+        ).scalar(Double.self)
+        context.registry.makeGauge(name: "presswork_webhook_deliveries_pending", help: "Webhook deliveries not yet delivered")
+            .set(pending)
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PressworkCore
+
+/// JSON in and out of the API, with the project's `JSONValue` (stable key order, exact numbers).
+enum JSONBody {
+    /// The largest request body read.
+    static let maxBytes = 1 << 20
+
+    /// The request's body as a JSON object, refusing what is not one (400), and keys not in
+    /// `allowed` (422, naming the key: a misspelt field must not be silently ignored).
+    static func object(_ request: Request, allowed: Set<String>) async throws -> [String: JSONValue] {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBytes)
+        } catch {
+            throw Problem(.contentTooLarge, "the body is larger than \(maxBytes) bytes")
+        }
+        let data = Data(buffer.readableBytesView)
+        guard !data.isEmpty else { return [:] }
+        guard let value = try? JSONValue.parse(data), case .object(let fields) = value else {
+            throw Problem.badRequest("the body must be a JSON object")
+        }
+        var object: [String: JSONValue] = [:]
+        for (key, value) in fields {
+            guard allowed.contains(key) else {
+                throw Problem.unprocessable("unknown field \"\(key)\"; expected \(allowed.sorted().joined(separator: ", "))", field: key)
+            }
+            object[key] = value
+        }
+        return object
+    }
+
+    static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.text)))
+    }
+}
+
+extension JSONValue {
+    var stringValue: String? { if case .string(let text) = self { text } else { nil } }
+    var numberValue: Double? { if case .number(let number) = self { number } else { nil } }
+    var boolValue: Bool? { if case .bool(let flag) = self { flag } else { nil } }
+    var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
+
+    /// The value of an object's key (first match).
+    subscript(key: String) -> JSONValue? {
+        if case .object(let fields) = self { return fields.first { $0.0 == key }?.1 }
+        return nil
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PressworkCore
+import PressworkStore
+
+/// /v1/runs: create (the callable trigger), list, show, retry, review.
+struct RunRoutes: Sendable {
+    let context: RouteContext
+
+    init(_ context: RouteContext) {
+        self.context = context
+    }
+
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/runs") { request, _ in try await create(request) }
+        router.get("/v1/runs") { request, _ in try await list(request) }
+        router.get("/v1/runs/:id") { request, requestContext in
+            try await context.auth.require(.runsRead, request)
+            let run = try await run(requestContext)
+            guard let document = try await context.store.document(run.id) else { throw Problem.notFound("no run \(run.id)") }
+            return JSONBody.response(document)
+        }
+        router.post("/v1/runs/:id/retry") { request, requestContext in
+            let token = try await context.auth.require(.runsWrite, request)
+            let run = try await run(requestContext)
+            let changed = try await conflictAsProblem { try await context.store.retry(run, requestedBy: "through the API (token \(token.name))") }
+            return JSONBody.response(try await summary(run.id), status: changed ? .accepted : .ok)
+        }
+        router.post("/v1/runs/:id/review") { request, requestContext in try await review(request, requestContext) }
+    }
+
+    // MARK: Create
+
+    func create(_ request: Request) async throws -> Response {
+        try await context.auth.require(.runsWrite, request)
+        let body = try await JSONBody.object(request, allowed: ["seeds", "region", "brandVoice", "dryRun", "thresholds", "budgetUSD"])
+        let params = try validationAsProblem { try self.params(from: body) }
+        let key = request.headers[Self.idempotencyKey]
+        if let key, key.isEmpty || key.count > 200 {
+            throw Problem.badRequest("Idempotency-Key must be 1–200 characters", field: "Idempotency-Key")
+        }
+        let (run, created) = try await context.store.create(
+            params: params, trigger: RunTrigger(kind: .api), pipelineVersion: context.defaults.pipelineVersion,
+            idempotencyKey: key.map { "api:" + $0 }
+        )
+        // The same key with other params is a mistake of the caller's, not a replay.
+        if !created, run.params != params {
+            throw Problem.unprocessable("Idempotency-Key \(key ?? "") was used for a run with other params (run \(run.id.uuidString.lowercased()))",
+                                        field: "Idempotency-Key")
+        }
+        var headers = HTTPFields()
+        headers[.location] = "/v1/runs/\(run.id.uuidString.lowercased())"
+        return JSONBody.response(run.summary, status: created ? .created : .ok, headers: headers)
+    }
+
+    func params(from body: [String: JSONValue]) throws -> RunParams {
+        guard let seedValues = body["seeds"]?.arrayValue else {
+            throw ValidationError(field: "seeds", "required: an array of topics")
+        }
+        let seeds = try seedValues.enumerated().map { index, value in
+            guard let seed = value.stringValue else { throw ValidationError(field: "seeds[\(index)]", "must be a string") }
+            return seed
+        }
+        func string(_ key: String) throws -> String? {
+            guard let value = body[key], value != .null else { return nil }
+            guard let text = value.stringValue else { throw ValidationError(field: key, "must be a string") }
+            return text
+        }
+        var thresholds = GateThresholds()
+        if let given = body["thresholds"], given != .null {
+            guard case .object(let fields) = given else { throw ValidationError(field: "thresholds", "must be an object") }
+            for (key, value) in fields {
+                guard let number = value.numberValue else { throw ValidationError(field: "thresholds.\(key)", "must be a number") }
+                switch key {
+                case "review": thresholds.review = number
+                case "publish": thresholds.publish = number
+                case "duplicate": thresholds.duplicate = number
+                default: throw ValidationError(field: "thresholds.\(key)", "unknown; use review, publish, duplicate")
+                }
+            }
+        }
+        var budget = context.defaults.budgetUSD
+        if let given = body["budgetUSD"], given != .null {
+            guard let number = given.numberValue else { throw ValidationError(field: "budgetUSD", "must be a number") }
+            budget = number
+        }
+        // Publishing needs WordPress configured where runs execute: like `presswork run`, a run
+        // publishes unless it asks for a dry run or no publisher is configured.
+        var providers = context.defaults.providers
+        var dryRun = providers.publisher == nil
+        if let given = body["dryRun"], given != .null {
+            guard let flag = given.boolValue else { throw ValidationError(field: "dryRun", "must be true or false") }
+            if !flag && providers.publisher == nil {
+                throw ValidationError(field: "dryRun", "false needs WordPress configured for the server (WORDPRESS_URL, …)")
+            }
+            dryRun = flag
+        }
+        if dryRun { providers.publisher = nil }
+        return try RunParams.validated(
+            seeds: seeds, region: try string("region"), brandVoice: try string("brandVoice"), dryRun: dryRun,
+            thresholds: thresholds, providers: providers, budgetUSD: budget
+        )
+    }
+
+    // MARK: List
+
+    func list(_ request: Request) async throws -> Response {
+        try await context.auth.require(.runsRead, request)
+        let query = request.uri.queryParameters
+        var status: RunStatus?
+        if let text = query.get("status") {
+            guard let parsed = RunStatus(rawValue: text) else {
+                throw Problem.badRequest("status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
+            }
+            status = parsed
+        }
+        var limit = 50
+        if let text = query.get("limit") {
+            guard let parsed = Int(text), (1...500).contains(parsed) else {
+                throw Problem.badRequest("limit must be a whole number from 1 to 500", field: "limit")
+            }
+            limit = parsed
+        }
+        var before: UUID?
+        if let text = query.get("before") {
+            guard let parsed = UUID(uuidString: text) else { throw Problem.badRequest("before must be a run id", field: "before") }
+            before = parsed
+        }
+        let page = try await context.store.listPage(status: status, limit: limit, before: before)
+        // The next page starts after the last row read, readable or not.
+        let next: JSONValue = page.runs.count + page.unreadable.count == limit
+            ? (page.runs.last.map { .string($0.id.uuidString.lowercased()) } ?? .null) : .null
+        return JSONBody.response(.object([
+            ("runs", .array(page.runs.map(\.summary))),
+            ("unreadable", .array(page.unreadable.map { .object([("runId", .string($0.id.uuidString.lowercased())), ("reason", .string($0.reason))]) })),
+            ("next", next),
+        ]))
+    }
+
+    // MARK: Review
+
+    func review(_ request: Request, _ requestContext: BasicRequestContext) async throws -> Response {
+        let token = try await context.auth.require(.review, request)
+        let run = try await run(requestContext)
+        let body = try await JSONBody.object(request, allowed: ["decision", "reason", "edits"])
+        let who = "through the API (token \(token.name))"
+        switch body["decision"]?.stringValue {
+        case "approve":
+            let edits = try validationAsProblem { try body["edits"].map { try ReviewEdits.parse($0, field: "edits") } ?? [] }
+            try await conflictAsProblem { try await context.store.approve(run, edits: edits, by: who) }
+        case "reject":
+            guard body["edits"] == nil else { throw Problem.unprocessable("a rejection takes no edits", field: "edits") }
+            let reason = body["reason"]?.stringValue
+            try await conflictAsProblem { try await context.store.reject(run, reason: reason, by: who) }
+        default:
+            throw Problem.unprocessable("decision must be \"approve\" or \"reject\"", field: "decision")
+        }
+        return JSONBody.response(try await summary(run.id))
+    }
+
+    // MARK: Helpers
+
+    func run(_ requestContext: BasicRequestContext) async throws -> RunRecord {
+        guard let text = requestContext.parameters.get("id"), let id = UUID(uuidString: text) else {
+            throw Problem.notFound("no run \(requestContext.parameters.get("id") ?? ""): run ids are UUIDs")
+        }
+        guard let run = try await context.store.run(id) else { throw Problem.notFound("no run \(text)") }
+        return run
+    }
+
+    func summary(_ id: UUID) async throws -> JSONValue {
+        guard let run = try await context.store.run(id) else { throw Problem.notFound("no run \(id)") }
+        return run.summary
+    }
+}
+
+/// A refused input (`ValidationError`, naming the field) as 422.
+func validationAsProblem<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ValidationError {
+        throw Problem.unprocessable(error.description, field: error.field)
+    }
+}
+
+/// A state that does not allow the action as 409.
+@discardableResult
+func conflictAsProblem<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as RunConflict {
+        throw Problem.conflict(error.description)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PressworkCore
+import PressworkStore
+
+/// /v1/schedules: list, create, show (with recent fires), pause, resume, delete.
+struct ScheduleRoutes: Sendable {
+    let context: RouteContext
+
+    init(_ context: RouteContext) {
+        self.context = context
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/schedules") { request, _ in
+            try await context.auth.require(.schedulesRead, request)
+            return JSONBody.response(.array(try await context.schedules.list().map { $0.document() }))
+        }
+        router.post("/v1/schedules") { request, _ in try await create(request) }
+        router.get("/v1/schedules/:name") { request, requestContext in
+            try await context.auth.require(.schedulesRead, request)
+            let record = try await schedule(requestContext)
+            return JSONBody.response(record.document(fires: try await context.schedules.fires(record.name)))
+        }
+        router.post("/v1/schedules/:name/pause") { request, requestContext in
+            try await context.auth.require(.schedulesWrite, request)
+            let record = try await schedule(requestContext)
+            return JSONBody.response(try await context.schedules.setEnabled(record.name, false).document())
+        }
+        router.post("/v1/schedules/:name/resume") { request, requestContext in
+            try await context.auth.require(.schedulesWrite, request)
+            let record = try await schedule(requestContext)
+            return JSONBody.response(try await context.schedules.setEnabled(record.name, true).document())
+        }
+        router.delete("/v1/schedules/:name") { request, requestContext in
+            try await context.auth.require(.schedulesWrite, request)
+            let record = try await schedule(requestContext)
+            try await context.schedules.remove(record.name)
+            return Response(status: .noContent)
+        }
+    }
+
+    func create(_ request: Request) async throws -> Response {
+        try await context.auth.require(.schedulesWrite, request)
+        let body = try await JSONBody.object(request, allowed: [
+            "name", "cron", "timeZone", "seeds", "region", "brandVoice", "dryRun", "thresholds", "budgetUSD",
+            "misfire", "catchUpLimit", "overlap", "maxActive",
+        ])
+        func string(_ key: String) throws -> String? {
+            guard let value = body[key], value != .null else { return nil }
+            guard let text = value.stringValue else { throw ValidationError(field: key, "must be a string") }
+            return text
+        }
+        func integer(_ key: String) throws -> Int? {
+            guard let value = body[key], value != .null else { return nil }
+            guard let number = value.numberValue, number == number.rounded(), abs(number) < 1e9 else {
+                throw ValidationError(field: key, "must be a whole number")
+            }
+            return Int(number)
+        }
+        let definition = try validationAsProblem { () throws -> ScheduleDefinition in
+            guard let name = try string("name") else { throw ValidationError(field: "name", "required") }
+            guard let cron = try string("cron") else { throw ValidationError(field: "cron", "required: a cron expression") }
+            var params = body
+            for key in ["name", "cron", "timeZone", "misfire", "catchUpLimit", "overlap", "maxActive"] { params.removeValue(forKey: key) }
+            let misfire = try string("misfire").map { text in
+                guard let policy = MisfirePolicy(rawValue: text) else { throw ValidationError(field: "misfire", "must be skip, latest or all") }
+                return policy
+            } ?? .latest
+            let overlap = try string("overlap").map { text in
+                guard let policy = OverlapPolicy(rawValue: text) else {
+                    throw ValidationError(field: "overlap", "must be skip, buffer-one or allow")
+                }
+                return policy
+            } ?? .skip
+            let catchUp = try integer("catchUpLimit") ?? 10
+            guard (1...1_000).contains(catchUp) else { throw ValidationError(field: "catchUpLimit", "must be from 1 to 1000") }
+            let maxActive = try integer("maxActive")
+            if let maxActive, maxActive < 1 { throw ValidationError(field: "maxActive", "must be at least 1") }
+            let definition = ScheduleDefinition(
+                name: name, cron: cron, timeZone: try string("timeZone") ?? "UTC",
+                params: try RunRoutes(context).params(from: params), misfire: misfire, catchUpLimit: catchUp,
+                overlap: overlap, maxActive: maxActive
+            )
+            do {
+                _ = try definition.cronSchedule()
+            } catch {
+                throw ValidationError(field: "cron", "\(error)")
+            }
+            return definition
+        }
+        let record: ScheduleRecord
+        do {
+            record = try await context.schedules.add(definition)
+        } catch let error as ScheduleError where error.description.contains("exists already") {
+            throw Problem.conflict(error.description)
+        } catch let error as ScheduleError {
+            throw Problem.unprocessable(error.description, field: "name")
+        }
+        var headers = HTTPFields()
+        headers[.location] = "/v1/schedules/\(record.name)"
+        return JSONBody.response(record.document(), status: .created, headers: headers)
+    }
+
+    func schedule(_ requestContext: BasicRequestContext) async throws -> ScheduleRecord {
+        let name = requestContext.parameters.get("name") ?? ""
+        do {
+            return try await context.schedules.get(name)
+        } catch is ScheduleError {
+            throw Problem.notFound("no schedule named \(name)")
+        }
+    }
+}
