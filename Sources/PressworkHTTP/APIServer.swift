@@ -62,6 +62,7 @@ public struct APIServer: Sendable {
     func makeRouter(hub: EventHub) -> Router<BasicRequestContext> {
         let router = Router()
         router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(ProblemMiddleware(logger: logger))
         let context = RouteContext(
             store: RunStore(pool: pool), schedules: ScheduleStore(pool: pool), auth: BearerAuthorizer(tokens: TokenStore(pool: pool)),
             hub: hub, registry: registry, defaults: defaults, pool: pool

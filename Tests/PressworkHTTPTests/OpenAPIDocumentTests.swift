@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import NIOHTTP1
+import Logging
+import PostgresClient
+import PressworkCore
+@testable import PressworkHTTP
+import PressworkStore
+import Prometheus
+import Testing
+import TestSupport
+
+/// The OpenAPI document (Sources/PressworkHTTP/openapi.json, served at /openapi.json) against
+/// the server: the same routes, and every documented operation answers, on a live server, with
+/// a status the document lists for it.
+@Suite struct OpenAPIDocumentTests {
+    /// "GET /v1/runs/{id}" for every operation of the document.
+    static func documentedOperations(_ document: [String: Any]) -> [String: [String: Any]] {
+        var operations: [String: [String: Any]] = [:]
+        for (path, item) in document["paths"] as? [String: [String: Any]] ?? [:] {
+            for (method, operation) in item {
+                if let operation = operation as? [String: Any] { operations["\(method.uppercased()) \(path)"] = operation }
+            }
+        }
+        return operations
+    }
+
+    @Test func theDocumentAndTheServerHaveTheSameRoutes() async throws {
+        let api = try await APIHarness.start("openapiroutes")
+        let served = try await api.request(.GET, "/openapi.json")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(served.body.utf8)) as? [String: Any])
+        #expect(document["openapi"] as? String == "3.1.0")
+        let server = APIServer(
+            pool: api.pool, registry: PrometheusCollectorRegistry(),
+            defaults: .init(providers: .offline, budgetUSD: nil, pipelineVersion: "test"), logger: Logger(label: "test")
+        )
+        let router = server.makeRouter(hub: EventHub(listenConfiguration: api.pool.configuration, logger: Logger(label: "test")))
+        let routes = Set(router.routes.map { route in
+            // Hummingbird writes captures as :name, OpenAPI as {name}.
+            let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            return "\(route.method) /" + path.joined(separator: "/")
+        })
+        #expect(routes == Set(Self.documentedOperations(document).keys), "server only: \(routes.subtracting(Self.documentedOperations(document).keys)); document only: \(Set(Self.documentedOperations(document).keys).subtracting(routes))")
+        await api.stop()
+    }
+
+    @Test func everyOperationAnswersWithADocumentedStatus() async throws {
+        let api = try await APIHarness.start("openapicalls")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(try await api.request(.GET, "/openapi.json").body.utf8)) as? [String: Any])
+        let params = try RunParams.validated(seeds: ["documented"])
+        let run = try await api.pool.query("""
+            INSERT INTO runs (params, status, finished_at) VALUES (\(PostgresJSON(params)), 'done', now()) RETURNING id
+            """).scalar(UUID.self).uuidString.lowercased()
+        _ = try await api.request(.POST, "/v1/schedules", token: api.admin,
+                                  body: #"{"name": "documented", "cron": "@daily", "seeds": ["x"]}"#)
+        let bodies = [
+            "POST /v1/runs": #"{"seeds": ["documented too"]}"#, "POST /v1/schedules": #"{"name": "second", "cron": "@hourly", "seeds": ["x"]}"#,
+            "POST /v1/runs/{id}/review": #"{"decision": "approve"}"#,
+        ]
+        for (operation, description) in Self.documentedOperations(document).sorted(by: { $0.key < $1.key }) {
+            let parts = operation.split(separator: " ", maxSplits: 1)
+            let path = String(parts[1]).replacingOccurrences(of: "{id}", with: run).replacingOccurrences(of: "{name}", with: "documented")
+            let documented = Set((description["responses"] as? [String: Any] ?? [:]).keys)
+            let secured = !(description["security"] as? [Any] ?? []).isEmpty
+            let method = HTTPMethod(rawValue: String(parts[0]))
+            let reply = try await api.request(method, path, token: api.admin, body: bodies[operation])
+            #expect(documented.contains(String(reply.status)), "\(operation) answered \(reply.status), documented \(documented.sorted()): \(reply.body.prefix(200))")
+            if secured {
+                let anonymous = try await api.request(method, path, body: bodies[operation])
+                #expect(anonymous.status == 401 && documented.contains("401"), "\(operation) without a token: \(anonymous.status)")
+            }
+        }
+        // Unknown routes are problems too.
+        let unknown = try await api.request(.GET, "/v1/nothing", token: api.admin)
+        #expect(unknown.status == 404 && unknown.header("Content-Type") == "application/problem+json")
+        await api.stop()
+    }
+}
