@@ -61,6 +61,7 @@ public struct APIServer: Sendable {
 
     func makeRouter(hub: EventHub) -> Router<BasicRequestContext> {
         let router = Router()
+        router.middlewares.add(TracingMiddleware())
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(ProblemMiddleware(logger: logger))
         let context = RouteContext(

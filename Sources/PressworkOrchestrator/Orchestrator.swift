@@ -4,6 +4,7 @@ import PostgresClient
 import PressworkCore
 import PressworkPipeline
 import PressworkStore
+import Tracing
 
 /// Executes runs durably: claims a run with a lease, heartbeats while it works, skips every
 /// round whose artifact exists, runs the others with a timeout and in-place retries of transient
@@ -71,7 +72,19 @@ public struct Orchestrator: Sendable {
                     return nil
                 }
                 // Providers learn the run from the task (the LLM clients' response cache is per run).
-                group.addTask { try await RunContext.$runID.withValue(runID) { try await execution.run() } }
+                // The run's span is the parent of its rounds' spans and their provider calls'.
+                group.addTask {
+                    try await withSpan("presswork.run") { span in
+                        span.attributes["presswork.run.id"] = runID.uuidString.lowercased()
+                        span.attributes["presswork.attempt"] = lease.attempt
+                        let outcome = try await RunContext.$runID.withValue(runID) { try await execution.run() }
+                        span.attributes["presswork.run.status"] = outcome.status.rawValue
+                        if outcome.status == .error {
+                            span.setStatus(SpanStatus(code: .error, message: outcome.reason))
+                        }
+                        return outcome
+                    }
+                }
                 while let next = try await group.next() {
                     if let outcome = next {
                         group.cancelAll()

@@ -4,6 +4,7 @@ import PostgresClient
 import PressworkCore
 import PressworkPipeline
 import PressworkStore
+import Tracing
 import Synchronization
 
 /// One claim of one run: the rounds loop, under a lease.
@@ -106,10 +107,21 @@ struct RunExecution: Sendable {
 
     // MARK: Rounds
 
-    /// Runs one round and commits it; returns its artifact as JSON text.
+    /// Runs one round and commits it, in a span of its own; returns its artifact as JSON text.
     private func execute(
         _ round: Round, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic] = [],
         finishing: RunStatus? = nil
+    ) async throws -> String {
+        try await withSpan("presswork.round \(round.rawValue) \(round)") { span in
+            span.attributes["presswork.round"] = round.rawValue
+            span.attributes["presswork.attempt"] = lease.attempt
+            return try await executeRound(round, params: params, artifacts: artifacts, diagnostics: extra, finishing: finishing)
+        }
+    }
+
+    private func executeRound(
+        _ round: Round, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic],
+        finishing: RunStatus?
     ) async throws -> String {
         var logger = self.logger
         logger[metadataKey: "presswork.round"] = "\(round.rawValue)"

@@ -15,15 +15,25 @@ struct RunsCommand: AsyncParsableCommand {
 }
 
 /// Opens the services, runs `body`, and closes them whatever happens.
+/// Traces are exported (when OTEL_EXPORTER_OTLP_ENDPOINT is set) until the end, then flushed.
 func withServices<T>(_ global: GlobalOptions, _ body: (Services) async throws -> T) async throws -> T {
     let (settings, logger) = try global.bootstrap()
-    let services = try await Services.open(settings: settings, logger: logger)
+    let traces = try TraceExport.startIfConfigured(logger: logger)
+    let services: Services
+    do {
+        services = try await Services.open(settings: settings, logger: logger)
+    } catch {
+        await traces?.shutdown()
+        throw error
+    }
     do {
         let result = try await body(services)
         await services.close()
+        await traces?.shutdown()
         return result
     } catch {
         await services.close()
+        await traces?.shutdown()
         throw error
     }
 }

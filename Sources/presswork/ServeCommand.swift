@@ -116,6 +116,7 @@ enum Service {
             throw ValidationError("lease-seconds must be between 1 and 3600, not \(leaseSeconds)")
         }
         let (settings, logger) = try global.bootstrap(defaultLogLevel: .info)
+        let traces = try TraceExport.startIfConfigured(logger: logger)
         let services = try await Services.open(
             settings: settings, logger: logger,
             maxConnections: workers * 2 + 3 + (maintenance == nil ? 0 : 1) + (http == nil ? 0 : 8)
@@ -185,6 +186,7 @@ enum Service {
         }
         signals.restore()
         await services.close()
+        await traces?.shutdown()
         if let failure { throw failure }
         logger.notice("stopped")
     }

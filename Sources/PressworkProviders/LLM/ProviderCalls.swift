@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Tracing
 import NIOHTTP1
 import PressworkCore
 import Synchronization
@@ -42,8 +43,18 @@ public struct ProviderCalls: Sendable {
             let error: ProviderError
             var retryAfter: Duration?
             do {
-                let reply = try await limiter.run {
-                    try await transport.send(method, url, headers: headers, body: body, timeout: policy.timeout, provider: provider)
+                // One client span per HTTP attempt, under the round's span.
+                let reply = try await withSpan("provider call", ofKind: .client) { span in
+                    span.attributes["presswork.provider"] = provider
+                    span.attributes["http.request.method"] = method.rawValue
+                    span.attributes["server.address"] = URL(string: url)?.host ?? ""
+                    span.attributes["presswork.call.attempt"] = attempt
+                    let reply = try await limiter.run {
+                        try await transport.send(method, url, headers: headers, body: body, timeout: policy.timeout, provider: provider)
+                    }
+                    span.attributes["http.response.status_code"] = reply.status
+                    if !accepting(reply.status) { span.setStatus(SpanStatus(code: .error)) }
+                    return reply
                 }
                 if accepting(reply.status) { return reply }
                 error = Self.statusError(reply, provider: provider, url: url)
