@@ -233,7 +233,12 @@ let package = Package(
         ),
         .testTarget(
             name: "PressworkCLITests",
-            dependencies: ["presswork", "PressworkStore", "PressworkCore", "TestSupport"]
+            dependencies: [
+                "presswork", "PressworkStore", "PressworkCore", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
         .testTarget(name: "PressworkStoreTests", dependencies: ["PressworkStore", "TestSupport"]),

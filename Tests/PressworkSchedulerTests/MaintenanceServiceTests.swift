@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import PostgresClient
+import PressworkScheduler
+import PressworkStore
+import Testing
+import TestSupport
+
+/// `serve --prune-every`: two services (two `serve` processes) share one database; the prune
+/// runs once per interval, by one of them, and is recorded.
+@Suite struct MaintenanceServiceTests {
+    @Test func twoServicesPruneOncePerInterval() async throws {
+        let pool = try await TestDatabase.makePool("maintenance", maxConnections: 6)
+        _ = try await Migrator().migrate(pool)
+        _ = try await pool.query("""
+            INSERT INTO runs (params, status, pipeline_version, finished_at)
+            SELECT '{"seeds": ["old"]}', 'done', 'test', now() - interval '40 days' FROM generate_series(1, 50)
+            """)
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let services = (1...2).map { index in
+            MaintenanceService(
+                pruner: Pruner(pool: pool, logger: logger), retention: Pruner.Retention(), interval: .seconds(3600),
+                checkEvery: .milliseconds(100), owner: "serve-\(index)", logger: logger
+            )
+        }
+        let running = services.map { service in Task { try await service.run() } }
+        defer { running.forEach { $0.cancel() } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await pool.query("SELECT count(*) FROM runs").scalar(Int.self) > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await pool.query("SELECT count(*) FROM runs").scalar(Int.self) == 0)
+        // More old runs appear; within the interval neither service prunes again.
+        _ = try await pool.query("""
+            INSERT INTO runs (params, status, pipeline_version, finished_at)
+            SELECT '{"seeds": ["old"]}', 'done', 'test', now() - interval '40 days' FROM generate_series(1, 5)
+            """)
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try await pool.query("SELECT count(*) FROM runs").scalar(Int.self) == 5)
+        let record = try #require(try await pool.query("SELECT owner, report->>'runsDeleted' AS deleted FROM maintenance").first)
+        #expect(try ["serve-1", "serve-2"].contains(record.decode(String.self, "owner")))
+        #expect(try record.decode(String.self, "deleted") == "50")
+        running.forEach { $0.cancel() }
+        await pool.close()
+    }
+}
