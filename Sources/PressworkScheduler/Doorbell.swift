@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import PostgresClient
 
 /// Wakes idle workers when a run is queued (a NOTIFY arrived), or lets them poll after a
 /// timeout when notifications are lost: nothing waits forever.
@@ -39,6 +41,26 @@ actor Doorbell {
             waiter.resume()
         } else {
             ended.insert(id)
+        }
+    }
+}
+
+extension Doorbell {
+    /// Rings for every notification on `channel` until cancelled; reconnects after a lost
+    /// connection (whoever waits polls meanwhile, so nothing is missed for long).
+    func ring(onNotificationsFrom channel: String, configuration: PostgresConfiguration, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                let notifications = try await PostgresConnection.listen(on: [channel], configuration: configuration)
+                for try await _ in notifications { ring() }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("lost the notification connection; polling until it is back", metadata: [
+                    "channel": "\(channel)", "error": "\(error)",
+                ])
+                try? await Task.sleep(for: .seconds(1))
+            }
         }
     }
 }

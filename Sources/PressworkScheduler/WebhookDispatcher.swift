@@ -58,7 +58,7 @@ public struct WebhookDispatcher: Sendable {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let doorbell = Doorbell()
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await listen(doorbell) }
+            group.addTask { await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger) }
             group.addTask {
                 while !Task.isCancelled {
                     do {
@@ -151,20 +151,5 @@ public struct WebhookDispatcher: Sendable {
         let timestamp = delivery.at.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         // `type` and the timestamp need no escaping; `data` is the event's JSON as stored.
         return Data(#"{"type":"\#(delivery.kind)","timestamp":"\#(timestamp)","data":\#(delivery.payload)}"#.utf8)
-    }
-
-    /// Rings the doorbell for every new event; reconnects after a lost connection.
-    private func listen(_ doorbell: Doorbell) async {
-        while !Task.isCancelled {
-            do {
-                let notifications = try await PostgresConnection.listen(on: [Self.channel], configuration: listenConfiguration)
-                for try await _ in notifications { await doorbell.ring() }
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("lost the event notification connection; polling until it is back", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
     }
 }

@@ -44,7 +44,7 @@ public struct WorkerPool: Sendable {
     public func run() async throws {
         let doorbell = Doorbell()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await listen(doorbell) }
+            group.addTask { await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger) }
             for index in 0..<configuration.concurrency {
                 group.addTask { try await work(index, doorbell: doorbell) }
             }
@@ -87,22 +87,6 @@ public struct WorkerPool: Sendable {
                 try? await orchestrator.store.finish(lease, status: .error, reason: "cannot be executed: \(error)", diagnostics: [
                     Diagnostic(round: nil, kind: .error, message: "cannot be executed: \(error)", attempt: lease.attempt),
                 ])
-            }
-        }
-    }
-
-    /// Rings the doorbell for every notification; reconnects after a lost connection (polling
-    /// covers the gap).
-    private func listen(_ doorbell: Doorbell) async {
-        while !Task.isCancelled {
-            do {
-                let notifications = try await PostgresConnection.listen(on: [Self.channel], configuration: listenConfiguration)
-                for try await _ in notifications { await doorbell.ring() }
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("lost the notification connection; polling until it is back", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
             }
         }
     }

@@ -54,15 +54,6 @@ import TestSupport
         return try await body()
     }
 
-    func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("timed out waiting for \(what)")
-    }
-
     /// The polling fallback is 30 s here, so a run finishing within seconds was woken by NOTIFY.
     @Test func aRunInsertedWithPlainSQLIsPickedUpAndABadOneIsMarked() async throws {
         let setup = try await setup("sqltrigger")
