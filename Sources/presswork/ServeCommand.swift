@@ -11,7 +11,7 @@ import PressworkHTTP
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the scheduler and workers as one service, until SIGTERM or Ctrl-C.",
+        abstract: "Run the scheduler, workers, webhook delivery and (with --http) the HTTP API, until SIGTERM or Ctrl-C.",
         discussion: """
             The scheduler fires due schedules (exactly one run per fire, however many `serve` processes \
             share the database); the webhook dispatcher delivers events to the endpoints of `presswork \
@@ -23,6 +23,10 @@ struct ServeCommand: AsyncParsableCommand {
             interval across all `serve` processes (one at a time, under the prune lock), with the \
             retention of --older-than, --errors-older-than and --events-older-than. Cron or a systemd \
             timer running `presswork prune` is the other way (see cron/ in the repository).
+
+            --http 127.0.0.1:8080 serves the HTTP API (runs, review, progress as Server-Sent Events, \
+            schedules, /healthz, /readyz, Prometheus /metrics, /openapi.json); requests need a bearer token \
+            from `presswork tokens create`. Traces go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
             """
     )
 
