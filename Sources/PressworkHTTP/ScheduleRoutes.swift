@@ -4,7 +4,7 @@ import Hummingbird
 import PressworkCore
 import PressworkStore
 
-/// /v1/schedules: list, create, show (with recent fires), pause, resume, delete.
+/// /v1/schedules: list, create, show (with recent fires), replace, pause, resume, delete.
 struct ScheduleRoutes: Sendable {
     let context: RouteContext
 
@@ -18,6 +18,12 @@ struct ScheduleRoutes: Sendable {
             return JSONBody.response(.array(try await context.schedules.list().map { $0.document() }))
         }
         router.post("/v1/schedules") { request, _ in try await create(request) }
+        router.put("/v1/schedules/:name") { request, requestContext in
+            try await context.auth.require(.schedulesWrite, request)
+            let record = try await schedule(requestContext)
+            let definition = try await definition(request, name: record.name)
+            return JSONBody.response(try await context.schedules.replace(definition).document())
+        }
         router.get("/v1/schedules/:name") { request, requestContext in
             try await context.auth.require(.schedulesRead, request)
             let record = try await schedule(requestContext)
@@ -43,6 +49,23 @@ struct ScheduleRoutes: Sendable {
 
     func create(_ request: Request) async throws -> Response {
         try await context.auth.require(.schedulesWrite, request)
+        let definition = try await definition(request, name: nil)
+        let record: ScheduleRecord
+        do {
+            record = try await context.schedules.add(definition)
+        } catch let error as ScheduleError where error.description.contains("exists already") {
+            throw Problem.conflict(error.description)
+        } catch let error as ScheduleError {
+            throw Problem.unprocessable(error.description, field: "name")
+        }
+        var headers = HTTPFields()
+        headers[.location] = "/v1/schedules/\(record.name)"
+        return JSONBody.response(record.document(), status: .created, headers: headers)
+    }
+
+    /// The schedule a POST or PUT body describes, every field checked (422 naming the field).
+    /// A PUT names the schedule in its path (`name`); its body may repeat it, not change it.
+    func definition(_ request: Request, name pathName: String?) async throws -> ScheduleDefinition {
         let body = try await JSONBody.object(request, allowed: [
             "name", "cron", "timeZone", "seeds", "region", "brandVoice", "dryRun", "thresholds", "budgetUSD",
             "misfire", "catchUpLimit", "overlap", "maxActive",
@@ -59,8 +82,12 @@ struct ScheduleRoutes: Sendable {
             }
             return Int(number)
         }
-        let definition = try validationAsProblem { () throws -> ScheduleDefinition in
-            guard let name = try string("name") else { throw ValidationError(field: "name", "required") }
+        return try validationAsProblem { () throws -> ScheduleDefinition in
+            let given = try string("name")
+            if let pathName, let given, given != pathName {
+                throw ValidationError(field: "name", "\(given) differs from the schedule in the path (\(pathName)); names do not change")
+            }
+            guard let name = pathName ?? given else { throw ValidationError(field: "name", "required") }
             guard let cron = try string("cron") else { throw ValidationError(field: "cron", "required: a cron expression") }
             var params = body
             for key in ["name", "cron", "timeZone", "misfire", "catchUpLimit", "overlap", "maxActive"] { params.removeValue(forKey: key) }
@@ -90,17 +117,6 @@ struct ScheduleRoutes: Sendable {
             }
             return definition
         }
-        let record: ScheduleRecord
-        do {
-            record = try await context.schedules.add(definition)
-        } catch let error as ScheduleError where error.description.contains("exists already") {
-            throw Problem.conflict(error.description)
-        } catch let error as ScheduleError {
-            throw Problem.unprocessable(error.description, field: "name")
-        }
-        var headers = HTTPFields()
-        headers[.location] = "/v1/schedules/\(record.name)"
-        return JSONBody.response(record.document(), status: .created, headers: headers)
     }
 
     func schedule(_ requestContext: BasicRequestContext) async throws -> ScheduleRecord {

@@ -64,6 +64,23 @@ public struct ScheduleStore: Sendable {
         return try ScheduleRecord(row: row)
     }
 
+    /// Replaces a schedule's expression, zone, params and policies (the API's PUT). Its fires,
+    /// counts and enabled state stay; an enabled schedule's next fire is computed anew from
+    /// `now`, a paused one's when it is resumed. The expression and zone are checked first.
+    public func replace(_ definition: ScheduleDefinition, now: Date = Date()) async throws -> ScheduleRecord {
+        let next = try definition.cronSchedule().next(after: now)
+        guard let row = try await pool.query("""
+            UPDATE schedules
+            SET cron = \(definition.cron), time_zone = \(definition.timeZone), params = \(PostgresJSON(definition.params)),
+                misfire = \(definition.misfire.rawValue), catch_up_limit = \(definition.catchUpLimit),
+                overlap = \(definition.overlap.rawValue), max_active = \(definition.maxActive),
+                next_fire_at = CASE WHEN enabled THEN \(next) ELSE next_fire_at END, updated_at = now()
+            WHERE name = \(definition.name)
+            RETURNING \(unsafeRaw: ScheduleRecord.columns)
+            """).first else { throw ScheduleError("no schedule named \(definition.name)") }
+        return try ScheduleRecord(row: row)
+    }
+
     /// Removes a schedule and its fire records; its runs stay (their trigger names it).
     public func remove(_ name: String) async throws {
         guard try await pool.query("DELETE FROM schedules WHERE name = \(name)").affectedRows == 1 else {

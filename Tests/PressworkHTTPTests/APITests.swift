@@ -136,6 +136,16 @@ import TestSupport
         #expect(try await api.request(.POST, "/v1/schedules/morning/pause", token: api.admin).json["enabled"] as? Bool == false)
         #expect(try await api.request(.POST, "/v1/schedules/morning/resume", token: api.admin).json["enabled"] as? Bool == true)
         #expect(try await api.request(.GET, "/v1/schedules/morning", token: api.admin).json["timeZone"] as? String == "Europe/Berlin")
+        // Replace: a new expression and zone, the same name; the name cannot change.
+        let replaced = try await api.request(.PUT, "/v1/schedules/morning", token: api.admin,
+                                             body: #"{"cron": "30 6 * * *", "timeZone": "UTC", "seeds": ["tea"]}"#)
+        #expect(replaced.status == 200 && replaced.json["cron"] as? String == "30 6 * * *", "\(replaced.body)")
+        #expect((replaced.json["nextFireAt"] as? String)?.hasSuffix("06:30:00Z") == true)
+        #expect(((replaced.json["params"] as? [String: Any])?["seeds"] as? [String]) == ["tea"])
+        let renamed = try await api.request(.PUT, "/v1/schedules/morning", token: api.admin,
+                                            body: #"{"name": "evening", "cron": "@daily", "seeds": ["x"]}"#)
+        #expect(renamed.status == 422 && renamed.json["field"] as? String == "name")
+        #expect(try await api.request(.PUT, "/v1/schedules/nothing", token: api.admin, body: #"{"cron": "@daily", "seeds": ["x"]}"#).status == 404)
         #expect(try await api.request(.DELETE, "/v1/schedules/morning", token: api.admin).status == 204)
         #expect(try await api.request(.GET, "/v1/schedules/morning", token: api.admin).status == 404)
         await api.stop()

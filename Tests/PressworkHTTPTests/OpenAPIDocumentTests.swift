@@ -56,8 +56,14 @@ import TestSupport
         let bodies = [
             "POST /v1/runs": #"{"seeds": ["documented too"]}"#, "POST /v1/schedules": #"{"name": "second", "cron": "@hourly", "seeds": ["x"]}"#,
             "POST /v1/runs/{id}/review": #"{"decision": "approve"}"#,
+            "PUT /v1/schedules/{name}": #"{"cron": "@hourly", "seeds": ["y"]}"#,
         ]
-        for (operation, description) in Self.documentedOperations(document).sorted(by: { $0.key < $1.key }) {
+        // Deleting last, so that every other operation finds the schedule.
+        let operations = Self.documentedOperations(document).sorted { first, second in
+            let (firstDeletes, secondDeletes) = (first.key.hasPrefix("DELETE"), second.key.hasPrefix("DELETE"))
+            return firstDeletes == secondDeletes ? first.key < second.key : secondDeletes
+        }
+        for (operation, description) in operations {
             let parts = operation.split(separator: " ", maxSplits: 1)
             let path = String(parts[1]).replacingOccurrences(of: "{id}", with: run).replacingOccurrences(of: "{name}", with: "documented")
             let documented = Set((description["responses"] as? [String: Any] ?? [:]).keys)
