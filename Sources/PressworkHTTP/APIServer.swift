@@ -63,7 +63,8 @@ public struct APIServer: Sendable {
         let router = Router()
         router.middlewares.add(TracingMiddleware())
         router.middlewares.add(MetricsMiddleware())
-        router.middlewares.add(ProblemMiddleware(logger: logger))
+        let table = RouteTable()
+        router.middlewares.add(ProblemMiddleware(logger: logger, routes: table))
         let context = RouteContext(
             store: RunStore(pool: pool), schedules: ScheduleStore(pool: pool), auth: BearerAuthorizer(tokens: TokenStore(pool: pool)),
             hub: hub, registry: registry, defaults: defaults, pool: pool
@@ -72,6 +73,7 @@ public struct APIServer: Sendable {
         RunRoutes(context).register(on: router)
         RunEventRoutes(context).register(on: router)
         ScheduleRoutes(context).register(on: router)
+        table.set(router.routes.map { ("\($0.path)", $0.method.rawValue) })
         return router
     }
 }

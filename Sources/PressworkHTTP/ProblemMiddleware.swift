@@ -1,16 +1,27 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
-/// Every error leaves as problem details: the router's own (an unknown route: 404, a wrong
-/// method: 405) with their status, and unexpected ones as 500, logged with the request.
+/// Every error leaves as problem details: the router's own (an unknown route: 404; a known path
+/// with another method: 405 with an Allow header) with their status, and unexpected ones as
+/// 500, logged with the request.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let problem as Problem {
+            throw problem
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = routes.methods(for: request.uri.path)
+            guard !allowed.isEmpty else {
+                throw Problem(.notFound, "no route \(request.method) \(request.uri.path)")
+            }
+            var problem = Problem(.methodNotAllowed, "\(request.uri.path) answers \(allowed.joined(separator: ", ")), not \(request.method)")
+            problem.headers[.allow] = allowed.joined(separator: ", ")
             throw problem
         } catch let error as HTTPError {
             var problem = Problem(error.status, error.body ?? "\(request.method) \(request.uri.path): \(error.status.reasonPhrase)")
@@ -23,6 +34,32 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)",
             ])
             throw Problem(.internalServerError, "\(error)")
+        }
+    }
+}
+
+/// The routes' paths and methods, filled in once the router has them (the middleware is built
+/// first), to tell a wrong method (405) from an unknown path (404).
+final class RouteTable: Sendable {
+    private let routes = Mutex<[(segments: [Substring], method: String)]>([])
+
+    func set(_ routes: [(path: String, method: String)]) {
+        self.routes.withLock { $0 = routes.map { ($0.path.split(separator: "/"), $0.method) } }
+    }
+
+    /// A route's capture segment, as Hummingbird writes it (`{name}`; `:name` when declared).
+    static func isCapture(_ segment: Substring) -> Bool {
+        segment.hasPrefix(":") || (segment.hasPrefix("{") && segment.hasSuffix("}"))
+    }
+
+    /// The methods a path answers, sorted; a capture segment matches any one segment.
+    func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        return routes.withLock { routes in
+            Set(routes.filter { route in
+                route.segments.count == segments.count
+                    && zip(route.segments, segments).allSatisfy { Self.isCapture($0) || $0 == $1 }
+            }.map(\.method)).sorted()
         }
     }
 }

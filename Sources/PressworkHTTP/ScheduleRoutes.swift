@@ -15,13 +15,19 @@ struct ScheduleRoutes: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/schedules") { request, _ in
             try await context.auth.require(.schedulesRead, request)
-            return JSONBody.response(.array(try await context.schedules.list().map { $0.document() }))
+            let (schedules, unreadable) = try await context.schedules.listAll()
+            return JSONBody.response(.object([
+                ("schedules", .array(schedules.map { $0.document() })),
+                ("unreadable", .array(unreadable.map { .object([("name", .string($0.name)), ("reason", .string($0.reason))]) })),
+            ]))
         }
         router.post("/v1/schedules") { request, _ in try await create(request) }
         router.put("/v1/schedules/:name") { request, requestContext in
             try await context.auth.require(.schedulesWrite, request)
-            let record = try await schedule(requestContext)
-            let definition = try await definition(request, name: record.name)
+            // Replacing needs no readable old row: it is how a broken one is fixed.
+            let name = requestContext.parameters.get("name") ?? ""
+            guard try await context.schedules.exists(name) else { throw Problem.notFound("no schedule named \(name)") }
+            let definition = try await definition(request, name: name)
             return JSONBody.response(try await context.schedules.replace(definition).document())
         }
         router.get("/v1/schedules/:name") { request, requestContext in
@@ -41,8 +47,12 @@ struct ScheduleRoutes: Sendable {
         }
         router.delete("/v1/schedules/:name") { request, requestContext in
             try await context.auth.require(.schedulesWrite, request)
-            let record = try await schedule(requestContext)
-            try await context.schedules.remove(record.name)
+            let name = requestContext.parameters.get("name") ?? ""
+            do {
+                try await context.schedules.remove(name)
+            } catch is ScheduleError {
+                throw Problem.notFound("no schedule named \(name)")
+            }
             return Response(status: .noContent)
         }
     }
@@ -125,6 +135,8 @@ struct ScheduleRoutes: Sendable {
             return try await context.schedules.get(name)
         } catch is ScheduleError {
             throw Problem.notFound("no schedule named \(name)")
+        } catch let error as UnreadableSchedule {
+            throw Problem.conflict(error.description)
         }
     }
 }

@@ -8,8 +8,8 @@ public struct Monitor: Sendable {
     /// The checks, by name: each is `sql/monitor/NAME.sql`, returning rows of (severity,
     /// subject, detail, since), none when all is well.
     public static let checks = [
-        "stalled_rounds", "queued_waiting", "review_waiting", "overdue_schedules", "undelivered_webhooks",
-        "orphaned_artifacts",
+        "stalled_rounds", "queued_waiting", "review_waiting", "overdue_schedules", "broken_schedules",
+        "undelivered_webhooks", "orphaned_artifacts",
     ]
 
     /// When a check starts to report; each maps to a `presswork.monitor_*` setting of its file.

@@ -4,7 +4,7 @@ import PressworkCore
 extension ScheduleRecord {
     /// The schedule as JSON (`schedules show --json`, the API): {name, cron, timeZone, enabled,
     /// misfire, catchUpLimit, overlap, maxActive, nextFireAt, lastFireAt, fires {run, missed,
-    /// skipped}, params, recentFires [{fireAt, outcome, runId}] (when given)}.
+    /// skipped}, params, disabledReason, recentFires [{fireAt, outcome, runId}] (when given)}.
     public func document(fires: [ScheduleFire] = []) -> JSONValue {
         func iso(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }
         func date(_ value: Date?) -> JSONValue { value.map { .string(iso($0)) } ?? .null }
@@ -19,6 +19,7 @@ extension ScheduleRecord {
                 ("skipped", .number(Double(firesSkipped))),
             ])),
             ("params", (try? JSONValue.encoding(params)) ?? .null),
+            ("disabledReason", disabledReason.map(JSONValue.string) ?? .null),
         ]
         if !fires.isEmpty {
             fields.append(("recentFires", .array(fires.map { fire in

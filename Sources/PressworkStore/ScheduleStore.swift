@@ -42,14 +42,40 @@ public struct ScheduleStore: Sendable {
         }
     }
 
+    /// Every schedule that can be read, by name.
     public func list() async throws -> [ScheduleRecord] {
-        try await pool.query("SELECT \(unsafeRaw: ScheduleRecord.columns) FROM schedules ORDER BY name").map(ScheduleRecord.init)
+        try await listAll().schedules
     }
 
+    /// Every schedule, by name; rows that cannot be read (written with plain SQL) are named in
+    /// `unreadable` with the reason instead of hiding every other schedule.
+    public func listAll() async throws -> (schedules: [ScheduleRecord], unreadable: [(name: String, reason: String)]) {
+        var schedules: [ScheduleRecord] = []
+        var unreadable: [(name: String, reason: String)] = []
+        for row in try await pool.query("SELECT \(unsafeRaw: ScheduleRecord.columns) FROM schedules ORDER BY name") {
+            do {
+                schedules.append(try ScheduleRecord(row: row))
+            } catch {
+                unreadable.append((try row.decode(String.self, "name"), "\(error)"))
+            }
+        }
+        return (schedules, unreadable)
+    }
+
+    /// The schedule; `ScheduleError` when there is none, `UnreadableSchedule` when its row cannot
+    /// be read (written with plain SQL: replace or remove it).
     public func get(_ name: String) async throws -> ScheduleRecord {
         guard let row = try await pool.query("SELECT \(unsafeRaw: ScheduleRecord.columns) FROM schedules WHERE name = \(name)").first
         else { throw ScheduleError("no schedule named \(name)") }
-        return try ScheduleRecord(row: row)
+        do {
+            return try ScheduleRecord(row: row)
+        } catch {
+            throw UnreadableSchedule(name: name, reason: "\(error)")
+        }
+    }
+
+    public func exists(_ name: String) async throws -> Bool {
+        try await pool.query("SELECT count(*) FROM schedules WHERE name = \(name)").scalar(Int.self) == 1
     }
 
     /// Pauses or resumes. A resumed schedule continues from its next fire after `now`: fires
@@ -58,7 +84,8 @@ public struct ScheduleStore: Sendable {
         let record = try await get(name)
         let next = enabled ? try record.definition.cronSchedule().next(after: now) : record.nextFireAt
         guard let row = try await pool.query("""
-            UPDATE schedules SET enabled = \(enabled), next_fire_at = \(next), updated_at = now()
+            UPDATE schedules SET enabled = \(enabled), next_fire_at = \(next), updated_at = now(),
+                   disabled_reason = CASE WHEN \(enabled) THEN NULL ELSE disabled_reason END
             WHERE name = \(name) RETURNING \(unsafeRaw: ScheduleRecord.columns)
             """).first else { throw ScheduleError("no schedule named \(name)") }
         return try ScheduleRecord(row: row)
@@ -131,7 +158,27 @@ public struct ScheduleStore: Sendable {
             """)
         guard let firstRow = rows.first else { return nil }
         let now = try firstRow.decode(Date.self, "server_now")
-        let records = try rows.map(ScheduleRecord.init)
+        // A schedule that cannot be read is paused with the reason (monitor reports it), so that
+        // it neither fails every tick nor holds up the schedules due after it.
+        var records: [ScheduleRecord] = []
+        var broken: (names: [String], reasons: [String]) = ([], [])
+        for row in rows {
+            do {
+                let record = try ScheduleRecord(row: row)
+                _ = try record.definition.cronSchedule()
+                records.append(record)
+            } catch {
+                broken.names.append(try row.decode(String.self, "name"))
+                broken.reasons.append("\(error)")
+            }
+        }
+        if !broken.names.isEmpty {
+            _ = try await connection.query("""
+                UPDATE schedules s SET enabled = false, disabled_reason = u.reason, updated_at = now()
+                FROM unnest(\(broken.names)::text[], \(broken.reasons)::text[]) AS u(name, reason)
+                WHERE s.name = u.name
+                """)
+        }
 
         // Active runs of the schedules whose overlap policy asks.
         var active: [String: (running: Int, queued: Int)] = [:]
@@ -206,7 +253,7 @@ public struct ScheduleStore: Sendable {
                  AS u(name, next, last, ran, skipped, missed)
             WHERE s.name = u.name
             """)
-        return (started, records.count)
+        return (started, rows.count)
     }
 
     /// Writes fires and the runs they start in one statement, for the scheduler and for backfill
@@ -331,6 +378,8 @@ public struct ScheduleRecord: Sendable, Equatable {
     public let firesMissed: Int
     public let firesSkipped: Int
     public let createdAt: Date
+    /// Why the scheduler paused it (it could not read it); nil for schedules paused by a person.
+    public let disabledReason: String?
 
     public var definition: ScheduleDefinition {
         ScheduleDefinition(
@@ -341,7 +390,7 @@ public struct ScheduleRecord: Sendable, Equatable {
 
     static let columns = """
         name, cron, time_zone, params, enabled, misfire, catch_up_limit, overlap, max_active, next_fire_at, last_fire_at, fires_run,
-        fires_missed, fires_skipped, created_at
+        fires_missed, fires_skipped, created_at, disabled_reason
         """
 
     init(row: PostgresRow) throws {
@@ -360,6 +409,7 @@ public struct ScheduleRecord: Sendable, Equatable {
         firesMissed = try row.decode(Int.self, "fires_missed")
         firesSkipped = try row.decode(Int.self, "fires_skipped")
         createdAt = try row.decode(Date.self, "created_at")
+        disabledReason = try row.decode(String?.self, "disabled_reason")
     }
 }
 
@@ -426,6 +476,13 @@ public struct StartedRun: Sendable, Equatable {
     public let schedule: String
     public let fireAt: Date
     public let runID: UUID
+}
+
+/// A schedule row that does not decode (params that are not a run's, written with plain SQL).
+public struct UnreadableSchedule: Error, Sendable, CustomStringConvertible {
+    public let name: String
+    public let reason: String
+    public var description: String { "schedule \(name) cannot be read (\(reason)): replace it or remove it" }
 }
 
 public struct ScheduleError: Error, Sendable, CustomStringConvertible {

@@ -111,7 +111,10 @@ struct SchedulesListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withServices(global) { services in
-            let records = try await services.schedules.list()
+            let (records, unreadable) = try await services.schedules.listAll()
+            for (name, reason) in unreadable {
+                FileHandle.standardError.write(Data("schedule \(name) cannot be read: \(reason)\n".utf8))
+            }
             if json {
                 print(JSONValue.array(records.map { ScheduleOutput.json($0, fires: []) }).text)
                 return
@@ -119,7 +122,8 @@ struct SchedulesListCommand: AsyncParsableCommand {
             if records.isEmpty { print("no schedules") }
             for record in records {
                 print([record.name, record.enabled ? "enabled" : "paused ", record.cron, record.timeZone,
-                       "next " + ScheduleOutput.time(record.nextFireAt, zone: record.timeZone)].joined(separator: "  "))
+                       "next " + ScheduleOutput.time(record.nextFireAt, zone: record.timeZone)].joined(separator: "  ")
+                    + (record.disabledReason.map { "  (paused by the scheduler: \($0))" } ?? ""))
             }
         }
     }
@@ -130,7 +134,7 @@ struct SchedulesShowCommand: AsyncParsableCommand {
 
     @Argument var name: String
 
-    @Flag(help: "JSON: {name, cron, timeZone, enabled, misfire, catchUpLimit, overlap, maxActive, nextFireAt, lastFireAt, fires {run, missed, skipped}, params, recentFires [{fireAt, outcome, runId}]}.")
+    @Flag(help: "JSON: {name, cron, timeZone, enabled, misfire, catchUpLimit, overlap, maxActive, nextFireAt, lastFireAt, fires {run, missed, skipped}, params, disabledReason, recentFires [{fireAt, outcome, runId}]}.")
     var json = false
 
     @OptionGroup var global: GlobalOptions
@@ -144,7 +148,7 @@ struct SchedulesShowCommand: AsyncParsableCommand {
                 return
             }
             print("""
-                schedule: \(record.name) (\(record.enabled ? "enabled" : "paused"))
+                schedule: \(record.name) (\(record.enabled ? "enabled" : record.disabledReason.map { "paused by the scheduler: \($0)" } ?? "paused"))
                 cron: \(record.cron) in \(record.timeZone)
                 policies: misfire \(record.misfire.rawValue) (catch-up \(record.catchUpLimit)), overlap \(record.overlap.rawValue)\(record.maxActive.map { ", at most \($0) active" } ?? "")
                 next fire: \(ScheduleOutput.time(record.nextFireAt, zone: record.timeZone))

@@ -132,7 +132,15 @@ import TestSupport
         let badZone = try await api.request(.POST, "/v1/schedules", token: api.admin,
                                             body: #"{"name": "bad", "cron": "@daily", "timeZone": "Mars/Olympus", "seeds": ["x"]}"#)
         #expect(badZone.status == 422)
-        #expect(try await api.request(.GET, "/v1/schedules", token: api.admin).jsonArray.map { $0["name"] as? String } == ["morning"])
+        let listed = try await api.request(.GET, "/v1/schedules", token: api.admin)
+        #expect((listed.json["schedules"] as? [[String: Any]])?.map { $0["name"] as? String } == ["morning"])
+        // A row written with plain SQL that cannot be read is named, not a 500 for the whole list.
+        _ = try await api.pool.query("""
+            INSERT INTO schedules (name, cron, time_zone, params) VALUES ('broken', '@daily', 'UTC', '{"seeds": 3}')
+            """)
+        let withBroken = try await api.request(.GET, "/v1/schedules", token: api.admin)
+        #expect(withBroken.status == 200 && (withBroken.json["unreadable"] as? [[String: Any]])?.first?["name"] as? String == "broken")
+        _ = try await api.pool.query("DELETE FROM schedules WHERE name = 'broken'")
         #expect(try await api.request(.POST, "/v1/schedules/morning/pause", token: api.admin).json["enabled"] as? Bool == false)
         #expect(try await api.request(.POST, "/v1/schedules/morning/resume", token: api.admin).json["enabled"] as? Bool == true)
         #expect(try await api.request(.GET, "/v1/schedules/morning", token: api.admin).json["timeZone"] as? String == "Europe/Berlin")

@@ -36,7 +36,7 @@ import TestSupport
         )
         let router = server.makeRouter(hub: EventHub(listenConfiguration: api.pool.configuration, logger: Logger(label: "test")))
         let routes = Set(router.routes.map { route in
-            // Hummingbird writes captures as :name, OpenAPI as {name}.
+            // Captures are declared as :name; OpenAPI writes {name}, as does Hummingbird's description.
             let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
             return "\(route.method) /" + path.joined(separator: "/")
         })
@@ -76,9 +76,11 @@ import TestSupport
                 #expect(anonymous.status == 401 && documented.contains("401"), "\(operation) without a token: \(anonymous.status)")
             }
         }
-        // Unknown routes are problems too.
+        // Unknown routes are problems too; a known path with another method is 405 with Allow.
         let unknown = try await api.request(.GET, "/v1/nothing", token: api.admin)
         #expect(unknown.status == 404 && unknown.header("Content-Type") == "application/problem+json")
+        let wrongMethod = try await api.request(.PATCH, "/v1/schedules/documented", token: api.admin)
+        #expect(wrongMethod.status == 405 && wrongMethod.header("Allow") == "DELETE, GET, PUT", "\(wrongMethod.status) \(wrongMethod.headers) \(wrongMethod.body)")
         await api.stop()
     }
 }

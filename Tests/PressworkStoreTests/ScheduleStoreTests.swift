@@ -191,4 +191,39 @@ import TestSupport
         await #expect(throws: ScheduleError.self) { try await store.remove("weekly") }
         await store.pool.close()
     }
+
+    /// A schedule row written with plain SQL that cannot be read (params that are not a run's,
+    /// a time zone that does not exist) is paused with the reason; the schedules due with it
+    /// still fire, and the monitor reports it until it is fixed and resumed.
+    @Test func anUnreadableScheduleIsPausedAndTheOthersStillFire() async throws {
+        let configuration = try await database("brokenschedule")
+        let pool = PostgresConnectionPool(configuration: configuration, maxConnections: 2)
+        let store = ScheduleStore(pool: pool)
+        _ = try await store.add(ScheduleDefinition(name: "good", cron: "* * * * *", timeZone: "UTC", params: Self.params))
+        _ = try await pool.query("""
+            INSERT INTO schedules (name, cron, time_zone, params, next_fire_at) VALUES
+                ('bad-params', '* * * * *', 'UTC', '{"seeds": 42}', now() - interval '2 seconds'),
+                ('bad-zone', '* * * * *', 'Mars/Olympus', \(PostgresJSON(Self.params)), now() - interval '2 seconds')
+            """)
+        _ = try await pool.query("UPDATE schedules SET next_fire_at = now() - interval '1 second' WHERE name = 'good'")
+        let started = try await store.fireDue(pipelineVersion: "test")
+        #expect(started.map(\.schedule) == ["good"])
+        let (readable, unreadable) = try await store.listAll()
+        #expect(unreadable.map(\.name) == ["bad-params"])
+        let zone = try #require(readable.first { $0.name == "bad-zone" })
+        #expect(!zone.enabled && zone.disabledReason?.contains("Mars/Olympus") == true)
+        #expect(try await pool.query("SELECT enabled FROM schedules WHERE name = 'bad-params'").scalar(Bool.self) == false)
+        // The next tick does not trip over them again.
+        #expect(try await store.fireDue(pipelineVersion: "test").isEmpty)
+
+        let report = try await Monitor(pool: pool).check()
+        let broken = report.findings.filter { $0.check == "broken_schedules" }
+        #expect(Set(broken.map(\.subject)) == ["bad-params", "bad-zone"] && broken.allSatisfy { $0.severity == .critical })
+
+        // Fixed and resumed: the reason goes, the schedule fires again.
+        _ = try await pool.query("UPDATE schedules SET time_zone = 'Europe/Berlin' WHERE name = 'bad-zone'")
+        let resumed = try await store.setEnabled("bad-zone", true)
+        #expect(resumed.enabled && resumed.disabledReason == nil)
+        await pool.close()
+    }
 }
