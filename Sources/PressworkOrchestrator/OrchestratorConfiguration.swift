@@ -22,6 +22,8 @@ public struct OrchestratorConfiguration: Sendable {
     /// others (queued by a process configured differently) ends as `error` saying so, instead of
     /// being written by providers it did not ask for. nil accepts every run (tests, benchmarks).
     public var providers: ProviderChoice?
+    /// Set by a shutting-down worker: executions hand their run back at the next round boundary.
+    public var drain = DrainRequest()
 
     public init(
         owner: String = OrchestratorConfiguration.defaultOwner(),

@@ -54,6 +54,12 @@ struct RunExecution: Sendable {
                 progress(.roundSkipped(round))
                 continue
             }
+            // Shutting down: the rounds so far are committed; hand the run back (as on
+            // cancellation) before starting another.
+            if configuration.drain.isRequested {
+                logger.notice("draining: handing the run back before round \(round.rawValue)")
+                throw CancellationError()
+            }
             if round == .publish {
                 let report = try decode(CoherenceReport.self, round: .coherence, from: artifacts)
                 let approved = record.reviewApprovedAt != nil

@@ -12,7 +12,8 @@ import PressworkStore
 /// polling fallback so that a lost notification delays a run by at most `pollInterval`.
 ///
 /// Cancelling `run()` stops claiming; runs being executed are handed back (`queued`) by the
-/// orchestrator for another worker to continue.
+/// orchestrator for another worker to continue. A drain (`OrchestratorConfiguration.drain`) stops
+/// claiming too, but lets each run finish the round in progress before handing it back.
 public struct WorkerPool: Sendable {
     public struct Configuration: Sendable {
         public var concurrency: Int
@@ -41,14 +42,24 @@ public struct WorkerPool: Sendable {
         self.logger = logger
     }
 
+    /// Works until cancelled, or until a drain is requested (`orchestrator.configuration.drain`)
+    /// and every run in progress has reached a round boundary and been handed back.
     public func run() async throws {
         let doorbell = Doorbell()
+        let drain = orchestrator.configuration.drain
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger) }
-            for index in 0..<configuration.concurrency {
-                group.addTask { try await work(index, doorbell: doorbell) }
+            // Idle workers wait on the doorbell: a drain rings it, so that they stop at once.
+            group.addTask {
+                while !drain.isRequested { try await Task.sleep(for: .milliseconds(100)) }
+                await doorbell.ring()
             }
-            try await group.next()
+            try await withThrowingTaskGroup(of: Void.self) { workers in
+                for index in 0..<configuration.concurrency {
+                    workers.addTask { try await work(index, doorbell: doorbell) }
+                }
+                try await workers.waitForAll()
+            }
             group.cancelAll()
         }
     }
@@ -56,7 +67,8 @@ public struct WorkerPool: Sendable {
     private func work(_ index: Int, doorbell: Doorbell) async throws {
         var logger = self.logger
         logger[metadataKey: "presswork.worker"] = "\(index)"
-        while !Task.isCancelled {
+        let drain = orchestrator.configuration.drain
+        while !Task.isCancelled && !drain.isRequested {
             let lease: Lease?
             do {
                 lease = try await orchestrator.claimNext(maxAbandoned: configuration.maxAbandoned)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import Logging
 import PressworkOrchestrator
 import PressworkPipeline
@@ -16,8 +17,10 @@ struct ServeCommand: AsyncParsableCommand {
             The scheduler fires due schedules (exactly one run per fire, however many `serve` processes \
             share the database); the webhook dispatcher delivers events to the endpoints of `presswork \
             webhooks`; the workers claim queued runs and runs abandoned by dead workers, and \
-            execute them. SIGTERM or SIGINT: stop claiming, hand the runs in progress back (queued, for \
-            another worker to continue from their first missing round), exit 0.
+            execute them. SIGTERM or SIGINT: stop claiming and stop the other services; runs in progress \
+            finish the round they are in (its provider calls are not paid twice), up to --drain-seconds, \
+            and are handed back (queued, for another worker to continue from their first missing round); \
+            exit 0. A second signal hands them back at once.
 
             --prune-every 24h adds the maintenance service: it prunes as `presswork prune` does, once per \
             interval across all `serve` processes (one at a time, under the prune lock), with the \
@@ -95,6 +98,9 @@ struct LeaseOptions: ParsableArguments {
 
     @Option(help: "A run abandoned by this many workers (their leases expired while it ran) ends as error instead of being taken over again.")
     var maxAbandoned = 3
+
+    @Option(help: "On SIGTERM or Ctrl-C, seconds that runs in progress may take to finish their round before they are handed back (0: hand back at once; a second signal always does).")
+    var drainSeconds: Double = 20
 }
 
 /// The long-running services of `serve` and `worker`.
@@ -119,6 +125,9 @@ enum Service {
         guard leaseSeconds >= 1, leaseSeconds <= 3_600 else {
             throw ValidationError("lease-seconds must be between 1 and 3600, not \(leaseSeconds)")
         }
+        guard (0...3_600).contains(leases.drainSeconds) else {
+            throw ValidationError("drain-seconds must be between 0 and 3600, not \(leases.drainSeconds)")
+        }
         let (settings, logger) = try global.bootstrap(defaultLogLevel: .info)
         let traces = try TraceExport.startIfConfigured(logger: logger)
         let services = try await Services.open(
@@ -134,15 +143,17 @@ enum Service {
         )
         // Before anything runs, so that every metric reaches the registry /metrics renders.
         let registry = http.map { _ in PressworkMetrics.bootstrap() }
-        let task = Task {
+        let workersTask = Task {
+            if workers > 0 { try await pool.run() }
+        }
+        // The scheduler, webhook delivery, the HTTP API and maintenance: stopped at once on the
+        // first signal (fires and deliveries are idempotent, their work is in Postgres).
+        let servicesTask = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                if workers > 0 { group.addTask { try await pool.run() } }
                 if scheduler {
                     group.addTask {
                         try await SchedulerService(store: services.schedules, pipelineVersion: Pipeline.version, logger: logger).run()
                     }
-                }
-                if scheduler {
                     group.addTask {
                         try await WebhookDispatcher(
                             store: WebhookStore(pool: services.pool), listenConfiguration: services.pool.configuration,
@@ -174,25 +185,70 @@ enum Service {
                 group.cancelAll()
             }
         }
+        // First signal: stop claiming and the other services; runs in progress finish the round
+        // they are in (up to --drain-seconds), then are handed back. Second signal: hand back now.
+        let drainSeconds = leases.drainSeconds
+        let signalsSeen = SignalCount()
         let signals = TerminationSignals {
-            logger.notice("stopping: no new claims; runs in progress are handed back")
-            task.cancel()
+            if signalsSeen.increment() == 1 && drainSeconds > 0 {
+                logger.notice("stopping: no new claims; runs in progress finish their round, then are handed back", metadata: [
+                    "drain_seconds": "\(drainSeconds)",
+                ])
+                orchestrator.configuration.drain.request()
+                servicesTask.cancel()
+                Task {
+                    try? await Task.sleep(for: .milliseconds(Int64(drainSeconds * 1000)))
+                    workersTask.cancel()
+                }
+            } else {
+                logger.notice("stopping now: runs in progress are handed back")
+                servicesTask.cancel()
+                workersTask.cancel()
+            }
         }
         logger.notice("serving", metadata: [
             "workers": "\(workers)", "scheduler": "\(scheduler)", "owner": "\(orchestrator.configuration.owner)",
         ])
+        // Either part failing stops the other; the process then exits with the failure.
         var failure: (any Error)?
-        do {
-            try await task.value
-        } catch is CancellationError {
-        } catch {
-            failure = error
+        await withTaskGroup(of: (any Error)?.self) { group in
+            group.addTask { await Self.failure(of: workersTask) }
+            group.addTask { await Self.failure(of: servicesTask) }
+            for await error in group where error != nil && failure == nil {
+                failure = error
+                workersTask.cancel()
+                servicesTask.cancel()
+            }
         }
         signals.restore()
         await services.close()
         await traces?.shutdown()
         if let failure { throw failure }
         logger.notice("stopped")
+    }
+
+    /// What ended a task, unless it ended normally or was cancelled.
+    static func failure(of task: Task<Void, any Error>) async -> (any Error)? {
+        do {
+            try await task.value
+            return nil
+        } catch is CancellationError {
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+/// How many termination signals arrived (the first drains, the second stops at once).
+final class SignalCount: Sendable {
+    private let count = Mutex(0)
+
+    func increment() -> Int {
+        count.withLock { value in
+            value += 1
+            return value
+        }
     }
 }
 

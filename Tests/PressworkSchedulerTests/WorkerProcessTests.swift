@@ -22,9 +22,10 @@ import TestSupport
         return (configuration, pool, run)
     }
 
-    func startWorker(_ configuration: PostgresConfiguration, leaseSeconds: Int) throws -> PressworkProcess {
+    func startWorker(_ configuration: PostgresConfiguration, leaseSeconds: Int, drainSeconds: Int = 20) throws -> PressworkProcess {
         try PressworkProcess(
-            ["worker", "--concurrency", "1", "--lease-seconds", "\(leaseSeconds)", "--log-level", "info"],
+            ["worker", "--concurrency", "1", "--lease-seconds", "\(leaseSeconds)", "--drain-seconds", "\(drainSeconds)",
+             "--log-level", "info"],
             environment: ["DATABASE_URL": TestDatabase.url(configuration), "PRESSWORK_OFFLINE_LATENCY_MS": "150",
                           "PRESSWORK_HOME": try TemporaryFolder.make()]
         )
@@ -62,14 +63,38 @@ import TestSupport
         #expect(try completed.allSatisfy { try $0.decode(Int.self, "times") == 1 })
     }
 
-    @Test func sigtermHandsTheRunBackAndExitsZero() async throws {
+    /// SIGTERM drains: the round in progress commits (its provider calls are not wasted), then
+    /// the run is handed back before the next round, and the process exits 0.
+    @Test func sigtermLetsTheRoundFinishThenHandsTheRunBackAndExitsZero() async throws {
         let (configuration, pool, run) = try await prepare("sigterm")
         let worker = try startWorker(configuration, leaseSeconds: 30)
-        try await waitForRounds(pool, run.id, atLeast: 2)
+        // Round 3 drafts several sections at 150 ms each: signal while it is in progress.
+        try await waitForRounds(pool, run.id, atLeast: 3)
         worker.signal(SIGTERM)
         let status = await worker.waitForExit(timeout: .seconds(15))
         #expect(status == 0, "\(worker.output.suffix(2_000))")
         #expect(try await pool.query("SELECT status FROM runs WHERE id = \(run.id)").scalar(String.self) == "queued")
+        let committed = try await pool.query("SELECT count(*) FROM artifacts WHERE run_id = \(run.id)").scalar(Int.self)
+        // The hand-back came at a round boundary, right after the last committed round: the
+        // round in progress at SIGTERM (round 3, unless the signal fell between two rounds) was
+        // finished, not cancelled.
+        #expect(committed >= 3)
+        #expect(worker.output.contains("draining: handing the run back before round \(committed)"), "\(worker.output.suffix(2_000))")
+        let outcome = try await finishHere(pool, run.id)
+        #expect(outcome.status == .done || outcome.status == .skipped)
+        try await expectEachRoundOnce(pool, run.id)
+        await pool.close()
+    }
+
+    /// With --drain-seconds 0 (or a second signal), the run is handed back at once, mid-round.
+    @Test func sigtermWithoutDrainHandsTheRunBackAtOnce() async throws {
+        let (configuration, pool, run) = try await prepare("sigtermnow")
+        let worker = try startWorker(configuration, leaseSeconds: 30, drainSeconds: 0)
+        try await waitForRounds(pool, run.id, atLeast: 3)
+        worker.signal(SIGTERM)
+        #expect(await worker.waitForExit(timeout: .seconds(15)) == 0, "\(worker.output.suffix(2_000))")
+        #expect(try await pool.query("SELECT status FROM runs WHERE id = \(run.id)").scalar(String.self) == "queued")
+        #expect(!worker.output.contains("draining"))
         let outcome = try await finishHere(pool, run.id)
         #expect(outcome.status == .done || outcome.status == .skipped)
         try await expectEachRoundOnce(pool, run.id)
