@@ -9,7 +9,7 @@ public struct Monitor: Sendable {
     /// subject, detail, since), none when all is well.
     public static let checks = [
         "stalled_rounds", "queued_waiting", "review_waiting", "overdue_schedules", "broken_schedules",
-        "undelivered_webhooks", "orphaned_artifacts",
+        "undelivered_webhooks", "orphaned_artifacts", "maintenance_overdue",
     ]
 
     /// When a check starts to report; each maps to a `presswork.monitor_*` setting of its file.
@@ -28,6 +28,8 @@ public struct Monitor: Sendable {
         public var webhook: Duration = .seconds(15 * 60)
         /// Orphaned rows are older than this (warning).
         public var orphan: Duration = .seconds(24 * 3600)
+        /// The last prune finished (or a prune started and never finished) this long ago (warning).
+        public var prune: Duration = .seconds(2 * 86_400)
 
         public init() {}
 
@@ -40,6 +42,7 @@ public struct Monitor: Sendable {
             settings.set("monitor_overdue_after", overdueSchedule)
             settings.set("monitor_webhook_after", webhook)
             settings.set("monitor_orphan_after", orphan)
+            settings.set("monitor_prune_after", prune)
             return settings
         }
     }

@@ -9,8 +9,9 @@ struct MonitorCommand: AsyncParsableCommand {
         discussion: """
             Runs the queries of sql/monitor on one snapshot: stalled rounds (a lease expired and not \
             taken over: critical; a round running too long: warning), runs queued too long, runs \
-            waiting for review too long, overdue schedules (no scheduler running: critical), webhook \
-            events not delivered, and orphaned rows and WordPress drafts left behind. Prints one line \
+            waiting for review too long, overdue schedules (no scheduler running: critical), schedules paused \
+            because they cannot be read (critical), webhook events not delivered, orphaned rows and \
+            WordPress drafts left behind, and a prune that stopped running. Prints one line \
             per finding and a summary, or with --json {status, checkedAt, checks, findings: [{check, \
             severity, subject, detail, since}]}. A database that cannot be reached or queried is \
             critical too (exit 2), so that cron and alerting hear of it. Thresholds take durations \
@@ -45,6 +46,9 @@ struct MonitorCommand: AsyncParsableCommand {
     @Option(help: "Orphaned rows older than this are a warning.")
     var orphanAfter = DurationArgument("1d", .seconds(86_400))
 
+    @Option(help: "A last prune longer ago than this is a warning (nothing before the first prune).")
+    var pruneAfter = DurationArgument("2d", .seconds(2 * 86_400))
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -56,6 +60,7 @@ struct MonitorCommand: AsyncParsableCommand {
         thresholds.overdueSchedule = overdueAfter.duration
         thresholds.webhook = webhookAfter.duration
         thresholds.orphan = orphanAfter.duration
+        thresholds.prune = pruneAfter.duration
         let report: Monitor.Report
         do {
             report = try await withServices(global) { services in

@@ -19,7 +19,7 @@ import TestSupport
         _ = try await Migrator().migrate(pool)
 
         let healthy = try await presswork(["monitor"], database: database)
-        #expect(healthy.status == 0 && healthy.output.contains("healthy: 7 checks, nothing found"), "\(healthy.output)")
+        #expect(healthy.status == 0 && healthy.output.contains("healthy: 8 checks, nothing found"), "\(healthy.output)")
         let quiet = try await presswork(["monitor", "--quiet"], database: database)
         #expect(quiet.status == 0 && quiet.output.isEmpty, "\(quiet.output)")
 

@@ -87,6 +87,14 @@ import TestSupport
         #expect(report.findings.count == 11, "\(report.findings.map { "\($0.check) \($0.subject)" })")
         #expect(report.exitCode == 2 && report.status == "critical")
 
+        // A prune that has not finished for three days.
+        _ = try await pool.query("""
+            INSERT INTO maintenance (task, owner, started_at, finished_at) VALUES ('prune', 'cron', now() - interval '3 days', now() - interval '3 days')
+            """)
+        let stale = try await Monitor(pool: pool).check()
+        #expect(stale.findings.first { $0.check == "maintenance_overdue" }?.detail.contains("is the cron job or timer running?") == true)
+        _ = try await pool.query("DELETE FROM maintenance")
+
         // Without the critical findings (a worker took the run over, a scheduler caught up),
         // warnings remain: exit 1.
         _ = try await pool.query("UPDATE runs SET lease_expires_at = now() + interval '1 minute' WHERE id = \(dead)")
