@@ -13,7 +13,7 @@ struct PruneCommand: AsyncParsableCommand {
             post is compacted instead: its artifacts, checkpoints and diagnostics go, the run row, \
             its publication record and its article vector stay, because the duplicate check compares \
             new articles with every published post. Never removed: runs waiting for review, queued \
-            or running runs. Orphaned rows (views/orphaned_rows.sql) go too, and events older than \
+            or running runs, runs whose failed publish left a draft in WordPress (monitor lists them). Orphaned rows (views/orphaned_rows.sql) go too, and events older than \
             --events-older-than that no webhook still waits for.
 
             Works in small batches, each one short transaction that skips rows others hold, so \

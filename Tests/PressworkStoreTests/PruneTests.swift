@@ -22,6 +22,18 @@ import TestSupport
         let queued = try await planting.run("queued", daysAgo: 400, rounds: 0)
         let running = try await planting.run("running", daysAgo: 400, rounds: 3)
         let published = try await planting.run("done", daysAgo: 40, published: true)
+        // An error run whose publish left a draft in WordPress keeps its record (monitor lists it);
+        // one whose post went live before the error is compacted, its publication kept.
+        let leftBehind = try await planting.run("error", daysAgo: 200, rounds: 7)
+        _ = try await pool.query("""
+            INSERT INTO publications (run_id, site, slug, stage, wp_post_id, run_attempt)
+            VALUES (\(leftBehind), 'https://blog.example', 'left', 'left_behind', 9, 1)
+            """)
+        let liveThenFailed = try await planting.run("error", daysAgo: 200, rounds: 7)
+        _ = try await pool.query("""
+            INSERT INTO publications (run_id, site, slug, stage, wp_post_id, run_attempt)
+            VALUES (\(liveThenFailed), 'https://blog.example', 'live', 'published', 10, 1)
+            """)
         // A reprocessed run and a schedule fire point at the old done run.
         let child = try await planting.run("done", daysAgo: 1)
         _ = try await pool.query("UPDATE runs SET parent_run_id = \(oldDone) WHERE id = \(child)")
@@ -36,11 +48,11 @@ import TestSupport
         let plan = try await pruner.plan()
         let report = try await pruner.prune(batchSize: 2)
         #expect(plan.dryRun && !report.dryRun)
-        #expect(report.runsDeleted == 4 && report.runsCompacted == 1, "\(report)")
+        #expect(report.runsDeleted == 4 && report.runsCompacted == 2, "\(report)")
         #expect(plan.runsDeleted == report.runsDeleted && plan.runsCompacted == report.runsCompacted)
         #expect(plan.artifacts == report.artifacts && plan.diagnostics == report.diagnostics)
-        // 8 + 8 + 2 + 4 artifacts of deleted runs, 8 of the compacted one.
-        #expect(report.artifacts == 30 && report.diagnostics == 30)
+        // 8 + 8 + 2 + 4 artifacts of deleted runs, 8 + 7 of the compacted ones.
+        #expect(report.artifacts == 37 && report.diagnostics == 37)
         // The vectors of the deleted done and skipped runs; the published one stays.
         #expect(report.vectors == 2)
         #expect(report.batches > 3, "batches of two runs each")
@@ -48,7 +60,7 @@ import TestSupport
         for gone in [oldDone, oldSkipped, oldCancelled, oldError] {
             #expect(try await !planting.exists(gone))
         }
-        for kept in [recentDone, youngError, reviewing, queued, running, published, child] {
+        for kept in [recentDone, youngError, reviewing, queued, running, published, child, leftBehind, liveThenFailed] {
             #expect(try await planting.exists(kept))
         }
         // The published run: row, publication record and vector stay, with the title.
@@ -58,6 +70,8 @@ import TestSupport
         #expect(try compacted.decode(Bool.self, "pruned") && compacted.decode(String.self, "status") == "done")
         #expect(try await planting.count("SELECT count(*) FROM artifacts WHERE run_id = '\(published)'") == 0)
         #expect(try await planting.count("SELECT count(*) FROM publications WHERE run_id = '\(published)'") == 1)
+        #expect(try await planting.count("SELECT count(*) FROM publications WHERE stage = 'left_behind'") == 1)
+        #expect(try await planting.count("SELECT count(*) FROM runs WHERE id = '\(liveThenFailed)' AND pruned_at IS NOT NULL") == 1)
         let corpus = try await RunStore(pool: pool).finishedVectors(model: "planted", dimension: 3, finishedSince: nil)
         #expect(corpus.vectors.contains { $0.runID == published && $0.title == "Planted article" })
         // References to deleted runs are cleared, the rows that held them stay.
@@ -67,7 +81,7 @@ import TestSupport
         // A second prune finds nothing; the metrics still count the published post.
         let again = try await pruner.prune()
         #expect(!again.removedAnything)
-        #expect(try await planting.count("SELECT sum(posts)::int FROM metrics_posts_daily") == 1)
+        #expect(try await planting.count("SELECT sum(posts)::int FROM metrics_posts_daily") == 2)
         await pool.close()
     }
 
