@@ -14,7 +14,8 @@ extension RunStore {
         model: String, dimension: Int, finishedSince: Date?, known: [UUID] = []
     ) async throws -> (vectors: [PublishedVector], serverTime: Date) {
         // The clock row comes back even when nothing finished, so the caller always learns the
-        // server time to continue from. A run compacted by prune has lost its outline; its vector
+        // server time to continue from. Vectors travel in the binary array format (see
+        // PostgresSentFloatArray): parsing their decimal text was most of a cold load. A run compacted by prune has lost its outline; its vector
         // kept the title. The incremental form starts from the runs finished since
         // then (an index on finished_at); the first load reads every vector of the model.
         let recent: PostgresQuery = finishedSince == nil ? "true" : "r.finished_at >= \(finishedSince)"
@@ -22,7 +23,8 @@ extension RunStore {
             WITH clock AS (SELECT now() AS server_time)
             SELECT clock.server_time, found.run_id, found.title, found.embedding, found.finished_at
             FROM clock LEFT JOIN (
-                SELECT v.run_id, coalesce(v.title, a.payload->>'title', '') AS title, r.finished_at, v.embedding
+                SELECT v.run_id, coalesce(v.title, a.payload->>'title', '') AS title, r.finished_at,
+                       array_send(v.embedding) AS embedding
                 FROM runs r
                 JOIN vectors v ON v.run_id = r.id AND v.model = \(model) AND v.dimension = \(dimension)
                 LEFT JOIN artifacts a ON a.run_id = r.id AND a.round = 2
@@ -33,7 +35,7 @@ extension RunStore {
         let serverTime = try rows.scalar(Date.self)
         let vectors = try rows.compactMap { row -> PublishedVector? in
             guard let runID = try row.decode(UUID?.self, "run_id"),
-                  let values = try row.decode([Float]?.self, "embedding")
+                  let values = try row.decode(PostgresSentFloatArray?.self, "embedding")?.values
             else { return nil }
             return PublishedVector(
                 runID: runID, title: try row.decode(String.self, "title"), values: values,

@@ -77,6 +77,31 @@ private struct Article: Codable, Equatable, Sendable {
         await pool.close()
     }
 
+    /// `array_send` of a real[] read as `PostgresSentFloatArray` gives the same floats, bit for
+    /// bit, as the text format; NULL elements, other element types and several dimensions are
+    /// refused with the reason.
+    @Test func realArraysInTheBinaryFormatMatchTheTextFormat() async throws {
+        let pool = try await TestDatabase.makePool("sentarrays")
+        let values: [Float] = [0.1, -2.5, .greatestFiniteMagnitude, .leastNonzeroMagnitude, 1e-7, -0.0, 0.333_333_34, .infinity]
+        let row = try #require(try await pool.query("""
+            SELECT array_send(\(values)::real[]) AS sent, \(values)::real[] AS text, array_send('{}'::real[]) AS empty
+            """).first)
+        let sent = try row.decode(PostgresSentFloatArray.self, "sent").values
+        #expect(sent.map(\.bitPattern) == values.map(\.bitPattern))
+        #expect(sent.map(\.bitPattern) == (try row.decode([Float].self, "text")).map(\.bitPattern))
+        #expect(try row.decode(PostgresSentFloatArray.self, "empty").values.isEmpty)
+
+        let refusals = try #require(try await pool.query("""
+            SELECT array_send('{1, NULL}'::real[]) AS nulls, array_send('{1.5}'::double precision[]) AS doubles,
+                   array_send('{{1},{2}}'::real[]) AS matrix, 'not sent'::text AS plain
+            """).first)
+        for (column, reason) in [("nulls", "NULL at index 1"), ("doubles", "expected real"), ("matrix", "2 dimensions")] {
+            #expect { try refusals.decode(PostgresSentFloatArray.self, column) } throws: { "\($0)".contains(reason) }
+        }
+        #expect(throws: PostgresError.self) { try refusals.decode(PostgresSentFloatArray.self, "plain") }
+        await pool.close()
+    }
+
     @Test func decodingErrorsNameTheColumnAndTheExpectedType() async throws {
         let pool = try await TestDatabase.makePool("decodeerrors")
         let row = try #require(try await pool.query("SELECT 42 AS answer, 'x'::text AS word, '{\"a\":1}'::jsonb AS doc").first)
