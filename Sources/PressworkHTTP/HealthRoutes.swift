@@ -61,18 +61,24 @@ struct HealthRoutes: Sendable {
             counts[try row.decode(String.self, "status")] = try row.decode(Double.self, "n")
         }
         for (status, count) in counts {
-            context.registry.makeGauge(name: "presswork_runs", labels: [("status", status)], help: "Runs by status").set(count)
+            gauge("runs", "Runs by status", labels: [("status", status)]).set(count)
         }
-        context.registry.makeGauge(name: "presswork_queue_depth", help: "Runs queued, waiting for a worker")
-            .set(counts["queued"] ?? 0)
+        gauge("queue_depth", "Runs queued, waiting for a worker").set(counts["queued"] ?? 0)
         let oldest = try await context.pool.query("""
             SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::double precision FROM runs WHERE status = 'queued'
             """).scalar(Double.self)
-        context.registry.makeGauge(name: "presswork_queue_oldest_seconds", help: "Age of the oldest queued run").set(oldest)
+        gauge("queue_oldest_seconds", "Age of the oldest queued run").set(oldest)
         let pending = try await context.pool.query(
             "SELECT count(*)::double precision FROM webhook_deliveries WHERE state = 'pending'"
         ).scalar(Double.self)
-        context.registry.makeGauge(name: "presswork_webhook_deliveries_pending", help: "Webhook deliveries not yet delivered")
-            .set(pending)
+        gauge("webhook_deliveries_pending", "Webhook deliveries not yet delivered").set(pending)
+    }
+
+    /// `presswork_<name>`, with its help line.
+    func gauge(_ name: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
+        let descriptor = MetricNameDescriptor(namespace: "presswork", metricName: name, unitName: "", helpText: help)
+        return labels.isEmpty
+            ? context.registry.makeGauge(descriptor: descriptor)
+            : context.registry.makeGauge(descriptor: descriptor, labels: labels)
     }
 }

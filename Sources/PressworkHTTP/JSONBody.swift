@@ -11,7 +11,6 @@ enum JSONBody {
     /// The request's body as a JSON object, refusing what is not one (400), and keys not in
     /// `allowed` (422, naming the key: a misspelt field must not be silently ignored).
     static func object(_ request: Request, allowed: Set<String>) async throws -> [String: JSONValue] {
-        var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBytes)

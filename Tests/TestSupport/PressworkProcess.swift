@@ -14,7 +14,7 @@ public final class PressworkProcess: @unchecked Sendable {
 
     public init(_ arguments: [String], environment: [String: String]) throws {
         outputPath = try TemporaryFolder.make() + "/presswork.out"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = arguments

@@ -151,8 +151,10 @@ public enum FeedParser {
                 current?.link = value
             case "pubdate", "published", "updated", "date":
                 if current?.published == nil { current?.published = FeedDates.parse(value) }
-            case "description", "summary", "content" where current?.summary == nil:
-                current?.summary = String(value.prefix(1_000))
+            case "description", "summary", "content":
+                // The first of them is the item's summary (a `where` on the case would guard only
+                // its last pattern).
+                if current?.summary == nil { current?.summary = String(value.prefix(1_000)) }
             case "approx_traffic":
                 current?.traffic = FeedParser.traffic(value)
             case "news_item_title":
