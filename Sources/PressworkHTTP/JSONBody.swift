@@ -51,3 +51,33 @@ extension JSONValue {
         return nil
     }
 }
+
+/// Typed fields of a request body (`JSONBody.object`): nil when absent or null, a
+/// `ValidationError` naming the field when present with the wrong type.
+extension Dictionary where Key == String, Value == JSONValue {
+    func string(_ key: String) throws(ValidationError) -> String? {
+        guard let value = self[key], value != .null else { return nil }
+        guard let text = value.stringValue else { throw ValidationError(field: key, "must be a string") }
+        return text
+    }
+
+    func number(_ key: String) throws(ValidationError) -> Double? {
+        guard let value = self[key], value != .null else { return nil }
+        guard let number = value.numberValue else { throw ValidationError(field: key, "must be a number") }
+        return number
+    }
+
+    func integer(_ key: String) throws(ValidationError) -> Int? {
+        guard let value = self[key], value != .null else { return nil }
+        guard let number = value.numberValue, number == number.rounded(), abs(number) < 1e9 else {
+            throw ValidationError(field: key, "must be a whole number")
+        }
+        return Int(number)
+    }
+
+    func bool(_ key: String) throws(ValidationError) -> Bool? {
+        guard let value = self[key], value != .null else { return nil }
+        guard let flag = value.boolValue else { throw ValidationError(field: key, "must be true or false") }
+        return flag
+    }
+}

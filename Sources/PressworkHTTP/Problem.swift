@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import PressworkCore
+import PressworkStore
 
 /// An error answered as RFC 9457 problem details (`application/problem+json`):
 /// `{"type", "title", "status", "detail"}`, plus `field` for a rejected input.
@@ -34,5 +35,24 @@ public struct Problem: HTTPResponseError, Sendable {
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(fields).text)))
+    }
+}
+
+/// A refused input (`ValidationError`, naming the field) as 422.
+func validationAsProblem<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ValidationError {
+        throw Problem.unprocessable(error.description, field: error.field)
+    }
+}
+
+/// A state that does not allow the action as 409.
+@discardableResult
+func conflictAsProblem<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as RunConflict {
+        throw Problem.conflict(error.description)
     }
 }

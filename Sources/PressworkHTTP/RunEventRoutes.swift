@@ -19,10 +19,7 @@ struct RunEventRoutes: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/runs/:id/events") { request, requestContext in
             try await context.auth.require(.runsRead, request)
-            guard let text = requestContext.parameters.get("id"), let runID = UUID(uuidString: text),
-                  try await context.store.run(runID) != nil else {
-                throw Problem.notFound("no run \(requestContext.parameters.get("id") ?? "")")
-            }
+            let runID = try await RunRoutes(context).run(requestContext).id
             var after: Int64 = 0
             if let lastEventID = request.headers[.lastEventID] {
                 guard let parsed = Int64(lastEventID), parsed >= 0 else {

@@ -64,11 +64,6 @@ struct RunRoutes: Sendable {
             guard let seed = value.stringValue else { throw ValidationError(field: "seeds[\(index)]", "must be a string") }
             return seed
         }
-        func string(_ key: String) throws -> String? {
-            guard let value = body[key], value != .null else { return nil }
-            guard let text = value.stringValue else { throw ValidationError(field: key, "must be a string") }
-            return text
-        }
         var thresholds = GateThresholds()
         if let given = body["thresholds"], given != .null {
             guard case .object(let fields) = given else { throw ValidationError(field: "thresholds", "must be an object") }
@@ -82,17 +77,12 @@ struct RunRoutes: Sendable {
                 }
             }
         }
-        var budget = context.defaults.budgetUSD
-        if let given = body["budgetUSD"], given != .null {
-            guard let number = given.numberValue else { throw ValidationError(field: "budgetUSD", "must be a number") }
-            budget = number
-        }
+        let budget = try body.number("budgetUSD") ?? context.defaults.budgetUSD
         // Publishing needs WordPress configured where runs execute: like `presswork run`, a run
         // publishes unless it asks for a dry run or no publisher is configured.
         var providers = context.defaults.providers
         var dryRun = providers.publisher == nil
-        if let given = body["dryRun"], given != .null {
-            guard let flag = given.boolValue else { throw ValidationError(field: "dryRun", "must be true or false") }
+        if let flag = try body.bool("dryRun") {
             if !flag && providers.publisher == nil {
                 throw ValidationError(field: "dryRun", "false needs WordPress configured for the server (WORDPRESS_URL, …)")
             }
@@ -100,7 +90,7 @@ struct RunRoutes: Sendable {
         }
         if dryRun { providers.publisher = nil }
         return try RunParams.validated(
-            seeds: seeds, region: try string("region"), brandVoice: try string("brandVoice"), dryRun: dryRun,
+            seeds: seeds, region: try body.string("region"), brandVoice: try body.string("brandVoice"), dryRun: dryRun,
             thresholds: thresholds, providers: providers, budgetUSD: budget
         )
     }
@@ -174,24 +164,5 @@ struct RunRoutes: Sendable {
     func summary(_ id: UUID) async throws -> JSONValue {
         guard let run = try await context.store.run(id) else { throw Problem.notFound("no run \(id)") }
         return run.summary
-    }
-}
-
-/// A refused input (`ValidationError`, naming the field) as 422.
-func validationAsProblem<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as ValidationError {
-        throw Problem.unprocessable(error.description, field: error.field)
-    }
-}
-
-/// A state that does not allow the action as 409.
-@discardableResult
-func conflictAsProblem<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let error as RunConflict {
-        throw Problem.conflict(error.description)
     }
 }

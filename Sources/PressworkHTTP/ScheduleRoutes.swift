@@ -80,43 +80,31 @@ struct ScheduleRoutes: Sendable {
             "name", "cron", "timeZone", "seeds", "region", "brandVoice", "dryRun", "thresholds", "budgetUSD",
             "misfire", "catchUpLimit", "overlap", "maxActive",
         ])
-        func string(_ key: String) throws -> String? {
-            guard let value = body[key], value != .null else { return nil }
-            guard let text = value.stringValue else { throw ValidationError(field: key, "must be a string") }
-            return text
-        }
-        func integer(_ key: String) throws -> Int? {
-            guard let value = body[key], value != .null else { return nil }
-            guard let number = value.numberValue, number == number.rounded(), abs(number) < 1e9 else {
-                throw ValidationError(field: key, "must be a whole number")
-            }
-            return Int(number)
-        }
         return try validationAsProblem { () throws -> ScheduleDefinition in
-            let given = try string("name")
+            let given = try body.string("name")
             if let pathName, let given, given != pathName {
                 throw ValidationError(field: "name", "\(given) differs from the schedule in the path (\(pathName)); names do not change")
             }
             guard let name = pathName ?? given else { throw ValidationError(field: "name", "required") }
-            guard let cron = try string("cron") else { throw ValidationError(field: "cron", "required: a cron expression") }
+            guard let cron = try body.string("cron") else { throw ValidationError(field: "cron", "required: a cron expression") }
             var params = body
             for key in ["name", "cron", "timeZone", "misfire", "catchUpLimit", "overlap", "maxActive"] { params.removeValue(forKey: key) }
-            let misfire = try string("misfire").map { text in
+            let misfire = try body.string("misfire").map { text in
                 guard let policy = MisfirePolicy(rawValue: text) else { throw ValidationError(field: "misfire", "must be skip, latest or all") }
                 return policy
             } ?? .latest
-            let overlap = try string("overlap").map { text in
+            let overlap = try body.string("overlap").map { text in
                 guard let policy = OverlapPolicy(rawValue: text) else {
                     throw ValidationError(field: "overlap", "must be skip, buffer-one or allow")
                 }
                 return policy
             } ?? .skip
-            let catchUp = try integer("catchUpLimit") ?? 10
+            let catchUp = try body.integer("catchUpLimit") ?? 10
             guard (1...1_000).contains(catchUp) else { throw ValidationError(field: "catchUpLimit", "must be from 1 to 1000") }
-            let maxActive = try integer("maxActive")
+            let maxActive = try body.integer("maxActive")
             if let maxActive, maxActive < 1 { throw ValidationError(field: "maxActive", "must be at least 1") }
             let definition = ScheduleDefinition(
-                name: name, cron: cron, timeZone: try string("timeZone") ?? "UTC",
+                name: name, cron: cron, timeZone: try body.string("timeZone") ?? "UTC",
                 params: try RunRoutes(context).params(from: params), misfire: misfire, catchUpLimit: catchUp,
                 overlap: overlap, maxActive: maxActive
             )

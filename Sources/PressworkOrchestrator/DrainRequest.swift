@@ -5,15 +5,32 @@ import Synchronization
 /// next round, instead of cancelling the round and paying for it again on the next attempt.
 /// Cancellation stays the hard stop, after the drain deadline or on a second signal.
 public final class DrainRequest: Sendable {
-    private let requested = Mutex(false)
+    private let state = Mutex<(requested: Bool, actions: [@Sendable () -> Void])>((false, []))
 
     public init() {}
 
+    /// Requests the drain and runs the actions registered with `onRequest`, once.
     public func request() {
-        requested.withLock { $0 = true }
+        let actions = state.withLock { state -> [@Sendable () -> Void] in
+            guard !state.requested else { return [] }
+            state.requested = true
+            defer { state.actions = [] }
+            return state.actions
+        }
+        for action in actions { action() }
     }
 
     public var isRequested: Bool {
-        requested.withLock { $0 }
+        state.withLock { $0.requested }
+    }
+
+    /// Runs `action` when the drain is requested (at once when it was already).
+    public func onRequest(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.requested { return true }
+            state.actions.append(action)
+            return false
+        }
+        if now { action() }
     }
 }

@@ -46,14 +46,10 @@ public struct WorkerPool: Sendable {
     /// and every run in progress has reached a round boundary and been handed back.
     public func run() async throws {
         let doorbell = Doorbell()
-        let drain = orchestrator.configuration.drain
+        // Idle workers wait on the doorbell: a drain rings it, so that they stop at once.
+        orchestrator.configuration.drain.onRequest { Task { await doorbell.ring() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger) }
-            // Idle workers wait on the doorbell: a drain rings it, so that they stop at once.
-            group.addTask {
-                while !drain.isRequested { try await Task.sleep(for: .milliseconds(100)) }
-                await doorbell.ring()
-            }
             try await withThrowingTaskGroup(of: Void.self) { workers in
                 for index in 0..<configuration.concurrency {
                     workers.addTask { try await work(index, doorbell: doorbell) }

@@ -93,7 +93,7 @@ struct SchedulesAddCommand: AsyncParsableCommand {
         try await withServices(global) { services in
             let record = try await services.schedules.add(definition)
             if json {
-                print(ScheduleOutput.json(record, fires: []).text)
+                print(record.document().text)
             } else {
                 print("added \(record.name): next fire \(ScheduleOutput.time(record.nextFireAt, zone: record.timeZone))")
             }
@@ -116,7 +116,7 @@ struct SchedulesListCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("schedule \(name) cannot be read: \(reason)\n".utf8))
             }
             if json {
-                print(JSONValue.array(records.map { ScheduleOutput.json($0, fires: []) }).text)
+                print(JSONValue.array(records.map { $0.document() }).text)
                 return
             }
             if records.isEmpty { print("no schedules") }
@@ -144,7 +144,7 @@ struct SchedulesShowCommand: AsyncParsableCommand {
             let record = try await services.schedules.get(name)
             let fires = try await services.schedules.fires(name)
             if json {
-                print(ScheduleOutput.json(record, fires: fires).text)
+                print(record.document(fires: fires).text)
                 return
             }
             print("""
@@ -287,7 +287,4 @@ enum ScheduleOutput {
         throw PressworkCore.ValidationError(field: option, "\"\(text)\" is not an ISO 8601 instant (2026-11-24T10:00:00Z) or date")
     }
 
-    static func json(_ record: ScheduleRecord, fires: [ScheduleFire]) -> JSONValue {
-        record.document(fires: fires)
-    }
 }
