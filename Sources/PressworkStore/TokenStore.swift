@@ -31,9 +31,7 @@ public struct TokenStore: Sendable {
 
     /// Makes a token; returns its secret text, which exists nowhere else afterwards.
     public func create(name: String, scopes: [String]) async throws -> String {
-        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"#, options: .regularExpression) != nil else {
-            throw ValidationError(field: "name", "must be 1–63 letters, digits, '_', '.' or '-', starting with a letter or digit")
-        }
+        try ObjectName.check(name)
         guard !scopes.isEmpty else {
             throw ValidationError(field: "scope", "give at least one (\(Scope.allCases.map(\.rawValue).joined(separator: ", ")))")
         }

@@ -57,9 +57,7 @@ public struct WebhookStore: Sendable {
     /// Adds an endpoint; `secret` nil makes a new one (24 random bytes). Refuses a taken name,
     /// a URL that is not http(s), unknown event kinds, naming the problem.
     public func add(name: String, url: String, events: [String], secret: String? = nil) async throws -> Endpoint {
-        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"#, options: .regularExpression) != nil else {
-            throw ValidationError(field: "name", "must be 1–63 letters, digits, '_', '.' or '-', starting with a letter or digit")
-        }
+        try ObjectName.check(name)
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
               parsed.host?.isEmpty == false else {
             throw ValidationError(field: "url", "must be an http:// or https:// URL with a host, not \(url)")
