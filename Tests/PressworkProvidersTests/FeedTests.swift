@@ -44,6 +44,10 @@ import TestSupport
         </channel></rss>
         """
 
+    /// The fixtures' items are ranked by their age on this day (2026-11-24T12:00:00Z), whatever
+    /// day the suite runs.
+    static let fixtureDay = Date(timeIntervalSince1970: 1_795_521_600)
+
     @Test func parsesRSSAtomAndGoogleTrends() throws {
         let rss = try FeedParser.parse(Data(Self.rss.utf8))
         #expect(rss.map(\.title) == ["Espresso grinders get cheaper", "Tea & biscuits"])
@@ -99,7 +103,7 @@ import TestSupport
         let source = FeedTrendSource(.init(
             feeds: [server.baseURL + "/roasters.atom"], googleTrends: true,
             googleTrendsURL: server.baseURL + "/trending/rss?geo={geo}"
-        ), policy: quickPolicy, logger: quiet)
+        ), policy: quickPolicy, clock: .fixed(Self.fixtureDay), logger: quiet)
         let params = try RunParams.validated(seeds: ["home espresso"], region: "GB")
         let trends = try await source.trends(for: params).value
 

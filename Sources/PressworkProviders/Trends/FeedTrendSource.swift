@@ -38,10 +38,16 @@ public struct FeedTrendSource: TrendSource {
 
     public let configuration: Configuration
     let fetcher: FeedFetcher
+    /// Freshness ranks feed items by their age, measured against this clock.
+    let clock: WallClock
 
-    public init(_ configuration: Configuration, policy: CallPolicy = FeedFetcher.defaultPolicy, logger: Logger) {
+    public init(
+        _ configuration: Configuration, policy: CallPolicy = FeedFetcher.defaultPolicy,
+        clock: WallClock = .system, logger: Logger
+    ) {
         self.configuration = configuration
         self.fetcher = FeedFetcher(policy: policy, logger: logger)
+        self.clock = clock
     }
 
     public var name: String { configuration.name }
@@ -60,11 +66,11 @@ public struct FeedTrendSource: TrendSource {
             for try await (index, items) in group { results[index] = items }
             fetched = urls.indices.map { (urls[$0], results[$0] ?? []) }
         }
-        return Generated(Self.rank(fetched, params: params))
+        return Generated(Self.rank(fetched, params: params, now: clock.now()))
     }
 
     /// Feed items relevant to the seeds first, then the seeds, then the most trending rest.
-    static func rank(_ feeds: [(url: String, items: [FeedItem])], params: RunParams, now: Date = Date()) -> [TrendItem] {
+    static func rank(_ feeds: [(url: String, items: [FeedItem])], params: RunParams, now: Date) -> [TrendItem] {
         let seedWords = params.seeds.map { Set(TextShaping.words($0).filter { $0.count >= 3 }) }
         let maxTraffic = Double(feeds.flatMap(\.items).compactMap(\.traffic).max() ?? 0)
         var seen: Set<String> = []
