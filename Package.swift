@@ -172,6 +172,8 @@ let package = Package(
                 "PressworkScheduler",
                 "PressworkCore",
                 "PressworkPipeline",
+                // The near-duplicate evaluation measures the real embedding client.
+                "PressworkProviders",
                 "PressworkStore",
                 "PressworkOrchestrator",
                 .product(name: "Logging", package: "swift-log"),

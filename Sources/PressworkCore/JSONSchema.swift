@@ -64,14 +64,16 @@ public indirect enum JSONSchema: Sendable, Equatable {
         }
     }
 
-    /// Every way `value` breaks the schema; empty when it conforms.
-    public func validate(_ value: JSONValue, at path: String = "") -> [String] {
+    /// Every way `value` breaks the schema; empty when it conforms. The lists at the paths in
+    /// `waived` (e.g. `categories`) may have fewer items than their minimum: their caller falls
+    /// back when they do.
+    public func validate(_ value: JSONValue, at path: String = "", waived: Set<String> = []) -> [String] {
         let here = path.isEmpty ? "(top level)" : path
         switch (self, value) {
         case (.nullable, .null):
             return []
         case (.nullable(let wrapped), _):
-            return wrapped.validate(value, at: path)
+            return wrapped.validate(value, at: path, waived: waived)
         case (.object(let properties, let required), .object(let fields)):
             var problems: [String] = []
             let present = Dictionary(fields, uniquingKeysWith: { first, _ in first })
@@ -84,19 +86,19 @@ public indirect enum JSONSchema: Sendable, Equatable {
                     problems.append("\(join(path, name)): not allowed here")
                     continue
                 }
-                problems += schema.validate(fieldValue, at: join(path, name))
+                problems += schema.validate(fieldValue, at: join(path, name), waived: waived)
             }
             return problems
         case (.array(let items, let minItems, let maxItems), .array(let elements)):
             var problems: [String] = []
-            if let minItems, elements.count < minItems {
+            if let minItems, elements.count < minItems, !waived.contains(path) {
                 problems.append("\(here): has \(elements.count) items, at least \(minItems) required")
             }
             if let maxItems, elements.count > maxItems {
                 problems.append("\(here): has \(elements.count) items, at most \(maxItems) allowed")
             }
             for (index, element) in elements.enumerated() {
-                problems += items.validate(element, at: "\(path)[\(index)]")
+                problems += items.validate(element, at: "\(path)[\(index)]", waived: waived)
             }
             return problems
         case (.string(let minLength, let maxLength, let pattern, let enumeration), .string(let text)):

@@ -9,9 +9,13 @@ public struct OrchestratorConfiguration: Sendable {
     public var leaseSeconds: Double
     /// How often a working executor extends its lease (well under `leaseSeconds`).
     public var heartbeatSeconds: Double
-    /// The longest one round (or one section of rounds 3 and 4) may take before it counts as a
-    /// transient failure.
+    /// The deadline of one round, every in-place retry and every section inside it included.
+    /// A round that reaches it fails (it is not retried in place: its time is spent), and
+    /// `runs retry` continues from it.
     public var roundTimeout: Duration
+    /// The deadline of one execution of a run (one claim), all rounds included; a round gets
+    /// the smaller of `roundTimeout` and what is left of it. nil: none.
+    public var runTimeout: Duration?
     /// Retries in place of a transient failure, after the first try.
     public var transientRetries: Int
     /// The pause before the first retry; doubled each time, with full jitter.
@@ -29,7 +33,8 @@ public struct OrchestratorConfiguration: Sendable {
         owner: String = OrchestratorConfiguration.defaultOwner(),
         leaseSeconds: Double = 30,
         heartbeatSeconds: Double = 10,
-        roundTimeout: Duration = .seconds(300),
+        roundTimeout: Duration = .seconds(600),
+        runTimeout: Duration? = .seconds(3_600),
         transientRetries: Int = 3,
         retryBaseDelay: Duration = .milliseconds(250),
         sectionConcurrency: Int = 3
@@ -38,6 +43,7 @@ public struct OrchestratorConfiguration: Sendable {
         self.leaseSeconds = leaseSeconds
         self.heartbeatSeconds = heartbeatSeconds
         self.roundTimeout = roundTimeout
+        self.runTimeout = runTimeout
         self.transientRetries = transientRetries
         self.retryBaseDelay = retryBaseDelay
         self.sectionConcurrency = max(1, sectionConcurrency)

@@ -18,6 +18,8 @@ struct RunExecution: Sendable {
     let progress: @Sendable (RunProgress) -> Void
     /// What the run has spent on priced providers, all attempts included.
     let spent = Spent()
+    /// When this execution started: the run deadline counts from it.
+    let started = ContinuousClock.now
 
     /// Extends the lease until cancelled; throws `LeaseLost` when it could not.
     func keepLeaseAlive() async throws {
@@ -77,19 +79,24 @@ struct RunExecution: Sendable {
                     return try await finish(.skipped, reason: reason, gate: true)
                 }
             }
+            // What the round spends beyond the results it commits (repairs of a failed call,
+            // attempts retried in place, a failed section): counted in its commit, or on failure.
+            let meter = SpendMeter { spent.add($0.costUSD) }
             do {
                 try checkBudget(params, before: round)
                 // Round 7's commit also ends the run as done: one statement, not two.
-                artifacts[round] = try await execute(
-                    round, params: params, artifacts: artifacts, diagnostics: gateDiagnostics,
-                    finishing: round == .publish ? .done : nil
-                )
+                artifacts[round] = try await RunContext.$meter.withValue(meter) {
+                    try await execute(
+                        round, params: params, artifacts: artifacts, diagnostics: gateDiagnostics,
+                        finishing: round == .publish ? .done : nil, meter: meter
+                    )
+                }
             } catch let error as LeaseLost {
                 throw error
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                return try await fail(round, error)
+                return try await fail(round, error, unrecorded: meter.total)
             }
             if round == .publish {
                 PipelineMetrics.runFinished(.done)
@@ -116,59 +123,71 @@ struct RunExecution: Sendable {
     /// Runs one round and commits it, in a span of its own; returns its artifact as JSON text.
     private func execute(
         _ round: Round, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic] = [],
-        finishing: RunStatus? = nil
+        finishing: RunStatus? = nil, meter: SpendMeter
     ) async throws -> String {
         try await withSpan("presswork.round \(round.rawValue) \(round)") { span in
             span.attributes["presswork.round"] = round.rawValue
             span.attributes["presswork.attempt"] = lease.attempt
-            return try await executeRound(round, params: params, artifacts: artifacts, diagnostics: extra, finishing: finishing)
+            return try await executeRound(
+                round, params: params, artifacts: artifacts, diagnostics: extra, finishing: finishing, meter: meter
+            )
         }
+    }
+
+    /// When the round must be over: its own timeout, or the run's deadline if that comes first.
+    private func roundDeadline(_ round: Round) throws -> ContinuousClock.Instant {
+        let own = ContinuousClock.now.advanced(by: configuration.roundTimeout)
+        guard let runTimeout = configuration.runTimeout else { return own }
+        let runDeadline = started.advanced(by: runTimeout)
+        guard runDeadline > .now else { throw RunTimeout(timeout: runTimeout, round: round) }
+        return min(own, runDeadline)
     }
 
     private func executeRound(
         _ round: Round, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic],
-        finishing: RunStatus?
+        finishing: RunStatus?, meter: SpendMeter
     ) async throws -> String {
         var logger = self.logger
         logger[metadataKey: "presswork.round"] = "\(round.rawValue)"
         logger.info("round started")
         progress(.roundStarted(round))
         let started = ContinuousClock.now
-        let output: RoundResult
+        let deadline = try roundDeadline(round)
+        var output: RoundResult
         switch round {
         case .trends:
-            output = try RoundResult(try await attempt(round) { try await pipeline.trends(params) }) { "\($0.count) trends" }
+            output = try RoundResult(try await attempt(round, until: deadline) { try await pipeline.trends(params) }) { "\($0.count) trends" }
         case .ideas:
             let trends = try decode([TrendItem].self, round: .trends, from: artifacts)
-            output = try RoundResult(try await attempt(round) { try await pipeline.ideas(trends, params: params) }) {
+            output = try RoundResult(try await attempt(round, until: deadline) { try await pipeline.ideas(trends, params: params) }) {
                 "\($0.count) ideas; best: \($0.first?.title ?? "")"
             }
         case .outline:
             let trends = try decode([TrendItem].self, round: .trends, from: artifacts)
             let ideas = try decode([TopicIdea].self, round: .ideas, from: artifacts)
-            output = try RoundResult(try await attempt(round) {
+            output = try RoundResult(try await attempt(round, until: deadline) {
                 try await pipeline.outline(ideas, trends: trends, params: params)
             }) { "\"\($0.title)\", \($0.sections.count) sections" }
         case .drafts:
             let outline = try decode(Outline.self, round: .outline, from: artifacts)
-            output = try await perSection(round, params: params, count: outline.sections.count, as: SectionDraft.self) { index in
+            output = try await perSection(round, params: params, count: outline.sections.count, as: SectionDraft.self, until: deadline) { index in
                 try await pipeline.draft(section: index, of: outline, params: params)
             }
         case .polish:
             let outline = try decode(Outline.self, round: .outline, from: artifacts)
             let drafts = try decode([SectionDraft].self, round: .drafts, from: artifacts)
-            output = try await perSection(round, params: params, count: drafts.count, as: PolishedSection.self) { index in
+            output = try await perSection(round, params: params, count: drafts.count, as: PolishedSection.self, until: deadline) { index in
                 try await pipeline.polish(drafts[index], of: outline, params: params)
             }
         case .metadata:
             let article = try decodeArticleParts(artifacts)
-            output = try RoundResult(try await attempt(round) {
+            output = try RoundResult(try await attempt(round, until: deadline) {
                 try await pipeline.metadata(article.outline, sections: article.sections, params: params)
             }) { "\"\($0.seoTitle)\", \($0.imagePrompts.count) image prompts" }
         case .coherence:
             let article = try decodeArticle(artifacts)
             let corpus = StoreCorpus(corpus: self.corpus, excluding: lease.runID)
-            let result = try await attempt(round) { try await pipeline.coherence(article, params: params, corpus: corpus) }
+            let result = try await attempt(round, until: deadline) { try await pipeline.coherence(article, params: params, corpus: corpus) }
             let model = pipeline.providers.embeddings
             output = RoundResult(
                 payload: try ArtifactJSON.encode(result.value.report), usage: result.usage, warnings: result.warnings,
@@ -180,12 +199,17 @@ struct RunExecution: Sendable {
             let article = try decodeArticle(artifacts)
             let runID = lease.runID.uuidString.lowercased()
             let ledger = StoreLedger(store: store, lease: lease)
-            output = try RoundResult(try await attempt(round) {
+            output = try RoundResult(try await attempt(round, until: deadline) {
                 try await pipeline.publish(article, runID: runID, params: params, ledger: ledger)
             }) {
                 $0.htmlPath.map { "HTML written to \($0)" } ?? "post \($0.wpPostId.map(String.init) ?? "?")"
             }
         }
+        // Repairs and in-place retries paid for on the way to this result (sections count theirs
+        // in their checkpoints).
+        let waste = meter.total
+        output.usage = output.usage + waste
+        spent.add(-waste.costUSD)
         let durationMs = started.duration(to: .now).wholeMilliseconds
         var diagnostics = extra + output.warnings.map {
             Diagnostic(round: round, kind: .warning, message: $0, attempt: lease.attempt)
@@ -218,9 +242,10 @@ struct RunExecution: Sendable {
     /// Rounds 3 and 4: the sections already checkpointed are kept; the missing ones run
     /// concurrently (bounded), each committed as it finishes; then the round is assembled.
     private func perSection<Section: SchemaDescribed>(
-        _ round: Round, params: RunParams, count: Int, as: Section.Type,
+        _ round: Round, params: RunParams, count: Int, as: Section.Type, until deadline: ContinuousClock.Instant,
         _ work: @escaping @Sendable (Int) async throws -> RoundOutput<Section>
     ) async throws -> RoundResult {
+        let roundMeter = RunContext.meter
         var sections: [Int: Section] = [:]
         // Sections kept from an earlier attempt count in the round's usage: they were paid for,
         // and only the round's commit adds usage to the run's totals. (Their cost is in `spent`
@@ -231,6 +256,7 @@ struct RunExecution: Sendable {
             usage = usage + TokenUsage(input: checkpoint.tokensIn, output: checkpoint.tokensOut, costUSD: checkpoint.costUSD)
         }
         let missing = (0..<count).filter { sections[$0] == nil }
+        var warnings: [String] = []
         // A section that fails stops new sections from starting, but those already running finish
         // and are checkpointed: their (possibly paid) work is kept for the retry.
         var firstFailure: (any Error)?
@@ -247,10 +273,24 @@ struct RunExecution: Sendable {
                 group.addTask {
                     let started = ContinuousClock.now
                     let result: Result<RoundOutput<Section>, any Error>
+                    // A section's own meter: what its repairs and retries spent goes into its
+                    // checkpoint when it succeeds, and into the round's meter when it fails.
+                    let sectionMeter = SpendMeter { spent.add($0.costUSD) }
                     do {
-                        result = .success(try await attempt(round, section: index) { try await work(index) })
+                        var output = try await RunContext.$meter.withValue(sectionMeter) {
+                            try await attempt(round, section: index, until: deadline) { try await work(index) }
+                        }
+                        output.usage = output.usage + sectionMeter.total
+                        result = .success(output)
                     } catch {
                         result = .failure(error)
+                    }
+                    let waste = sectionMeter.total
+                    if case .failure = result {
+                        // Counted in the budget already; the round's failure records it.
+                        roundMeter?.add(waste, forwarding: false)
+                    } else {
+                        spent.add(-waste.costUSD)
                     }
                     return (index, result, started.duration(to: .now).wholeMilliseconds)
                 }
@@ -259,6 +299,7 @@ struct RunExecution: Sendable {
             while let (index, result, durationMs) = try await group.next() {
                 switch result {
                 case .success(let output):
+                    warnings += output.warnings
                     try await store.commitSection(
                         index, of: round, payload: try ArtifactJSON.encode(output.value), durationMs: durationMs,
                         tokensIn: output.usage.input, tokensOut: output.usage.output, costUSD: output.usage.costUSD,
@@ -279,7 +320,7 @@ struct RunExecution: Sendable {
         let ordered = (0..<count).compactMap { sections[$0] }
         let reused = count - missing.count
         var result = RoundResult(
-            payload: try ArtifactJSON.encode(ordered), usage: usage, warnings: [],
+            payload: try ArtifactJSON.encode(ordered), usage: usage, warnings: warnings,
             summary: "\(count) sections" + (reused > 0 ? " (\(reused) kept from an earlier attempt)" : ""),
             vector: nil
         )
@@ -287,20 +328,23 @@ struct RunExecution: Sendable {
         return result
     }
 
-    /// Runs `work` with the round timeout, retrying transient failures in place with
-    /// exponential backoff and full jitter.
+    /// Runs `work` before the round's deadline, retrying transient failures in place with
+    /// exponential backoff and full jitter. The deadline bounds every retry: reaching it fails
+    /// the round (`RoundTimeout`), which is not retried here.
     private func attempt<Value: Sendable>(
-        _ round: Round, section: Int? = nil, _ work: @escaping @Sendable () async throws -> Value
+        _ round: Round, section: Int? = nil, until deadline: ContinuousClock.Instant,
+        _ work: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         var failures = 0
         while true {
             do {
-                return try await withTimeout(configuration.roundTimeout, round: round, work)
+                return try await withDeadline(deadline, round: round, work)
             } catch let error where Self.isTransient(error) && failures < configuration.transientRetries {
                 failures += 1
                 let ceiling = configuration.retryBaseDelay * (1 << min(failures - 1, 16))
                 let delay = Duration.nanoseconds(Int64.random(in: 0...max(0, ceiling.nanoseconds)))
                 let reason = Self.chain(error).joined(separator: ": ")
+                guard ContinuousClock.now.advanced(by: delay) < deadline else { throw error }
                 logger.warning("transient failure, retrying", metadata: [
                     "presswork.round": "\(round.rawValue)", "retry": "\(failures)", "error": "\(reason)",
                 ])
@@ -316,13 +360,14 @@ struct RunExecution: Sendable {
         }
     }
 
-    private func withTimeout<Value: Sendable>(
-        _ timeout: Duration, round: Round, _ work: @escaping @Sendable () async throws -> Value
+    private func withDeadline<Value: Sendable>(
+        _ deadline: ContinuousClock.Instant, round: Round, _ work: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        try await withThrowingTaskGroup(of: Value?.self) { group in
+        let timeout = configuration.roundTimeout
+        return try await withThrowingTaskGroup(of: Value?.self) { group in
             group.addTask { try await work() }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await Task.sleep(until: deadline, clock: .continuous)
                 return nil
             }
             defer { group.cancelAll() }
@@ -347,18 +392,23 @@ struct RunExecution: Sendable {
         return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: status, reason: reason, htmlPath: htmlPath)
     }
 
-    private func fail(_ round: Round, _ error: any Error) async throws -> RunOutcome {
+    /// Ends the run as `error`. `unrecorded` is what the failed round spent (its calls, repairs
+    /// and retries): it goes on the error diagnostic and into the run's totals.
+    private func fail(_ round: Round, _ error: any Error, unrecorded: TokenUsage = .zero) async throws -> RunOutcome {
         let chain = Self.chain(error)
         let message = chain.joined(separator: ": ")
         logger.error("round failed", metadata: ["presswork.round": "\(round.rawValue)", "error": "\(message)"])
+        var details: [(String, JSONValue)] = [
+            ("errorType", .string(String(describing: type(of: error)))),
+            ("chain", .array(chain.map(JSONValue.string))),
+            ("transient", .bool(Self.isTransient(error))),
+        ]
+        if unrecorded.calls > 0 { details.append(("calls", .number(Double(unrecorded.calls)))) }
+        if unrecorded.costUSD > 0 { details.append(("costUSD", .number(unrecorded.costUSD))) }
         try await store.finish(lease, status: .error, reason: "\(round): \(message)", diagnostics: [Diagnostic(
             round: round, kind: .error, message: message, attempt: lease.attempt,
-            details: .object([
-                ("errorType", .string(String(describing: type(of: error)))),
-                ("chain", .array(chain.map(JSONValue.string))),
-                ("transient", .bool(Self.isTransient(error))),
-            ])
-        )])
+            tokensIn: unrecorded.input, tokensOut: unrecorded.output, details: .object(details)
+        )], unrecorded: (unrecorded.input, unrecorded.output, unrecorded.costUSD))
         PipelineMetrics.roundFailed(round)
         PipelineMetrics.runFinished(.error)
         progress(.finished(.error, reason: "\(round): \(message)"))
@@ -399,7 +449,8 @@ struct RunExecution: Sendable {
         case let error as SectionFailure: return isTransient(error.underlying)
         case let error as PostgresError: return error.isRetryable
         case let error as any ProviderFailure: return error.isTransient
-        case is RoundTimeout: return true
+        // A round's deadline covers its retries: once reached, trying again in place cannot fit.
+        case is RoundTimeout, is RunTimeout: return false
         default: return false
         }
     }
@@ -494,11 +545,18 @@ enum ArtifactJSON {
     }
 }
 
-/// A round (or section) took longer than the configured timeout.
+/// A round did not finish before its deadline (its retries and sections included).
 public struct RoundTimeout: Error, Sendable, CustomStringConvertible {
     public let round: Round
     public let timeout: Duration
-    public var description: String { "\(round) did not finish within \(timeout)" }
+    public var description: String { "\(round) did not finish within its deadline (round timeout \(timeout))" }
+}
+
+/// The execution reached the run's deadline before this round could start.
+public struct RunTimeout: Error, Sendable, CustomStringConvertible {
+    public let timeout: Duration
+    public let round: Round
+    public var description: String { "the run's deadline (\(timeout)) passed before \(round) could start" }
 }
 
 /// An error that wraps another (for the error chain in diagnostics).

@@ -4,6 +4,7 @@ import PressworkCore
 /// reported as a warning instead of stopping the run. Everything else a round throws is major.
 ///
 /// Minor, for round 5's metadata:
+/// - an image placed in a section the article does not have (`section-9` of 5) → dropped
 /// - no image prompts → one hero image prompt from the title
 /// - an SEO title, meta description or alt text over its limit → cut at a word boundary
 /// - a slug that is not kebab-case → rebuilt from the SEO title
@@ -14,6 +15,18 @@ public enum MinorFailures {
     ) -> (Metadata, [String]) {
         var repaired = metadata
         var warnings: [String] = []
+        // A placement must name a section of this article (`section-N`, N its index) or the hero.
+        let indices = Set(sections.map(\.index))
+        let placed = repaired.imagePrompts.filter { prompt in
+            guard prompt.placement.hasPrefix("section-") else { return true }
+            return Int(prompt.placement.dropFirst("section-".count)).map(indices.contains) ?? false
+        }
+        if placed.count < repaired.imagePrompts.count {
+            let dropped = repaired.imagePrompts.filter { !placed.contains($0) }.map(\.placement)
+            warnings.append("dropped image prompts placed in sections the article does not have: "
+                + dropped.joined(separator: ", "))
+            repaired.imagePrompts = placed
+        }
         if repaired.imagePrompts.isEmpty {
             repaired.imagePrompts = [ImagePrompt(
                 prompt: "An editorial photograph illustrating \(outline.title)",

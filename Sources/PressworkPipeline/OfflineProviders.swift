@@ -7,7 +7,7 @@ extension Providers {
         Providers(
             trends: SeedTrendSource(),
             writer: OfflineWriter(),
-            embeddings: HashedNgramEmbedding(),
+            embeddings: ContentWordEmbedding(),
             dryRun: DryRunPublisher(outputFolder: outputFolder, writerDescription: "offline writer, no LLM")
         )
     }

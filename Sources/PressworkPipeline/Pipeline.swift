@@ -19,7 +19,7 @@ public struct Pipeline: Sendable {
     public let providers: Providers
 
     /// Changes whenever the rounds' logic or prompts change, so runs record what made them.
-    public static let version = "2026.11.3"
+    public static let version = "2026.12.1"
 
     public init(providers: Providers) {
         self.providers = providers
@@ -38,7 +38,7 @@ public struct Pipeline: Sendable {
     public func ideas(_ trends: [TrendItem], params: RunParams) async throws -> RoundOutput<[TopicIdea]> {
         let generated = try await providers.writer.ideas(from: trends, params: params)
         guard !generated.value.isEmpty else { throw PipelineError(.ideas, "the writer proposed no ideas") }
-        return RoundOutput(generated.value.sorted { $0.score > $1.score }, usage: generated.usage)
+        return RoundOutput(generated.value.sorted { $0.score > $1.score }, usage: generated.usage, warnings: generated.warnings)
     }
 
     public func outline(_ ideas: [TopicIdea], trends: [TrendItem], params: RunParams) async throws -> RoundOutput<Outline> {
@@ -49,21 +49,21 @@ public struct Pipeline: Sendable {
         guard Outline.sectionRange.contains(generated.value.sections.count) else {
             throw PipelineError(.outline, "the outline has \(generated.value.sections.count) sections; 4 to 7 are required")
         }
-        return RoundOutput(generated.value, usage: generated.usage)
+        return RoundOutput(generated.value, usage: generated.usage, warnings: generated.warnings)
     }
 
     // MARK: Rounds 3–4, one section at a time
 
     public func draft(section index: Int, of outline: Outline, params: RunParams) async throws -> RoundOutput<SectionDraft> {
         let generated = try await providers.writer.draft(section: index, of: outline, params: params)
-        return RoundOutput(generated.value, usage: generated.usage)
+        return RoundOutput(generated.value, usage: generated.usage, warnings: generated.warnings.map { "section \(index): \($0)" })
     }
 
     public func polish(_ draft: SectionDraft, of outline: Outline, params: RunParams) async throws
         -> RoundOutput<PolishedSection>
     {
         let generated = try await providers.writer.polish(draft, of: outline, params: params)
-        return RoundOutput(generated.value, usage: generated.usage)
+        return RoundOutput(generated.value, usage: generated.usage, warnings: generated.warnings.map { "section \(draft.index): \($0)" })
     }
 
     // MARK: Round 5
@@ -73,7 +73,7 @@ public struct Pipeline: Sendable {
     {
         let generated = try await providers.writer.metadata(for: outline, sections: sections, params: params)
         let (metadata, warnings) = MinorFailures.repair(generated.value, outline: outline, sections: sections)
-        return RoundOutput(metadata, usage: generated.usage, warnings: warnings)
+        return RoundOutput(metadata, usage: generated.usage, warnings: generated.warnings + warnings)
     }
 
     // MARK: Round 6
@@ -102,7 +102,7 @@ public struct Pipeline: Sendable {
             score: min(1, max(0, review.value.score), checks.score), issues: issues,
             duplicate: DuplicateCheck(isDuplicate: isDuplicate, nearest: nearest, model: model, dimension: dimension)
         )
-        return RoundOutput((report, embedding.value), usage: review.usage + embedding.usage)
+        return RoundOutput((report, embedding.value), usage: review.usage + embedding.usage, warnings: review.warnings + embedding.warnings)
     }
 
     // MARK: Round 7

@@ -49,10 +49,13 @@ public struct ModelPrice: Sendable, Equatable, Codable {
 public struct Generated<Value: Sendable>: Sendable {
     public var value: Value
     public var usage: TokenUsage
+    /// What was normalized in the reply (a title cut, a score clamped): warning diagnostics.
+    public var warnings: [String]
 
-    public init(_ value: Value, usage: TokenUsage = .zero) {
+    public init(_ value: Value, usage: TokenUsage = .zero, warnings: [String] = []) {
         self.value = value
         self.usage = usage
+        self.warnings = warnings
     }
 }
 

@@ -1,10 +1,35 @@
 import Foundation
+import Synchronization
 
 /// What providers may know about the run they are working for, without being told through
 /// every call: set by the orchestrator around a run's rounds.
 public enum RunContext {
     /// The run being executed; nil outside a run (tests, benchmarks).
     @TaskLocal public static var runID: UUID?
+    /// Where providers report what a call spent when its result is thrown away (a round that
+    /// fails after its repairs, a call that timed out after it was billed); nil outside a run.
+    @TaskLocal public static var meter: SpendMeter?
+}
+
+/// What was spent and not returned with a result: the orchestrator adds it to the round's or
+/// the run's totals, and to the budget, so that every attempt counts.
+public final class SpendMeter: Sendable {
+    private let spent = Mutex(TokenUsage.zero)
+    private let forward: @Sendable (TokenUsage) -> Void
+
+    /// `forward` sees every amount as it is added (the run's budget).
+    public init(forward: @escaping @Sendable (TokenUsage) -> Void = { _ in }) {
+        self.forward = forward
+    }
+
+    /// Adds `usage`; `forwarding: false` when its cost was forwarded already (by another meter).
+    public func add(_ usage: TokenUsage, forwarding: Bool = true) {
+        guard usage != .zero else { return }
+        spent.withLock { $0 = $0 + usage }
+        if forwarding { forward(usage) }
+    }
+
+    public var total: TokenUsage { spent.withLock { $0 } }
 }
 
 /// Replies a run already paid for, so that a retried round does not pay again: a single-call

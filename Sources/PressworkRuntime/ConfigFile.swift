@@ -48,8 +48,31 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
     /// publish (default), draft, or future (scheduled `wordpressFutureDelayMinutes` later).
     public var wordpressPostStatus: String?
     public var wordpressFutureDelayMinutes: Int?
+    /// Which schema bounds the LLM server is sent: full, structural, openai or gemini.
+    public var schemaBounds: String?
+    /// Generation settings, `"default"` and per round (ideas, outline, drafts, polish, metadata,
+    /// review): `{"default": {"maxOutputTokens": 2048, "temperature": 0.7}, "drafts": {…}}`.
+    public var generation: [String: GenerationEntry]?
+    /// The embedding server, when it is not the chat server: base URL and key.
+    public var embeddingsBaseURL: String?
+    public var embeddingsAPIKey: String?
+    /// The embedding model's input window in tokens (longer articles are chunked).
+    public var embeddingWindow: Int?
+    /// Deadlines in seconds: one provider call, one round (its retries included), one run.
+    public var callTimeoutSeconds: Double?
+    public var roundTimeoutSeconds: Double?
+    public var runTimeoutSeconds: Double?
+
+    /// One entry of `generation`.
+    public struct GenerationEntry: Sendable, Equatable, Decodable {
+        public var maxOutputTokens: Int?
+        public var maxOutputTokensCeiling: Int?
+        public var temperature: Double?
+    }
 
     static let knownKeys: Set<String> = [
+        "schemaBounds", "generation", "embeddingsBaseURL", "embeddingsAPIKey", "embeddingWindow", "callTimeoutSeconds",
+        "roundTimeoutSeconds", "runTimeoutSeconds",
         "databaseURL", "home", "logFormat", "logLevel", "llm", "openaiBaseURL", "openaiModel", "openaiAPIKey", "models",
         "geminiModel", "geminiBaseURL", "geminiAPIKey", "embeddings", "openaiEmbeddingModel", "embeddingDimension", "prices", "runBudgetUSD", "trends", "feeds", "googleTrendsURL", "wordpressURL", "wordpressUser",
         "wordpressAppPassword", "wordpressPostStatus", "wordpressFutureDelayMinutes",

@@ -36,6 +36,14 @@ public struct ProviderSettings: Sendable, Equatable {
     /// Round 0's source; `feeds` and `google` fetch `feeds` (and Google Trends).
     public var trends: Trends = .seeds
     public var feeds: FeedTrendSource.Configuration?
+    /// How replies are sized and sampled, for rounds without settings of their own.
+    public var generation = StructuredGenerator.Settings()
+    /// Per round, over `generation`.
+    public var roundGeneration: [Round: StructuredGenerator.Settings] = [:]
+    /// The embedding model's input window in tokens; nil: the whole article is one input.
+    public var embeddingWindow: Int?
+    /// One time budget: a provider call, a round (retries included), a run.
+    public var timeouts = Timeouts()
 
     public static let offline = ProviderSettings(
         llm: .offline, openAI: nil, roundModels: [:], embeddings: .offline, embeddingModel: nil, embeddingDimension: nil,
@@ -99,7 +107,7 @@ public struct ProviderSettings: Sendable, Equatable {
             guard let model = env("OPENAI_MODEL") ?? file.openaiModel ?? (isOpenAIItself ? "gpt-4o-mini" : nil) else {
                 throw SettingsError("OPENAI_MODEL is not set: name the model the server at \(baseURL) should use")
             }
-            settings.openAI = .init(baseURL: baseURL, apiKey: key, model: model)
+            settings.openAI = .init(baseURL: baseURL, apiKey: key, model: model, schemaBounds: try schemaBounds(env: env, file: file))
         }
         if llm == .gemini {
             guard let geminiKey = env("GEMINI_API_KEY") ?? file.geminiAPIKey else {
@@ -110,7 +118,8 @@ public struct ProviderSettings: Sendable, Equatable {
                 throw SettingsError("GEMINI_BASE_URL must start with http:// or https://, not \(geminiURL)")
             }
             settings.gemini = .init(
-                baseURL: geminiURL, apiKey: geminiKey, model: env("GEMINI_MODEL") ?? file.geminiModel ?? "gemini-2.5-flash"
+                baseURL: geminiURL, apiKey: geminiKey, model: env("GEMINI_MODEL") ?? file.geminiModel ?? "gemini-2.5-flash",
+                schemaBounds: try schemaBounds(env: env, file: file) ?? .gemini
             )
         }
         if llm != .offline {
@@ -126,11 +135,19 @@ public struct ProviderSettings: Sendable, Equatable {
             )
         }
         if embeddings == .openai {
-            let model = env("OPENAI_EMBEDDING_MODEL") ?? file.openaiEmbeddingModel ?? (isOpenAIItself ? "text-embedding-3-small" : nil)
-            guard let model else {
-                throw SettingsError("OPENAI_EMBEDDING_MODEL is not set: name the embedding model the server at \(baseURL) should use")
+            // The embedding server defaults to the chat server, its key to the chat key.
+            let embeddingsURL = env("PRESSWORK_EMBEDDINGS_BASE_URL") ?? file.embeddingsBaseURL ?? baseURL
+            guard isHTTP(embeddingsURL) else {
+                throw SettingsError("PRESSWORK_EMBEDDINGS_BASE_URL must start with http:// or https://, not \(embeddingsURL)")
             }
-            let dimensionText = env("PRESSWORK_EMBEDDING_DIMENSION")
+            let embeddingsKey = env("PRESSWORK_EMBEDDINGS_API_KEY") ?? file.embeddingsAPIKey ?? key
+            let isOpenAIEmbeddings = embeddingsURL.hasPrefix(openAIBaseURL)
+            let model = env("PRESSWORK_EMBEDDINGS_MODEL") ?? env("OPENAI_EMBEDDING_MODEL") ?? file.openaiEmbeddingModel
+                ?? (isOpenAIEmbeddings ? "text-embedding-3-small" : nil)
+            guard let model else {
+                throw SettingsError("OPENAI_EMBEDDING_MODEL is not set: name the embedding model the server at \(embeddingsURL) should use")
+            }
+            let dimensionText = env("PRESSWORK_EMBEDDINGS_DIMENSION") ?? env("PRESSWORK_EMBEDDING_DIMENSION")
             var dimension = file.embeddingDimension ?? OpenAIEmbeddingClient.knownDimension(of: model)
             if let dimensionText {
                 guard let parsed = Int(dimensionText), parsed > 0 else {
@@ -141,12 +158,17 @@ public struct ProviderSettings: Sendable, Equatable {
             guard let dimension else {
                 throw SettingsError("PRESSWORK_EMBEDDING_DIMENSION is not set: how many dimensions does \(model) return?")
             }
-            settings.embeddingModel = .init(baseURL: baseURL, apiKey: key, model: model)
+            settings.embeddingModel = .init(baseURL: embeddingsURL, apiKey: embeddingsKey, model: model)
             settings.embeddingDimension = dimension
+            settings.embeddingWindow = try positiveInt(
+                "PRESSWORK_EMBEDDINGS_WINDOW", env("PRESSWORK_EMBEDDINGS_WINDOW"), file: file.embeddingWindow, range: 8...1_000_000
+            ) ?? OpenAIEmbeddingClient.knownWindow(of: model)
         }
         try resolveWordPress(into: &settings, env: env, file: file)
         try resolveTrends(into: &settings, option: trendsOption, env: env, file: file)
         try resolvePrices(into: &settings, env: env, file: file)
+        try resolveGeneration(into: &settings, env: env, file: file)
+        try resolveTimeouts(into: &settings, env: env, file: file)
         if let text = env("PRESSWORK_OFFLINE_LATENCY_MS") {
             guard let milliseconds = Int(text), (0...600_000).contains(milliseconds) else {
                 throw SettingsError("PRESSWORK_OFFLINE_LATENCY_MS must be a number of milliseconds (0 to 600000), not \(text)")

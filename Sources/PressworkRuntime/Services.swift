@@ -41,18 +41,19 @@ public struct Services: Sendable {
         let configured = settings.providers
         // One client per model: the default for rounds without a model of their own.
         var makeModel: ((String?) -> any ChatModel)?
+        let policy = CallPolicy(timeout: configured.timeouts.call)
         if configured.llm == .openai, let openAI = configured.openAI {
             makeModel = { model in
                 var configuration = openAI
                 if let model { configuration.model = model }
-                return OpenAIChatClient(configuration, logger: logger)
+                return OpenAIChatClient(configuration, policy: policy, logger: logger)
             }
         }
         if configured.llm == .gemini, let gemini = configured.gemini {
             makeModel = { model in
                 var configuration = gemini
                 if let model { configuration.model = model }
-                return GeminiChatClient(configuration, logger: logger)
+                return GeminiChatClient(configuration, policy: policy, logger: logger)
             }
         }
         if let makeModel {
@@ -64,9 +65,16 @@ public struct Services: Sendable {
             }
             // Replies are kept per run until its rounds commit: a retried round does not pay twice.
             let cache = StoreResponseCache(store: store)
+            var perRound: [Round: StructuredGenerator] = [:]
+            for round in Set(configured.roundModels.keys).union(configured.roundGeneration.keys) {
+                perRound[round] = StructuredGenerator(
+                    model: priced(configured.roundModels[round]),
+                    settings: configured.roundGeneration[round] ?? configured.generation, cache: cache
+                )
+            }
             let writer = LLMWriter(
-                fallback: StructuredGenerator(model: priced(nil), cache: cache),
-                perRound: configured.roundModels.mapValues { StructuredGenerator(model: priced($0), cache: cache) }
+                fallback: StructuredGenerator(model: priced(nil), settings: configured.generation, cache: cache),
+                perRound: perRound
             )
             providers.writer = writer
             providers.dryRun = DryRunPublisher(outputFolder: outputFolder, writerDescription: "written by \(writer.name)")
@@ -83,7 +91,9 @@ public struct Services: Sendable {
             )
         }
         if configured.embeddings == .openai, let model = configured.embeddingModel, let dimension = configured.embeddingDimension {
-            let client = OpenAIEmbeddingClient(model, dimension: dimension, logger: logger)
+            let client = OpenAIEmbeddingClient(
+                model, dimension: dimension, window: configured.embeddingWindow, policy: policy, logger: logger
+            )
             providers.embeddings = configured.prices[model.model].map { PricedEmbeddings(client, price: $0) } ?? client
         }
         return providers
@@ -93,6 +103,8 @@ public struct Services: Sendable {
     public func orchestrator(configuration: OrchestratorConfiguration = OrchestratorConfiguration()) -> Orchestrator {
         var configuration = configuration
         configuration.providers = configuration.providers ?? settings.providers.choice
+        configuration.roundTimeout = settings.providers.timeouts.round
+        configuration.runTimeout = settings.providers.timeouts.run
         return Orchestrator(store: store, pipeline: Pipeline(providers: providers), configuration: configuration, logger: logger)
     }
 

@@ -220,12 +220,21 @@ extension RunStore {
 
     /// Ends the lease with a new status (done, error, needs_review, skipped, or queued to hand
     /// the run back on shutdown), checked against the transition table.
-    public func finish(_ lease: Lease, status: RunStatus, reason: String?, diagnostics: [Diagnostic] = []) async throws {
+    ///
+    /// `unrecorded` is what the execution spent that no committed round or section counts: the
+    /// calls of a failed round, its repairs and retries. It is added to the run's totals here,
+    /// so that the totals, the metrics views and the budget see every attempt.
+    public func finish(
+        _ lease: Lease, status: RunStatus, reason: String?, diagnostics: [Diagnostic] = [],
+        unrecorded: (tokensIn: Int, tokensOut: Int, costUSD: Double) = (0, 0, 0)
+    ) async throws {
         try Self.checkTransition(lease, to: status)
         let result = try await pool.query("""
             WITH fence AS (\(fragment: Self.fence(lease))
             ), ending AS (
                 UPDATE runs SET status = \(status.rawValue), status_reason = \(reason),
+                       tokens_in = tokens_in + \(unrecorded.tokensIn), tokens_out = tokens_out + \(unrecorded.tokensOut),
+                       cost_usd = cost_usd + \(unrecorded.costUSD),
                        lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
                        finished_at = CASE WHEN \(status != .queued) THEN now() ELSE finished_at END
                 FROM fence WHERE runs.id = fence.id

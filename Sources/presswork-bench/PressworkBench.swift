@@ -16,7 +16,10 @@ struct PressworkBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "presswork-bench",
         abstract: "Presswork's benchmarks (scripts/benchmark runs them beside pgbench).",
-        subcommands: [ClientBenchmark.self, OrchestrationBenchmark.self, DuplicateCheckBenchmark.self, SchedulerBenchmark.self, PruneBenchmark.self]
+        subcommands: [
+            ClientBenchmark.self, OrchestrationBenchmark.self, DuplicateCheckBenchmark.self, SchedulerBenchmark.self,
+            PruneBenchmark.self, NearDuplicateEvaluation.self,
+        ]
     )
 }
 

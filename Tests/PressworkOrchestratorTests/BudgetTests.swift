@@ -118,3 +118,71 @@ final class PricedOfflineWriter: ContentWriter {
         await harness.close()
     }
 }
+
+/// Spends without returning a result, as a model client does when its repairs run out or a
+/// call fails after it was billed: the metadata round fails once (transiently) after spending a
+/// cent, then succeeds; the review always fails after spending a cent.
+final class WastefulWriter: ContentWriter {
+    let name = "wasteful"
+    let base = PricedOfflineWriter()
+    private let metadataCalls = Mutex(0)
+
+    func ideas(from trends: [TrendItem], params: RunParams) async throws -> Generated<[TopicIdea]> {
+        try await base.ideas(from: trends, params: params)
+    }
+
+    func outline(for idea: TopicIdea, trends: [TrendItem], params: RunParams) async throws -> Generated<Outline> {
+        try await base.outline(for: idea, trends: trends, params: params)
+    }
+
+    func draft(section index: Int, of outline: Outline, params: RunParams) async throws -> Generated<SectionDraft> {
+        try await base.draft(section: index, of: outline, params: params)
+    }
+
+    func polish(_ draft: SectionDraft, of outline: Outline, params: RunParams) async throws -> Generated<PolishedSection> {
+        try await base.polish(draft, of: outline, params: params)
+    }
+
+    func metadata(for outline: Outline, sections: [PolishedSection], params: RunParams) async throws -> Generated<Metadata> {
+        let call = metadataCalls.withLock { $0 += 1; return $0 }
+        if call == 1 {
+            RunContext.meter?.add(PricedOfflineWriter.cent)
+            throw InjectedFailure(isTransient: true)
+        }
+        return try await base.metadata(for: outline, sections: sections, params: params)
+    }
+
+    func review(_ outline: Outline, sections: [PolishedSection], params: RunParams) async throws
+        -> Generated<(score: Double, issues: [String])>
+    {
+        RunContext.meter?.add(PricedOfflineWriter.cent)
+        throw InjectedFailure(isTransient: false)
+    }
+}
+
+@Suite struct SpendingTests {
+    /// Every attempt counts: the failed metadata attempt in the round's commit, the failed
+    /// review on the error diagnostic and in the run's totals, and so in the budget of a retry.
+    @Test func whatFailedAttemptsSpentIsCounted() async throws {
+        let harness = try await Harness.make("spending")
+        let writer = WastefulWriter()
+        let run = try await harness.store.create(
+            params: try RunParams.validated(seeds: ["home espresso"], budgetUSD: 1), trigger: .cli, pipelineVersion: Pipeline.version
+        ).run
+        let outcome = try await harness.orchestrator(writer).execute(run.id)
+        #expect(outcome.status == .error)
+        let sections = try await harness.sectionCount(run.id)
+        let metadataCost = try await harness.pool.query(
+            "SELECT cost_usd FROM artifacts WHERE run_id = \(run.id) AND round = 5"
+        ).scalar(Double.self)
+        #expect(abs(metadataCost - 0.02) < 1e-9, "the failed attempt and the successful one")
+        let error = try #require(try await harness.diagnostics(run.id, kind: .error).first)
+        #expect(error.tokensIn == 1_000 && error.tokensOut == 500)
+        let record = try #require(try await harness.store.run(run.id))
+        // ideas, outline, each draft and polish, two metadata attempts, one failed review.
+        let expected = 0.01 * Double(2 + 2 * sections + 2 + 1)
+        #expect(abs(record.costUSD - expected) < 1e-9)
+        #expect(record.tokensIn == 1_000 * (2 + 2 * sections + 2 + 1))
+        await harness.close()
+    }
+}

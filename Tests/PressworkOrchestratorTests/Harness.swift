@@ -97,7 +97,7 @@ struct Harness {
         Orchestrator(
             store: store,
             pipeline: Pipeline(providers: Providers(
-                trends: SeedTrendSource(), writer: writer, embeddings: HashedNgramEmbedding(),
+                trends: SeedTrendSource(), writer: writer, embeddings: ContentWordEmbedding(),
                 dryRun: DryRunPublisher(outputFolder: output, writerDescription: "test")
             )),
             configuration: OrchestratorConfiguration(

@@ -35,7 +35,7 @@ private struct NoCorpus: PublishedCorpus {
 
         let writer = LLMWriter(fallback: StructuredGenerator(model: chatClient(server)))
         let pipeline = Pipeline(providers: Providers(
-            trends: SeedTrendSource(), writer: writer, embeddings: HashedNgramEmbedding(),
+            trends: SeedTrendSource(), writer: writer, embeddings: ContentWordEmbedding(),
             dryRun: DryRunPublisher(outputFolder: NSTemporaryDirectory(), writerDescription: "test")
         ))
         let gotIdeas = try await pipeline.ideas(trends, params: params)

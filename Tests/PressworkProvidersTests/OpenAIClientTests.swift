@@ -44,8 +44,9 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         let sent = try #require(schema["schema"] as? [String: Any])
         #expect(sent["type"] as? String == "object")
         #expect(sent["required"] as? [String] == ["ideas"])
-        // Bounds are checked locally, not sent (strict providers refuse keywords they lack).
-        #expect(!String(decoding: request.body, as: UTF8.self).contains("maxItems"))
+        // A local server (a grammar-based decoder) is sent every bound, patterns anchored.
+        let text = String(decoding: request.body, as: UTF8.self)
+        #expect(text.contains(#""maxItems":8"#) && text.contains(#""maxLength":200"#) && text.contains(#""maximum":1"#))
         await server.stop()
     }
 
@@ -110,7 +111,7 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         let server = try await ScriptedHTTPServer.start()
         server.enqueue(
             .chatCompletion("Sure! Here are some ideas: espresso, latte."),
-            .chatCompletion(#"{"ideas": [{"title": "Espresso", "angle": "x", "keywords": ["a"], "score": 7}]}"#),
+            .chatCompletion(#"{"ideas": [{"title": "Espresso", "keywords": ["a"], "score": 0.5}]}"#),
             .chatCompletion(encoding: IdeasReply(ideas: [sampleIdea]))
         )
         let reply = try await StructuredGenerator(model: chatClient(server), maxRepairs: 2)
@@ -122,7 +123,7 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         #expect(second.map { $0["role"] as? String } == ["system", "user", "assistant", "user"])
         #expect((second.last?["content"] as? String)?.contains("not valid JSON") == true)
         let third = try #require(server.requests.last?.json["messages"] as? [[String: Any]])
-        #expect((third.last?["content"] as? String)?.contains("ideas[0].score: 7.0 is above 1.0") == true)
+        #expect((third.last?["content"] as? String)?.contains("ideas[0].angle: missing") == true)
         await server.stop()
     }
 
@@ -174,6 +175,31 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         #expect(server.requests.first?.json["input"] as? String == "an article")
         let error = await #expect(throws: ProviderError.self) { try await client.embed("another") }
         #expect(error?.description.contains("returned 2 dimensions; 3 are configured") == true)
+        await server.stop()
+    }
+
+    /// A text longer than the model's window goes as window-sized chunks of whole words in one
+    /// request; the vector is their length-weighted mean, at unit length.
+    @Test func longTextsAreChunkedToTheWindowAndPooled() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        let text = (1...100).map { "word\($0)" }.joined(separator: " ")
+        // window 32 tokens → 22 words a chunk: 22, 22, 22, 22 and 12.
+        server.enqueue(.embeddings([[1, 0], [1, 0], [0, 1], [0, 1], [0, 2]]))
+        let client = OpenAIEmbeddingClient(
+            .init(baseURL: server.baseURL + "/v1", apiKey: nil, model: "test-embedding"), dimension: 2, window: 32,
+            policy: quickPolicy, logger: quiet
+        )
+        let vector = try await client.embed(text)
+        let inputs = try #require(server.requests.first?.json["input"] as? [String])
+        #expect(inputs.map { $0.split(separator: " ").count } == [22, 22, 22, 22, 12])
+        #expect(inputs.joined(separator: " ") == text)
+        // (44, 56) in the order the inputs were sent, whatever order the server answered in.
+        let length = (44.0 * 44 + 56 * 56).squareRoot()
+        #expect(abs(Double(vector.value[0]) - 44 / length) < 1e-5 && abs(Double(vector.value[1]) - 56 / length) < 1e-5)
+        #expect(vector.usage.calls == 1)
+        // A stub under a quarter of a chunk joins the chunk before it.
+        #expect(OpenAIEmbeddingClient.chunks((1...47).map { "w\($0)" }.joined(separator: " "), window: 32).count == 2)
+        #expect(OpenAIEmbeddingClient.chunks("short text", window: 32) == ["short text"])
         await server.stop()
     }
 }

@@ -27,6 +27,18 @@ extension ScriptedHTTPServer.Reply {
         return .status(200, body: String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self))
     }
 
+    /// One embedding per input, in reverse order with their indices (servers may reorder).
+    static func embeddings(_ vectors: [[Float]], promptTokens: Int = 40) -> Self {
+        let data = vectors.enumerated().reversed().map { index, vector in
+            ["object": "embedding", "index": index, "embedding": vector.map { Double($0) }] as [String: Any]
+        }
+        let body: [String: Any] = [
+            "object": "list", "model": "test-embedding", "data": data,
+            "usage": ["prompt_tokens": promptTokens, "total_tokens": promptTokens],
+        ]
+        return .status(200, body: String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+    }
+
     static func openAIError(_ status: Int, _ message: String, headers: [(String, String)] = []) -> Self {
         .status(status, headers: headers, body: #"{"error":{"message":"\#(message)","type":"test_error"}}"#)
     }

@@ -48,6 +48,21 @@ struct WordPressPublisherTests {
         #expect(try await client.posts(containing: runID).count == 1)
     }
 
+    /// WordPress stores a term's name trimmed and collapsed, and compares names without case: a
+    /// category spelled with stray whitespace or another case is the same term, found or adopted
+    /// from `term_exists`, never a 400 on every retry.
+    @Test func termsAreMatchedAsWordPressMatchesThem() async throws {
+        let site = try await TestWordPress.site("publisher")
+        site.clearFaults()
+        let client = client(site)
+        let name = "Espresso Gear \(UUID().uuidString.prefix(6))"
+        let id = try await client.termID(.categories, named: name + " ")
+        #expect(try await client.termID(.categories, named: "  " + name) == id)
+        #expect(try await client.termID(.categories, named: name.replacingOccurrences(of: " ", with: "  ")) == id)
+        #expect(try await client.termID(.categories, named: name.uppercased()) == id)
+        #expect(try await client.termID(.tags, named: "\t" + name + "\n") != 0)
+    }
+
     /// The crash the ledger exists for: WordPress created the post, but the worker died before
     /// it recorded the post's id. The retry must find the post and adopt it.
     @Test func retryAfterACrashBetweenCreateAndRecordAdoptsThePost() async throws {

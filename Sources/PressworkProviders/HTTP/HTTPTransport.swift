@@ -28,10 +28,29 @@ public struct HTTPTransport: Sendable {
     /// Largest body read; a bigger one is an error, not a truncation.
     public var maxBodyBytes: Int
 
-    public init(client: HTTPClient = .shared, maxBodyBytes: Int = 16 << 20) {
+    public init(client: HTTPClient = HTTPTransport.sharedClient, maxBodyBytes: Int = 16 << 20) {
         self.client = client
         self.maxBodyBytes = maxBodyBytes
     }
+
+    /// How long a connection may take to open: a server that is down or unreachable is known
+    /// in seconds, not at the end of the call's deadline. `PRESSWORK_CONNECT_TIMEOUT_SECONDS`
+    /// changes it (read once, when the first call is made).
+    public static let connectTimeout: Duration = {
+        let text = ProcessInfo.processInfo.environment["PRESSWORK_CONNECT_TIMEOUT_SECONDS"]
+        guard let seconds = text.flatMap(Double.init), seconds > 0, seconds <= 600 else { return .seconds(5) }
+        return .milliseconds(Int64(seconds * 1000))
+    }()
+
+    /// The process's client: AsyncHTTPClient's shared configuration (redirects, decompression,
+    /// pooling) with the connect timeout above and no read timeout of its own. The shared
+    /// client's 90 s read timeout used to cut every call short of its documented deadline;
+    /// now each call's `timeout` alone bounds it.
+    public static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.timeout = .init(connect: .nanoseconds(connectTimeout.nanoseconds), read: nil)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     /// Sends a request and reads the whole reply within `timeout`. Transport failures throw
     /// `ProviderError` (transient: a refused or dropped connection, a timeout); HTTP error

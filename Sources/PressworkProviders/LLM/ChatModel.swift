@@ -12,13 +12,19 @@ public struct ChatRequest: Sendable {
     public var schemaName: String
     public var schema: JSONSchema
     public var maxOutputTokens: Int
+    /// Sampling temperature; nil leaves the provider's default.
+    public var temperature: Double?
 
-    public init(system: String, user: String, schemaName: String, schema: JSONSchema, maxOutputTokens: Int = 4096) {
+    public init(
+        system: String, user: String, schemaName: String, schema: JSONSchema, maxOutputTokens: Int = 4096,
+        temperature: Double? = nil
+    ) {
         self.system = system
         self.messages = [ChatMessage(role: .user, text: user)]
         self.schemaName = schemaName
         self.schema = schema
         self.maxOutputTokens = maxOutputTokens
+        self.temperature = temperature
     }
 }
 

@@ -14,13 +14,18 @@ public struct GeminiChatClient: ChatModel {
         public var apiKey: String
         /// e.g. `gemini-2.5-flash`.
         public var model: String
+        /// `gemini` (its subset: enums, item counts, ranges) or `structural` (types only).
+        public var schemaBounds: SchemaBounds
 
         public static let defaultBaseURL = "https://generativelanguage.googleapis.com/v1beta"
 
-        public init(baseURL: String = Configuration.defaultBaseURL, apiKey: String, model: String) {
+        public init(
+            baseURL: String = Configuration.defaultBaseURL, apiKey: String, model: String, schemaBounds: SchemaBounds = .gemini
+        ) {
             self.baseURL = baseURL
             self.apiKey = apiKey
             self.model = model
+            self.schemaBounds = schemaBounds
         }
     }
 
@@ -41,14 +46,16 @@ public struct GeminiChatClient: ChatModel {
                 ("parts", .array([.object([("text", .string(message.text))])])),
             ])
         }
+        var generation: [(String, JSONValue)] = [
+            ("responseMimeType", .string("application/json")),
+            ("responseSchema", request.schema.geminiJSON(bounds: configuration.schemaBounds)),
+            ("maxOutputTokens", .number(Double(request.maxOutputTokens))),
+        ]
+        if let temperature = request.temperature { generation.append(("temperature", .number(temperature))) }
         let body = JSONValue.object([
             ("systemInstruction", .object([("parts", .array([.object([("text", .string(request.system))])]))])),
             ("contents", .array(contents)),
-            ("generationConfig", .object([
-                ("responseMimeType", .string("application/json")),
-                ("responseSchema", request.schema.geminiJSON),
-                ("maxOutputTokens", .number(Double(request.maxOutputTokens))),
-            ])),
+            ("generationConfig", .object(generation)),
         ])
         let url = configuration.baseURL.trimmingSuffix("/") + "/models/\(configuration.model):generateContent"
         let reply = try await calls.postJSON(url, headers: [("x-goog-api-key", configuration.apiKey)], body: Data(body.text.utf8))
@@ -105,33 +112,44 @@ public struct GeminiChatClient: ChatModel {
 extension JSONSchema {
     /// The schema in Gemini's `responseSchema` form (an OpenAPI 3.0 subset): upper-case types,
     /// `propertyOrdering` so fields come in the order the prompts describe them, `nullable`
-    /// instead of type unions, and no `additionalProperties`, which it does not accept. Bounds
-    /// are left out, as for OpenAI (see `structuralJSON`): every reply is validated locally.
-    public var geminiJSON: JSONValue {
+    /// instead of type unions, and no `additionalProperties`, which it does not accept. With
+    /// `.gemini` bounds, the ones Gemini enforces go too (enums, item counts, numeric ranges);
+    /// with any other choice, enums only. Every reply is validated locally in full.
+    public func geminiJSON(bounds: SchemaBounds = .gemini) -> JSONValue {
+        let withBounds = bounds == .gemini || bounds == .full
         switch self {
         case .object(let properties, let required):
             return .object([
                 ("type", .string("OBJECT")),
-                ("properties", .object(properties.map { ($0.0, $0.1.geminiJSON) })),
+                ("properties", .object(properties.map { ($0.0, $0.1.geminiJSON(bounds: bounds)) })),
                 ("required", .array(required.map(JSONValue.string))),
                 ("propertyOrdering", .array(properties.map { JSONValue.string($0.0) })),
             ])
-        case .array(let items, _, _):
-            return .object([("type", .string("ARRAY")), ("items", items.geminiJSON)])
+        case .array(let items, let minItems, let maxItems):
+            var fields: [(String, JSONValue)] = [("type", .string("ARRAY")), ("items", items.geminiJSON(bounds: bounds))]
+            if withBounds, let minItems { fields.append(("minItems", .number(Double(minItems)))) }
+            if withBounds, let maxItems { fields.append(("maxItems", .number(Double(maxItems)))) }
+            return .object(fields)
         case .string(_, _, _, let enumeration):
             guard let enumeration else { return .object([("type", .string("STRING"))]) }
             return .object([
                 ("type", .string("STRING")), ("format", .string("enum")),
                 ("enum", .array(enumeration.map(JSONValue.string))),
             ])
-        case .number:
-            return .object([("type", .string("NUMBER"))])
-        case .integer:
-            return .object([("type", .string("INTEGER"))])
+        case .number(let minimum, let maximum):
+            var fields: [(String, JSONValue)] = [("type", .string("NUMBER"))]
+            if withBounds, let minimum { fields.append(("minimum", .number(minimum))) }
+            if withBounds, let maximum { fields.append(("maximum", .number(maximum))) }
+            return .object(fields)
+        case .integer(let minimum, let maximum):
+            var fields: [(String, JSONValue)] = [("type", .string("INTEGER"))]
+            if withBounds, let minimum { fields.append(("minimum", .number(Double(minimum)))) }
+            if withBounds, let maximum { fields.append(("maximum", .number(Double(maximum)))) }
+            return .object(fields)
         case .boolean:
             return .object([("type", .string("BOOLEAN"))])
         case .nullable(let wrapped):
-            guard case .object(let fields) = wrapped.geminiJSON else { return wrapped.geminiJSON }
+            guard case .object(let fields) = wrapped.geminiJSON(bounds: bounds) else { return wrapped.geminiJSON(bounds: bounds) }
             return .object(fields + [("nullable", .bool(true))])
         }
     }

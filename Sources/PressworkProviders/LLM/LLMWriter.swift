@@ -33,7 +33,7 @@ public struct LLMWriter: ContentWriter {
             "seeds": params.seeds.joined(separator: "; "), "trends": Self.trendList(trends),
         ])
         let reply = try await generator(.ideas).generate(IdeasReply.self, system: system(params), prompt: prompt)
-        return Generated(reply.value.ideas, usage: reply.usage)
+        return Generated(reply.value.ideas, usage: reply.usage, warnings: reply.warnings)
     }
 
     public func outline(for idea: TopicIdea, trends: [TrendItem], params: RunParams) async throws -> Generated<Outline> {
@@ -64,6 +64,11 @@ public struct LLMWriter: ContentWriter {
         ])
         var reply = try await generator(.polish).generate(PolishedSection.self, system: system(params), prompt: prompt)
         reply.value.index = draft.index
+        // The outline fixed the headings in round 2: a polish improves the prose, not the structure.
+        if reply.value.heading != draft.heading {
+            reply.warnings.append("heading: the polish renamed it; kept \"\(draft.heading)\" from the draft")
+            reply.value.heading = draft.heading
+        }
         return reply
     }
 
@@ -87,12 +92,14 @@ public struct LLMWriter: ContentWriter {
             "title": outline.title, "thesis": outline.thesis, "article": article,
         ])
         let reply = try await generator(.coherence).generate(ReviewReply.self, system: system(params), prompt: prompt)
-        return Generated((score: reply.value.score, issues: reply.value.issues), usage: reply.usage)
+        return Generated((score: reply.value.score, issues: reply.value.issues), usage: reply.usage, warnings: reply.warnings)
     }
 
+    /// The trends, most interesting first. Their scores are left out: small models copied
+    /// "(0.85)" into titles.
     static func trendList(_ trends: [TrendItem]) -> String {
-        trends.prefix(20).map { trend in
-            "- \(trend.title) (\(String(format: "%.2f", trend.score)))"
+        trends.sorted { $0.score > $1.score }.prefix(20).map { trend in
+            "- \(trend.title)"
                 + (trend.relatedQueries.isEmpty ? "" : ": " + trend.relatedQueries.prefix(5).joined(separator: ", "))
         }.joined(separator: "\n")
     }

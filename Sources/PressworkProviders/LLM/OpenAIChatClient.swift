@@ -14,11 +14,15 @@ public struct OpenAIChatClient: ChatModel {
         /// Sent as a bearer token; nil for local servers that need none.
         public var apiKey: String?
         public var model: String
+        /// The schema's bounds this server is sent (see `SchemaBounds`); the local check is
+        /// always the full schema.
+        public var schemaBounds: SchemaBounds
 
-        public init(baseURL: String, apiKey: String?, model: String) {
+        public init(baseURL: String, apiKey: String?, model: String, schemaBounds: SchemaBounds? = nil) {
             self.baseURL = baseURL
             self.apiKey = apiKey
             self.model = model
+            self.schemaBounds = schemaBounds ?? .defaultFor(openAIBaseURL: baseURL)
         }
 
         /// The bearer token header, when there is a key.
@@ -48,18 +52,20 @@ public struct OpenAIChatClient: ChatModel {
         for message in request.messages {
             messages.append(.object([("role", .string(message.role.rawValue)), ("content", .string(message.text))]))
         }
-        let body = JSONValue.object([
+        var fields: [(String, JSONValue)] = [
             ("model", .string(configuration.model)),
             ("messages", .array(messages)),
             ("response_format", .object([
                 ("type", .string("json_schema")),
                 ("json_schema", .object([
                     ("name", .string(request.schemaName)), ("strict", .bool(true)),
-                    ("schema", request.schema.structuralJSON),
+                    ("schema", request.schema.sent(configuration.schemaBounds)),
                 ])),
             ])),
             ("max_tokens", .number(Double(request.maxOutputTokens))),
-        ])
+        ]
+        if let temperature = request.temperature { fields.append(("temperature", .number(temperature))) }
+        let body = JSONValue.object(fields)
         let reply = try await calls.postJSON(
             configuration.endpoint("/chat/completions"), headers: configuration.authorization, body: Data(body.text.utf8)
         )

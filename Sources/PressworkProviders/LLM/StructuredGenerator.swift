@@ -3,80 +3,112 @@ import Foundation
 import PressworkCore
 import PressworkPipeline
 
-/// Asks a model for a value of a schema-described type, checks the reply against the full
-/// schema, and on a bad reply (not JSON, wrong shape, out of bounds, cut off) asks again with
-/// what was wrong, a bounded number of times. Tokens of every attempt are counted.
+/// Asks a model for a value of a schema-described type. A reply is parsed, normalized where it
+/// breaks a soft bound (`ReplyRules`: cut, clamped, dropped, each change a warning), and checked
+/// against the full schema; what only the model can fix (not JSON, a wrong type, a missing
+/// field, cut off) goes back in a repair prompt, a bounded number of times. Tokens of every
+/// attempt are counted: returned with the value, or reported to the run's `SpendMeter` when
+/// the generation fails.
 public struct StructuredGenerator: Sendable {
+    /// How a round's requests are sized and sampled.
+    public struct Settings: Sendable, Equatable {
+        /// Output token limit of the first request.
+        public var maxOutputTokens: Int
+        /// After a reply cut off at the limit, the limit doubles up to this (a server's context
+        /// bounds prompt and reply together: growing past it only earns an error).
+        public var maxOutputTokensCeiling: Int
+        /// Sampling temperature; nil: the provider's default.
+        public var temperature: Double?
+
+        public init(maxOutputTokens: Int = 4096, maxOutputTokensCeiling: Int? = nil, temperature: Double? = nil) {
+            self.maxOutputTokens = maxOutputTokens
+            self.maxOutputTokensCeiling = max(maxOutputTokens, maxOutputTokensCeiling ?? maxOutputTokens * 2)
+            self.temperature = temperature
+        }
+    }
+
     public let model: any ChatModel
     /// Repair requests after the first reply.
     public let maxRepairs: Int
-    /// Output token limit of the first request; doubled (up to `maxOutputTokensCeiling`) after
-    /// a reply cut off at the limit.
-    public let maxOutputTokens: Int
-    public let maxOutputTokensCeiling: Int
+    public let settings: Settings
     /// Where validated replies are kept per run (see `ResponseCache`); nil: none.
     public let cache: (any ResponseCache)?
 
-    public init(
-        model: any ChatModel, maxRepairs: Int = 2, maxOutputTokens: Int = 4096, maxOutputTokensCeiling: Int = 16384,
-        cache: (any ResponseCache)? = nil
-    ) {
+    public var maxOutputTokens: Int { settings.maxOutputTokens }
+    public var maxOutputTokensCeiling: Int { settings.maxOutputTokensCeiling }
+
+    public init(model: any ChatModel, maxRepairs: Int = 2, settings: Settings = Settings(), cache: (any ResponseCache)? = nil) {
         self.model = model
         self.cache = cache
         self.maxRepairs = maxRepairs
-        self.maxOutputTokens = maxOutputTokens
-        self.maxOutputTokensCeiling = maxOutputTokensCeiling
+        self.settings = settings
+    }
+
+    public init(
+        model: any ChatModel, maxRepairs: Int = 2, maxOutputTokens: Int, maxOutputTokensCeiling: Int? = nil,
+        cache: (any ResponseCache)? = nil
+    ) {
+        self.init(
+            model: model, maxRepairs: maxRepairs,
+            settings: Settings(maxOutputTokens: maxOutputTokens, maxOutputTokensCeiling: maxOutputTokensCeiling), cache: cache
+        )
     }
 
     public func generate<T: SchemaDescribed>(_ type: T.Type, system: String, prompt: String) async throws -> Generated<T> {
         var request = ChatRequest(
             system: system, user: prompt, schemaName: String(describing: T.self), schema: T.schema,
-            maxOutputTokens: maxOutputTokens
+            maxOutputTokens: settings.maxOutputTokens, temperature: settings.temperature
         )
         // The key is the whole first request: model, instructions, task, schema and limit.
         let runID = RunContext.runID
         let key = cacheKey(request)
         if let cache, let runID, let cached = try await cache.reply(runID: runID, key: key),
-           case .success(let value) = Self.check(ChatReply(text: cached.text, finishReason: .complete, usage: cached.usage), as: T.self) {
+           case .success(let checked) = Self.check(ChatReply(text: cached.text, finishReason: .complete, usage: cached.usage), as: T.self) {
             // Paid for by an earlier attempt whose round did not commit: its tokens count now,
             // but no call was made.
             var usage = cached.usage
             usage.calls = 0
-            return Generated(value, usage: usage)
+            return Generated(checked.value, usage: usage, warnings: checked.changes)
         }
         var usage = TokenUsage.zero
-        var problems: [String] = []
-        var lastText = ""
-        for attempt in 0...maxRepairs {
-            let reply = try await model.complete(request)
-            usage = usage + reply.usage
-            lastText = reply.text
-            switch Self.check(reply, as: T.self) {
-            case .success(let value):
-                if let cache, let runID {
-                    try await cache.remember(runID: runID, key: key, reply: CachedReply(text: reply.text, usage: usage))
+        do {
+            var problems: [String] = []
+            var lastText = ""
+            for attempt in 0...maxRepairs {
+                let reply = try await model.complete(request)
+                usage = usage + reply.usage
+                lastText = reply.text
+                switch Self.check(reply, as: T.self) {
+                case .success(let checked):
+                    if let cache, let runID {
+                        try await cache.remember(runID: runID, key: key, reply: CachedReply(text: reply.text, usage: usage))
+                    }
+                    return Generated(checked.value, usage: usage, warnings: checked.changes)
+                case .failure(let found):
+                    problems = found.problems
+                    if case .refused(let reason) = reply.finishReason {
+                        throw ProviderError(provider: model.name, kind: .permanent, message: "the model refused: \(reason)")
+                    }
+                    if reply.finishReason == .truncated {
+                        request.maxOutputTokens = min(settings.maxOutputTokensCeiling, request.maxOutputTokens * 2)
+                    }
                 }
-                return Generated(value, usage: usage)
-            case .failure(let found):
-                problems = found.problems
-                if case .refused(let reason) = reply.finishReason {
-                    throw ProviderError(provider: model.name, kind: .permanent, message: "the model refused: \(reason)")
-                }
-                if reply.finishReason == .truncated {
-                    request.maxOutputTokens = min(maxOutputTokensCeiling, request.maxOutputTokens * 2)
-                }
+                guard attempt < maxRepairs else { break }
+                request.messages.append(ChatMessage(role: .assistant, text: reply.text))
+                request.messages.append(ChatMessage(role: .user, text: Self.repairPrompt(problems)))
             }
-            guard attempt < maxRepairs else { break }
-            request.messages.append(ChatMessage(role: .assistant, text: reply.text))
-            request.messages.append(ChatMessage(role: .user, text: Self.repairPrompt(problems)))
+            throw ProviderError(
+                provider: model.name, kind: .badReply,
+                message: "no valid \(T.self) after \(maxRepairs + 1) replies; the last one: "
+                    + problems.prefix(5).joined(separator: "; ")
+                    + (problems.count > 5 ? "; and \(problems.count - 5) more" : "")
+                    + ". It began: \(Self.prefix(lastText, 200))"
+            )
+        } catch {
+            // The replies so far were paid for, and no value carries their usage out.
+            RunContext.meter?.add(usage)
+            throw error
         }
-        throw ProviderError(
-            provider: model.name, kind: .badReply,
-            message: "no valid \(T.self) after \(maxRepairs + 1) replies; the last one: "
-                + problems.prefix(5).joined(separator: "; ")
-                + (problems.count > 5 ? "; and \(problems.count - 5) more" : "")
-                + ". It began: \(Self.prefix(lastText, 200))"
-        )
     }
 
     func cacheKey(_ request: ChatRequest) -> String {
@@ -90,23 +122,31 @@ public struct StructuredGenerator: Sendable {
         let problems: [String]
     }
 
-    static func check<T: SchemaDescribed>(_ reply: ChatReply, as type: T.Type) -> Result<T, Problems> {
+    /// A reply that can be used, and what was normalized to make it so.
+    struct Checked<T: Sendable>: Sendable {
+        let value: T
+        let changes: [String]
+    }
+
+    static func check<T: SchemaDescribed>(_ reply: ChatReply, as type: T.Type) -> Result<Checked<T>, Problems> {
         if case .refused(let reason) = reply.finishReason { return .failure(Problems(problems: ["refused: \(reason)"])) }
         var problems: [String] = []
         if reply.finishReason == .truncated {
             problems.append("the reply was cut off at the output token limit, so its JSON is incomplete; answer more briefly")
         }
         let text = unfenced(reply.text)
-        let value: JSONValue
+        let parsed: JSONValue
         do {
-            value = try JSONValue.parse(Data(text.utf8))
+            parsed = try JSONValue.parse(Data(text.utf8))
         } catch {
             return .failure(Problems(problems: problems + ["the reply is not valid JSON"]))
         }
-        problems += T.schema.validate(value)
+        let normalized = ReplyNormalizer.normalize(parsed, schema: T.schema, typeName: String(describing: T.self))
+        problems += T.schema.validate(normalized.value, waived: normalized.waived)
         guard problems.isEmpty else { return .failure(Problems(problems: problems)) }
         do {
-            return .success(try JSONDecoder().decode(T.self, from: Data(text.utf8)))
+            let value = try JSONDecoder().decode(T.self, from: Data(normalized.value.text.utf8))
+            return .success(Checked(value: value, changes: normalized.changes))
         } catch {
             return .failure(Problems(problems: ["the JSON does not decode as \(T.self): \(error)"]))
         }

@@ -108,21 +108,31 @@ public struct WordPressClient: Sendable {
         }
     }
 
-    /// The id of the category or tag with this name, created when missing.
+    /// The id of the category or tag with this name, created when missing. Names are matched
+    /// as WordPress matches them: trimmed, whitespace collapsed, case-insensitive; a
+    /// `term_exists` answer (created meanwhile, or a name WordPress normalizes to an existing
+    /// one) adopts the term it names.
     public func termID(_ taxonomy: WordPressTaxonomy, named name: String) async throws -> Int {
-        if let id = try await findTerm(taxonomy, named: name) { return id }
+        let wanted = Self.termName(name)
+        if let id = try await findTerm(taxonomy, named: wanted) { return id }
+        let route = url("/wp/v2/\(taxonomy.rawValue)")
+        let reply = try await calls.call(
+            .POST, route, headers: auth, json: try JSONEncoder().encode(["name": wanted]),
+            accepting: { (200..<300).contains($0) || $0 == 400 }
+        )
         struct Created: Decodable { let id: Int }
-        do {
-            return try decode(Created.self, try await calls.call(
-                .POST, url("/wp/v2/\(taxonomy.rawValue)"), headers: auth,
-                json: try JSONEncoder().encode(["name": name])
-            )).id
-        } catch let error as ProviderError where error.status == 400 {
-            // Created meanwhile by someone else (`term_exists`), or a name that differs only in
-            // what WordPress normalizes: look again.
-            guard let id = try await findTerm(taxonomy, named: name) else { throw error }
+        if (200..<300).contains(reply.status) { return try decode(Created.self, reply).id }
+        struct Exists: Decodable {
+            struct Details: Decodable { let term_id: Int? }
+            let code: String
+            let data: Details?
+        }
+        if let exists = try? JSONDecoder().decode(Exists.self, from: reply.body), exists.code == "term_exists",
+           let id = exists.data?.term_id {
             return id
         }
+        if let id = try await findTerm(taxonomy, named: wanted) { return id }
+        throw ProviderCalls.statusError(reply, provider: calls.provider, url: route)
     }
 
     private func findTerm(_ taxonomy: WordPressTaxonomy, named name: String) async throws -> Int? {
@@ -134,7 +144,12 @@ public struct WordPressClient: Sendable {
             .GET, url("/wp/v2/\(taxonomy.rawValue)", ["search": name, "per_page": "100", "context": "edit"]), headers: auth
         ))
         // WordPress returns names HTML-escaped ("Tea &amp; Coffee") and searches by substring.
-        return found.first { Self.unescape($0.name).caseInsensitiveCompare(name) == .orderedSame }?.id
+        return found.first { Self.termName(Self.unescape($0.name)).caseInsensitiveCompare(name) == .orderedSame }?.id
+    }
+
+    /// A term's name as WordPress stores it: trimmed, runs of whitespace as one space.
+    static func termName(_ name: String) -> String {
+        name.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
     // MARK: Helpers
