@@ -35,6 +35,9 @@ class MiniLM:
         # Some exports prefix every name with "bert." (BertModel inside another module).
         self.w = {name.removeprefix("bert."): value.astype(np.float32) for name, value in raw.items()}
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        # tokenizer.json pads every input to 128 tokens; padding without an attention mask would
+        # be averaged into the vector, so it is turned off (one text at a time needs none).
+        self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=WINDOW)
 
     def layer_norm(self, x, prefix):

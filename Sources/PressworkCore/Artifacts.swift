@@ -61,7 +61,7 @@ public struct OutlineSection: SchemaDescribed {
     }
 
     public static let schema = JSONSchema.object(properties: [
-        ("heading", Text.short), ("keyPoints", .array(items: Text.paragraph, minItems: 1, maxItems: 6)),
+        ("heading", Text.short), ("keyPoints", .array(items: Text.paragraph, minItems: 1, maxItems: 5)),
     ], required: ["heading", "keyPoints"])
 }
 
@@ -102,9 +102,12 @@ public struct SectionDraft: SchemaDescribed {
         self.body = body
     }
 
+    /// The longest section body, in characters: the prompts ask for 150 to 400 words.
+    public static let bodyLimit = 6_000
+
     public static let schema = JSONSchema.object(properties: [
         ("index", .integer(minimum: 0, maximum: 20)), ("heading", Text.short),
-        ("body", .string(minLength: 1, maxLength: 20_000)),
+        ("body", .string(minLength: 1, maxLength: bodyLimit)),
     ], required: ["index", "heading", "body"])
 }
 
@@ -124,7 +127,7 @@ public struct PolishedSection: SchemaDescribed {
 
     public static let schema = JSONSchema.object(properties: [
         ("index", .integer(minimum: 0, maximum: 20)), ("heading", Text.short),
-        ("body", .string(minLength: 1, maxLength: 20_000)), ("edits", Text.list),
+        ("body", .string(minLength: 1, maxLength: SectionDraft.bodyLimit)), ("edits", Text.list),
     ], required: ["index", "heading", "body", "edits"])
 }
 

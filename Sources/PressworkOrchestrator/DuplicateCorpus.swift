@@ -28,9 +28,9 @@ public final class DuplicateCorpus: Sendable {
     }
 
     /// The `limit` nearest finished runs to `vector` (same model and dimension), most similar
-    /// first, leaving out `runID` itself.
+    /// first, leaving out the runs in `excluded` (the run itself and the runs it descends from).
     public func nearest(
-        to vector: [Float], model: String, dimension: Int, limit: Int, excluding runID: UUID
+        to vector: [Float], model: String, dimension: Int, limit: Int, excluding excluded: Set<UUID>
     ) async throws -> [Neighbor] {
         let key = "\(model)#\(dimension)"
         let (since, known): (Date?, [UUID]) = shelves.withLock { shelves in
@@ -49,7 +49,7 @@ public final class DuplicateCorpus: Sendable {
             return shelf.snapshot()
         }
         // The scan runs outside the lock: the snapshot's rows never change or move.
-        return snapshot.nearest(to: vector, limit: limit, excluding: runID)
+        return snapshot.nearest(to: vector, limit: limit, excluding: excluded)
     }
 }
 
@@ -117,7 +117,7 @@ final class VectorShelf: @unchecked Sendable {
         let inverseNorms: [Float]
         let dimension: Int
 
-        func nearest(to probe: [Float], limit: Int, excluding excluded: UUID) -> [Neighbor] {
+        func nearest(to probe: [Float], limit: Int, excluding excluded: Set<UUID>) -> [Neighbor] {
             guard probe.count == dimension, limit > 0 else { return [] }
             let probeNorm = probe.withUnsafeBufferPointer { VectorMath.dot($0.baseAddress!, $0.baseAddress!, dimension) }.squareRoot()
             guard probeNorm > 0 else { return [] }
@@ -131,7 +131,7 @@ final class VectorShelf: @unchecked Sendable {
                     let vector = UnsafePointer(chunks[row / VectorShelf.chunkRows] + (row % VectorShelf.chunkRows) * dimension)
                     let similarity = VectorMath.dot(vector, probePointer, dimension) * inverseNorms[row] * scale
                     if best.count == limit, let worst = best.last, similarity <= worst.similarity { continue }
-                    if ids[row] == excluded { continue }
+                    if !excluded.isEmpty, excluded.contains(ids[row]) { continue }
                     let position = best.firstIndex { $0.similarity < similarity } ?? best.count
                     best.insert((row, similarity), at: position)
                     if best.count > limit { best.removeLast() }

@@ -186,7 +186,9 @@ struct RunExecution: Sendable {
             }) { "\"\($0.seoTitle)\", \($0.imagePrompts.count) image prompts" }
         case .coherence:
             let article = try decodeArticle(artifacts)
-            let corpus = StoreCorpus(corpus: self.corpus, excluding: lease.runID)
+            // A reprocess is not a duplicate of the run it reprocesses, nor of that run's parents.
+            let lineage = try await store.ancestors(of: lease.runID)
+            let corpus = StoreCorpus(corpus: self.corpus, excluding: Set(lineage + [lease.runID]))
             let result = try await attempt(round, until: deadline) { try await pipeline.coherence(article, params: params, corpus: corpus) }
             let model = pipeline.providers.embeddings
             output = RoundResult(
@@ -568,7 +570,7 @@ public protocol UnderlyingErrorCarrying: Error {
 /// without the run itself.
 struct StoreCorpus: PublishedCorpus {
     let corpus: DuplicateCorpus
-    let excluding: UUID
+    let excluding: Set<UUID>
 
     func nearest(to vector: [Float], model: String, dimension: Int, limit: Int) async throws -> [Neighbor] {
         try await corpus.nearest(to: vector, model: model, dimension: dimension, limit: limit, excluding: excluding)

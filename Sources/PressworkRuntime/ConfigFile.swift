@@ -68,6 +68,7 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
         public var maxOutputTokens: Int?
         public var maxOutputTokensCeiling: Int?
         public var temperature: Double?
+        public var frequencyPenalty: Double?
     }
 
     static let knownKeys: Set<String> = [

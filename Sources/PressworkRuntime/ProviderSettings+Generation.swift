@@ -23,8 +23,8 @@ extension ProviderSettings {
         return bounds
     }
 
-    /// `PRESSWORK_MAX_OUTPUT_TOKENS`, `PRESSWORK_MAX_OUTPUT_TOKENS_CEILING` and
-    /// `PRESSWORK_TEMPERATURE`, each also per round (`PRESSWORK_TEMPERATURE_IDEAS`), over the
+    /// `PRESSWORK_MAX_OUTPUT_TOKENS`, `PRESSWORK_MAX_OUTPUT_TOKENS_CEILING`,
+    /// `PRESSWORK_TEMPERATURE` and `PRESSWORK_FREQUENCY_PENALTY`, each also per round (`PRESSWORK_TEMPERATURE_IDEAS`), over the
     /// config file's `"generation"` (`"default"` and round names).
     static func resolveGeneration(into settings: inout ProviderSettings, env: (String) -> String?, file: ConfigFile) throws(SettingsError) {
         if let unknown = file.generation?.keys.sorted().first(where: { name in
@@ -51,19 +51,32 @@ extension ProviderSettings {
             if let temperature, !(0...2).contains(temperature) {
                 throw SettingsError("the temperature\(suffix.isEmpty ? "" : " of " + suffix.dropFirst().lowercased()) must be from 0 to 2, not \(temperature)")
             }
+            var penalty = entry?.frequencyPenalty ?? base.frequencyPenalty
+            if let text = env("PRESSWORK_FREQUENCY_PENALTY" + suffix) {
+                guard let value = Double(text) else {
+                    throw SettingsError("PRESSWORK_FREQUENCY_PENALTY\(suffix) must be a number from -2 to 2, not \(text)")
+                }
+                penalty = value
+            }
+            if let penalty, !(-2...2).contains(penalty) {
+                throw SettingsError("the frequency penalty\(suffix.isEmpty ? "" : " of " + suffix.dropFirst().lowercased()) must be from -2 to 2, not \(penalty)")
+            }
             let tokens = maxTokens ?? base.maxOutputTokens
             // The ceiling follows the limit unless it was given itself.
             let ceilingTokens = ceiling ?? (maxTokens == nil ? base.maxOutputTokensCeiling : tokens * 2)
             guard ceilingTokens >= tokens else {
                 throw SettingsError("PRESSWORK_MAX_OUTPUT_TOKENS_CEILING\(suffix) (\(ceilingTokens)) is below the output limit (\(tokens))")
             }
-            return StructuredGenerator.Settings(maxOutputTokens: tokens, maxOutputTokensCeiling: ceilingTokens, temperature: temperature)
+            return StructuredGenerator.Settings(
+                maxOutputTokens: tokens, maxOutputTokensCeiling: ceilingTokens, temperature: temperature, frequencyPenalty: penalty
+            )
         }
         settings.generation = try settingsFor("", entry: file.generation?["default"], base: StructuredGenerator.Settings())
         for round in modelRounds {
             let suffix = "_" + round.configName.uppercased()
             let entry = file.generation?[round.configName]
-            let hasEnv = ["PRESSWORK_MAX_OUTPUT_TOKENS", "PRESSWORK_MAX_OUTPUT_TOKENS_CEILING", "PRESSWORK_TEMPERATURE"]
+            let hasEnv = ["PRESSWORK_MAX_OUTPUT_TOKENS", "PRESSWORK_MAX_OUTPUT_TOKENS_CEILING", "PRESSWORK_TEMPERATURE",
+                          "PRESSWORK_FREQUENCY_PENALTY"]
                 .contains { env($0 + suffix) != nil }
             guard entry != nil || hasEnv else { continue }
             settings.roundGeneration[round] = try settingsFor(suffix, entry: entry, base: settings.generation)

@@ -59,4 +59,21 @@ public struct PublishedVector: Sendable, Equatable {
         self.values = values
         self.finishedAt = finishedAt
     }
+
+}
+
+extension RunStore {
+    /// The runs `runID` descends from through reprocessing (its parent, the parent's parent, …),
+    /// nearest first; empty for a run that has no parent.
+    public func ancestors(of runID: UUID) async throws -> [UUID] {
+        try await pool.query("""
+            WITH RECURSIVE lineage(id, depth) AS (
+                SELECT parent_run_id, 1 FROM runs WHERE id = \(runID) AND parent_run_id IS NOT NULL
+                UNION ALL
+                SELECT r.parent_run_id, l.depth + 1 FROM runs r JOIN lineage l ON r.id = l.id
+                WHERE r.parent_run_id IS NOT NULL AND l.depth < 100
+            )
+            SELECT id FROM lineage ORDER BY depth
+            """).map { try $0.decode(UUID.self, "id") }
+    }
 }

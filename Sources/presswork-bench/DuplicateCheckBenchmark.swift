@@ -52,7 +52,7 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
         let corpus = DuplicateCorpus(store: RunStore(pool: pool))
         let probeRun = UUID()
         let coldStart = clock.now
-        _ = try await corpus.nearest(to: Self.randomVector(dimension), model: model, dimension: dimension, limit: 5, excluding: probeRun)
+        _ = try await corpus.nearest(to: Self.randomVector(dimension), model: model, dimension: dimension, limit: 5, excluding: [probeRun])
         let cold = coldStart.duration(to: clock.now)
 
         var timings: [Duration] = []
@@ -60,7 +60,7 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
             if check % 10 == 0 { try await insertRuns(1, model: model, pool: pool) }
             let probe = Self.randomVector(dimension)
             let started = clock.now
-            let nearest = try await corpus.nearest(to: probe, model: model, dimension: dimension, limit: 5, excluding: probeRun)
+            let nearest = try await corpus.nearest(to: probe, model: model, dimension: dimension, limit: 5, excluding: [probeRun])
             timings.append(started.duration(to: clock.now))
             precondition(nearest.count == 5, "the corpus returned \(nearest.count) neighbours")
         }

@@ -44,7 +44,7 @@ struct ReviewApproveCommand: AsyncParsableCommand {
             --edit FILE takes a JSON object with "metadata" (replacing round 5's metadata) and/or "sections" \
             (replacing round 4's polished sections); each is validated against its schema before anything \
             changes, and recorded in diagnostics as a human edit. Approving an approved run changes nothing.
-            """
+            """ + "\n" + RunOutput.exitCodesHelp
     )
 
     @Argument(help: "The run id (or a unique prefix).")

@@ -20,7 +20,7 @@ struct RunCommand: AsyncParsableCommand {
             Gemini; --trends feeds|google reads RSS/Atom feeds or Google Trends; see the README for settings. Without WordPress settings every run is a dry run: round 7 \
             writes the article's HTML to <home>/output/<run id>.html. With WORDPRESS_URL, WORDPRESS_USER and \
             WORDPRESS_APP_PASSWORD set, round 7 publishes one post per run (unless --dry-run is given).
-            """
+            """ + "\n" + RunOutput.exitCodesHelp
     )
 
     @Option(name: .customLong("seed"), help: "A topic to write about; repeat for several (at most 10).")
@@ -58,6 +58,13 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        // The API's limit for the same field: one rule for every way in.
+        if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.count > 200 {
+            throw ValidationError("--idempotency-key must be 1–200 characters, not \(idempotencyKey.count)")
+        }
+    }
+
     func run() async throws {
         // Everything is checked before the database is touched: a bad field changes nothing.
         let defaults = GateThresholds()
@@ -88,6 +95,11 @@ struct RunCommand: AsyncParsableCommand {
             params: params, trigger: .cli, pipelineVersion: Pipeline.version, idempotencyKey: idempotencyKey
         )
         let id = run.id.uuidString.lowercased()
+        // The same key with other params is a mistake, not a replay (the API answers 422).
+        if !created, run.params != params {
+            throw RunStateError("--idempotency-key \(idempotencyKey ?? "") was used for run \(id) with other params; "
+                + "use another key, or the same params to get that run")
+        }
         if !created { FileHandle.standardError.write(Data("idempotency key matches run \(id) (\(run.status))\n".utf8)) }
         if enqueue {
             print(id)

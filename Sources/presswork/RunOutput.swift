@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import PressworkCore
 import PressworkOrchestrator
@@ -6,12 +7,38 @@ import PressworkStore
 
 /// Prints what commands report about runs: the run document as JSON, or a short summary.
 enum RunOutput {
+    /// Prints the run's result and throws the exit code of its status when it is not done, so
+    /// that cron, systemd and scripts can tell (see `exitCode(of:)`).
     static func printResult(of runID: UUID, outcome: RunOutcome?, services: Services, json: Bool) async throws {
+        guard let run = try await services.store.run(runID) else { throw RunStateError("no run \(runID)") }
         if json {
             print(try await document(runID, store: services.store).text)
-            return
+        } else {
+            printSummary(run, outcome: outcome)
         }
-        guard let run = try await services.store.run(runID) else { return }
+        let code = exitCode(of: run.status)
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// The exit codes, for the commands' help.
+    static let exitCodesHelp = "Exit codes: 0 done, 3 error, 4 skipped, 5 needs_review, 6 cancelled, "
+        + "7 queued or running elsewhere (not ended here), 130 interrupted (the run was handed back, queued)."
+
+    /// The exit code of a command that ended (or found) a run: `run`, `runs retry`, `runs
+    /// reprocess`, `review approve`. Documented in the README and in `presswork run --help`.
+    static func exitCode(of status: RunStatus) -> Int32 {
+        switch status {
+        case .done: return 0
+        case .error: return 3
+        case .skipped: return 4
+        case .needsReview: return 5
+        case .cancelled: return 6
+        // Found, not ended here: another process executes it, or it waits for one.
+        case .queued, .running: return 7
+        }
+    }
+
+    private static func printSummary(_ run: RunRecord, outcome: RunOutcome?) {
         print("status: \(run.status)" + (run.statusReason.map { " (\($0))" } ?? ""))
         print("run:    \(run.id.uuidString.lowercased())")
         if let path = outcome?.htmlPath { print("html:   \(path)") }

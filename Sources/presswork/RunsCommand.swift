@@ -117,7 +117,7 @@ struct RunsRetryCommand: AsyncParsableCommand {
         discussion: """
             Takes a run in error (or queued), or a running run whose worker died (its lease expired), and \
             executes it here. Rounds and sections that have artifacts are skipped.
-            """
+            """ + "\n" + RunOutput.exitCodesHelp
     )
 
     @Argument(help: "The run id (or a unique prefix).")
@@ -145,7 +145,8 @@ struct RunsReprocessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reprocess",
         abstract: "Start a new run under today's pipeline, reusing an earlier run's artifacts before a round.",
-        discussion: "The new run records the earlier one as its parent; rounds from --from-round on are executed anew."
+        discussion: "The new run records the earlier one as its parent; rounds from --from-round on are executed anew. "
+            + "Its duplicate check leaves out the runs it descends from.\n" + RunOutput.exitCodesHelp
     )
 
     @Argument(help: "The earlier run's id (or a unique prefix).")

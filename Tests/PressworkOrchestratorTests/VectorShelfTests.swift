@@ -25,7 +25,7 @@ import Testing
             .map { ($0.0, cosineSimilarity($0.1, probe)) }
             .sorted { $0.1 > $1.1 }
             .prefix(5)
-        let found = shelf.snapshot().nearest(to: probe, limit: 5, excluding: excluded)
+        let found = shelf.snapshot().nearest(to: probe, limit: 5, excluding: [excluded])
         #expect(found.map(\.runId) == expected.map { $0.0.uuidString.lowercased() })
         for (neighbor, (_, similarity)) in zip(found, expected) {
             #expect(abs(neighbor.similarity - similarity) < 1e-4)
@@ -34,7 +34,7 @@ import Testing
         // A snapshot sees the rows of its moment; later appends do not disturb it.
         let snapshot = shelf.snapshot()
         shelf.append(PublishedVector(runID: UUID(), title: "late", values: probe, finishedAt: Date()))
-        #expect(snapshot.nearest(to: probe, limit: 1, excluding: excluded).first?.title == "t42")
-        #expect(shelf.snapshot().nearest(to: probe, limit: 1, excluding: excluded).first?.title == "late")
+        #expect(snapshot.nearest(to: probe, limit: 1, excluding: [excluded]).first?.title == "t42")
+        #expect(shelf.snapshot().nearest(to: probe, limit: 1, excluding: [excluded]).first?.title == "late")
     }
 }

@@ -46,7 +46,7 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         #expect(sent["required"] as? [String] == ["ideas"])
         // A local server (a grammar-based decoder) is sent every bound, patterns anchored.
         let text = String(decoding: request.body, as: UTF8.self)
-        #expect(text.contains(#""maxItems":8"#) && text.contains(#""maxLength":200"#) && text.contains(#""maximum":1"#))
+        #expect(text.contains(#""maxItems":8"#) && text.contains(#""maxLength":120"#) && text.contains(#""maximum":1"#))
         await server.stop()
     }
 

@@ -75,11 +75,11 @@ import TestSupport
             """#))
         let generated = try await StructuredGenerator(model: chatClient(server))
             .generate(PolishedSection.self, system: "", prompt: "p")
-        #expect(generated.value.edits.count == 12)
+        #expect(generated.value.edits.count == 8)
         #expect(generated.value.edits.allSatisfy { $0.count <= 120 })
         #expect(generated.value.body == "Grind finer for a slower shot.")
         #expect(generated.value.index == 20)
-        #expect(generated.warnings.contains("edits: had 15 items; kept the first 12"))
+        #expect(generated.warnings.contains("edits: had 15 items; kept the first 8"))
         #expect(generated.warnings.contains("body: markup removed"))
         await server.stop()
     }
@@ -115,6 +115,36 @@ import TestSupport
             }
         }
         #expect(meter.total == TokenUsage(input: 200, output: 100, calls: 2))
+        await server.stop()
+    }
+
+    @Test(arguments: [
+        (#"{"index": 3, "heading": "Grind", "body": "Finer grinds slow the sh"#, #"{"index": 3, "heading": "Grind", "body": "Finer grinds slow the sh"}"#),
+        (#"{"index": 3, "heading": "Grind", "bo"#, #"{"index": 3, "heading": "Grind"}"#),
+        (#"{"index": 3, "heading": "#, #"{"index": 3}"#),
+        (#"{"ideas": [{"title": "A", "score": 0.5}, {"title": "B", "sco"#, #"{"ideas": [{"title": "A", "score": 0.5}, {"title": "B"}]}"#),
+        (#"{"tags": ["a", "b"#, #"{"tags": ["a", "b"]}"#),
+        (#"{"score": 0.7"#, #"{}"#),
+        (#"not json"#, nil),
+    ])
+    func cutOffJSONIsClosed(text: String, closed: String?) {
+        #expect(TruncatedJSON.close(text) == closed)
+    }
+
+    /// Cut off at the ceiling: the part that arrived is kept, when it passes the checks.
+    @Test func aReplyCutOffAtTheCeilingIsKept() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        let loop = String(repeating: "#[Likes] ", count: 200)
+        server.enqueue(
+            .chatCompletion(#"{"index": 0, "heading": "Grind size", "body": "Grind finer. \#(loop)"#, finishReason: "length"),
+            .chatCompletion(#"{"index": 0, "heading": "Grind size", "body": "Grind finer. \#(loop)\#(loop)"#, finishReason: "length")
+        )
+        let generated = try await StructuredGenerator(model: chatClient(server), maxOutputTokens: 500, maxOutputTokensCeiling: 1000)
+            .generate(SectionDraft.self, system: "", prompt: "d")
+        #expect(server.requests.map { $0.json["max_tokens"] as? Int } == [500, 1000])
+        #expect(generated.value.body.hasPrefix("Grind finer."))
+        #expect(generated.value.body.count <= SectionDraft.bodyLimit)
+        #expect(generated.warnings.first == "the reply was cut off at the output token limit; the part that arrived was kept")
         await server.stop()
     }
 

@@ -14,6 +14,8 @@ public struct ChatRequest: Sendable {
     public var maxOutputTokens: Int
     /// Sampling temperature; nil leaves the provider's default.
     public var temperature: Double?
+    /// Penalty on tokens by how often they appeared; nil leaves the provider's default.
+    public var frequencyPenalty: Double?
 
     public init(
         system: String, user: String, schemaName: String, schema: JSONSchema, maxOutputTokens: Int = 4096,

@@ -52,6 +52,7 @@ public struct GeminiChatClient: ChatModel {
             ("maxOutputTokens", .number(Double(request.maxOutputTokens))),
         ]
         if let temperature = request.temperature { generation.append(("temperature", .number(temperature))) }
+        if let penalty = request.frequencyPenalty { generation.append(("frequencyPenalty", .number(penalty))) }
         let body = JSONValue.object([
             ("systemInstruction", .object([("parts", .array([.object([("text", .string(request.system))])]))])),
             ("contents", .array(contents)),

@@ -65,6 +65,7 @@ public struct OpenAIChatClient: ChatModel {
             ("max_tokens", .number(Double(request.maxOutputTokens))),
         ]
         if let temperature = request.temperature { fields.append(("temperature", .number(temperature))) }
+        if let penalty = request.frequencyPenalty { fields.append(("frequency_penalty", .number(penalty))) }
         let body = JSONValue.object(fields)
         let reply = try await calls.postJSON(
             configuration.endpoint("/chat/completions"), headers: configuration.authorization, body: Data(body.text.utf8)

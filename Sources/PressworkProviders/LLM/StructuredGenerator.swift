@@ -19,11 +19,18 @@ public struct StructuredGenerator: Sendable {
         public var maxOutputTokensCeiling: Int
         /// Sampling temperature; nil: the provider's default.
         public var temperature: Double?
+        /// OpenAI's `frequency_penalty` (-2…2; Gemini's `frequencyPenalty`): discourages the
+        /// loops small models fall into ("#[Likes] #[Likes] …"); nil: the provider's default.
+        public var frequencyPenalty: Double?
 
-        public init(maxOutputTokens: Int = 4096, maxOutputTokensCeiling: Int? = nil, temperature: Double? = nil) {
+        public init(
+            maxOutputTokens: Int = 4096, maxOutputTokensCeiling: Int? = nil, temperature: Double? = nil,
+            frequencyPenalty: Double? = nil
+        ) {
             self.maxOutputTokens = maxOutputTokens
             self.maxOutputTokensCeiling = max(maxOutputTokens, maxOutputTokensCeiling ?? maxOutputTokens * 2)
             self.temperature = temperature
+            self.frequencyPenalty = frequencyPenalty
         }
     }
 
@@ -59,6 +66,7 @@ public struct StructuredGenerator: Sendable {
             system: system, user: prompt, schemaName: String(describing: T.self), schema: T.schema,
             maxOutputTokens: settings.maxOutputTokens, temperature: settings.temperature
         )
+        request.frequencyPenalty = settings.frequencyPenalty
         // The key is the whole first request: model, instructions, task, schema and limit.
         let runID = RunContext.runID
         let key = cacheKey(request)
@@ -78,10 +86,13 @@ public struct StructuredGenerator: Sendable {
                 let reply = try await model.complete(request)
                 usage = usage + reply.usage
                 lastText = reply.text
-                switch Self.check(reply, as: T.self) {
+                // Cut off with no more room to give: the same request would be cut off again, so
+                // what arrived is closed and kept, if it passes the checks.
+                let salvaging = reply.finishReason == .truncated && request.maxOutputTokens >= settings.maxOutputTokensCeiling
+                switch Self.check(reply, as: T.self, salvagingCutOff: salvaging) {
                 case .success(let checked):
                     if let cache, let runID {
-                        try await cache.remember(runID: runID, key: key, reply: CachedReply(text: reply.text, usage: usage))
+                        try await cache.remember(runID: runID, key: key, reply: CachedReply(text: checked.text, usage: usage))
                     }
                     return Generated(checked.value, usage: usage, warnings: checked.changes)
                 case .failure(let found):
@@ -126,15 +137,25 @@ public struct StructuredGenerator: Sendable {
     struct Checked<T: Sendable>: Sendable {
         let value: T
         let changes: [String]
+        /// The JSON text the value came from (a cut-off reply closed), as the cache keeps it.
+        let text: String
     }
 
-    static func check<T: SchemaDescribed>(_ reply: ChatReply, as type: T.Type) -> Result<Checked<T>, Problems> {
+    static func check<T: SchemaDescribed>(
+        _ reply: ChatReply, as type: T.Type, salvagingCutOff: Bool = false
+    ) -> Result<Checked<T>, Problems> {
         if case .refused(let reason) = reply.finishReason { return .failure(Problems(problems: ["refused: \(reason)"])) }
         var problems: [String] = []
+        var changes: [String] = []
+        var text = unfenced(reply.text)
         if reply.finishReason == .truncated {
-            problems.append("the reply was cut off at the output token limit, so its JSON is incomplete; answer more briefly")
+            if salvagingCutOff, let closed = TruncatedJSON.close(text) {
+                text = closed
+                changes.append("the reply was cut off at the output token limit; the part that arrived was kept")
+            } else {
+                problems.append("the reply was cut off at the output token limit, so its JSON is incomplete; answer more briefly")
+            }
         }
-        let text = unfenced(reply.text)
         let parsed: JSONValue
         do {
             parsed = try JSONValue.parse(Data(text.utf8))
@@ -146,7 +167,7 @@ public struct StructuredGenerator: Sendable {
         guard problems.isEmpty else { return .failure(Problems(problems: problems)) }
         do {
             let value = try JSONDecoder().decode(T.self, from: Data(normalized.value.text.utf8))
-            return .success(Checked(value: value, changes: normalized.changes))
+            return .success(Checked(value: value, changes: changes + normalized.changes, text: text))
         } catch {
             return .failure(Problems(problems: ["the JSON does not decode as \(T.self): \(error)"]))
         }
