@@ -1,13 +1,13 @@
 import Foundation
 
-/// What a scheduler does with fires it missed (it was down, or behind).
+/// What a scheduler does with fires it missed (it was down, or far behind).
 public enum MisfirePolicy: String, Codable, Sendable, CaseIterable {
     /// Missed fires are recorded and counted, none runs; the schedule waits for its next fire.
     case skip
     /// The most recent missed fire runs once; the older ones are recorded as missed.
     case latest
-    /// Every missed fire within the catch-up limit runs (the most recent ones); older ones are
-    /// recorded as missed.
+    /// The most recent missed fires run, up to the catch-up limit; older ones are recorded as
+    /// missed.
     case all
 }
 
@@ -29,33 +29,40 @@ public struct FirePlan: Sendable, Equatable {
     /// The schedule's next fire after `now`, nil when it never fires again.
     public var next: Date?
 
-    /// `due` are the fires at or before `now` not yet handled, oldest first. A fire later than
-    /// `grace` counts as missed (the scheduler was not running); within it, it is merely late
-    /// and runs whatever the policy.
+    /// A fire at most this late is the scheduler being busy, not down: it runs under every
+    /// policy (capped by the grace).
+    public static let lagTolerance: TimeInterval = 2
+
+    /// `due` are the fires at or before `now` not yet handled, oldest first.
+    ///
+    /// The newest due fire is current when it is at most `grace` late, and so is any fire at
+    /// most `lagTolerance` late (a scheduler a few seconds behind, a schedule of every second);
+    /// current fires run whatever the policy. Every other due fire is missed: it is older than
+    /// a newer due fire (a backlog left by downtime) or later than the grace. Of the missed
+    /// fires, `skip` runs none, `latest` the newest once, `all` the newest `catchUpLimit`.
+    /// After 75 s of downtime a schedule of every 5 s has 15 due fires: `skip` runs 1 (the
+    /// current one), `latest` 2, `all` 11 with a limit of 10.
     public static func plan(
         due: [Date], now: Date, next: Date?, policy: MisfirePolicy, catchUpLimit: Int, grace: TimeInterval
     ) -> FirePlan {
-        let onTime = due.filter { now.timeIntervalSince($0) <= grace }
-        let late = due.filter { now.timeIntervalSince($0) > grace }
-        var run = onTime
+        let tolerance = min(lagTolerance, grace)
+        var current: [Date] = []
         var missed: [Date] = []
-        switch policy {
-        case .skip:
-            missed = late
-        case .latest:
-            // The newest fire runs once: the on-time one if there is one, else the newest late one.
-            if onTime.isEmpty, let newest = late.last {
-                run = [newest]
-                missed = Array(late.dropLast())
+        for (index, fire) in due.enumerated() {
+            let lateness = now.timeIntervalSince(fire)
+            let isNewest = index == due.count - 1
+            if lateness <= tolerance || (isNewest && lateness <= grace) {
+                current.append(fire)
             } else {
-                missed = late
+                missed.append(fire)
             }
-        case .all:
-            let keep = max(0, catchUpLimit - onTime.count)
-            let caught = late.suffix(keep)
-            run = Array(caught) + onTime
-            missed = Array(late.dropLast(caught.count))
         }
-        return FirePlan(run: run, missed: missed, next: next)
+        let caught: ArraySlice<Date>
+        switch policy {
+        case .skip: caught = []
+        case .latest: caught = missed.suffix(1)
+        case .all: caught = missed.suffix(max(0, catchUpLimit))
+        }
+        return FirePlan(run: Array(caught) + current, missed: Array(missed.dropLast(caught.count)), next: next)
     }
 }

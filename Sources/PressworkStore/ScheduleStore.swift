@@ -131,13 +131,19 @@ public struct ScheduleStore: Sendable {
     /// scheduler), `batch` per transaction, until none is due or `limit` were handled: records
     /// their due fires, starts runs as the misfire and overlap policies say, and moves each next
     /// fire forward. Returns the runs started.
-    public func fireDue(limit: Int = 100_000, batch: Int = 200, pipelineVersion: String) async throws -> [StartedRun] {
+    ///
+    /// `now` is the time the fires are judged at; nil: the server's clock (`coalesce($now,
+    /// now())`, as every query that compares with the time). Tests pass it to decide misfires
+    /// without waiting for the clock.
+    public func fireDue(
+        limit: Int = 100_000, batch: Int = 200, pipelineVersion: String, now: Date? = nil
+    ) async throws -> [StartedRun] {
         var started: [StartedRun] = []
         var handled = 0
         while handled < limit {
             let size = min(batch, limit - handled)
             let outcome = try await pool.withTransaction { connection in
-                try await fireBatch(size, on: connection, pipelineVersion: pipelineVersion)
+                try await fireBatch(size, on: connection, pipelineVersion: pipelineVersion, now: now)
             }
             guard let outcome else { break }
             started += outcome.started
@@ -149,11 +155,11 @@ public struct ScheduleStore: Sendable {
     /// Up to `size` due schedules, locked, handled in a fixed number of statements whatever
     /// their number; nil when none is due (or every due one is locked by another scheduler).
     private func fireBatch(
-        _ size: Int, on connection: isolated PostgresConnection, pipelineVersion: String
+        _ size: Int, on connection: isolated PostgresConnection, pipelineVersion: String, now given: Date?
     ) async throws -> (started: [StartedRun], schedules: Int)? {
         let rows = try await connection.query("""
-            SELECT \(unsafeRaw: ScheduleRecord.columns), now() AS server_now FROM schedules
-            WHERE enabled AND next_fire_at <= now()
+            SELECT \(unsafeRaw: ScheduleRecord.columns), coalesce(\(given)::timestamptz, now()) AS server_now FROM schedules
+            WHERE enabled AND next_fire_at <= coalesce(\(given)::timestamptz, now())
             ORDER BY next_fire_at LIMIT \(size) FOR UPDATE SKIP LOCKED
             """)
         guard let firstRow = rows.first else { return nil }

@@ -85,21 +85,22 @@ import TestSupport
             name: "hourly", cron: "0 * * * *", timeZone: "UTC", params: Self.params, misfire: policy, catchUpLimit: 3,
             overlap: .allow
         ))
-        _ = try await store.pool.query("""
-            UPDATE schedules SET next_fire_at = date_trunc('hour', now()) - interval '10 hours' WHERE name = 'hourly'
-            """)
-        let started = try await store.fireDue(pipelineVersion: "test")
+        // Judged at half past the hour, whatever the clock says: the newest fire is 30 min late.
+        let now = Date(timeIntervalSince1970: 1_795_521_600 + 1_800)  // 2026-11-24T12:30:00Z
+        let firstMissed = Date(timeIntervalSince1970: 1_795_521_600 - 36_000)
+        _ = try await store.pool.query("UPDATE schedules SET next_fire_at = \(firstMissed) WHERE name = 'hourly'")
+        let started = try await store.fireDue(pipelineVersion: "test", now: now)
         #expect(started.count == expectedRuns)
         let record = try await store.get("hourly")
         #expect(record.firesRun == expectedRuns)
         #expect(record.firesMissed == 11 - expectedRuns)
-        #expect(try #require(record.nextFireAt) > Date())
+        #expect(record.nextFireAt == Date(timeIntervalSince1970: 1_795_521_600 + 3_600))
         let outcomes = try await store.fires("hourly", limit: 100)
         #expect(outcomes.count == 11)
         // The runs that were started are the newest fires.
         #expect(outcomes.prefix(expectedRuns).allSatisfy { $0.outcome == "run" && $0.runID != nil })
         // Ticking again starts nothing: every fire is handled.
-        #expect(try await store.fireDue(pipelineVersion: "test").isEmpty)
+        #expect(try await store.fireDue(pipelineVersion: "test", now: now).isEmpty)
         await store.pool.close()
     }
 
