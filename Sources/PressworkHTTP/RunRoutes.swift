@@ -30,6 +30,23 @@ struct RunRoutes: Sendable {
             return JSONBody.response(try await summary(run.id), status: changed ? .accepted : .ok)
         }
         router.post("/v1/runs/:id/review") { request, requestContext in try await review(request, requestContext) }
+        router.post("/v1/runs/:id/cancel") { request, requestContext in try await cancel(request, requestContext) }
+    }
+
+    // MARK: Cancel
+
+    /// Cancels a queued, failed or waiting run at once (200), asks a running one to stop at its
+    /// next boundary (202); a done or skipped run is a 409.
+    func cancel(_ request: Request, _ requestContext: BasicRequestContext) async throws -> Response {
+        let token = try await context.auth.require(.runsWrite, request)
+        let run = try await run(requestContext)
+        let body = try await JSONBody.object(request, allowed: ["reason"])
+        let reason = try validationAsProblem { try body.string("reason") }
+        if let reason, reason.count > 500 { throw Problem.unprocessable("reason must be at most 500 characters", field: "reason") }
+        let outcome = try await conflictAsProblem {
+            try await context.store.cancel(run.id, reason: reason, by: "through the API (token \(token.name))")
+        }
+        return JSONBody.response(try await summary(run.id), status: outcome == .requested ? .accepted : .ok)
     }
 
     // MARK: Create

@@ -93,6 +93,17 @@ public struct Orchestrator: Sendable {
                 }
                 throw CancellationError()
             }
+        } catch is CancelRequested {
+            // Cancelled while a round was in flight: its calls were cancelled with it; the rounds
+            // committed so far are kept, and the run ends as cancelled.
+            let reason = (try? await store.cancelRequest(runID)) ?? "cancelled"
+            try await store.finish(lease, status: .cancelled, reason: reason, diagnostics: [
+                Diagnostic(round: nil, kind: .status, message: "stopped by a cancel; \(reason)", attempt: lease.attempt),
+            ])
+            PipelineMetrics.runFinished(.cancelled)
+            logger.notice("run cancelled")
+            progress(.finished(.cancelled, reason: reason))
+            return RunOutcome(runID: runID.uuidString.lowercased(), status: .cancelled, reason: reason, htmlPath: nil)
         } catch is CancellationError {
             // Shutting down: hand the run back so another worker continues at once instead of
             // waiting for the lease to expire. If the lease is gone already, there is nothing to do.

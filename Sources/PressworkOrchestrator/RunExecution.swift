@@ -21,13 +21,22 @@ struct RunExecution: Sendable {
     /// When this execution started: the run deadline counts from it.
     let started = ContinuousClock.now
 
-    /// Extends the lease until cancelled; throws `LeaseLost` when it could not.
+    /// Which round is being executed; the heartbeat leaves a publishing round alone when a
+    /// cancel is requested (its ledger decides what a stop means there: the boundary after it).
+    let current = CurrentRound()
+
+    /// Extends the lease until cancelled; throws `LeaseLost` when it could not, and
+    /// `CancelRequested` when someone cancelled the run (the calls in flight are cancelled).
     func keepLeaseAlive() async throws {
         while true {
             try await Task.sleep(for: .seconds(configuration.heartbeatSeconds))
-            guard try await store.heartbeat(lease, leaseSeconds: configuration.leaseSeconds) else {
+            let beat = try await store.beat(lease, leaseSeconds: configuration.leaseSeconds)
+            guard beat.held else {
                 logger.warning("lease lost")
                 throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
+            }
+            if beat.cancelRequested, current.round != .publish {
+                throw CancelRequested(runID: lease.runID)
             }
         }
     }
@@ -56,6 +65,11 @@ struct RunExecution: Sendable {
                 progress(.roundSkipped(round))
                 continue
             }
+            // Cancelled by someone: the rounds so far are kept; the run ends here.
+            if let reason = try await store.cancelRequest(lease.runID) {
+                return try await finish(.cancelled, reason: reason, gate: false)
+            }
+            current.round = round
             // Shutting down: the rounds so far are committed; hand the run back (as on
             // cancellation) before starting another.
             if configuration.drain.isRequested {
@@ -489,11 +503,26 @@ struct RunExecution: Sendable {
     }
 }
 
+/// The round an execution is in, read by its heartbeat.
+final class CurrentRound: Sendable {
+    private let value = Mutex<Round?>(nil)
+    var round: Round? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
+
 /// US dollars spent by one run, shared by the round loop and concurrent sections.
 final class Spent: Sendable {
     private let value = Mutex<Double>(0)
     var total: Double { value.withLock { $0 } }
     func add(_ amount: Double) { value.withLock { $0 += amount } }
+}
+
+/// Someone asked for the run to stop (`RunStore.cancel`); the executor ends it as cancelled.
+public struct CancelRequested: Error, Sendable, CustomStringConvertible {
+    public let runID: UUID
+    public var description: String { "run \(runID.uuidString.lowercased()) was cancelled" }
 }
 
 /// The run's budget is spent: nothing more is called.

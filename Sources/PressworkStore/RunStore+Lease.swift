@@ -111,11 +111,20 @@ extension RunStore {
 
     /// Extends the lease; false when it was lost (then the worker must stop).
     public func heartbeat(_ lease: Lease, leaseSeconds: Double) async throws -> Bool {
-        try await pool.query("""
+        try await beat(lease, leaseSeconds: leaseSeconds).held
+    }
+
+    /// Extends the lease, and says whether it still held and whether a cancel was requested
+    /// (`cancel`), in one statement.
+    public func beat(_ lease: Lease, leaseSeconds: Double) async throws -> (held: Bool, cancelRequested: Bool) {
+        let rows = try await pool.query("""
             UPDATE runs SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), updated_at = now()
             WHERE id = \(lease.runID) AND attempt = \(lease.attempt) AND lease_owner = \(lease.owner)
               AND status = 'running'
-            """).affectedRows == 1
+            RETURNING cancel_requested_at IS NOT NULL AS cancel
+            """)
+        guard let row = rows.first else { return (false, false) }
+        return (true, try row.decode(Bool.self, "cancel"))
     }
 
     // MARK: Fenced writes

@@ -9,8 +9,10 @@ import PressworkStore
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List, show, retry and reprocess runs.",
-        subcommands: [RunsListCommand.self, RunsShowCommand.self, RunsRetryCommand.self, RunsReprocessCommand.self]
+        abstract: "List, show, retry, cancel and reprocess runs.",
+        subcommands: [
+            RunsListCommand.self, RunsShowCommand.self, RunsRetryCommand.self, RunsCancelCommand.self, RunsReprocessCommand.self,
+        ]
     )
 }
 

@@ -117,6 +117,24 @@ import TestSupport
                                              body: #"{"decision": "reject", "reason": "off brand"}"#)
         #expect(rejected.status == 200 && rejected.json["status"] as? String == "skipped")
         #expect(rejected.json["statusReason"] as? String == "rejected in review: off brand")
+
+        // Cancel: a waiting run at once (with the reason), a running one on request, a finished one conflicts.
+        let third = try await api.pool.query("""
+            INSERT INTO runs (params, status, finished_at) VALUES (\(PostgresJSON(params)), 'needs_review', now()) RETURNING id
+            """).scalar(UUID.self).uuidString.lowercased()
+        let cancelled = try await api.request(.POST, "/v1/runs/\(third)/cancel", token: api.admin, body: #"{"reason": "off topic"}"#)
+        #expect(cancelled.status == 200 && cancelled.json["status"] as? String == "cancelled", "\(cancelled.body)")
+        #expect(cancelled.json["statusReason"] as? String == "cancelled through the API (token admin): off topic")
+        #expect(try await api.request(.POST, "/v1/runs/\(third)/cancel", token: api.admin).status == 200)
+        #expect(try await api.request(.POST, "/v1/runs/\(third)/cancel", token: api.admin, body: #"{"reason": 3}"#).status == 422)
+        #expect(try await api.request(.POST, "/v1/runs/\(second)/cancel", token: api.admin).status == 409)
+        let running = try await api.pool.query("""
+            INSERT INTO runs (params, status, lease_owner, lease_expires_at) VALUES (\(PostgresJSON(params)), 'running', 'w',
+                now() + interval '1 minute') RETURNING id
+            """).scalar(UUID.self)
+        let requested = try await api.request(.POST, "/v1/runs/\(running.uuidString.lowercased())/cancel", token: api.admin)
+        #expect(requested.status == 202 && requested.json["status"] as? String == "running")
+        #expect(try await RunStore(pool: api.pool).cancelRequest(running) == "cancelled through the API (token admin)")
         await api.stop()
     }
 

@@ -4,6 +4,7 @@ import PressworkCore
 import PressworkOrchestrator
 import PressworkPipeline
 import PressworkStore
+import Synchronization
 import Testing
 
 @Suite struct DurableExecutionTests {
@@ -161,6 +162,54 @@ import Testing
         #expect(try await harness.orchestrator().execute(run.id).status == .done)
         #expect(try await harness.artifactAttempts(run.id)[4] == 1)
         #expect(try await harness.artifactAttempts(run.id)[5] == 2)
+        await harness.close()
+    }
+
+    /// `runs cancel` on a running run: the heartbeat sees the request and cancels the call in
+    /// flight; the rounds committed so far are kept and the run ends as cancelled.
+    @Test func aCancelRequestStopsACallInFlight() async throws {
+        let harness = try await Harness.make("cancelinflight")
+        let (never, _) = AsyncStream.makeStream(of: Void.self)
+        let (reached, reaching) = AsyncStream.makeStream(of: Void.self)
+        let hanging = ScriptedWriter { call, _ in
+            guard call == .metadata else { return }
+            reaching.yield()
+            for await _ in never {}
+            try Task.checkCancellation()
+        }
+        let run = try await harness.create()
+        let task = Task { try await harness.orchestrator(hanging, heartbeatSeconds: 0.05).execute(run.id) }
+        var iterator = reached.makeAsyncIterator()
+        _ = await iterator.next()
+        #expect(try await harness.store.cancel(run.id, reason: "wrong seed", by: "by the test") == .requested)
+        let outcome = try await task.value
+        #expect(outcome.status == .cancelled)
+        let record = try #require(try await harness.store.run(run.id))
+        #expect(record.status == .cancelled && record.leaseOwner == nil && record.round == .polish)
+        #expect(record.statusReason == "cancelled by the test: wrong seed")
+        #expect(try await harness.store.events(run.id).contains { $0.kind == "run.cancelled" })
+        // A cancelled run stays cancelled: retry refuses it, a second cancel changes nothing.
+        #expect(try await harness.store.cancel(run.id, reason: nil, by: "again") == .already)
+        await harness.close()
+    }
+
+    /// A cancel requested between rounds stops the run at the next round boundary, with no
+    /// heartbeat in between.
+    @Test func aCancelRequestStopsTheRunAtTheNextRound() async throws {
+        let harness = try await Harness.make("cancelboundary")
+        let store = harness.store
+        let runID = Mutex<UUID?>(nil)
+        let writer = ScriptedWriter { call, count in
+            guard call == .polish(0), count == 0, let id = runID.withLock({ $0 }) else { return }
+            _ = try await store.cancel(id, reason: nil, by: "by the test")
+        }
+        let run = try await harness.create()
+        runID.withLock { $0 = run.id }
+        let outcome = try await harness.orchestrator(writer).execute(run.id)
+        #expect(outcome.status == .cancelled)
+        let record = try #require(try await harness.store.run(run.id))
+        #expect(record.round == .polish, "the round in progress finished; the next did not start")
+        #expect(writer.calls(.metadata) == 0)
         await harness.close()
     }
 

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import PressworkRuntime
+import PressworkStore
+
+struct RunsCancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Cancel a run: at once when it is queued, failed or waiting for review; at its next boundary when running.",
+        discussion: """
+            A running run is asked to stop: its executor (this machine's or another's) ends it as cancelled at \
+            its next section or round boundary, or at its next heartbeat (10 s), which cancels the model calls \
+            in flight; a publish in progress finishes first. The rounds done so far are kept. A done or skipped \
+            run cannot be cancelled (exit 1); cancelling a cancelled run changes nothing.
+            """
+    )
+
+    @Argument(help: "The run id (or a unique prefix).")
+    var run: String
+
+    @Option(help: "Why, for the run's record (at most 500 characters).")
+    var reason: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let reason, reason.count > 500 { throw ValidationError("--reason must be at most 500 characters") }
+    }
+
+    func run() async throws {
+        try await withServices(global) { services in
+            let record = try await services.store.resolve(run)
+            let id = record.id.uuidString.lowercased()
+            switch try await services.store.cancel(record.id, reason: reason, by: "from the command line") {
+            case .cancelled: print("cancelled \(id)")
+            case .requested: print("cancel requested: run \(id) stops at its next boundary")
+            case .already: print("run \(id) was cancelled already")
+            }
+        }
+    }
+}
