@@ -72,6 +72,14 @@ public struct Lease: Sendable, Equatable {
     public var tookOver = false
 }
 
+extension RunRecord {
+    /// The claim the record shows: its owner and attempt while it is running; nil otherwise.
+    public var lease: Lease? {
+        guard status == .running, let leaseOwner else { return nil }
+        return Lease(runID: id, owner: leaseOwner, attempt: attempt)
+    }
+}
+
 /// The run was claimed by someone else (its lease expired and it was taken over), or it left
 /// the `running` status: this worker must stop and write nothing more.
 public struct LeaseLost: Error, Sendable, CustomStringConvertible {

@@ -19,18 +19,27 @@ public struct RunStore: Sendable {
 
     /// Inserts a queued run, or, when a run with the same idempotency key exists, returns that
     /// one (`created` false). Safe under concurrency: the unique key decides.
+    ///
+    /// With `claimedBy`, the new run is inserted already claimed by that owner (running, attempt
+    /// 1, under a lease): a command that creates a run to execute it itself (`presswork run`)
+    /// is never raced by the workers of a `serve` beside it.
     public func create(
         params: RunParams,
         trigger: RunTrigger,
         pipelineVersion: String,
         idempotencyKey: String? = nil,
-        parentRunID: UUID? = nil
+        parentRunID: UUID? = nil,
+        claimedBy claim: (owner: String, leaseSeconds: Double)? = nil
     ) async throws -> (run: RunRecord, created: Bool) {
         let id = UUID()
         let inserted = try await pool.query("""
-            INSERT INTO runs (id, params, pipeline_version, trigger, idempotency_key, parent_run_id)
+            INSERT INTO runs (id, params, pipeline_version, trigger, idempotency_key, parent_run_id,
+                              status, lease_owner, lease_expires_at, attempt, started_at)
             VALUES (\(id), \(PostgresJSON(params)), \(pipelineVersion), \(PostgresJSON(trigger)), \(idempotencyKey),
-                    \(parentRunID))
+                    \(parentRunID), CASE WHEN \(claim?.owner)::text IS NULL THEN 'queued' ELSE 'running' END,
+                    \(claim?.owner), now() + make_interval(secs => \(claim?.leaseSeconds)),
+                    CASE WHEN \(claim?.owner)::text IS NULL THEN 0 ELSE 1 END,
+                    CASE WHEN \(claim?.owner)::text IS NULL THEN NULL ELSE now() END)
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING \(unsafeRaw: RunRecord.columns)
             """)

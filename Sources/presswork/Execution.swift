@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PressworkOrchestrator
 import PressworkRuntime
+import PressworkStore
 
 /// Executes a run in this process for a command, the same way for `run`, `runs retry`,
 /// `runs reprocess` and `review approve`: progress on stderr, the result on stdout.
@@ -10,10 +11,18 @@ import PressworkRuntime
 /// (`queued`), so that `presswork runs retry RUN` or a worker continues it from its first
 /// missing round. The command exits with 130.
 enum Execution {
-    static func execute(_ runID: UUID, services: Services, json: Bool = false) async throws {
+    ///
+    /// `claimed`: a lease this process holds already (`presswork run` creates its run claimed,
+    /// by `orchestrator`, so that no worker of a `serve` beside it takes the run first).
+    static func execute(
+        _ runID: UUID, services: Services, json: Bool = false, claimed: Lease? = nil, orchestrator given: Orchestrator? = nil
+    ) async throws {
         let printer = json ? nil : ProgressPrinter()
-        let orchestrator = services.orchestrator()
-        let task = Task { try await orchestrator.execute(runID) { printer?.handle($0) } }
+        let orchestrator = given ?? services.orchestrator()
+        let task = Task {
+            if let claimed { return try await orchestrator.execute(claimed: claimed) { printer?.handle($0) } }
+            return try await orchestrator.execute(runID) { printer?.handle($0) }
+        }
         let signals = TerminationSignals { task.cancel() }
         defer { signals.restore() }
         do {

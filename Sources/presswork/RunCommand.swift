@@ -91,8 +91,11 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func execute(_ params: RunParams, services: Services) async throws {
+        // Created claimed by this process (unless only queued): a `serve` beside it cannot take it.
+        let orchestrator = services.orchestrator()
+        let claim = enqueue ? nil : (owner: orchestrator.configuration.owner, leaseSeconds: orchestrator.configuration.leaseSeconds)
         let (run, created) = try await services.store.create(
-            params: params, trigger: .cli, pipelineVersion: Pipeline.version, idempotencyKey: idempotencyKey
+            params: params, trigger: .cli, pipelineVersion: Pipeline.version, idempotencyKey: idempotencyKey, claimedBy: claim
         )
         let id = run.id.uuidString.lowercased()
         // The same key with other params is a mistake, not a replay (the API answers 422).
@@ -109,8 +112,10 @@ struct RunCommand: AsyncParsableCommand {
         let providers = choice.isOffline ? "offline providers" : "writer \(choice.llm), embeddings \(choice.embeddings)"
         let target = params.dryRun ? "dry run" : "publishing to \(choice.publisher ?? "WordPress")"
         FileHandle.standardError.write(Data("run \(id) — \(providers), \(target)\n".utf8))
-        if run.status == .queued {
-            try await Execution.execute(run.id, services: services, json: json)
+        if created, let lease = run.lease {
+            try await Execution.execute(run.id, services: services, json: json, claimed: lease, orchestrator: orchestrator)
+        } else if run.status == .queued {
+            try await Execution.execute(run.id, services: services, json: json, orchestrator: orchestrator)
         } else {
             try await RunOutput.printResult(of: run.id, outcome: nil, services: services, json: json)
         }

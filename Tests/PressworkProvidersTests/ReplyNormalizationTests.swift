@@ -148,6 +148,21 @@ import TestSupport
         await server.stop()
     }
 
+    /// A NUL, an escape sequence, a bell or a bidi override in a reply never reaches Postgres, a
+    /// page or a terminal: removed before the value is used (and before it is cached).
+    @Test func controlCharactersAreRemovedFromEveryString() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        let reply = #"{"index": 0, "heading": "Grind\u0000 \u001b[31msize\u0007", "#
+            + #""body": "Line one.\nLine\ttwo.\r\u202eevil\u200b", "edits": []}"#
+        server.enqueue(.chatCompletion(reply))
+        let generated = try await StructuredGenerator(model: chatClient(server)).generate(PolishedSection.self, system: "", prompt: "p")
+        #expect(generated.value.heading == "Grind [31msize")
+        #expect(generated.value.body == "Line one.\nLine\ttwo.evil")
+        #expect(generated.warnings.contains("heading: control or invisible characters removed"))
+        #expect(generated.warnings.contains("body: control or invisible characters removed"))
+        await server.stop()
+    }
+
     @Test func schemaBoundsPerProvider() throws {
         let full = ImagePrompt.schema.sent(.full).text
         #expect(full.contains(#""maxLength":125"#))

@@ -60,7 +60,12 @@ struct ReplyNormalizer {
         }
     }
 
-    private mutating func normalizeString(_ text: String, rule: FieldRule, maxLength: Int?, path: String) -> String {
+    private mutating func normalizeString(_ raw: String, rule: FieldRule, maxLength: Int?, path: String) -> String {
+        // Before anything else, and for every string: control characters (NUL, ESC, BEL, CR…),
+        // bidi overrides and zero-width characters never reach a page, a terminal or Postgres
+        // (a NUL in text is an error there). Bodies keep their newlines and tabs.
+        let text = Self.withoutControls(raw, keepingLineBreaks: rule == .prose)
+        if text != raw { note(path, "control or invisible characters removed") }
         var result: String
         switch rule {
         case .clip:
@@ -100,6 +105,26 @@ struct ReplyNormalizer {
 
     static func join(_ path: String, _ name: String) -> String {
         path.isEmpty ? name : "\(path).\(name)"
+    }
+
+    /// `text` without C0 and C1 control characters (but newline and tab when `keepingLineBreaks`),
+    /// bidi embeddings, overrides and isolates, and zero-width characters other than the joiner
+    /// that emoji and some scripts need.
+    static func withoutControls(_ text: String, keepingLineBreaks: Bool) -> String {
+        guard text.unicodeScalars.contains(where: { isRemoved($0, keepingLineBreaks: keepingLineBreaks) }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: text.unicodeScalars.filter { !isRemoved($0, keepingLineBreaks: keepingLineBreaks) })
+        return String(scalars)
+    }
+
+    private static func isRemoved(_ scalar: Unicode.Scalar, keepingLineBreaks: Bool) -> Bool {
+        switch scalar.value {
+        case 0x0A, 0x09: return !keepingLineBreaks
+        case 0x00...0x1F, 0x7F...0x9F: return true
+        case 0x200B, 0x200C, 0x200E, 0x200F, 0x2060, 0xFEFF: return true  // zero-width, marks, BOM
+        case 0x202A...0x202E, 0x2066...0x2069: return true  // bidi embeddings, overrides, isolates
+        default: return false
+        }
     }
 
     static func isBlank(_ text: String) -> Bool {

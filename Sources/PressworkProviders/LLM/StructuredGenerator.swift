@@ -137,7 +137,10 @@ public struct StructuredGenerator: Sendable {
     struct Checked<T: Sendable>: Sendable {
         let value: T
         let changes: [String]
-        /// The JSON text the value came from (a cut-off reply closed), as the cache keeps it.
+        /// The normalized JSON, as the cache keeps it: nothing in it can fail to be stored (a
+        /// NUL in a reply's text is an error in Postgres), so a retry never replays a reply
+        /// that cannot be stored. A replay reports no normalization warnings: what it replays
+        /// is normalized already.
         let text: String
     }
 
@@ -167,7 +170,7 @@ public struct StructuredGenerator: Sendable {
         guard problems.isEmpty else { return .failure(Problems(problems: problems)) }
         do {
             let value = try JSONDecoder().decode(T.self, from: Data(normalized.value.text.utf8))
-            return .success(Checked(value: value, changes: changes + normalized.changes, text: text))
+            return .success(Checked(value: value, changes: changes + normalized.changes, text: normalized.value.text))
         } catch {
             return .failure(Problems(problems: ["the JSON does not decode as \(T.self): \(error)"]))
         }
