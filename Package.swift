@@ -202,7 +202,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // Replies of a real model (scripts/real-model, scripts/capture-proxy.py), read by path.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "PressworkOrchestratorTests",

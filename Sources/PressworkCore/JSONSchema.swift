@@ -64,9 +64,9 @@ public indirect enum JSONSchema: Sendable, Equatable {
         }
     }
 
-    /// Every way `value` breaks the schema; empty when it conforms. The lists at the paths in
-    /// `waived` (e.g. `categories`) may have fewer items than their minimum: their caller falls
-    /// back when they do.
+    /// Every way `value` breaks the schema; empty when it conforms. The lists and strings at the
+    /// paths in `waived` (e.g. `categories`) may be shorter than their minimum: their caller
+    /// falls back when they are.
     public func validate(_ value: JSONValue, at path: String = "", waived: Set<String> = []) -> [String] {
         let here = path.isEmpty ? "(top level)" : path
         switch (self, value) {
@@ -103,7 +103,9 @@ public indirect enum JSONSchema: Sendable, Equatable {
             return problems
         case (.string(let minLength, let maxLength, let pattern, let enumeration), .string(let text)):
             var problems: [String] = []
-            if let minLength, text.count < minLength { problems.append("\(here): shorter than \(minLength) characters") }
+            if let minLength, text.count < minLength, !waived.contains(path) {
+                problems.append("\(here): shorter than \(minLength) characters")
+            }
             if let maxLength, text.count > maxLength { problems.append("\(here): longer than \(maxLength) characters") }
             if let enumeration, !enumeration.contains(text) {
                 problems.append("\(here): \"\(text.prefix(40))\" is not one of \(enumeration.joined(separator: ", "))")

@@ -66,8 +66,15 @@ public struct LLMWriter: ContentWriter {
         reply.value.index = draft.index
         // The outline fixed the headings in round 2: a polish improves the prose, not the structure.
         if reply.value.heading != draft.heading {
-            reply.warnings.append("heading: the polish renamed it; kept \"\(draft.heading)\" from the draft")
+            if !reply.value.heading.isEmpty {
+                reply.warnings.append("heading: the polish renamed it; kept \"\(draft.heading)\" from the draft")
+            }
             reply.value.heading = draft.heading
+        }
+        // A polish that returned no text (ReplyRules' proseWithFallback) keeps the draft's.
+        if reply.value.body.isEmpty {
+            reply.warnings.append("body: the polish returned no text; kept the draft's")
+            reply.value.body = draft.body
         }
         return reply
     }

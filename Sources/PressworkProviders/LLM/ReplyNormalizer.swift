@@ -8,7 +8,8 @@ import PressworkPipeline
 struct ReplyNormalizer {
     let rules: [String: FieldRule]
     private(set) var changes: [String] = []
-    /// Lists whose minimum count is not the reply's to meet (`listWithFallback`).
+    /// Lists whose minimum count, and strings whose minimum length, are not the reply's to meet
+    /// (`listWithFallback`, `proseWithFallback`).
     private(set) var waived: Set<String> = []
 
     init(rules: [String: FieldRule]) {
@@ -49,8 +50,10 @@ struct ReplyNormalizer {
             return .array(elements.enumerated().map { index, element in
                 visit(element, items, rulePath: rulePath + "[]", path: "\(path)[\(index)]")
             })
-        case (.string(_, let maxLength, _, _), .string(let text)):
-            return .string(normalizeString(text, rule: rule, maxLength: maxLength, path: path))
+        case (.string(let minLength, let maxLength, _, _), .string(let text)):
+            let normalized = normalizeString(text, rule: rule, maxLength: maxLength, path: path)
+            if rule == .proseWithFallback, let minLength, normalized.count < minLength { waived.insert(path) }
+            return .string(normalized)
         case (.number(let minimum, let maximum), .number(let number)) where rule == .clamp:
             return .number(clamp(number, minimum, maximum, path: path))
         case (.integer(let minimum, let maximum), .number(let number)) where rule == .clamp:
@@ -64,7 +67,7 @@ struct ReplyNormalizer {
         // Before anything else, and for every string: control characters (NUL, ESC, BEL, CR…),
         // bidi overrides and zero-width characters never reach a page, a terminal or Postgres
         // (a NUL in text is an error there). Bodies keep their newlines and tabs.
-        let text = Self.withoutControls(raw, keepingLineBreaks: rule == .prose)
+        let text = Self.withoutControls(raw, keepingLineBreaks: rule == .prose || rule == .proseWithFallback)
         if text != raw { note(path, "control or invisible characters removed") }
         var result: String
         switch rule {
@@ -72,7 +75,7 @@ struct ReplyNormalizer {
             result = text.trimmingCharacters(in: .whitespacesAndNewlines)
         case .term:
             result = Self.collapsed(text)
-        case .prose:
+        case .prose, .proseWithFallback:
             result = Self.strippingTags(text).trimmingCharacters(in: .whitespacesAndNewlines)
             if result != text.trimmingCharacters(in: .whitespacesAndNewlines) { note(path, "markup removed") }
         case .slug:

@@ -19,6 +19,9 @@ public enum FieldRule: Sendable, Equatable, CustomStringConvertible {
     /// Plain prose: markup tags removed (their text kept), trimmed; too long → cut at a word
     /// boundary. Empty → repair.
     case prose
+    /// Prose with a fallback: as `prose`, but empty is not the model's to fix: the round falls
+    /// back (a polish that returned no text keeps the draft's, see `LLMWriter.polish`).
+    case proseWithFallback
     /// Rebuilt as lowercase kebab-case from its own words, cut between words to the limit.
     /// Nothing left → repair.
     case slug
@@ -37,6 +40,7 @@ public enum FieldRule: Sendable, Equatable, CustomStringConvertible {
         case .clip: return "cut at a word boundary"
         case .term: return "whitespace trimmed and collapsed, then cut; empty ones dropped"
         case .prose: return "markup removed, then cut at a word boundary"
+        case .proseWithFallback: return "markup removed, then cut; empty: the round's fallback"
         case .slug: return "rebuilt as kebab-case within the limit"
         case .list: return "empty items dropped, extra items dropped; too few: repair"
         case .listWithFallback: return "extra items dropped; none: the fallback of MinorFailures"
@@ -67,7 +71,8 @@ public enum ReplyRules {
             "index": .clamp, "heading": .clip, "body": .prose,
         ],
         "PolishedSection": [
-            "index": .clamp, "heading": .clip, "body": .prose,
+            // A polish that returns nothing keeps the draft's heading and body.
+            "index": .clamp, "heading": .proseWithFallback, "body": .proseWithFallback,
             "edits": .listWithFallback, "edits[]": .clip,
         ],
         "Metadata": [
