@@ -99,6 +99,7 @@ def main():
     parser.add_argument("--seeds", type=int, default=15)
     parser.add_argument("--out", default=os.path.expanduser("~/.cache/presswork-real-model/near-duplicates.jsonl"))
     parser.add_argument("--reuse", action="store_true", help="measure an existing --out file, write nothing")
+    parser.add_argument("--bench", help="a presswork-bench binary (default: swift run -c release presswork-bench)")
     args = parser.parse_args()
     rng = random.Random(20261202)
     if not args.reuse:
@@ -126,8 +127,8 @@ def main():
                 out.write(json.dumps(pair) + "\n")
         print(f"wrote {len(pairs)} pairs to {args.out}", file=sys.stderr)
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    subprocess.run(["swift", "run", "-c", "release", "presswork-bench", "near-duplicates", "--set", args.out,
-                    "--base-url", args.embeddings], cwd=repo, check=True)
+    bench = [args.bench] if args.bench else ["swift", "run", "-c", "release", "presswork-bench"]
+    subprocess.run(bench + ["near-duplicates", "--set", args.out, "--base-url", args.embeddings], cwd=repo, check=True)
 
 
 if __name__ == "__main__":

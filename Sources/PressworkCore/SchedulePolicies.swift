@@ -19,6 +19,18 @@ public enum OverlapPolicy: String, Codable, Sendable, CaseIterable {
     case bufferOne = "buffer-one"
     /// Runs may overlap.
     case allow
+
+    /// Whether a fire may start another run while the schedule has `running` runs running and
+    /// `queued` waiting, and `maxActive` caps both together. `buffer-one` means at most one
+    /// running and one waiting behind it: never three at once.
+    public func allowsAnother(running: Int, queued: Int, maxActive: Int?) -> Bool {
+        if let maxActive, running + queued >= maxActive { return false }
+        switch self {
+        case .skip: return running + queued == 0
+        case .bufferOne: return queued == 0 && running <= 1
+        case .allow: return true
+        }
+    }
 }
 
 /// The decision for the fires of one schedule that are due at `now`, before overlap is applied:

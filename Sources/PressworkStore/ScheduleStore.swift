@@ -138,6 +138,8 @@ public struct ScheduleStore: Sendable {
     public func fireDue(
         limit: Int = 100_000, batch: Int = 200, pipelineVersion: String, now: Date? = nil
     ) async throws -> [StartedRun] {
+        // Rows written with plain SQL may have no next fire yet: they get one, then fire as any.
+        try await fillMissingNextFires(now: now)
         var started: [StartedRun] = []
         var handled = 0
         while handled < limit {
@@ -229,14 +231,7 @@ public struct ScheduleStore: Sendable {
             var ran = 0
             var skipped = 0
             for fire in plan.run {
-                var forbidden: Bool
-                switch record.overlap {
-                case .skip: forbidden = running + queued > 0
-                case .bufferOne: forbidden = queued > 0
-                case .allow: forbidden = false
-                }
-                if let limit = record.maxActive, running + queued >= limit { forbidden = true }
-                if forbidden {
+                if !record.overlap.allowsAnother(running: running, queued: queued, maxActive: record.maxActive) {
                     fires.append(record.name, fire, "skipped")
                     skipped += 1
                     continue
@@ -326,6 +321,80 @@ public struct ScheduleStore: Sendable {
                 UPDATE schedules SET fires_run = fires_run + \(started.count), updated_at = now() WHERE name = \(name)
                 """)
             return started
+        }
+    }
+
+    /// What a manual fire did.
+    public enum TriggerOutcome: Sendable, Equatable {
+        case started(StartedRun)
+        /// The overlap policy or the active-run limit refused it (recorded as a skipped fire).
+        case skipped(reason: String)
+    }
+
+    /// Fires a schedule now, outside its expression: recorded as a `manual` fire (its run's
+    /// trigger names the schedule and the instant), subject to the overlap policy and the
+    /// active-run limit like any fire. The schedule's next fire and misfire state are untouched.
+    public func trigger(_ name: String, pipelineVersion: String, now given: Date? = nil) async throws -> TriggerOutcome {
+        try await pool.withTransaction { connection in
+            guard let row = try await connection.query("""
+                SELECT \(unsafeRaw: ScheduleRecord.columns), coalesce(\(given)::timestamptz, now()) AS server_now
+                FROM schedules WHERE name = \(name) FOR UPDATE
+                """).first else { throw ScheduleError("no schedule named \(name)") }
+            let record = try ScheduleRecord(row: row)
+            // Fires are whole seconds; a second manual fire in the same second is the same fire.
+            let now = Date(timeIntervalSince1970: (try row.decode(Date.self, "server_now").timeIntervalSince1970).rounded(.down))
+            let active = try await connection.query("""
+                SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'queued') AS queued
+                FROM runs WHERE trigger->>'schedule' = \(name) AND status IN ('queued', 'running')
+                """).first
+            let running = try active?.decode(Int.self, "running") ?? 0
+            let queued = try active?.decode(Int.self, "queued") ?? 0
+            var rows = FireRows()
+            guard record.overlap.allowsAnother(running: running, queued: queued, maxActive: record.maxActive) else {
+                rows.append(name, now, "skipped")
+                _ = try await insert(rows, pipelineVersion: pipelineVersion, on: connection)
+                _ = try await connection.query("UPDATE schedules SET fires_skipped = fires_skipped + 1, updated_at = now() WHERE name = \(name)")
+                return .skipped(reason: "overlap \(record.overlap.rawValue)" + (record.maxActive.map { ", at most \($0) active" } ?? "")
+                    + ": \(running) running and \(queued) queued")
+            }
+            rows.appendRun(record, now, outcome: "manual")
+            guard let started = try await insert(rows, pipelineVersion: pipelineVersion, on: connection).first else {
+                throw ScheduleError("\(name) has a fire at \(Self.iso(now)) already; trigger it again in a second")
+            }
+            _ = try await connection.query("UPDATE schedules SET fires_run = fires_run + 1, updated_at = now() WHERE name = \(name)")
+            return .started(started)
+        }
+    }
+
+    /// Gives every enabled schedule without a next fire (a row inserted or updated with plain
+    /// SQL) its next fire after `now`; a row whose expression or zone does not parse is paused
+    /// with the reason, as the scheduler pauses unreadable rows. Returns how many were filled.
+    @discardableResult
+    public func fillMissingNextFires(now given: Date? = nil) async throws -> Int {
+        try await pool.withTransaction { connection in
+            let rows = try await connection.query("""
+                SELECT name, cron, time_zone, coalesce(\(given)::timestamptz, now()) AS server_now FROM schedules
+                WHERE enabled AND next_fire_at IS NULL FOR UPDATE SKIP LOCKED
+                """)
+            var filled = 0
+            for row in rows {
+                let name = try row.decode(String.self, "name")
+                let now = try row.decode(Date.self, "server_now")
+                do {
+                    let schedule = try CronSchedule(
+                        expression: try row.decode(String.self, "cron"), timeZone: try row.decode(String.self, "time_zone")
+                    )
+                    _ = try await connection.query("""
+                        UPDATE schedules SET next_fire_at = \(schedule.next(after: now)), updated_at = now() WHERE name = \(name)
+                        """)
+                    filled += 1
+                } catch {
+                    _ = try await connection.query("""
+                        UPDATE schedules SET enabled = false, disabled_reason = \("\(error)"), updated_at = now() WHERE name = \(name)
+                        """)
+                }
+            }
+            return filled
         }
     }
 

@@ -17,6 +17,7 @@ struct SchedulesCommand: AsyncParsableCommand {
         subcommands: [
             SchedulesAddCommand.self, SchedulesListCommand.self, SchedulesShowCommand.self, SchedulesPauseCommand.self,
             SchedulesResumeCommand.self, SchedulesRemoveCommand.self, SchedulesNextCommand.self, SchedulesBackfillCommand.self,
+            SchedulesTriggerCommand.self,
         ]
     )
 }
@@ -259,6 +260,32 @@ struct SchedulesBackfillCommand: AsyncParsableCommand {
             let started = try await services.schedules.backfill(name, from: start, through: end, pipelineVersion: Pipeline.version)
             print("backfill of \(name): \(started.count) run(s) queued")
             for run in started { print("  \(ScheduleOutput.iso(run.fireAt))  run \(run.runID.uuidString.lowercased())") }
+        }
+    }
+}
+
+struct SchedulesTriggerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trigger",
+        abstract: "Fire a schedule now: one run, queued for the workers, recorded as a manual fire.",
+        discussion: """
+            The overlap policy and --max-active apply as to any fire: a refused trigger is recorded as a \
+            skipped fire and exits 1 saying why. The schedule's own next fire is not moved.
+            """
+    )
+
+    @Argument var name: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await withServices(global) { services in
+            switch try await services.schedules.trigger(name, pipelineVersion: Pipeline.version) {
+            case .started(let run):
+                print("\(name) fired at \(ScheduleOutput.iso(run.fireAt)): run \(run.runID.uuidString.lowercased()) queued")
+            case .skipped(let reason):
+                throw ScheduleError("\(name) was not fired: \(reason) (recorded as a skipped fire)")
+            }
         }
     }
 }

@@ -147,6 +147,64 @@ import TestSupport
         await store.pool.close()
     }
 
+    /// `schedules trigger`: a manual fire starts one run, recorded as manual, under the overlap
+    /// policy; buffer-one lets one run wait behind one running, never a third. Time is injected:
+    /// each trigger is its own second without waiting for one.
+    @Test func manualFiresFollowTheOverlapPolicy() async throws {
+        let configuration = try await database("trigger")
+        let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
+        let added = try await store.add(ScheduleDefinition(
+            name: "buffered", cron: "0 0 1 1 *", timeZone: "UTC", params: Self.params, overlap: .bufferOne
+        ))
+        let t0 = Date(timeIntervalSince1970: 1_795_521_600)
+        guard case .started(let first) = try await store.trigger("buffered", pipelineVersion: "test", now: t0) else {
+            Issue.record("the first trigger was refused")
+            return
+        }
+        #expect(first.fireAt == t0)
+        // Queued, nothing running: buffer-one has its one waiting run.
+        #expect(try await store.trigger("buffered", pipelineVersion: "test", now: t0 + 1) == .skipped(
+            reason: "overlap buffer-one: 0 running and 1 queued"
+        ))
+        // Running: one may wait behind it; then no third.
+        _ = try await store.pool.query("UPDATE runs SET status = 'running' WHERE id = \(first.runID)")
+        guard case .started = try await store.trigger("buffered", pipelineVersion: "test", now: t0 + 2) else {
+            Issue.record("buffer-one refused a run behind a running one")
+            return
+        }
+        guard case .skipped = try await store.trigger("buffered", pipelineVersion: "test", now: t0 + 3) else {
+            Issue.record("buffer-one let a third run start")
+            return
+        }
+        let record = try await store.get("buffered")
+        #expect(record.firesRun == 2 && record.firesSkipped == 2)
+        #expect(record.nextFireAt == added.nextFireAt, "a manual fire does not move the schedule")
+        #expect(try await store.fires("buffered", limit: 10).map(\.outcome) == ["skipped", "manual", "skipped", "manual"])
+        let kind = try await store.pool.query("SELECT trigger->>'kind' AS kind FROM runs WHERE id = \(first.runID)")
+        #expect(try kind.first?.decode(String.self, "kind") == "schedule")
+        await store.pool.close()
+    }
+
+    /// A schedule inserted with plain SQL has no next fire: the scheduler gives it one (and
+    /// pauses a row whose expression does not parse), so it fires without a hand-set time.
+    @Test func rowsWrittenWithSQLGetTheirNextFire() async throws {
+        let configuration = try await database("sqlrows")
+        let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
+        _ = try await store.pool.query("""
+            INSERT INTO schedules (name, cron, time_zone, params) VALUES
+                ('by-hand', '0 7 * * *', 'Europe/Berlin', \(PostgresJSON(Self.params))),
+                ('broken', 'not cron', 'UTC', \(PostgresJSON(Self.params)))
+            """)
+        let now = Date(timeIntervalSince1970: 1_795_521_600)  // 2026-11-24T12:00:00Z
+        #expect(try await store.fireDue(pipelineVersion: "test", now: now).isEmpty)
+        #expect(try await store.get("by-hand").nextFireAt == Date(timeIntervalSince1970: 1_795_521_600 + 18 * 3_600))
+        let broken = try await store.get("broken")
+        #expect(!broken.enabled && broken.nextFireAt == nil)
+        // At its time it fires as any schedule.
+        #expect(try await store.fireDue(pipelineVersion: "test", now: now + 18 * 3_600).count == 1)
+        await store.pool.close()
+    }
+
     @Test func backfillTwiceStartsTheWindowOnce() async throws {
         let configuration = try await database("backfill")
         let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
