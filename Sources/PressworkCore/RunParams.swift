@@ -1,3 +1,5 @@
+import Foundation
+
 /// The inputs of a run: what to write about, for whom, in which voice, and how strictly to gate it.
 ///
 /// Stored as the run's `params` (jsonb). Build it with `validated(…)`, which trims and checks
@@ -35,6 +37,26 @@ public struct RunParams: Codable, Sendable, Equatable {
     }
 
     /// Checks and normalizes raw input; nothing is written before this succeeds.
+    /// Text a person typed, refused when it could mislead a reader or a terminal: control
+    /// characters (NUL, ESC, CR…), bidi embeddings and overrides, or nothing visible at all
+    /// (zero-width characters only).
+    static func checkText(_ text: String, field: String) throws(ValidationError) {
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F:
+                throw ValidationError(field: field, "contains a control character (U+\(String(format: "%04X", scalar.value)))")
+            case 0x202A...0x202E, 0x2066...0x2069:
+                throw ValidationError(field: field, "contains a bidi override (U+\(String(format: "%04X", scalar.value)))")
+            default:
+                continue
+            }
+        }
+        let visible = text.unicodeScalars.contains {
+            !$0.properties.isWhitespace && !$0.properties.isDefaultIgnorableCodePoint
+        }
+        guard visible else { throw ValidationError(field: field, "has no visible characters") }
+    }
+
     public static func validated(
         seeds rawSeeds: [String],
         region rawRegion: String? = nil,
@@ -51,9 +73,7 @@ public struct RunParams: Codable, Sendable, Equatable {
             guard seed.count <= maxSeedLength else {
                 throw ValidationError(field: "seeds[\(index)]", "is \(seed.count) characters; the limit is \(maxSeedLength)")
             }
-            guard !seed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw ValidationError(field: "seeds[\(index)]", "contains a control character")
-            }
+            try checkText(seed, field: "seeds[\(index)]")
             if !seeds.contains(where: { $0.lowercased() == seed.lowercased() }) { seeds.append(seed) }
         }
         guard !seeds.isEmpty else { throw ValidationError(field: "seeds", "at least one seed is required") }
@@ -69,6 +89,7 @@ public struct RunParams: Codable, Sendable, Equatable {
         guard voice.count <= maxVoiceLength else {
             throw ValidationError(field: "brandVoice", "is \(voice.count) characters; the limit is \(maxVoiceLength)")
         }
+        try checkText(voice, field: "brandVoice")
         try thresholds.validate()
         if let budgetUSD, !(budgetUSD.isFinite && budgetUSD > 0) {
             throw ValidationError(field: "budgetUSD", "must be a positive number of US dollars, not \(budgetUSD)")

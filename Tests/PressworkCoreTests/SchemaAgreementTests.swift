@@ -90,6 +90,10 @@ import Testing
         (["ok", "   "], "US", "seeds[1]"),
         ([String(repeating: "x", count: 101)], "US", "seeds[0]"),
         (["bell\u{7}"], "US", "seeds[0]"),
+        (["nul\u{0}x"], "US", "seeds[0]"),
+        (["\u{200B}\u{200B}\u{2060}"], "US", "seeds[0]"),
+        (["evil \u{202E}txt.exe"], "US", "seeds[0]"),
+        (["ok", "esc \u{1B}[31mred"], "US", "seeds[1]"),
         ((0..<11).map { "seed \($0)" }, "US", "seeds"),
         (["ok"], "XX", "region"),
         (["ok"], "USA", "region"),
@@ -105,6 +109,9 @@ import Testing
     @Test func refusesBadVoiceAndThresholds() {
         #expect(throws: ValidationError(field: "brandVoice", "is empty")) {
             try RunParams.validated(seeds: ["a"], brandVoice: "  ")
+        }
+        #expect(throws: ValidationError(field: "brandVoice", "contains a control character (U+0000)")) {
+            try RunParams.validated(seeds: ["a"], brandVoice: "warm\u{0}")
         }
         #expect {
             try RunParams.validated(seeds: ["a"], thresholds: GateThresholds(review: 0.9, publish: 0.5))

@@ -48,6 +48,30 @@ struct WordPressPublisherTests {
         #expect(try await client.posts(containing: runID).count == 1)
     }
 
+    /// Hostile text in the title, the excerpt and the terms reaches WordPress as text: an
+    /// administrator's application password has unfiltered_html, so WordPress keeps what it is sent.
+    @Test func titlesExcerptsAndTermsGoAsTextNotMarkup() async throws {
+        let site = try await TestWordPress.site("publisher")
+        site.clearFaults()
+        let client = client(site)
+        let runID = UUID().uuidString.lowercased()
+        var article = try await Self.article(slug: "hostile-\(runID.prefix(8))")
+        article.outline.title = "<img src=x onerror=alert(document.domain)>: Tea & Coffee"
+        article.metadata.excerpt = "<script>alert(1)</script>Short."
+        article.metadata.categories = ["<b>Bold</b> \(runID.prefix(6))"]
+        article.metadata.tags = ["<svg onload=alert(1)>tag\(runID.prefix(6))"]
+        let result = try await WordPressPublisher(client: client, logger: logger).publish(article, runID: runID, ledger: MemoryLedger())
+        let postID = try #require(result.wpPostId)
+        let post = try #require(try await client.post(id: postID))
+        let title = try #require(post.title?.raw)
+        #expect(!title.contains("<img") && title.contains("&lt;img src=x onerror=alert(document.domain)&gt;"), "\(title)")
+        #expect(title.contains("Tea &amp; Coffee"))
+        let excerpt = try #require(post.excerpt?.raw)
+        #expect(!excerpt.contains("<script"), "\(excerpt)")
+        #expect(try await client.termID(.categories, named: "Bold \(runID.prefix(6))") == post.categories?.first)
+        #expect(try await client.termID(.tags, named: "tag\(runID.prefix(6))") == post.tags?.first)
+    }
+
     /// WordPress stores a term's name trimmed and collapsed, and compares names without case: a
     /// category spelled with stray whitespace or another case is the same term, found or adopted
     /// from `term_exists`, never a 400 on every retry.

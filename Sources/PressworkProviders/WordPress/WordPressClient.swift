@@ -200,6 +200,8 @@ public struct WordPressPost: Sendable, Decodable, Equatable {
     public let slug: String
     public let status: String
     public let link: String
+    public let title: Rendered?
+    public let excerpt: Rendered?
     public let content: Rendered
     public let categories: [Int]?
     public let tags: [Int]?

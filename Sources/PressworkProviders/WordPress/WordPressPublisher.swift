@@ -74,10 +74,14 @@ public struct WordPressPublisher: Publisher {
             logger.info("adopting the post an earlier attempt created", metadata: ["wp_post_id": "\(post.id)"])
             if record.postID != post.id { try await ledger.record(.draft, postID: post.id, link: post.link, error: nil) }
         } else {
+            // WordPress renders titles and excerpts as HTML, and keeps an administrator's markup
+            // as sent (unfiltered_html): they go as escaped text, so a seed or a reply reading
+            // `<img src=x onerror=…>` is shown, never run. The content is sanitized markup.
             post = try await client.createPost(WordPressPostFields(
-                title: article.outline.title, content: ArticleHTML.postContent(article, mark: mark),
-                excerpt: metadata.excerpt, slug: metadata.slug, status: "draft",
-                categories: try await termIDs(.categories, metadata.categories), tags: try await termIDs(.tags, metadata.tags)
+                title: ArticleHTML.escape(article.outline.title), content: ArticleHTML.postContent(article, mark: mark),
+                excerpt: ArticleHTML.escape(metadata.excerpt), slug: metadata.slug, status: "draft",
+                categories: try await termIDs(.categories, metadata.categories.map(Self.plainTerm)),
+                tags: try await termIDs(.tags, metadata.tags.map(Self.plainTerm))
             ))
             adopted = false
             try await ledger.record(.draft, postID: post.id, link: post.link, error: nil)
@@ -106,6 +110,12 @@ public struct WordPressPublisher: Publisher {
         return PublishResult(
             mode: .wordpress, wpPostId: post.id, link: post.link, postStatus: post.status, slug: post.slug, adopted: adopted
         )
+    }
+
+    /// A term name as plain words: tags and angle brackets removed (WordPress escapes `&` in
+    /// term names itself, and matches names on their text).
+    static func plainTerm(_ name: String) -> String {
+        name.replacing(/<\/?[A-Za-z][^<>]*>/, with: "").filter { $0 != "<" && $0 != ">" }
     }
 
     // MARK: Steps
