@@ -138,18 +138,24 @@ import Testing
         await harness.close()
     }
 
+    /// A writer whose metadata call signals `reached`, then waits until its task is cancelled.
+    static func hangingAtMetadata() -> (ScriptedWriter, AsyncStream<Void>) {
+        let (reached, reaching) = AsyncStream.makeStream(of: Void.self)
+        let writer = ScriptedWriter { call, _ in
+            guard call == .metadata else { return }
+            reaching.yield()
+            let (never, _) = AsyncStream.makeStream(of: Void.self)
+            for await _ in never {}
+            try Task.checkCancellation()
+        }
+        return (writer, reached)
+    }
+
     /// Ctrl-C or SIGTERM cancels the executing task: the run is handed back as queued, with no
     /// lease, and the next execution continues from the first missing round.
     @Test func aCancelledExecutionHandsTheRunBack() async throws {
         let harness = try await Harness.make("cancelled")
-        let (never, _) = AsyncStream.makeStream(of: Void.self)
-        let (reached, reaching) = AsyncStream.makeStream(of: Void.self)
-        let hanging = ScriptedWriter { call, _ in
-            guard call == .metadata else { return }
-            reaching.yield()
-            for await _ in never {}
-            try Task.checkCancellation()
-        }
+        let (hanging, reached) = Self.hangingAtMetadata()
         let run = try await harness.create()
         let task = Task { try await harness.orchestrator(hanging).execute(run.id) }
         var iterator = reached.makeAsyncIterator()
@@ -169,14 +175,7 @@ import Testing
     /// flight; the rounds committed so far are kept and the run ends as cancelled.
     @Test func aCancelRequestStopsACallInFlight() async throws {
         let harness = try await Harness.make("cancelinflight")
-        let (never, _) = AsyncStream.makeStream(of: Void.self)
-        let (reached, reaching) = AsyncStream.makeStream(of: Void.self)
-        let hanging = ScriptedWriter { call, _ in
-            guard call == .metadata else { return }
-            reaching.yield()
-            for await _ in never {}
-            try Task.checkCancellation()
-        }
+        let (hanging, reached) = Self.hangingAtMetadata()
         let run = try await harness.create()
         let task = Task { try await harness.orchestrator(hanging, heartbeatSeconds: 0.05).execute(run.id) }
         var iterator = reached.makeAsyncIterator()
