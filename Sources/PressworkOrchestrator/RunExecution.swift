@@ -170,10 +170,14 @@ struct RunExecution: Sendable {
         var output: RoundResult
         switch round {
         case .trends:
-            output = try RoundResult(try await attempt(round, until: deadline) { try await pipeline.trends(params) }) { "\($0.count) trends" }
+            output = try RoundResult(try await attempt(round, until: deadline) { try await pipeline.trends(params) }) {
+                "\($0.count) trends"
+            }
         case .ideas:
             let trends = try decode([TrendItem].self, round: .trends, from: artifacts)
-            output = try RoundResult(try await attempt(round, until: deadline) { try await pipeline.ideas(trends, params: params) }) {
+            output = try RoundResult(try await attempt(round, until: deadline) {
+                try await pipeline.ideas(trends, params: params)
+            }) {
                 "\($0.count) ideas; best: \($0.first?.title ?? "")"
             }
         case .outline:
@@ -184,13 +188,17 @@ struct RunExecution: Sendable {
             }) { "\"\($0.title)\", \($0.sections.count) sections" }
         case .drafts:
             let outline = try decode(Outline.self, round: .outline, from: artifacts)
-            output = try await perSection(round, params: params, count: outline.sections.count, as: SectionDraft.self, until: deadline) { index in
+            output = try await perSection(
+                round, params: params, count: outline.sections.count, as: SectionDraft.self, until: deadline
+            ) { index in
                 try await pipeline.draft(section: index, of: outline, params: params)
             }
         case .polish:
             let outline = try decode(Outline.self, round: .outline, from: artifacts)
             let drafts = try decode([SectionDraft].self, round: .drafts, from: artifacts)
-            output = try await perSection(round, params: params, count: drafts.count, as: PolishedSection.self, until: deadline) { index in
+            output = try await perSection(
+                round, params: params, count: drafts.count, as: PolishedSection.self, until: deadline
+            ) { index in
                 try await pipeline.polish(drafts[index], of: outline, params: params)
             }
         case .metadata:
@@ -203,7 +211,9 @@ struct RunExecution: Sendable {
             // A reprocess is not a duplicate of the run it reprocesses, nor of that run's parents.
             let lineage = try await store.ancestors(of: lease.runID)
             let corpus = StoreCorpus(corpus: self.corpus, excluding: Set(lineage + [lease.runID]))
-            let result = try await attempt(round, until: deadline) { try await pipeline.coherence(article, params: params, corpus: corpus) }
+            let result = try await attempt(round, until: deadline) {
+                try await pipeline.coherence(article, params: params, corpus: corpus)
+            }
             let model = pipeline.providers.embeddings
             output = RoundResult(
                 payload: try ArtifactJSON.encode(result.value.report), usage: result.usage, warnings: result.warnings,
