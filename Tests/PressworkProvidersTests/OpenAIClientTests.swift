@@ -193,9 +193,14 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         let inputs = try #require(server.requests.first?.json["input"] as? [String])
         #expect(inputs.map { $0.split(separator: " ").count } == [22, 22, 22, 22, 12])
         #expect(inputs.joined(separator: " ") == text)
-        // (44, 56) in the order the inputs were sent, whatever order the server answered in.
-        let length = (44.0 * 44 + 56 * 56).squareRoot()
-        #expect(abs(Double(vector.value[0]) - 44 / length) < 1e-5 && abs(Double(vector.value[1]) - 56 / length) < 1e-5)
+        // The weighted mean of the unit vectors is (44, 56), in the order the inputs were sent
+        // whatever order the server answered in; the element-wise maximum (1, 2). Each at unit
+        // length, summed, at unit length.
+        let mean = (44.0 / (44.0 * 44 + 56 * 56).squareRoot(), 56.0 / (44.0 * 44 + 56 * 56).squareRoot())
+        let maximum = (1 / 5.0.squareRoot(), 2 / 5.0.squareRoot())
+        let sum = (mean.0 + maximum.0, mean.1 + maximum.1)
+        let length = (sum.0 * sum.0 + sum.1 * sum.1).squareRoot()
+        #expect(abs(Double(vector.value[0]) - sum.0 / length) < 1e-5 && abs(Double(vector.value[1]) - sum.1 / length) < 1e-5)
         #expect(vector.usage.calls == 1)
         // A stub under a quarter of a chunk joins the chunk before it.
         #expect(OpenAIEmbeddingClient.chunks((1...47).map { "w\($0)" }.joined(separator: " "), window: 32).count == 2)

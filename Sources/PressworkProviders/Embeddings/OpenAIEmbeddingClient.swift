@@ -100,16 +100,30 @@ public struct OpenAIEmbeddingClient: EmbeddingProvider {
         return chunks.map { $0.joined(separator: " ") }
     }
 
-    /// The weighted mean of the unit vectors, at unit length.
+    /// Mean and max pooling together: the length-weighted mean of the chunks' unit vectors and
+    /// their element-wise maximum, each at unit length, summed and scaled to unit length.
+    ///
+    /// The mean alone averages an article towards its topic, so two distinct articles on one
+    /// seed drew close (on the near-duplicate set, one pair at 0.905 against a threshold of
+    /// 0.9); the maximum keeps what is particular to each chunk. See BENCHMARKS.md.
     static func pooled(_ vectors: [[Float]], weights: [Float]) -> [Float] {
         guard vectors.count > 1, let dimension = vectors.first?.count else { return vectors.first ?? [] }
-        var sum = [Float](repeating: 0, count: dimension)
+        var mean = [Float](repeating: 0, count: dimension)
+        var maximum = [Float](repeating: -.infinity, count: dimension)
         for (vector, weight) in zip(vectors, weights) {
             let length = sqrt(vector.reduce(0) { $0 + $1 * $1 })
             guard length > 0 else { continue }
-            for index in 0..<dimension { sum[index] += vector[index] / length * weight }
+            for index in 0..<dimension {
+                mean[index] += vector[index] / length * weight
+                maximum[index] = max(maximum[index], vector[index])
+            }
         }
-        let length = sqrt(sum.reduce(0) { $0 + $1 * $1 })
-        return length > 0 ? sum.map { $0 / length } : sum
+        let pooled = zip(unit(mean), unit(maximum)).map { $0 + $1 }
+        return unit(pooled)
+    }
+
+    private static func unit(_ vector: [Float]) -> [Float] {
+        let length = sqrt(vector.reduce(0) { $0 + $1 * $1 })
+        return length > 0 && length.isFinite ? vector.map { $0 / length } : vector
     }
 }
