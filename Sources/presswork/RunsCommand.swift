@@ -49,7 +49,7 @@ struct RunsListCommand: AsyncParsableCommand {
     @Option(help: "At most this many runs.")
     var limit = 50
 
-    @Flag(help: "JSON: an array of {runId, status, round, seeds, createdAt, finishedAt, statusReason}.")
+    @Flag(help: "JSON: an array of {runId, status, round, seeds, createdAt, finishedAt, statusReason}. Without it: a table whose ROUND is the last round committed, or for a run in error the round it failed in.")
     var json = false
 
     @OptionGroup var global: GlobalOptions
@@ -64,13 +64,29 @@ struct RunsListCommand: AsyncParsableCommand {
                 print(JSONValue.array(runs.map(\.summary)).text)
                 return
             }
-            if runs.isEmpty { print("no runs") }
+            if runs.isEmpty {
+                print("no runs")
+                return
+            }
+            func row(_ id: String, _ status: String, _ round: String, _ created: String, _ seeds: String) -> String {
+                [id.padding(toLength: 36, withPad: " ", startingAt: 0), status.padding(toLength: 12, withPad: " ", startingAt: 0),
+                 round.padding(toLength: 10, withPad: " ", startingAt: 0), created.padding(toLength: 20, withPad: " ", startingAt: 0),
+                 seeds].joined(separator: "  ")
+            }
+            print(row("RUN", "STATUS", "ROUND", "CREATED", "SEEDS"))
             for run in runs {
-                let round = run.round.map { "round \($0.rawValue)" } ?? "-"
+                // The last round committed; for a run in error, the round it failed in.
+                let round: String
+                if run.status == .error {
+                    round = "\(min(7, (run.round?.rawValue ?? -1) + 1)) failed"
+                } else {
+                    round = run.round.map { "\($0.rawValue)" } ?? "-"
+                }
                 let created = run.createdAt.formatted(Date.ISO8601FormatStyle())
-                print([run.id.uuidString.lowercased(), run.status.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0),
-                       round.padding(toLength: 8, withPad: " ", startingAt: 0), created,
-                       run.params.seeds.joined(separator: ", ")].joined(separator: "  "))
+                // Seeds are checked when a run is created; rows written otherwise are escaped for the terminal.
+                let seeds = run.params.seeds.joined(separator: ", ").unicodeScalars
+                    .map { $0.properties.generalCategory == .control ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+                print(row(run.id.uuidString.lowercased(), run.status.rawValue, round, created, seeds))
             }
         }
     }
