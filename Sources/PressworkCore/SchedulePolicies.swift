@@ -41,34 +41,20 @@ public struct FirePlan: Sendable, Equatable {
     /// The schedule's next fire after `now`, nil when it never fires again.
     public var next: Date?
 
-    /// A fire at most this late is the scheduler being busy, not down: it runs under every
-    /// policy (capped by the grace).
-    public static let lagTolerance: TimeInterval = 2
-
     /// `due` are the fires at or before `now` not yet handled, oldest first.
     ///
-    /// The newest due fire is current when it is at most `grace` late, and so is any fire at
-    /// most `lagTolerance` late (a scheduler a few seconds behind, a schedule of every second);
-    /// current fires run whatever the policy. Every other due fire is missed: it is older than
-    /// a newer due fire (a backlog left by downtime) or later than the grace. Of the missed
-    /// fires, `skip` runs none, `latest` the newest once, `all` the newest `catchUpLimit`.
-    /// After 75 s of downtime a schedule of every 5 s has 15 due fires: `skip` runs 1 (the
-    /// current one), `latest` 2, `all` 11 with a limit of 10.
+    /// A fire at most `grace` late is merely late (a scheduler behind, or back after a short
+    /// stop) and runs whatever the policy; a fire later than that is missed, and the policy
+    /// decides over the missed fires alone: `skip` runs none, `latest` the newest once, `all`
+    /// the newest `catchUpLimit`. The fires within the grace never take a missed fire's place
+    /// (they used to: with fires on time, `latest` ran no missed one and `all` fewer). After
+    /// 75 s of downtime a schedule of every 5 s has 15 due fires, 13 within a 60 s grace:
+    /// `skip` runs 13, `latest` 14, `all` 15.
     public static func plan(
         due: [Date], now: Date, next: Date?, policy: MisfirePolicy, catchUpLimit: Int, grace: TimeInterval
     ) -> FirePlan {
-        let tolerance = min(lagTolerance, grace)
-        var current: [Date] = []
-        var missed: [Date] = []
-        for (index, fire) in due.enumerated() {
-            let lateness = now.timeIntervalSince(fire)
-            let isNewest = index == due.count - 1
-            if lateness <= tolerance || (isNewest && lateness <= grace) {
-                current.append(fire)
-            } else {
-                missed.append(fire)
-            }
-        }
+        let current = due.filter { now.timeIntervalSince($0) <= grace }
+        let missed = due.filter { now.timeIntervalSince($0) > grace }
         let caught: ArraySlice<Date>
         switch policy {
         case .skip: caught = []

@@ -7,10 +7,10 @@ import Testing
 @Suite struct FirePlanTests {
     static let now = Date(timeIntervalSince1970: 1_795_521_600)  // 2026-11-24T12:00:00Z
 
-    /// A schedule of every 5 s whose scheduler was down for 75 s: 15 fires are due, the newest
-    /// 0 s late. The current one runs under every policy; of the 14 missed, skip runs none,
-    /// latest the newest, all the newest 10.
-    @Test(arguments: [(MisfirePolicy.skip, 1), (.latest, 2), (.all, 11)])
+    /// A schedule of every 5 s whose scheduler was down for 75 s: 15 fires are due, 0 to 70 s
+    /// late. The 13 within the 60 s grace run under every policy; of the 2 missed, skip runs
+    /// none, latest the newest, all both (its limit is 10).
+    @Test(arguments: [(MisfirePolicy.skip, 13), (.latest, 14), (.all, 15)])
     func afterADowntimeLongerThanTheGrace(policy: MisfirePolicy, runs: Int) {
         let due = (0..<15).reversed().map { Self.now.addingTimeInterval(-5 * Double($0)) }
         let plan = FirePlan.plan(due: due, now: Self.now, next: Self.now + 5, policy: policy, catchUpLimit: 10, grace: 60)
@@ -31,14 +31,24 @@ import Testing
         #expect(plan.missed == Array(due.dropLast(runs)))
     }
 
-    /// A scheduler a second or two behind is late, not down: a schedule of every second runs every
-    /// fire under every policy.
+    /// A scheduler behind by seconds (a loaded machine, a slow tick) is late, not down: a
+    /// schedule of every second runs every fire under every policy, however many are due.
     @Test(arguments: MisfirePolicy.allCases)
-    func aSchedulerAFewSecondsBehindMissesNothing(policy: MisfirePolicy) {
-        let due = [Self.now - 2, Self.now - 1.5, Self.now - 1, Self.now]
+    func aSchedulerBehindMissesNothingWithinTheGrace(policy: MisfirePolicy) {
+        let due = (0...30).reversed().map { Self.now.addingTimeInterval(-Double($0)) }
         let plan = FirePlan.plan(due: due, now: Self.now, next: Self.now + 1, policy: policy, catchUpLimit: 0, grace: 60)
         #expect(plan.run == due)
         #expect(plan.missed.isEmpty)
+    }
+
+    /// Fires within the grace never take a missed fire's place: with 12 on time and 3 missed,
+    /// all with a limit of 10 still catches up the 3 (it caught up none before).
+    @Test func firesWithinTheGraceDoNotUseUpTheCatchUp() {
+        let due = (0..<15).reversed().map { Self.now.addingTimeInterval(-6 * Double($0)) }  // 0 … 84 s late
+        let plan = FirePlan.plan(due: due, now: Self.now, next: nil, policy: .all, catchUpLimit: 10, grace: 66)
+        #expect(plan.run.count == 15 && plan.missed.isEmpty)
+        let latest = FirePlan.plan(due: due, now: Self.now, next: nil, policy: .latest, catchUpLimit: 10, grace: 66)
+        #expect(latest.run.first == due[2] && latest.missed == Array(due.prefix(2)))
     }
 
     /// The newest fire late but within the grace runs under skip too.
