@@ -21,8 +21,7 @@ struct RunExecution: Sendable {
     /// When this execution started: the run deadline counts from it.
     let started = ContinuousClock.now
 
-    /// Which round is being executed; the heartbeat leaves a publishing round alone when a
-    /// cancel is requested (its ledger decides what a stop means there: the boundary after it).
+    /// Which round is being executed, and whether a round's commit saw a cancel requested.
     let current = CurrentRound()
 
     /// Extends the lease until cancelled; throws `LeaseLost` when it could not, and
@@ -65,9 +64,13 @@ struct RunExecution: Sendable {
                 progress(.roundSkipped(round))
                 continue
             }
-            // Cancelled by someone: the rounds so far are kept; the run ends here.
-            if let reason = try await store.cancelRequest(lease.runID) {
-                return try await finish(.cancelled, reason: reason, gate: false)
+            // Cancelled by someone: the rounds so far are kept; the run ends here. Learnt from
+            // the last round's commit, or, before the first round, asked.
+            if current.cancelRequested {
+                if let reason = try await store.cancelRequest(lease.runID) {
+                    return try await finish(.cancelled, reason: reason, gate: false)
+                }
+                current.cancelRequested = false
             }
             current.round = round
             // Shutting down: the rounds so far are committed; hand the run back (as on
@@ -250,7 +253,7 @@ struct RunExecution: Sendable {
         ))
         // Rounds 3 and 4 counted each section's cost as it was checkpointed.
         if !output.countedAsSpent { spent.add(output.usage.costUSD) }
-        try await store.commit(RoundCommit(
+        current.cancelRequested = try await store.commit(RoundCommit(
             round: round, payload: output.payload, durationMs: durationMs, tokensIn: output.usage.input,
             tokensOut: output.usage.output, costUSD: output.usage.costUSD, diagnostics: diagnostics, vector: output.vector
         ), lease: lease, leaseSeconds: configuration.leaseSeconds, finishing: finishing.map { ($0, nil) })
@@ -513,12 +516,20 @@ struct RunExecution: Sendable {
     }
 }
 
-/// The round an execution is in, read by its heartbeat.
+/// Where an execution is, for its heartbeat and its round boundaries.
 final class CurrentRound: Sendable {
-    private let value = Mutex<Round?>(nil)
+    private let state = Mutex<(round: Round?, cancelRequested: Bool)>((nil, true))
+    /// The round being executed: the heartbeat leaves a publishing round alone when a cancel is
+    /// requested (its ledger decides what a stop means there: the boundary after it).
     var round: Round? {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
+        get { state.withLock { $0.round } }
+        set { state.withLock { $0.round = newValue } }
+    }
+    /// Whether a cancel may have been requested: true until the first commit says otherwise, so
+    /// that the first round boundary asks the store.
+    var cancelRequested: Bool {
+        get { state.withLock { $0.cancelRequested } }
+        set { state.withLock { $0.cancelRequested = newValue } }
     }
 }
 

@@ -139,9 +139,13 @@ extension RunStore {
     /// vector, removal of the round's section checkpoints, and optionally the run's final status, atomically and only under the lease. An
     /// artifact that exists already is left as it is (a round's artifact is written once), and
     /// then nothing else is written either.
+    ///
+    /// Returns whether a cancel of the run has been requested, read in the same statement, so
+    /// that the executor learns it at the round boundary without a query of its own.
+    @discardableResult
     public func commit(
         _ commit: RoundCommit, lease: Lease, leaseSeconds: Double, finishing final: (RunStatus, String?)? = nil
-    ) async throws {
+    ) async throws -> Bool {
         if let final { try Self.checkTransition(lease, to: final.0) }
         let round = Int16(commit.round.rawValue)
         let finalStatus = final?.0.rawValue
@@ -183,9 +187,11 @@ extension RunStore {
                 DELETE FROM section_checkpoints c USING artifact
                 WHERE c.run_id = artifact.run_id AND c.round = \(round)
             )
-            SELECT (SELECT count(*) FROM fence) AS fenced
+            SELECT (SELECT count(*) FROM fence) AS fenced,
+                   (SELECT cancel_requested_at IS NOT NULL FROM runs WHERE id = \(lease.runID)) AS cancel_requested
             """)
         try Self.requireFence(result, lease)
+        return try result.first?.decode(Bool?.self, "cancel_requested") ?? false
     }
 
     /// Commits one section of round 3 or 4 as it finishes.

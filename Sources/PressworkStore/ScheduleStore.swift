@@ -189,18 +189,8 @@ public struct ScheduleStore: Sendable {
         }
 
         // Active runs of the schedules whose overlap policy asks.
-        var active: [String: (running: Int, queued: Int)] = [:]
         let watched = records.filter { $0.overlap != .allow || $0.maxActive != nil }.map(\.name)
-        if !watched.isEmpty {
-            for row in try await connection.query("""
-                SELECT trigger->>'schedule' AS schedule, count(*) FILTER (WHERE status = 'running') AS running,
-                       count(*) FILTER (WHERE status = 'queued') AS queued
-                FROM runs WHERE trigger->>'schedule' = ANY(\(watched)) AND status IN ('queued', 'running')
-                GROUP BY 1
-                """) {
-                active[try row.decode(String.self, "schedule")] = (try row.decode(Int.self, "running"), try row.decode(Int.self, "queued"))
-            }
-        }
+        let active = try await activeRuns(of: watched, on: connection)
 
         var fires = FireRows()
         var updates = ScheduleUpdates()
@@ -324,6 +314,24 @@ public struct ScheduleStore: Sendable {
         }
     }
 
+    /// The running and queued runs of each of these schedules (absent: none), for the overlap
+    /// policy and the active-run limit.
+    private func activeRuns(of names: [String], on connection: isolated PostgresConnection) async throws
+        -> [String: (running: Int, queued: Int)]
+    {
+        guard !names.isEmpty else { return [:] }
+        var active: [String: (running: Int, queued: Int)] = [:]
+        for row in try await connection.query("""
+            SELECT trigger->>'schedule' AS schedule, count(*) FILTER (WHERE status = 'running') AS running,
+                   count(*) FILTER (WHERE status = 'queued') AS queued
+            FROM runs WHERE trigger->>'schedule' = ANY(\(names)) AND status IN ('queued', 'running')
+            GROUP BY 1
+            """) {
+            active[try row.decode(String.self, "schedule")] = (try row.decode(Int.self, "running"), try row.decode(Int.self, "queued"))
+        }
+        return active
+    }
+
     /// What a manual fire did.
     public enum TriggerOutcome: Sendable, Equatable {
         case started(StartedRun)
@@ -343,12 +351,7 @@ public struct ScheduleStore: Sendable {
             let record = try ScheduleRecord(row: row)
             // Fires are whole seconds; a second manual fire in the same second is the same fire.
             let now = Date(timeIntervalSince1970: (try row.decode(Date.self, "server_now").timeIntervalSince1970).rounded(.down))
-            let active = try await connection.query("""
-                SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'queued') AS queued
-                FROM runs WHERE trigger->>'schedule' = \(name) AND status IN ('queued', 'running')
-                """).first
-            let running = try active?.decode(Int.self, "running") ?? 0
-            let queued = try active?.decode(Int.self, "queued") ?? 0
+            let (running, queued) = try await activeRuns(of: [name], on: connection)[name] ?? (0, 0)
             var rows = FireRows()
             guard record.overlap.allowsAnother(running: running, queued: queued, maxActive: record.maxActive) else {
                 rows.append(name, now, "skipped")

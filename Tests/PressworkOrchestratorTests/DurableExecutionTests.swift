@@ -173,7 +173,7 @@ import Testing
 
     /// `runs cancel` on a running run: the heartbeat sees the request and cancels the call in
     /// flight; the rounds committed so far are kept and the run ends as cancelled.
-    @Test func aCancelRequestStopsACallInFlight() async throws {
+    @Test(.timeLimit(.minutes(1))) func aCancelRequestStopsACallInFlight() async throws {
         let harness = try await Harness.make("cancelinflight")
         let (hanging, reached) = Self.hangingAtMetadata()
         let run = try await harness.create()
@@ -194,7 +194,7 @@ import Testing
 
     /// A cancel requested between rounds stops the run at the next round boundary, with no
     /// heartbeat in between.
-    @Test func aCancelRequestStopsTheRunAtTheNextRound() async throws {
+    @Test(.timeLimit(.minutes(1))) func aCancelRequestStopsTheRunAtTheNextRound() async throws {
         let harness = try await Harness.make("cancelboundary")
         let store = harness.store
         let runID = Mutex<UUID?>(nil)
