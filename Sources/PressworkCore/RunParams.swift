@@ -42,13 +42,11 @@ public struct RunParams: Codable, Sendable, Equatable {
     /// (zero-width characters only).
     static func checkText(_ text: String, field: String) throws(ValidationError) {
         for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x00...0x1F, 0x7F...0x9F:
+            if UnsafeScalars.isControl(scalar) {
                 throw ValidationError(field: field, "contains a control character (U+\(String(format: "%04X", scalar.value)))")
-            case 0x202A...0x202E, 0x2066...0x2069:
+            }
+            if UnsafeScalars.isBidiControl(scalar) {
                 throw ValidationError(field: field, "contains a bidi override (U+\(String(format: "%04X", scalar.value)))")
-            default:
-                continue
             }
         }
         let visible = text.unicodeScalars.contains {

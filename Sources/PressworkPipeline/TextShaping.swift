@@ -10,6 +10,18 @@ public enum TextShaping {
         return cut.trimmingCharacters(in: " ,;:-") + "…"
     }
 
+    /// Whitespace runs (tabs, newlines, non-breaking spaces) as one space, trimmed: how
+    /// WordPress stores a term's name, and how reply terms are normalized.
+    public static func collapsingWhitespace(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    /// Tags (`<p>`, `</strong>`, `<br/>`, `<svg onload=…>`) removed, their text kept; a `<` that
+    /// starts no tag stays.
+    public static func strippingTags(_ text: String) -> String {
+        text.replacing(/<\/?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?\/?>/, with: "")
+    }
+
     /// Lowercase ASCII words joined by hyphens, at most `limit` characters, cut between words.
     public static func slug(_ text: String, limit: Int) -> String {
         var words: [String] = []

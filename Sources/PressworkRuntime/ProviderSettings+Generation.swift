@@ -24,8 +24,9 @@ extension ProviderSettings {
     }
 
     /// `PRESSWORK_MAX_OUTPUT_TOKENS`, `PRESSWORK_MAX_OUTPUT_TOKENS_CEILING`,
-    /// `PRESSWORK_TEMPERATURE` and `PRESSWORK_FREQUENCY_PENALTY`, each also per round (`PRESSWORK_TEMPERATURE_IDEAS`), over the
-    /// config file's `"generation"` (`"default"` and round names).
+    /// `PRESSWORK_TEMPERATURE` and `PRESSWORK_FREQUENCY_PENALTY`, each also per round
+    /// (`PRESSWORK_TEMPERATURE_IDEAS`), over the config file's `"generation"` (`"default"` and
+    /// round names).
     static func resolveGeneration(into settings: inout ProviderSettings, env: (String) -> String?, file: ConfigFile) throws(SettingsError) {
         if let unknown = file.generation?.keys.sorted().first(where: { name in
             name != "default" && !modelRounds.contains { $0.configName == name }
@@ -41,26 +42,16 @@ extension ProviderSettings {
             let ceiling = try positiveInt("PRESSWORK_MAX_OUTPUT_TOKENS_CEILING" + suffix,
                                           env("PRESSWORK_MAX_OUTPUT_TOKENS_CEILING" + suffix),
                                           file: entry?.maxOutputTokensCeiling, range: 16...1_000_000)
-            var temperature = entry?.temperature ?? base.temperature
-            if let text = env("PRESSWORK_TEMPERATURE" + suffix) {
-                guard let value = Double(text) else {
-                    throw SettingsError("PRESSWORK_TEMPERATURE\(suffix) must be a number from 0 to 2, not \(text)")
-                }
-                temperature = value
-            }
-            if let temperature, !(0...2).contains(temperature) {
-                throw SettingsError("the temperature\(suffix.isEmpty ? "" : " of " + suffix.dropFirst().lowercased()) must be from 0 to 2, not \(temperature)")
-            }
-            var penalty = entry?.frequencyPenalty ?? base.frequencyPenalty
-            if let text = env("PRESSWORK_FREQUENCY_PENALTY" + suffix) {
-                guard let value = Double(text) else {
-                    throw SettingsError("PRESSWORK_FREQUENCY_PENALTY\(suffix) must be a number from -2 to 2, not \(text)")
-                }
-                penalty = value
-            }
-            if let penalty, !(-2...2).contains(penalty) {
-                throw SettingsError("the frequency penalty\(suffix.isEmpty ? "" : " of " + suffix.dropFirst().lowercased()) must be from -2 to 2, not \(penalty)")
-            }
+            let round = suffix.isEmpty ? "" : " of " + suffix.dropFirst().lowercased()
+            let temperature = try number(
+                "PRESSWORK_TEMPERATURE" + suffix, env("PRESSWORK_TEMPERATURE" + suffix),
+                over: entry?.temperature ?? base.temperature, range: 0...2, described: ("temperature" + round, "0 to 2")
+            )
+            let penalty = try number(
+                "PRESSWORK_FREQUENCY_PENALTY" + suffix, env("PRESSWORK_FREQUENCY_PENALTY" + suffix),
+                over: entry?.frequencyPenalty ?? base.frequencyPenalty, range: -2...2,
+                described: ("frequency penalty" + round, "-2 to 2")
+            )
             let tokens = maxTokens ?? base.maxOutputTokens
             // The ceiling follows the limit unless it was given itself.
             let ceilingTokens = ceiling ?? (maxTokens == nil ? base.maxOutputTokensCeiling : tokens * 2)
@@ -107,6 +98,25 @@ extension ProviderSettings {
                 + "raise PRESSWORK_RUN_TIMEOUT_SECONDS or lower PRESSWORK_ROUND_TIMEOUT_SECONDS")
         }
         settings.timeouts = timeouts
+    }
+
+    /// A number setting: the environment's `text` (named `name`) over `fallback` (the file's,
+    /// or the default), within `range`; `described` names the setting and its range in errors.
+    static func number(
+        _ name: String, _ text: String?, over fallback: Double?, range: ClosedRange<Double>,
+        described: (setting: String, range: String)
+    ) throws(SettingsError) -> Double? {
+        var value = fallback
+        if let text {
+            guard let parsed = Double(text) else {
+                throw SettingsError("\(name) must be a number from \(described.range), not \(text)")
+            }
+            value = parsed
+        }
+        if let value, !range.contains(value) {
+            throw SettingsError("the \(described.setting) must be from \(described.range), not \(value)")
+        }
+        return value
     }
 
     /// An integer setting from the environment (named `name`) or the file, within `range`.

@@ -116,6 +116,41 @@ import TestSupport
         #expect(!"\(settings.providers.choice)".contains("sk-never-shown"))
     }
 
+    /// Generation settings by default and per round, schema bounds, embeddings of their own and
+    /// the time budget, each checked for range and sense, naming the variable.
+    @Test func generationTimeoutsAndEmbeddingsAreConfiguredAndChecked() throws {
+        let base = [
+            "HOME": "/h", "PRESSWORK_LLM": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:18080/v1", "OPENAI_MODEL": "m",
+        ]
+        let settings = try RuntimeSettings.resolve(.init(embeddings: "openai"), environment: base.merging([
+            "PRESSWORK_MAX_OUTPUT_TOKENS": "1024", "PRESSWORK_TEMPERATURE": "0.7", "PRESSWORK_FREQUENCY_PENALTY_DRAFTS": "0.5",
+            "PRESSWORK_EMBEDDINGS_BASE_URL": "http://127.0.0.1:18081/v1", "PRESSWORK_EMBEDDINGS_MODEL": "all-MiniLM-L6-v2",
+            "PRESSWORK_CALL_TIMEOUT_SECONDS": "240", "PRESSWORK_ROUND_TIMEOUT_SECONDS": "900",
+        ]) { _, new in new }).providers
+        #expect(settings.generation == .init(maxOutputTokens: 1024, maxOutputTokensCeiling: 2048, temperature: 0.7))
+        #expect(settings.roundGeneration == [.drafts: .init(
+            maxOutputTokens: 1024, maxOutputTokensCeiling: 2048, temperature: 0.7, frequencyPenalty: 0.5
+        )])
+        #expect(settings.openAI?.schemaBounds == .full)
+        #expect(settings.embeddingModel?.baseURL == "http://127.0.0.1:18081/v1" && settings.embeddingDimension == 384)
+        #expect(settings.embeddingWindow == 256)
+        #expect(settings.timeouts.call == .seconds(240) && settings.timeouts.round == .seconds(900))
+
+        for (variable, value, message) in [
+            ("PRESSWORK_TEMPERATURE", "hot", "PRESSWORK_TEMPERATURE must be a number from 0 to 2, not hot"),
+            ("PRESSWORK_TEMPERATURE_IDEAS", "3", "the temperature of ideas must be from 0 to 2, not 3.0"),
+            ("PRESSWORK_FREQUENCY_PENALTY", "-5", "the frequency penalty must be from -2 to 2, not -5.0"),
+            ("PRESSWORK_MAX_OUTPUT_TOKENS", "8", "PRESSWORK_MAX_OUTPUT_TOKENS must be a whole number from 16 to 1000000, not 8"),
+            ("PRESSWORK_SCHEMA_BOUNDS", "loose", "PRESSWORK_SCHEMA_BOUNDS \"loose\" is unknown"),
+            ("PRESSWORK_ROUND_TIMEOUT_SECONDS", "60", "the round timeout (60.0 seconds) is shorter than one call's"),
+        ] {
+            let refused = #expect(throws: SettingsError.self) {
+                try RuntimeSettings.resolve(.init(), environment: base.merging([variable: value]) { _, new in new })
+            }
+            #expect(refused?.message.contains(message) == true, "\(refused?.message ?? "")")
+        }
+    }
+
     @Test func geminiIsConfiguredWithAKeyAndModelsPerRound() throws {
         let settings = try RuntimeSettings.resolve(.init(llm: "gemini"), environment: [
             "HOME": "/h", "GEMINI_API_KEY": "gm-never-shown", "PRESSWORK_MODEL_DRAFTS": "gemini-2.5-pro",

@@ -74,9 +74,9 @@ struct ReplyNormalizer {
         case .clip:
             result = text.trimmingCharacters(in: .whitespacesAndNewlines)
         case .term:
-            result = Self.collapsed(text)
+            result = TextShaping.collapsingWhitespace(text)
         case .prose, .proseWithFallback:
-            result = Self.strippingTags(text).trimmingCharacters(in: .whitespacesAndNewlines)
+            result = TextShaping.strippingTags(text).trimmingCharacters(in: .whitespacesAndNewlines)
             if result != text.trimmingCharacters(in: .whitespacesAndNewlines) { note(path, "markup removed") }
         case .slug:
             let rebuilt = TextShaping.slug(text, limit: maxLength ?? Metadata.slugLimit)
@@ -110,9 +110,7 @@ struct ReplyNormalizer {
         path.isEmpty ? name : "\(path).\(name)"
     }
 
-    /// `text` without C0 and C1 control characters (but newline and tab when `keepingLineBreaks`),
-    /// bidi embeddings, overrides and isolates, and zero-width characters other than the joiner
-    /// that emoji and some scripts need.
+    /// `text` without `UnsafeScalars` (but newline and tab when `keepingLineBreaks`).
     static func withoutControls(_ text: String, keepingLineBreaks: Bool) -> String {
         guard text.unicodeScalars.contains(where: { isRemoved($0, keepingLineBreaks: keepingLineBreaks) }) else { return text }
         var scalars = String.UnicodeScalarView()
@@ -121,27 +119,12 @@ struct ReplyNormalizer {
     }
 
     private static func isRemoved(_ scalar: Unicode.Scalar, keepingLineBreaks: Bool) -> Bool {
-        switch scalar.value {
-        case 0x0A, 0x09: return !keepingLineBreaks
-        case 0x00...0x1F, 0x7F...0x9F: return true
-        case 0x200B, 0x200C, 0x200E, 0x200F, 0x2060, 0xFEFF: return true  // zero-width, marks, BOM
-        case 0x202A...0x202E, 0x2066...0x2069: return true  // bidi embeddings, overrides, isolates
-        default: return false
-        }
+        if scalar == "\n" || scalar == "\t" { return !keepingLineBreaks }
+        return UnsafeScalars.isControl(scalar) || UnsafeScalars.isBidiControl(scalar) || UnsafeScalars.isInvisible(scalar)
     }
 
     static func isBlank(_ text: String) -> Bool {
         text.unicodeScalars.allSatisfy { $0.properties.isWhitespace || $0.properties.isDefaultIgnorableCodePoint }
-    }
-
-    /// Whitespace runs (tabs, newlines, non-breaking spaces) as one space, trimmed.
-    static func collapsed(_ text: String) -> String {
-        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-    }
-
-    /// Tags (`<p>`, `</strong>`, `<br/>`) removed, their text kept; a `<` that starts no tag stays.
-    static func strippingTags(_ text: String) -> String {
-        text.replacing(/<\/?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?\/?>/, with: "")
     }
 
     static func format(_ number: Double?) -> String {

@@ -7,7 +7,7 @@ import PressworkCore
 /// sent while it generates: without `maxItems` or `maxLength` a small model can loop inside an
 /// array or a string until the output limit. Hosted APIs accept only a subset and refuse a
 /// schema with other keywords. Whatever is sent, every reply is checked against the full schema
-/// locally, and soft bounds are normalized there (see `ReplyNormalization`).
+/// locally, and soft bounds are normalized there (see `ReplyRules`).
 public enum SchemaBounds: String, Sendable, CaseIterable, Codable {
     /// Every bound: grammar-based decoders (llama.cpp's server, vLLM, Ollama, LM Studio).
     case full
@@ -48,18 +48,13 @@ extension JSONSchema {
         Self.keep(json, bounds.keywords)
     }
 
-    /// Types, properties and required fields only.
-    public var structuralJSON: JSONValue { sent(.structural) }
-
-    static let boundKeywords: Set<String> = ["minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum", "pattern", "enum"]
-
     private static func keep(_ value: JSONValue, _ allowed: Set<String>) -> JSONValue {
         switch value {
         case .object(let fields):
             return .object(fields.compactMap { name, field in
                 // A bound's value is a number, a string or (enum) an array; a property that
                 // happens to be named "pattern" has an object, its schema, and is kept.
-                guard boundKeywords.contains(name), isConstraintValue(field) else { return (name, keep(field, allowed)) }
+                guard SchemaBounds.full.keywords.contains(name), isConstraintValue(field) else { return (name, keep(field, allowed)) }
                 guard allowed.contains(name) else { return nil }
                 if name == "pattern", case .string(let pattern) = field { return (name, .string(anchored(pattern))) }
                 return (name, field)

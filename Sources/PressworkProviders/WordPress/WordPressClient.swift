@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOHTTP1
+import PressworkPipeline
 
 /// WordPress's REST API (v2) with an application password (Basic auth), the calls round 7 needs.
 ///
@@ -113,7 +114,8 @@ public struct WordPressClient: Sendable {
     /// `term_exists` answer (created meanwhile, or a name WordPress normalizes to an existing
     /// one) adopts the term it names.
     public func termID(_ taxonomy: WordPressTaxonomy, named name: String) async throws -> Int {
-        let wanted = Self.termName(name)
+        // As WordPress stores a term's name: trimmed, runs of whitespace as one space.
+        let wanted = TextShaping.collapsingWhitespace(name)
         if let id = try await findTerm(taxonomy, named: wanted) { return id }
         let route = url("/wp/v2/\(taxonomy.rawValue)")
         let reply = try await calls.call(
@@ -144,12 +146,7 @@ public struct WordPressClient: Sendable {
             .GET, url("/wp/v2/\(taxonomy.rawValue)", ["search": name, "per_page": "100", "context": "edit"]), headers: auth
         ))
         // WordPress returns names HTML-escaped ("Tea &amp; Coffee") and searches by substring.
-        return found.first { Self.termName(Self.unescape($0.name)).caseInsensitiveCompare(name) == .orderedSame }?.id
-    }
-
-    /// A term's name as WordPress stores it: trimmed, runs of whitespace as one space.
-    static func termName(_ name: String) -> String {
-        name.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        return found.first { TextShaping.collapsingWhitespace(Self.unescape($0.name)).caseInsensitiveCompare(name) == .orderedSame }?.id
     }
 
     // MARK: Helpers

@@ -115,7 +115,7 @@ public struct WordPressPublisher: Publisher {
     /// A term name as plain words: tags and angle brackets removed (WordPress escapes `&` in
     /// term names itself, and matches names on their text).
     static func plainTerm(_ name: String) -> String {
-        name.replacing(/<\/?[A-Za-z][^<>]*>/, with: "").filter { $0 != "<" && $0 != ">" }
+        TextShaping.strippingTags(name).filter { $0 != "<" && $0 != ">" }
     }
 
     // MARK: Steps
