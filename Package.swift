@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "PressworkHTTP",
             dependencies: [
-                "PressworkCore", "PressworkStore", "PressworkPipeline", "PostgresClient",
+                "PressworkCore", "PressworkStore", "PressworkPipeline", "PressworkOrchestrator", "PostgresClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -226,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "PressworkHTTPTests",
             dependencies: [
-                "PressworkHTTP", "PressworkStore", "PressworkOrchestrator", "PressworkPipeline", "TestSupport",
+                "PressworkHTTP", "PressworkStore", "PressworkOrchestrator", "PressworkPipeline", "PressworkRuntime", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -106,3 +106,16 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 }
+
+extension JSONValue {
+    public var stringValue: String? { if case .string(let text) = self { text } else { nil } }
+    public var numberValue: Double? { if case .number(let number) = self { number } else { nil } }
+    public var boolValue: Bool? { if case .bool(let flag) = self { flag } else { nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
+
+    /// The value of an object's key (first match).
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let fields) = self { return fields.first { $0.0 == key }?.1 }
+        return nil
+    }
+}

@@ -16,6 +16,13 @@ public struct RunParams: Codable, Sendable, Equatable {
     /// The most the run may spend on priced providers, in US dollars; checked before every round
     /// and every section, so the run stops before it spends more. nil: no limit.
     public var budgetUSD: Double?
+    /// The writer profile the run is written with, and the version it was created with (a
+    /// profile edited later does not change it); nil: the executing process's own settings.
+    public var profile: String?
+    public var profileVersion: Int?
+    /// The WordPress site the run publishes to, with its current settings; nil: the executing
+    /// process's own WordPress settings.
+    public var site: String?
 
     public static let maxSeeds = 10
     public static let maxSeedLength = 100
@@ -40,7 +47,7 @@ public struct RunParams: Codable, Sendable, Equatable {
     /// Text a person typed, refused when it could mislead a reader or a terminal: control
     /// characters (NUL, ESC, CR…), bidi embeddings and overrides, or nothing visible at all
     /// (zero-width characters only).
-    static func checkText(_ text: String, field: String) throws(ValidationError) {
+    public static func checkText(_ text: String, field: String) throws(ValidationError) {
         for scalar in text.unicodeScalars {
             if UnsafeScalars.isControl(scalar) {
                 throw ValidationError(field: field, "contains a control character (U+\(String(format: "%04X", scalar.value)))")
@@ -62,7 +69,9 @@ public struct RunParams: Codable, Sendable, Equatable {
         dryRun: Bool = true,
         thresholds: GateThresholds = GateThresholds(),
         providers: ProviderChoice = .offline,
-        budgetUSD: Double? = nil
+        budgetUSD: Double? = nil,
+        profile: String? = nil,
+        site: String? = nil
     ) throws(ValidationError) -> RunParams {
         var seeds: [String] = []
         for (index, raw) in rawSeeds.enumerated() {
@@ -92,10 +101,24 @@ public struct RunParams: Codable, Sendable, Equatable {
         if let budgetUSD, !(budgetUSD.isFinite && budgetUSD > 0) {
             throw ValidationError(field: "budgetUSD", "must be a positive number of US dollars, not \(budgetUSD)")
         }
-        return RunParams(
+        for (field, name) in [("profile", profile), ("site", site)] {
+            if let name { try checkName(name, field: field) }
+        }
+        var params = RunParams(
             seeds: seeds, region: region, brandVoice: voice, dryRun: dryRun, thresholds: thresholds, providers: providers,
             budgetUSD: budgetUSD
         )
+        params.profile = profile
+        params.site = site
+        return params
+    }
+
+    /// The rule of every name a person gives (profiles, sites, schedules, tokens), as the
+    /// tables' CHECK says it: `^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`.
+    public static func checkName(_ name: String, field: String) throws(ValidationError) {
+        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"#, options: .regularExpression) != nil else {
+            throw ValidationError(field: field, "must be 1–63 letters, digits, '_', '.' or '-', starting with a letter or digit")
+        }
     }
 }
 

@@ -4,24 +4,24 @@ import Hummingbird
 import Logging
 import PostgresClient
 import PressworkCore
+import PressworkOrchestrator
 import PressworkStore
 import Prometheus
 
 /// The HTTP API of `presswork serve --http HOST:PORT`, described by `openapi.json` (served at
 /// /openapi.json): runs (create with an Idempotency-Key, list, show, retry, review, a progress
-/// stream), schedules, health and readiness, and Prometheus metrics. Every /v1 route and
+/// stream), schedules, profiles and sites, health and readiness, and Prometheus metrics. Every /v1 route and
 /// /metrics needs a bearer token with the route's scope; errors are problem details.
 public struct APIServer: Sendable {
-    /// What runs created through the API get that the request does not say: the serving
-    /// process's providers (as `presswork run` does), and its default budget.
+    /// What runs created through the API get that the request does not say: the profiles and
+    /// sites they may name (checked and pinned as `presswork run` does), the serving process's
+    /// settings for the rest, and the pipeline version.
     public struct RunDefaults: Sendable {
-        public var providers: ProviderChoice
-        public var budgetUSD: Double?
+        public var configurations: any RunConfigurations
         public var pipelineVersion: String
 
-        public init(providers: ProviderChoice, budgetUSD: Double?, pipelineVersion: String) {
-            self.providers = providers
-            self.budgetUSD = budgetUSD
+        public init(configurations: any RunConfigurations, pipelineVersion: String) {
+            self.configurations = configurations
             self.pipelineVersion = pipelineVersion
         }
     }
@@ -73,6 +73,7 @@ public struct APIServer: Sendable {
         RunRoutes(context).register(on: router)
         RunEventRoutes(context).register(on: router)
         ScheduleRoutes(context).register(on: router)
+        CatalogRoutes(context).register(on: router)
         table.set(router.routes.map { ("\($0.path)", $0.method.rawValue) })
         return router
     }

@@ -39,19 +39,6 @@ enum JSONBody {
     }
 }
 
-extension JSONValue {
-    var stringValue: String? { if case .string(let text) = self { text } else { nil } }
-    var numberValue: Double? { if case .number(let number) = self { number } else { nil } }
-    var boolValue: Bool? { if case .bool(let flag) = self { flag } else { nil } }
-    var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
-
-    /// The value of an object's key (first match).
-    subscript(key: String) -> JSONValue? {
-        if case .object(let fields) = self { return fields.first { $0.0 == key }?.1 }
-        return nil
-    }
-}
-
 /// Typed fields of a request body (`JSONBody.object`): nil when absent or null, a
 /// `ValidationError` naming the field when present with the wrong type.
 extension Dictionary where Key == String, Value == JSONValue {

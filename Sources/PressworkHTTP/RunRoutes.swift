@@ -53,8 +53,10 @@ struct RunRoutes: Sendable {
 
     func create(_ request: Request) async throws -> Response {
         try await context.auth.require(.runsWrite, request)
-        let body = try await JSONBody.object(request, allowed: ["seeds", "region", "brandVoice", "dryRun", "thresholds", "budgetUSD"])
-        let params = try validationAsProblem { try self.params(from: body) }
+        let body = try await JSONBody.object(
+            request, allowed: ["seeds", "region", "brandVoice", "dryRun", "thresholds", "budgetUSD", "profile", "site"]
+        )
+        let params = try await prepared(try validationAsProblem { try self.params(from: body) })
         let key = request.headers[Self.idempotencyKey]
         if let key, key.isEmpty || key.count > 200 {
             throw Problem.badRequest("Idempotency-Key must be 1–200 characters", field: "Idempotency-Key")
@@ -94,22 +96,31 @@ struct RunRoutes: Sendable {
                 }
             }
         }
-        let budget = try body.number("budgetUSD") ?? context.defaults.budgetUSD
-        // Publishing needs WordPress configured where runs execute: like `presswork run`, a run
-        // publishes unless it asks for a dry run or no publisher is configured.
-        var providers = context.defaults.providers
-        var dryRun = providers.publisher == nil
+        let profile = try body.string("profile")
+        let site = try body.string("site")
+        // Publishing needs a site, or WordPress configured where runs execute: like `presswork
+        // run`, a run publishes unless it asks for a dry run or has nowhere to publish.
+        let publishes = context.defaults.configurations.publishes(site: site)
+        var dryRun = !publishes
         if let flag = try body.bool("dryRun") {
-            if !flag && providers.publisher == nil {
-                throw ValidationError(field: "dryRun", "false needs WordPress configured for the server (WORDPRESS_URL, …)")
+            if !flag && !publishes {
+                throw ValidationError(field: "dryRun", "false needs a site, or WordPress configured for the server (WORDPRESS_URL, …)")
             }
             dryRun = flag
         }
-        if dryRun { providers.publisher = nil }
         return try RunParams.validated(
             seeds: seeds, region: try body.string("region"), brandVoice: try body.string("brandVoice"), dryRun: dryRun,
-            thresholds: thresholds, providers: providers, budgetUSD: budget
+            thresholds: thresholds, budgetUSD: try body.number("budgetUSD"), profile: profile, site: site
         )
+    }
+
+    /// `params` with its profile and site checked and pinned (422 naming the field).
+    func prepared(_ params: RunParams) async throws -> RunParams {
+        do {
+            return try await context.defaults.configurations.prepare(params)
+        } catch let error as ValidationError {
+            throw Problem.unprocessable(error.description, field: error.field)
+        }
     }
 
     // MARK: List

@@ -78,9 +78,9 @@ struct ScheduleRoutes: Sendable {
     func definition(_ request: Request, name pathName: String?) async throws -> ScheduleDefinition {
         let body = try await JSONBody.object(request, allowed: [
             "name", "cron", "timeZone", "seeds", "region", "brandVoice", "dryRun", "thresholds", "budgetUSD",
-            "misfire", "catchUpLimit", "overlap", "maxActive",
+            "misfire", "catchUpLimit", "overlap", "maxActive", "profile", "site",
         ])
-        return try validationAsProblem { () throws -> ScheduleDefinition in
+        var definition = try validationAsProblem { () throws -> ScheduleDefinition in
             let given = try body.string("name")
             if let pathName, let given, given != pathName {
                 throw ValidationError(field: "name", "\(given) differs from the schedule in the path (\(pathName)); names do not change")
@@ -115,6 +115,10 @@ struct ScheduleRoutes: Sendable {
             }
             return definition
         }
+        // The profile and site exist and resolve here; each fire pins the profile's version then.
+        definition.params = try await RunRoutes(context).prepared(definition.params)
+        definition.params.profileVersion = nil
+        return definition
     }
 
     func schedule(_ requestContext: BasicRequestContext) async throws -> ScheduleRecord {

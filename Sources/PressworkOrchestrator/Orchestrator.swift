@@ -12,18 +12,24 @@ import Tracing
 /// the lease, applies the gate after round 6, and records everything in diagnostics.
 public struct Orchestrator: Sendable {
     public let store: RunStore
-    public let pipeline: Pipeline
+    /// The providers of each run (its profile and site, or this process's settings).
+    public let pipelines: any PipelineSource
     public let configuration: OrchestratorConfiguration
     let logger: Logger
     /// Finished articles' vectors, shared by this orchestrator's executions.
     let corpus: DuplicateCorpus
 
-    public init(store: RunStore, pipeline: Pipeline, configuration: OrchestratorConfiguration, logger: Logger) {
+    public init(store: RunStore, pipelines: any PipelineSource, configuration: OrchestratorConfiguration, logger: Logger) {
         self.store = store
-        self.pipeline = pipeline
+        self.pipelines = pipelines
         self.configuration = configuration
         self.logger = logger
         self.corpus = DuplicateCorpus(store: store)
+    }
+
+    /// One pipeline for every run (tests, benchmarks).
+    public init(store: RunStore, pipeline: Pipeline, configuration: OrchestratorConfiguration, logger: Logger) {
+        self.init(store: store, pipelines: FixedPipeline(pipeline), configuration: configuration, logger: logger)
     }
 
     /// Claims and executes a run until it is done, fails, waits for review or is skipped.
@@ -62,7 +68,7 @@ public struct Orchestrator: Sendable {
         logger.info("run claimed")
         progress(.claimed(attempt: lease.attempt))
         let execution = RunExecution(
-            lease: lease, store: store, corpus: corpus, pipeline: pipeline, configuration: configuration,
+            lease: lease, store: store, corpus: corpus, pipelines: pipelines, configuration: configuration,
             logger: logger, progress: progress
         )
         do {

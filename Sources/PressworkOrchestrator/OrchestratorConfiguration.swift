@@ -22,10 +22,6 @@ public struct OrchestratorConfiguration: Sendable {
     public var retryBaseDelay: Duration
     /// Sections drafted or polished at once.
     public var sectionConcurrency: Int
-    /// The providers this process has, by name (`ProviderSettings.choice`). A run that asks for
-    /// others (queued by a process configured differently) ends as `error` saying so, instead of
-    /// being written by providers it did not ask for. nil accepts every run (tests, benchmarks).
-    public var providers: ProviderChoice?
     /// Set by a shutting-down worker: executions hand their run back at the next round boundary.
     public var drain = DrainRequest()
 

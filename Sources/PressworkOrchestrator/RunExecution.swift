@@ -12,7 +12,7 @@ struct RunExecution: Sendable {
     let lease: Lease
     let store: RunStore
     let corpus: DuplicateCorpus
-    let pipeline: Pipeline
+    let pipelines: any PipelineSource
     let configuration: OrchestratorConfiguration
     let logger: Logger
     let progress: @Sendable (RunProgress) -> Void
@@ -45,8 +45,15 @@ struct RunExecution: Sendable {
             throw RunNotClaimable(runID: lease.runID.uuidString.lowercased(), status: nil)
         }
         let params = record.params
-        if let mismatch = providerMismatch(params) { return try await finish(.error, reason: mismatch, gate: false) }
         var artifacts = try await store.artifacts(lease.runID)
+        // The run's own providers (its profile and site), for the rounds it has left: a run
+        // waiting only to publish needs no writer.
+        let pipeline: Pipeline
+        do {
+            pipeline = try await pipelines.pipeline(for: params, rounds: Round.allCases.filter { artifacts[$0] == nil })
+        } catch let error as PipelineUnavailable {
+            return try await finish(.error, reason: error.message, gate: false)
+        }
         if params.budgetUSD != nil {
             spent.add(record.costUSD + (try await store.uncommittedCheckpointCost(lease.runID)))
         }
@@ -104,7 +111,7 @@ struct RunExecution: Sendable {
                 // Round 7's commit also ends the run as done: one statement, not two.
                 artifacts[round] = try await RunContext.$meter.withValue(meter) {
                     try await execute(
-                        round, params: params, artifacts: artifacts, diagnostics: gateDiagnostics,
+                        round, pipeline: pipeline, params: params, artifacts: artifacts, diagnostics: gateDiagnostics,
                         finishing: round == .publish ? .done : nil, meter: meter
                     )
                 }
@@ -139,14 +146,14 @@ struct RunExecution: Sendable {
 
     /// Runs one round and commits it, in a span of its own; returns its artifact as JSON text.
     private func execute(
-        _ round: Round, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic] = [],
+        _ round: Round, pipeline: Pipeline, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic] = [],
         finishing: RunStatus? = nil, meter: SpendMeter
     ) async throws -> String {
         try await withSpan("presswork.round \(round.rawValue) \(round)") { span in
             span.attributes["presswork.round"] = round.rawValue
             span.attributes["presswork.attempt"] = lease.attempt
             return try await executeRound(
-                round, params: params, artifacts: artifacts, diagnostics: extra, finishing: finishing, meter: meter
+                round, pipeline: pipeline, params: params, artifacts: artifacts, diagnostics: extra, finishing: finishing, meter: meter
             )
         }
     }
@@ -161,7 +168,7 @@ struct RunExecution: Sendable {
     }
 
     private func executeRound(
-        _ round: Round, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic],
+        _ round: Round, pipeline: Pipeline, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic],
         finishing: RunStatus?, meter: SpendMeter
     ) async throws -> String {
         var logger = self.logger
@@ -442,24 +449,6 @@ struct RunExecution: Sendable {
         PipelineMetrics.runFinished(.error)
         progress(.finished(.error, reason: "\(round): \(message)"))
         return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: .error, reason: "\(round): \(message)", htmlPath: nil)
-    }
-
-    // MARK: Providers
-
-    /// Why this process may not execute the run, when the run asked for other providers.
-    private func providerMismatch(_ params: RunParams) -> String? {
-        guard let have = configuration.providers else { return nil }
-        let wanted = params.providers
-        var differences: [String] = []
-        if wanted.llm != have.llm { differences.append("writer \(wanted.llm) (here: \(have.llm))") }
-        if wanted.embeddings != have.embeddings { differences.append("embeddings \(wanted.embeddings) (here: \(have.embeddings))") }
-        if wanted.trends != have.trends { differences.append("trends \(wanted.trends) (here: \(have.trends))") }
-        if !params.dryRun, wanted.publisher != have.publisher {
-            differences.append("publisher \(wanted.publisher ?? "none") (here: \(have.publisher ?? "none, dry run only"))")
-        }
-        guard !differences.isEmpty else { return nil }
-        return "this run asks for " + differences.joined(separator: ", ")
-            + ": configure this process the same way (see the README's Configuration), then runs retry"
     }
 
     // MARK: Budget

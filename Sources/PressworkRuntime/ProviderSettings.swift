@@ -26,6 +26,8 @@ public struct ProviderSettings: Sendable, Equatable {
     /// The WordPress site round 7 publishes to; nil means every run is a dry run.
     public var wordpress: WordPressClient.Configuration?
     public var wordpressPostStatus: WordPressPostStatus = .publish
+    /// Categories every post gets besides its own (a site's `categories`).
+    public var wordpressCategories: [String] = []
     /// A wait before every writer answer (`PRESSWORK_OFFLINE_LATENCY_MS`), to make the offline
     /// writer behave like a hosted model in demonstrations and tests; nil: none.
     public var simulatedLatency: Duration?

@@ -15,6 +15,8 @@ public struct Services: Sendable {
     public let pool: PostgresConnectionPool
     public let store: RunStore
     public let logger: Logger
+    /// Profiles and sites, and the providers each run is executed with.
+    public let catalog: RunCatalog
 
     public static func open(settings: RuntimeSettings, logger: Logger, maxConnections: Int = 4) async throws -> Services {
         let pool = try await DatabaseTarget(settings: settings, logger: logger)
@@ -25,7 +27,17 @@ public struct Services: Sendable {
             await pool.close()
             throw error
         }
-        return Services(settings: settings, pool: pool, store: RunStore(pool: pool), logger: logger)
+        return Services(settings: settings, pool: pool, logger: logger)
+    }
+
+    init(settings: RuntimeSettings, pool: PostgresConnectionPool, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.settings = settings
+        self.pool = pool
+        self.store = RunStore(pool: pool)
+        self.logger = logger
+        self.catalog = RunCatalog(
+            defaults: settings.providers, store: store, outputFolder: settings.home + "/output", logger: logger, environment: environment
+        )
     }
 
     public var schedules: ScheduleStore { ScheduleStore(pool: pool) }
@@ -33,79 +45,16 @@ public struct Services: Sendable {
     /// Where dry-run HTML files go: `<home>/output`.
     public var outputFolder: String { settings.home + "/output" }
 
-    /// The providers runs use, from the settings: offline unless an LLM or embeddings provider is
-    /// configured. Trends come from the seeds, or from feeds and Google Trends. Round 7 writes HTML
-    /// for dry runs and publishes to WordPress for the others, when WordPress is configured.
-    public var providers: Providers {
-        var providers = Providers.offline(outputFolder: outputFolder)
-        let configured = settings.providers
-        // One client per model: the default for rounds without a model of their own.
-        var makeModel: ((String?) -> any ChatModel)?
-        let policy = CallPolicy(timeout: configured.timeouts.call)
-        if configured.llm == .openai, let openAI = configured.openAI {
-            makeModel = { model in
-                var configuration = openAI
-                if let model { configuration.model = model }
-                return OpenAIChatClient(configuration, policy: policy, logger: logger)
-            }
-        }
-        if configured.llm == .gemini, let gemini = configured.gemini {
-            makeModel = { model in
-                var configuration = gemini
-                if let model { configuration.model = model }
-                return GeminiChatClient(configuration, policy: policy, logger: logger)
-            }
-        }
-        if let makeModel {
-            // Priced models report what each call cost; budgets and cost totals depend on it.
-            let priced: (String?) -> any ChatModel = { name in
-                let model = makeModel(name)
-                let modelName = name ?? configured.openAI?.model ?? configured.gemini?.model ?? ""
-                return configured.prices[modelName].map { PricedChatModel(model, price: $0) } ?? model
-            }
-            // Replies are kept per run until its rounds commit: a retried round does not pay twice.
-            let cache = StoreResponseCache(store: store)
-            var perRound: [Round: StructuredGenerator] = [:]
-            for round in Set(configured.roundModels.keys).union(configured.roundGeneration.keys) {
-                perRound[round] = StructuredGenerator(
-                    model: priced(configured.roundModels[round]),
-                    settings: configured.roundGeneration[round] ?? configured.generation, cache: cache
-                )
-            }
-            let writer = LLMWriter(
-                fallback: StructuredGenerator(model: priced(nil), settings: configured.generation, cache: cache),
-                perRound: perRound
-            )
-            providers.writer = writer
-            providers.dryRun = DryRunPublisher(outputFolder: outputFolder, writerDescription: "written by \(writer.name)")
-        }
-        if let latency = configured.simulatedLatency {
-            providers.writer = SimulatedLatencyWriter(providers.writer, latency: latency)
-        }
-        if let feeds = configured.feeds {
-            providers.trends = FeedTrendSource(feeds, logger: logger)
-        }
-        if let wordpress = configured.wordpress {
-            providers.publisher = WordPressPublisher(
-                client: WordPressClient(wordpress, logger: logger), postStatus: configured.wordpressPostStatus, logger: logger
-            )
-        }
-        if configured.embeddings == .openai, let model = configured.embeddingModel, let dimension = configured.embeddingDimension {
-            let client = OpenAIEmbeddingClient(
-                model, dimension: dimension, window: configured.embeddingWindow, policy: policy, logger: logger
-            )
-            providers.embeddings = configured.prices[model.model].map { PricedEmbeddings(client, price: $0) } ?? client
-        }
-        return providers
-    }
+    /// The providers of runs without a profile and a site: the process's own settings.
+    public var providers: Providers { catalog.factory.providers(settings.providers) }
 
-    /// An orchestrator over the configured providers; it refuses runs that asked for others.
+    /// An orchestrator that executes each run with its own profile and site (or this process's
+    /// settings, for runs that name none).
     public func orchestrator(configuration: OrchestratorConfiguration = OrchestratorConfiguration()) -> Orchestrator {
         var configuration = configuration
-        configuration.providers = configuration.providers ?? settings.providers.choice
         configuration.roundTimeout = settings.providers.timeouts.round
         configuration.runTimeout = settings.providers.timeouts.run
-        return Orchestrator(store: store, pipeline: Pipeline(providers: providers), configuration: configuration, logger: logger)
+        return Orchestrator(store: store, pipelines: catalog, configuration: configuration, logger: logger)
     }
 
     public func close() async {

@@ -5,8 +5,6 @@ import PressworkCore
 /// (`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`), checked first so that a bad one is refused by name.
 enum ObjectName {
     static func check(_ name: String) throws(ValidationError) {
-        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"#, options: .regularExpression) != nil else {
-            throw ValidationError(field: "name", "must be 1–63 letters, digits, '_', '.' or '-', starting with a letter or digit")
-        }
+        try RunParams.checkName(name, field: "name")
     }
 }

@@ -20,13 +20,20 @@ extension RunStore {
     /// Queues a run that ended in error again; true when it changed, false when it was queued
     /// or running already (nothing to do).
     @discardableResult
-    public func retry(_ run: RunRecord, requestedBy who: String) async throws -> Bool {
+    public func retry(_ run: RunRecord, requestedBy who: String, params: RunParams? = nil) async throws -> Bool {
         switch run.status {
         case .error:
-            return try await transition(run.id, to: .queued, reason: "retry requested", diagnostics: [
-                Diagnostic(round: nil, kind: .status, message: "retry requested \(who)"),
-            ])
+            var diagnostics = [Diagnostic(round: nil, kind: .status, message: "retry requested \(who)")]
+            if let params, params != run.params {
+                let profile = params.profile.map { "profile \($0) v\(params.profileVersion ?? 0)" } ?? "this process's settings"
+                let site = params.site.map { "site \($0)" } ?? (params.dryRun ? "a dry run" : "this process's WordPress")
+                diagnostics.append(Diagnostic(round: nil, kind: .status, message: "continued with \(profile) and \(site)"))
+            }
+            return try await transition(run.id, to: .queued, reason: "retry requested", diagnostics: diagnostics, params: params)
         case .queued, .running:
+            if let params, params != run.params {
+                throw RunConflict(runID: run.id, status: run.status, action: "given another profile or site")
+            }
             return false
         default:
             throw RunConflict(runID: run.id, status: run.status, action: "retried")

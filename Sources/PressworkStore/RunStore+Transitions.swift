@@ -10,7 +10,8 @@ extension RunStore {
     public func transition(
         _ runID: UUID, to status: RunStatus, reason: String?, diagnostics: [Diagnostic] = [],
         approve: Bool = false,
-        replacing edits: [(Round, JSONValue)] = []
+        replacing edits: [(Round, JSONValue)] = [],
+        params: RunParams? = nil
     ) async throws -> Bool {
         try await pool.withTransaction { connection in
             guard let row = try await connection.query(
@@ -29,6 +30,7 @@ extension RunStore {
             }
             _ = try await connection.query("""
                 UPDATE runs SET status = \(status.rawValue), status_reason = \(reason), updated_at = now(),
+                       params = coalesce(\(params.map { PostgresJSON($0) })::jsonb, params),
                        review_approved_at = CASE WHEN \(approve) THEN now() ELSE review_approved_at END,
                        finished_at = CASE WHEN \(status.isFinal) THEN now() ELSE NULL END
                 WHERE id = \(runID)

@@ -249,8 +249,9 @@ public struct ScheduleStore: Sendable {
 
     /// Writes fires and the runs they start in one statement, for the scheduler and for backfill
     /// alike: a run is inserted only with its fire row (unique on schedule and fire time), and
-    /// its idempotency key names the fire again, so no fire ever gets a second run. Returns the
-    /// runs started (a fire that had a row already starts none).
+    /// its idempotency key names the fire again, so no fire ever gets a second run. A run gets the
+    /// schedule's params with its profile's current version pinned. Returns the runs started (a
+    /// fire that had a row already starts none).
     private func insert(_ fires: FireRows, pipelineVersion: String, on connection: isolated PostgresConnection)
         async throws -> [StartedRun]
     {
@@ -264,12 +265,16 @@ public struct ScheduleStore: Sendable {
                 RETURNING run_id
             ), run AS (
                 INSERT INTO runs (id, params, pipeline_version, trigger, idempotency_key)
-                SELECT r.id, s.params, \(pipelineVersion), r.trigger, r.key
+                SELECT r.id, CASE WHEN p.current_version IS NULL THEN s.params
+                                  ELSE jsonb_set(s.params, '{profileVersion}', to_jsonb(p.current_version)) END,
+                       \(pipelineVersion), r.trigger, r.key
                 FROM unnest(\(fires.started.map(\.runID))::uuid[], \(fires.started.map(\.schedule))::text[],
                             \(fires.triggers)::jsonb[], \(fires.keys)::text[])
                      AS r(id, schedule, trigger, key)
                 JOIN fire ON fire.run_id = r.id
                 JOIN schedules s ON s.name = r.schedule
+                -- A schedule's runs are written with its profile's version at the fire.
+                LEFT JOIN profiles p ON p.name = s.params ->> 'profile'
                 ON CONFLICT (idempotency_key) DO NOTHING
                 RETURNING id
             )

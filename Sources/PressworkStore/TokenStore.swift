@@ -13,6 +13,9 @@ public struct TokenStore: Sendable {
         case schedulesRead = "schedules:read"
         case schedulesWrite = "schedules:write"
         case metrics
+        /// Profiles and sites (migration 0016).
+        case settingsRead = "settings:read"
+        case settingsWrite = "settings:write"
     }
 
     public struct Token: Sendable, Equatable {

@@ -14,7 +14,8 @@ struct Presswork: AsyncParsableCommand {
             """,
         version: PressworkVersion.current,
         subcommands: [
-            RunCommand.self, RunsCommand.self, ReviewCommand.self, SchedulesCommand.self, ServeCommand.self, WorkerCommand.self,
+            RunCommand.self, RunsCommand.self, ReviewCommand.self, SchedulesCommand.self, ProfilesCommand.self, SitesCommand.self,
+            ServeCommand.self, WorkerCommand.self,
             WebhooksCommand.self, TokensCommand.self, PruneCommand.self, MonitorCommand.self, MigrateCommand.self, DatabaseCommand.self,
         ]
     )

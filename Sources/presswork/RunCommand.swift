@@ -17,9 +17,11 @@ struct RunCommand: AsyncParsableCommand {
             The default providers are offline: trends from the seeds, the deterministic offline writer and \
             embedding, no network and no key. --llm openai writes rounds 1–6 with any OpenAI-compatible \
             server (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, OpenRouter), --llm gemini with Google's \
-            Gemini; --trends feeds|google reads RSS/Atom feeds or Google Trends; see the README for settings. Without WordPress settings every run is a dry run: round 7 \
-            writes the article's HTML to <home>/output/<run id>.html. With WORDPRESS_URL, WORDPRESS_USER and \
-            WORDPRESS_APP_PASSWORD set, round 7 publishes one post per run (unless --dry-run is given).
+            Gemini; --trends feeds|google reads RSS/Atom feeds or Google Trends; see the README for settings. \
+            --profile names a writer profile (presswork profiles) instead. Without WordPress settings every \
+            run is a dry run: round 7 writes the article's HTML to <home>/output/<run id>.html. With --site, \
+            or WORDPRESS_URL, WORDPRESS_USER and WORDPRESS_APP_PASSWORD set, round 7 publishes one post per \
+            run (unless --dry-run is given).
             """ + "\n" + RunOutput.exitCodesHelp
     )
 
@@ -56,6 +58,8 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the run document as JSON instead of a summary.")
     var json = false
 
+    @OptionGroup var choice: ProfileOptions
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -73,20 +77,19 @@ struct RunCommand: AsyncParsableCommand {
             duplicate: duplicateThreshold ?? defaults.duplicate
         )
         let settings = try global.resolveSettings()
-        let publishing = !dryRun && settings.providers.wordpress != nil
-        var choice = settings.providers.choice
-        if !publishing { choice.publisher = nil }
+        let publishing = !dryRun && (choice.site != nil || settings.providers.wordpress != nil)
         let params = try RunParams.validated(
-            seeds: seeds, region: region, brandVoice: voice, dryRun: !publishing, thresholds: thresholds,
-            providers: choice, budgetUSD: budgetUSD ?? settings.providers.runBudgetUSD
+            seeds: seeds, region: region, brandVoice: voice, dryRun: !publishing, thresholds: thresholds, budgetUSD: budgetUSD,
+            profile: choice.profile, site: choice.site
         )
         if !dryRun && !publishing {
             FileHandle.standardError.write(Data(
-                "WordPress is not configured (WORDPRESS_URL, WORDPRESS_USER, WORDPRESS_APP_PASSWORD): this is a dry run.\n".utf8
+                "WordPress is not configured (WORDPRESS_URL, WORDPRESS_USER, WORDPRESS_APP_PASSWORD, or --site): this is a dry run.\n".utf8
             ))
         }
         try await withServices(global) { services in
-            try await execute(params, services: services)
+            // The profile and site exist and resolve here, or nothing is written.
+            try await execute(try await services.catalog.prepare(params), services: services)
         }
     }
 
@@ -109,8 +112,9 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let choice = params.providers
-        let providers = choice.isOffline ? "offline providers" : "writer \(choice.llm), embeddings \(choice.embeddings)"
-        let target = params.dryRun ? "dry run" : "publishing to \(choice.publisher ?? "WordPress")"
+        let profile = params.profile.map { "profile \($0) v\(params.profileVersion ?? 0): " } ?? ""
+        let providers = profile + (choice.isOffline ? "offline providers" : "writer \(choice.llm), embeddings \(choice.embeddings)")
+        let target = params.dryRun ? "dry run" : "publishing to " + (params.site.map { "site \($0), " } ?? "") + (choice.publisher ?? "WordPress")
         FileHandle.standardError.write(Data("run \(id) — \(providers), \(target)\n".utf8))
         if created, let lease = run.lease {
             try await Execution.execute(run.id, services: services, json: json, claimed: lease, orchestrator: orchestrator)

@@ -84,8 +84,7 @@ struct RunsListCommand: AsyncParsableCommand {
                 }
                 let created = run.createdAt.formatted(Date.ISO8601FormatStyle())
                 // Seeds are checked when a run is created; rows written otherwise are escaped for the terminal.
-                let seeds = run.params.seeds.joined(separator: ", ").unicodeScalars
-                    .map { $0.properties.generalCategory == .control ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+                let seeds = TerminalText.safe(run.params.seeds.joined(separator: ", "))
                 print(row(run.id.uuidString.lowercased(), run.status.rawValue, round, created, seeds))
             }
         }
@@ -134,7 +133,9 @@ struct RunsRetryCommand: AsyncParsableCommand {
         abstract: "Continue a failed run from its first missing round (rounds with artifacts are not run again).",
         discussion: """
             Takes a run in error (or queued), or a running run whose worker died (its lease expired), and \
-            executes it here. Rounds and sections that have artifacts are skipped.
+            executes it here. Rounds and sections that have artifacts are skipped. --profile or --site \
+            continue it with another profile (at its current version) or site, e.g. when the one it \
+            was created with can no longer be resolved.
             """ + "\n" + RunOutput.exitCodesHelp
     )
 
@@ -144,12 +145,27 @@ struct RunsRetryCommand: AsyncParsableCommand {
     @Flag(help: "Only queue it for workers.")
     var enqueue = false
 
+    @OptionGroup(title: "Another profile or site for the rest of the run (default: the ones it was created with)")
+    var choice: ProfileOptions
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         try await withServices(global) { services in
             let record = try await services.store.resolve(run)
-            try await services.store.retry(record, requestedBy: "from the command line")
+            var params: RunParams?
+            if choice.profile != nil || choice.site != nil {
+                var changed = record.params
+                if let profile = choice.profile { changed.profile = profile }
+                if let site = choice.site { changed.site = site }
+                if let profile = choice.profile { try RunParams.checkName(profile, field: "profile") }
+                if let site = choice.site {
+                    try RunParams.checkName(site, field: "site")
+                    changed.dryRun = false
+                }
+                params = try await services.catalog.prepare(changed)
+            }
+            try await services.store.retry(record, requestedBy: "from the command line", params: params)
             if enqueue {
                 print(record.id.uuidString.lowercased())
                 return

@@ -69,16 +69,15 @@ struct SchedulesAddCommand: AsyncParsableCommand {
     @Flag(help: "Print the schedule as JSON.")
     var json = false
 
+    @OptionGroup var choice: ProfileOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let settings = try global.resolveSettings()
-        let publishing = !dryRun && settings.providers.wordpress != nil
-        var choice = settings.providers.choice
-        if !publishing { choice.publisher = nil }
+        let publishing = !dryRun && (choice.site != nil || settings.providers.wordpress != nil)
         let params = try RunParams.validated(
-            seeds: seeds, region: region, brandVoice: voice, dryRun: !publishing, providers: choice,
-            budgetUSD: budgetUSD ?? settings.providers.runBudgetUSD
+            seeds: seeds, region: region, brandVoice: voice, dryRun: !publishing, budgetUSD: budgetUSD,
+            profile: choice.profile, site: choice.site
         )
         if let maxActive, maxActive < 1 {
             throw PressworkCore.ValidationError(field: "max-active", "must be at least 1, not \(maxActive)")
@@ -92,6 +91,10 @@ struct SchedulesAddCommand: AsyncParsableCommand {
         )
         _ = try definition.cronSchedule()  // refused here, before the database is opened
         try await withServices(global) { services in
+            // The profile and site exist and resolve here; each fire pins the profile's version then.
+            var definition = definition
+            definition.params = try await services.catalog.prepare(params)
+            definition.params.profileVersion = nil
             let record = try await services.schedules.add(definition)
             if json {
                 print(record.document().text)

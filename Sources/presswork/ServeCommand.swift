@@ -162,10 +162,8 @@ enum Service {
                     }
                 }
                 if let http, let registry {
-                    var providers = settings.providers.choice
-                    if settings.providers.wordpress == nil { providers.publisher = nil }
                     let server = APIServer(pool: services.pool, registry: registry, defaults: .init(
-                        providers: providers, budgetUSD: settings.providers.runBudgetUSD, pipelineVersion: Pipeline.version
+                        configurations: services.catalog, pipelineVersion: Pipeline.version
                     ), logger: logger)
                     group.addTask {
                         try await server.run(host: http.host, port: http.port) { port in

@@ -6,6 +6,7 @@ import NIOHTTP1
 import PostgresClient
 import PressworkCore
 @testable import PressworkHTTP
+import PressworkRuntime
 import PressworkStore
 import Prometheus
 import TestSupport
@@ -18,13 +19,18 @@ struct APIHarness: Sendable {
     /// A token with every scope.
     let admin: String
 
-    static func start(_ name: String) async throws -> APIHarness {
+    /// `environment` is what the server resolves `env:` secret references in.
+    static func start(_ name: String, environment: [String: String] = [:]) async throws -> APIHarness {
         let pool = try await TestDatabase.makePool(name, maxConnections: 8)
         _ = try await Migrator().migrate(pool)
+        let logger = Logger(label: "api") { _ in SwiftLogNoOpLogHandler() }
+        let catalog = RunCatalog(
+            defaults: .offline, store: RunStore(pool: pool), outputFolder: try TemporaryFolder.make(), logger: logger,
+            environment: environment
+        )
         let api = APIServer(
             pool: pool, registry: PrometheusCollectorRegistry(),
-            defaults: .init(providers: .offline, budgetUSD: nil, pipelineVersion: "test"),
-            logger: Logger(label: "api") { _ in SwiftLogNoOpLogHandler() }
+            defaults: .init(configurations: catalog, pipelineVersion: "test"), logger: logger
         )
         let (ports, port) = AsyncStream.makeStream(of: Int.self)
         let server = Task { try await api.run(host: "127.0.0.1", port: 0) { port.yield($0) } }

@@ -5,6 +5,7 @@ import Logging
 import PostgresClient
 import PressworkCore
 @testable import PressworkHTTP
+import PressworkRuntime
 import PressworkStore
 import Prometheus
 import Testing
@@ -32,7 +33,9 @@ import TestSupport
         #expect(document["openapi"] as? String == "3.1.0")
         let server = APIServer(
             pool: api.pool, registry: PrometheusCollectorRegistry(),
-            defaults: .init(providers: .offline, budgetUSD: nil, pipelineVersion: "test"), logger: Logger(label: "test")
+            defaults: .init(configurations: RunCatalog(
+                defaults: .offline, store: RunStore(pool: api.pool), outputFolder: try TemporaryFolder.make(), logger: Logger(label: "test")
+            ), pipelineVersion: "test"), logger: Logger(label: "test")
         )
         let router = server.makeRouter(hub: EventHub(listenConfiguration: api.pool.configuration, logger: Logger(label: "test")))
         let routes = Set(router.routes.map { route in

@@ -37,7 +37,7 @@ struct EndToEndTests {
         settings.providers.wordpressPostStatus = .publish
         let pool = try await TestDatabase.makePool("endtoend")
         _ = try await Migrator(logger: logger).migrate(pool)
-        let services = Services(settings: settings, pool: pool, store: RunStore(pool: pool), logger: logger)
+        let services = Services(settings: settings, pool: pool, logger: logger)
         var runParams = params
         runParams.providers = settings.providers.choice
         let run = try await services.store.create(params: runParams, trigger: .cli, pipelineVersion: Pipeline.version).run

@@ -119,7 +119,7 @@ struct PublishingRunTests {
         settings.providers.wordpress = wordpress
         let pool = try await TestDatabase.makePool("publishing")
         _ = try await Migrator(logger: logger).migrate(pool)
-        let services = Services(settings: settings, pool: pool, store: RunStore(pool: pool), logger: logger)
+        let services = Services(settings: settings, pool: pool, logger: logger)
         return (services, WordPressClient(wordpress, logger: logger))
     }
 

@@ -59,6 +59,19 @@ public struct WordPressClient: Sendable {
         return (user.name, user.capabilities?["publish_posts"] == true)
     }
 
+    /// What the authenticated user may do (`presswork sites test`).
+    public func access() async throws -> SiteAccess {
+        struct User: Decodable {
+            let name: String
+            let roles: [String]?
+            let capabilities: [String: Bool]?
+        }
+        let user = try decode(User.self, try await calls.call(.GET, url("/wp/v2/users/me", ["context": "edit"]), headers: auth))
+        var capabilities: [String: Bool] = [:]
+        for name in SiteAccess.relevant { capabilities[name] = user.capabilities?[name] == true }
+        return SiteAccess(user: user.name, roles: user.roles ?? [], capabilities: capabilities)
+    }
+
     /// The post, or nil when it does not exist (deleted).
     public func post(id: Int) async throws -> WordPressPost? {
         do {

@@ -36,12 +36,21 @@ public enum WordPressPostStatus: Sendable, Equatable {
 public struct WordPressPublisher: Publisher {
     public let client: WordPressClient
     public let postStatus: WordPressPostStatus
+    /// Categories every post gets besides the article's own (a site's defaults).
+    public let categories: [String]
     let logger: Logger
 
-    public init(client: WordPressClient, postStatus: WordPressPostStatus = .publish, logger: Logger) {
+    public init(client: WordPressClient, postStatus: WordPressPostStatus = .publish, categories: [String] = [], logger: Logger) {
         self.client = client
         self.postStatus = postStatus
+        self.categories = categories
         self.logger = logger
+    }
+
+    /// The article's categories and the site's, each once (WordPress matches names without case).
+    static func merged(_ own: [String], _ defaults: [String]) -> [String] {
+        var seen = Set<String>()
+        return (own + defaults).map(plainTerm).filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
     }
 
     public var name: String { client.provider }
@@ -80,7 +89,7 @@ public struct WordPressPublisher: Publisher {
             post = try await client.createPost(WordPressPostFields(
                 title: ArticleHTML.escape(article.outline.title), content: ArticleHTML.postContent(article, mark: mark),
                 excerpt: ArticleHTML.escape(metadata.excerpt), slug: metadata.slug, status: "draft",
-                categories: try await termIDs(.categories, metadata.categories.map(Self.plainTerm)),
+                categories: try await termIDs(.categories, Self.merged(metadata.categories, categories)),
                 tags: try await termIDs(.tags, metadata.tags.map(Self.plainTerm))
             ))
             adopted = false
