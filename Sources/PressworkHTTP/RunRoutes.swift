@@ -23,6 +23,9 @@ struct RunRoutes: Sendable {
             guard let document = try await context.store.document(run.id) else { throw Problem.notFound("no run \(run.id)") }
             return JSONBody.response(document)
         }
+        // Bulk forms: the filters of GET /v1/runs as query parameters, at least one.
+        router.post("/v1/runs/retry") { request, _ in try await bulk(request, retry: true) }
+        router.post("/v1/runs/cancel") { request, _ in try await bulk(request, retry: false) }
         router.post("/v1/runs/:id/retry") { request, requestContext in
             let token = try await context.auth.require(.runsWrite, request)
             let run = try await run(requestContext)
@@ -47,6 +50,35 @@ struct RunRoutes: Sendable {
             try await context.store.cancel(run.id, reason: reason, by: "through the API (token \(token.name))")
         }
         return JSONBody.response(try await summary(run.id), status: outcome == .requested ? .accepted : .ok)
+    }
+
+    /// Retries every run in error, or cancels every unfinished run, that the query's filters match.
+    func bulk(_ request: Request, retry: Bool) async throws -> Response {
+        let token = try await context.auth.require(.runsWrite, request)
+        let query = request.uri.queryParameters
+        let filter = try Self.filter(query)
+        guard !filter.isEmpty else {
+            throw Problem.badRequest("give at least one filter: status, schedule, site, profile, since, until, seed")
+        }
+        var limit = 1_000
+        if let text = query.get("limit") {
+            guard let parsed = Int(text), (1...RunStore.bulkLimit).contains(parsed) else {
+                throw Problem.badRequest("limit must be a whole number from 1 to \(RunStore.bulkLimit)", field: "limit")
+            }
+            limit = parsed
+        }
+        let who = "through the API (token \(token.name), bulk)"
+        let outcome: BulkOutcome
+        if retry {
+            outcome = try await context.store.retryAll(filter, limit: limit, requestedBy: who)
+        } else {
+            let body = try await JSONBody.object(request, allowed: ["reason"])
+            let reason = try validationAsProblem { try body.string("reason") }
+            if let reason, reason.count > 500 { throw Problem.unprocessable("reason must be at most 500 characters", field: "reason") }
+            outcome = try await context.store.cancelAll(filter, limit: limit, reason: reason, by: who)
+        }
+        let ids = { (ids: [UUID]) in JSONValue.array(ids.map { .string($0.uuidString.lowercased()) }) }
+        return JSONBody.response(.object([("changed", ids(outcome.changed)), ("unchanged", ids(outcome.unchanged))]))
     }
 
     // MARK: Create
@@ -128,13 +160,7 @@ struct RunRoutes: Sendable {
     func list(_ request: Request) async throws -> Response {
         try await context.auth.require(.runsRead, request)
         let query = request.uri.queryParameters
-        var status: RunStatus?
-        if let text = query.get("status") {
-            guard let parsed = RunStatus(rawValue: text) else {
-                throw Problem.badRequest("status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
-            }
-            status = parsed
-        }
+        let filter = try Self.filter(query)
         var limit = 50
         if let text = query.get("limit") {
             guard let parsed = Int(text), (1...500).contains(parsed) else {
@@ -147,7 +173,7 @@ struct RunRoutes: Sendable {
             guard let parsed = UUID(uuidString: text) else { throw Problem.badRequest("before must be a run id", field: "before") }
             before = parsed
         }
-        let page = try await context.store.listPage(status: status, limit: limit, before: before)
+        let page = try await context.store.listPage(filter, limit: limit, before: before)
         // The next page starts after the last row read, readable or not.
         let next: JSONValue = page.runs.count + page.unreadable.count == limit
             ? (page.runs.last.map { .string($0.id.uuidString.lowercased()) } ?? .null) : .null
@@ -156,6 +182,35 @@ struct RunRoutes: Sendable {
             ("unreadable", .array(page.unreadable.map { .object([("runId", .string($0.id.uuidString.lowercased())), ("reason", .string($0.reason))]) })),
             ("next", next),
         ]))
+    }
+
+    /// The filters of a listing: `status` (comma-separated), `schedule`, `site`, `profile`,
+    /// `since` and `until` (ISO 8601), `seed` (text in a seed); 400 naming a bad one.
+    static func filter(_ query: Parameters) throws -> RunFilter {
+        var filter = RunFilter()
+        for text in query.getAll("status").flatMap({ $0.split(separator: ",") }) {
+            guard let status = RunStatus(rawValue: String(text)) else {
+                throw Problem.badRequest("status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
+            }
+            filter.statuses.insert(status)
+        }
+        filter.schedule = query.get("schedule")
+        filter.site = query.get("site")
+        filter.profile = query.get("profile")
+        filter.seed = query.get("seed")
+        for (field, keyPath) in [("since", \RunFilter.since), ("until", \RunFilter.until)] {
+            guard let text = query.get(field) else { continue }
+            guard let date = try? Date(text, strategy: .iso8601) else {
+                throw Problem.badRequest("\(field) must be an ISO 8601 time such as 2026-12-01T09:00:00Z", field: field)
+            }
+            filter[keyPath: keyPath] = date
+        }
+        do {
+            try filter.validate()
+        } catch {
+            throw Problem.badRequest(error.description, field: error.field)
+        }
+        return filter
     }
 
     // MARK: Review

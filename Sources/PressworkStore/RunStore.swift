@@ -83,14 +83,14 @@ public struct RunStore: Sendable {
     /// be read (a run inserted with plain SQL whose params or trigger do not decode) are left out
     /// of `runs` and named in `unreadable` with the reason, so one bad row does not hide every
     /// other run.
-    public func listPage(status: RunStatus? = nil, limit: Int = 50, before: UUID? = nil) async throws
+    public func listPage(_ filter: RunFilter = RunFilter(), limit: Int = 50, before: UUID? = nil) async throws
         -> (runs: [RunRecord], unreadable: [(id: UUID, reason: String)])
     {
         var runs: [RunRecord] = []
         var unreadable: [(id: UUID, reason: String)] = []
         for row in try await pool.query("""
             SELECT \(unsafeRaw: RunRecord.columns) FROM runs
-            WHERE (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+            WHERE \(fragment: filter.condition)
               AND (\(before)::uuid IS NULL OR (created_at, id) < (SELECT created_at, id FROM runs WHERE id = \(before)))
             ORDER BY created_at DESC, id DESC LIMIT \(limit)
             """) {
@@ -105,7 +105,14 @@ public struct RunStore: Sendable {
 
     /// The newest readable runs first (see `listPage`).
     public func list(status: RunStatus? = nil, limit: Int = 50) async throws -> [RunRecord] {
-        try await listPage(status: status, limit: limit).runs
+        try await listPage(RunFilter(statuses: status.map { [$0] } ?? []), limit: limit).runs
+    }
+
+    /// The ids of every run `filter` matches, oldest first, at most `limit` (bulk actions).
+    public func ids(_ filter: RunFilter, limit: Int) async throws -> [UUID] {
+        try await pool.query("""
+            SELECT id FROM runs WHERE \(fragment: filter.condition) ORDER BY created_at, id LIMIT \(limit)
+            """).map { try $0.decode(UUID.self, "id") }
     }
 
     /// Each committed round's artifact as JSON text.

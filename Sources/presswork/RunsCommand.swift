@@ -41,10 +41,9 @@ func withServices<T>(_ global: GlobalOptions, _ body: (Services) async throws ->
 }
 
 struct RunsListCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "The newest runs first.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "The newest runs first, filtered.")
 
-    @Option(help: "Only runs with this status (queued, running, done, error, needs_review, skipped, cancelled).")
-    var status: RunStatus?
+    @OptionGroup(title: "Filters (every one given must hold)") var filters: RunFilterOptions
 
     @Option(help: "At most this many runs.")
     var limit = 50
@@ -56,7 +55,7 @@ struct RunsListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withServices(global) { services in
-            let (runs, unreadable) = try await services.store.listPage(status: status, limit: limit)
+            let (runs, unreadable) = try await services.store.listPage(try filters.filter(), limit: limit)
             for (id, reason) in unreadable {
                 FileHandle.standardError.write(Data("run \(id.uuidString.lowercased()) cannot be read: \(reason)\n".utf8))
             }
@@ -135,12 +134,13 @@ struct RunsRetryCommand: AsyncParsableCommand {
             Takes a run in error (or queued), or a running run whose worker died (its lease expired), and \
             executes it here. Rounds and sections that have artifacts are skipped. --profile or --site \
             continue it with another profile (at its current version) or site, e.g. when the one it \
-            was created with can no longer be resolved.
+            was created with can no longer be resolved. --all with filters queues every matching run in \
+            error again for the workers (runs retry --all --schedule daily --since 24h).
             """ + "\n" + RunOutput.exitCodesHelp
     )
 
-    @Argument(help: "The run id (or a unique prefix).")
-    var run: String
+    @Argument(help: "The run id (or a unique prefix); or --all with filters.")
+    var run: String?
 
     @Flag(help: "Only queue it for workers.")
     var enqueue = false
@@ -148,19 +148,44 @@ struct RunsRetryCommand: AsyncParsableCommand {
     @OptionGroup(title: "Another profile or site for the rest of the run (default: the ones it was created with)")
     var choice: ProfileOptions
 
+    @Flag(help: "Queue again every run in error the filters match (oldest first; for workers, not executed here).")
+    var all = false
+
+    @OptionGroup(title: "With --all: which runs (every filter given must hold)") var filters: RunFilterOptions
+
+    @Option(help: "With --all: at most this many runs.")
+    var limit = 1_000
+
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        try validateBulk(all: all, run: run, filters: filters, limit: limit)
+        if all, choice.profile != nil || choice.site != nil {
+            throw ValidationError("--profile and --site apply to one run; retry them one at a time")
+        }
+    }
+
     func run() async throws {
+        if all {
+            let filter = try filters.filter()
+            let outcome = try await withServices(global) { services in
+                try await services.store.retryAll(filter, limit: limit, requestedBy: "from the command line (bulk)")
+            }
+            printBulk(outcome, verb: "queued again")
+            return
+        }
         try await withServices(global) { services in
-            let record = try await services.store.resolve(run)
+            let record = try await services.store.resolve(run ?? "")
             var params: RunParams?
             if choice.profile != nil || choice.site != nil {
                 var changed = record.params
-                if let profile = choice.profile { changed.profile = profile }
-                if let site = choice.site { changed.site = site }
-                if let profile = choice.profile { try RunParams.checkName(profile, field: "profile") }
+                if let profile = choice.profile {
+                    try RunParams.checkName(profile, field: "profile")
+                    changed.profile = profile
+                }
                 if let site = choice.site {
                     try RunParams.checkName(site, field: "site")
+                    changed.site = site
                     changed.dryRun = false
                 }
                 params = try await services.catalog.prepare(changed)
@@ -173,6 +198,26 @@ struct RunsRetryCommand: AsyncParsableCommand {
             try await Execution.execute(record.id, services: services)
         }
     }
+}
+
+/// One run, or `--all` with at least one filter: a bulk action over every run is not typed by accident.
+func validateBulk(all: Bool, run: String?, filters: RunFilterOptions, limit: Int) throws {
+    if all {
+        guard run == nil else { throw ValidationError("give a run id or --all with filters, not both") }
+        guard try !filters.filter().isEmpty else {
+            throw ValidationError("--all needs at least one filter (--status, --schedule, --site, --profile, --since, --until, --seed)")
+        }
+        guard (1...RunStore.bulkLimit).contains(limit) else { throw ValidationError("--limit must be 1–\(RunStore.bulkLimit)") }
+    } else if run == nil {
+        throw ValidationError("give a run id (or --all with filters)")
+    }
+}
+
+/// The runs a bulk action changed, one id per line on stdout, and a count on stderr.
+func printBulk(_ outcome: BulkOutcome, verb: String) {
+    for id in outcome.changed { print(id.uuidString.lowercased()) }
+    let moved = outcome.unchanged.isEmpty ? "" : "; \(outcome.unchanged.count) had moved on and were left as they are"
+    FileHandle.standardError.write(Data("\(outcome.changed.count) run\(outcome.changed.count == 1 ? "" : "s") \(verb)\(moved)\n".utf8))
 }
 
 struct RunsReprocessCommand: AsyncParsableCommand {

@@ -10,7 +10,8 @@ struct TokensCommand: AsyncParsableCommand {
         discussion: """
             A token is printed once, when it is created; only its SHA-256 is stored. Scopes: runs:read \
             (GET /v1/runs…, the events stream), runs:write (POST /v1/runs, retry), review (POST \
-            /v1/runs/{id}/review), schedules:read, schedules:write, metrics (GET /metrics). Send it as \
+            /v1/runs/{id}/review), schedules:read, schedules:write, metrics (GET /metrics), settings:read \
+            and settings:write (profiles and sites, /v1/profiles and /v1/sites). Send it as \
             Authorization: Bearer <token>.
             """,
         subcommands: [TokensCreateCommand.self, TokensListCommand.self, TokensRevokeCommand.self]

@@ -3,6 +3,7 @@ import Logging
 import PressworkCore
 import PressworkOrchestrator
 import PressworkPipeline
+import PressworkProviders
 import PressworkStore
 import Testing
 import TestSupport
@@ -175,6 +176,62 @@ import TestSupport
         }
         params.dryRun = true
         _ = try await catalog.pipeline(for: params, rounds: [.publish])
+        await services.close()
+    }
+}
+
+/// A site against a real WordPress: `sites test` reports what its user may do, and a run that
+/// names it publishes there with its status and categories, from a process that has no
+/// WordPress settings of its own.
+@Suite(.serialized, .enabled(if: TestWordPress.enabled, "needs wordpress, php-cli, php-mysql, mariadb-server"))
+struct SitePublishingTests {
+    let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aRunPublishesToTheSiteItNamesWithTheSitesStatusAndCategories() async throws {
+        let wordpress = try await TestWordPress.site("named-site")
+        wordpress.clearFaults()
+        let folder = try TemporaryFolder.make()
+        let passwordFile = folder + "/blog-password"
+        try (wordpress.applicationPassword + "\n").write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        let settings = try RuntimeSettings.resolve(.init(home: folder), environment: [:])
+        #expect(settings.providers.wordpress == nil)
+        let pool = try await TestDatabase.makePool("namedsite")
+        _ = try await Migrator(logger: logger).migrate(pool)
+        let services = Services(settings: settings, pool: pool, logger: logger, environment: ["WRONG_PASSWORD": "abcd efgh ijkl"])
+        let site: JSONValue = .object([
+            ("url", .string(wordpress.url)), ("user", .string(wordpress.user)), ("appPassword", .string("file:" + passwordFile)),
+            ("postStatus", .string("draft")), ("categories", .array([.string("From Presswork")])),
+        ])
+        _ = try await services.catalog.add(.site, "blog", settings: site)
+
+        let access = try await services.catalog.testSite("blog")
+        #expect(!access.user.isEmpty)
+        #expect(access.capabilities["publish_posts"] == true && access.roles.contains("administrator"))
+        #expect(access.summary.contains("may publish posts"))
+        // A wrong password is WordPress's 401, before any run uses it.
+        let wrong: JSONValue = .object([
+            ("url", .string(wordpress.url)), ("user", .string(wordpress.user)), ("appPassword", .string("env:WRONG_PASSWORD")),
+        ])
+        _ = try await services.catalog.add(.site, "wrong", settings: wrong)
+        await #expect(throws: (any Error).self) { try await services.catalog.testSite("wrong") }
+
+        let params = try await services.catalog.prepare(try RunParams.validated(
+            seeds: ["espresso grinders"], dryRun: false, thresholds: GateThresholds(review: 0, publish: 0, duplicate: 1), site: "blog"
+        ))
+        #expect(params.providers.publisher == "wordpress(\(OpenAIChatClient.host(wordpress.url)))")
+        let run = try await services.store.create(params: params, trigger: .cli, pipelineVersion: Pipeline.version).run
+        let outcome = try await services.orchestrator().execute(run.id)
+        #expect(outcome.status == .done, "\(outcome.reason ?? "")")
+
+        let client = WordPressClient(
+            .init(baseURL: wordpress.url, user: wordpress.user, applicationPassword: wordpress.applicationPassword), logger: logger
+        )
+        let posts = try await client.posts(containing: run.id.uuidString.lowercased())
+        #expect(posts.count == 1)
+        #expect(posts.first?.status == "draft")
+        let category = try await client.termID(.categories, named: "From Presswork")
+        #expect(posts.first?.categories?.contains(category) == true)
         await services.close()
     }
 }
