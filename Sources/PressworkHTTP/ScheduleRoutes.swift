@@ -4,7 +4,7 @@ import Hummingbird
 import PressworkCore
 import PressworkStore
 
-/// /v1/schedules: list, create, show (with recent fires), replace, pause, resume, delete.
+/// /v1/schedules: list, create, show (with recent fires), replace, change (PATCH), pause, resume, delete.
 struct ScheduleRoutes: Sendable {
     let context: RouteContext
 
@@ -30,6 +30,7 @@ struct ScheduleRoutes: Sendable {
             let definition = try await definition(request, name: name)
             return JSONBody.response(try await context.schedules.replace(definition).document())
         }
+        router.patch("/v1/schedules/:name") { request, requestContext in try await patch(request, requestContext) }
         router.get("/v1/schedules/:name") { request, requestContext in
             try await context.auth.require(.schedulesRead, request)
             let record = try await schedule(requestContext)
@@ -75,11 +76,50 @@ struct ScheduleRoutes: Sendable {
 
     /// The schedule a POST or PUT body describes, every field checked (422 naming the field).
     /// A PUT names the schedule in its path (`name`); its body may repeat it, not change it.
+    static let fields: Set<String> = [
+        "name", "cron", "timeZone", "seeds", "region", "brandVoice", "dryRun", "thresholds", "budgetUSD",
+        "misfire", "catchUpLimit", "overlap", "maxActive", "profile", "site",
+    ]
+
     func definition(_ request: Request, name pathName: String?) async throws -> ScheduleDefinition {
-        let body = try await JSONBody.object(request, allowed: [
-            "name", "cron", "timeZone", "seeds", "region", "brandVoice", "dryRun", "thresholds", "budgetUSD",
-            "misfire", "catchUpLimit", "overlap", "maxActive", "profile", "site",
-        ])
+        try await definition(try await JSONBody.object(request, allowed: Self.fields), name: pathName)
+    }
+
+    /// A schedule's fields as a request body names them: what a PATCH changes a subset of.
+    static func body(of record: ScheduleRecord) -> [String: JSONValue] {
+        let params = record.params
+        var body: [String: JSONValue] = [
+            "cron": .string(record.cron), "timeZone": .string(record.timeZone), "seeds": .array(params.seeds.map(JSONValue.string)),
+            "region": .string(params.region), "brandVoice": .string(params.brandVoice), "dryRun": .bool(params.dryRun),
+            "thresholds": .object([
+                ("review", .number(params.thresholds.review)), ("publish", .number(params.thresholds.publish)),
+                ("duplicate", .number(params.thresholds.duplicate)),
+            ]),
+            "misfire": .string(record.misfire.rawValue), "catchUpLimit": .number(Double(record.catchUpLimit)),
+            "overlap": .string(record.overlap.rawValue),
+        ]
+        body["budgetUSD"] = params.budgetUSD.map(JSONValue.number)
+        body["maxActive"] = record.maxActive.map { .number(Double($0)) }
+        body["profile"] = params.profile.map(JSONValue.string)
+        body["site"] = params.site.map(JSONValue.string)
+        return body
+    }
+
+    /// PATCH: the fields given replace the schedule's, `null` clears an optional one (maxActive,
+    /// budgetUSD, profile, site); the result is checked as a whole, as a PUT is.
+    func patch(_ request: Request, _ requestContext: BasicRequestContext) async throws -> Response {
+        try await context.auth.require(.schedulesWrite, request)
+        let record = try await schedule(requestContext)
+        let changes = try await JSONBody.object(request, allowed: Self.fields)
+        var body = Self.body(of: record)
+        for (key, value) in changes { body[key] = value == .null ? nil : value }
+        // A site named without dryRun means publishing there; clearing the site, a dry run unless the server publishes.
+        if changes["site"] != nil, changes["dryRun"] == nil { body["dryRun"] = nil }
+        let definition = try await definition(body, name: record.name)
+        return JSONBody.response(try await context.schedules.replace(definition).document())
+    }
+
+    func definition(_ body: [String: JSONValue], name pathName: String?) async throws -> ScheduleDefinition {
         var definition = try validationAsProblem { () throws -> ScheduleDefinition in
             let given = try body.string("name")
             if let pathName, let given, given != pathName {

@@ -378,11 +378,29 @@ public struct ScheduleStore: Sendable {
     /// SQL) its next fire after `now`; a row whose expression or zone does not parse is paused
     /// with the reason, as the scheduler pauses unreadable rows. Returns how many were filled.
     @discardableResult
+    /// The checks of `RunParams.validated` over params read from a row.
+    static func checkParams(_ text: String) throws {
+        let params: RunParams
+        do {
+            params = try JSONDecoder().decode(RunParams.self, from: Data(text.utf8))
+        } catch {
+            throw ScheduleError("params are not a run's params: \(error)")
+        }
+        do {
+            _ = try RunParams.validated(
+                seeds: params.seeds, region: params.region, brandVoice: params.brandVoice, dryRun: params.dryRun,
+                thresholds: params.thresholds, budgetUSD: params.budgetUSD, profile: params.profile, site: params.site
+            )
+        } catch {
+            throw ScheduleError("params: \(error)")
+        }
+    }
+
     public func fillMissingNextFires(now given: Date? = nil) async throws -> Int {
         try await pool.withTransaction { connection in
             let rows = try await connection.query("""
-                SELECT name, cron, time_zone, coalesce(\(given)::timestamptz, now()) AS server_now FROM schedules
-                WHERE enabled AND next_fire_at IS NULL FOR UPDATE SKIP LOCKED
+                SELECT name, cron, time_zone, params::text AS params, coalesce(\(given)::timestamptz, now()) AS server_now
+                FROM schedules WHERE enabled AND next_fire_at IS NULL FOR UPDATE SKIP LOCKED
                 """)
             var filled = 0
             for row in rows {
@@ -392,6 +410,8 @@ public struct ScheduleStore: Sendable {
                     let schedule = try CronSchedule(
                         expression: try row.decode(String.self, "cron"), timeZone: try row.decode(String.self, "time_zone")
                     )
+                    // Written with plain SQL, the params get the checks `schedules add` makes.
+                    try Self.checkParams(try row.decode(String.self, "params"))
                     _ = try await connection.query("""
                         UPDATE schedules SET next_fire_at = \(schedule.next(after: now)), updated_at = now() WHERE name = \(name)
                         """)

@@ -17,7 +17,7 @@ struct SchedulesCommand: AsyncParsableCommand {
         subcommands: [
             SchedulesAddCommand.self, SchedulesListCommand.self, SchedulesShowCommand.self, SchedulesPauseCommand.self,
             SchedulesResumeCommand.self, SchedulesRemoveCommand.self, SchedulesNextCommand.self, SchedulesBackfillCommand.self,
-            SchedulesTriggerCommand.self,
+            SchedulesTriggerCommand.self, SchedulesEditCommand.self,
         ]
     )
 }
@@ -317,4 +317,107 @@ enum ScheduleOutput {
         throw PressworkCore.ValidationError(field: option, "\"\(text)\" is not an ISO 8601 instant (2026-11-24T10:00:00Z) or date")
     }
 
+}
+
+struct SchedulesEditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit",
+        abstract: "Change some of a schedule's settings; the rest stay. The result is checked whole before it is written.",
+        discussion: """
+            Its fires, counts and pause state stay; an enabled schedule's next fire is computed anew. --seed \
+            replaces the seeds (repeat it for several). The edit replaces the row as read (last write wins).
+            """
+    )
+
+    @Argument(help: "The schedule's name.")
+    var name: String
+
+    @Option(help: "A new cron expression.")
+    var cron: String?
+
+    @Option(help: "A new IANA time zone.")
+    var tz: String?
+
+    @Option(name: .customLong("seed"), help: "The new seeds; repeat for several.")
+    var seeds: [String] = []
+
+    @Option(help: "A new region.")
+    var region: String?
+
+    @Option(help: "A new brand voice.")
+    var voice: String?
+
+    @Option(help: "skip, latest or all.")
+    var misfire: MisfirePolicy?
+
+    @Option(help: "With --misfire all: how many missed fires run at most.")
+    var catchUp: Int?
+
+    @Option(help: "skip, buffer-one or allow.")
+    var overlap: OverlapPolicy?
+
+    @Option(help: "At most this many of its runs queued or running at once.")
+    var maxActive: Int?
+
+    @Flag(help: "No limit on its active runs.")
+    var noMaxActive = false
+
+    @Option(name: .customLong("budget-usd"), help: "The most each run may spend, in US dollars.")
+    var budgetUSD: Double?
+
+    @Flag(help: "No budget of the schedule's own (the profile's or the process's default applies).")
+    var noBudget = false
+
+    @Flag(inversion: .prefixedNo, help: "Whether its runs only assemble HTML (--dry-run) or publish (--no-dry-run).")
+    var dryRun: Bool?
+
+    @OptionGroup var choice: ProfileOptions
+
+    @Flag(help: "Its runs use this process's writer settings instead of a profile.")
+    var noProfile = false
+
+    @Flag(help: "Its runs publish with this process's WordPress settings instead of a site.")
+    var noSite = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if noMaxActive && maxActive != nil { throw ValidationError("give --max-active or --no-max-active, not both") }
+        if noBudget && budgetUSD != nil { throw ValidationError("give --budget-usd or --no-budget, not both") }
+        if noProfile && choice.profile != nil { throw ValidationError("give --profile or --no-profile, not both") }
+        if noSite && choice.site != nil { throw ValidationError("give --site or --no-site, not both") }
+        if let maxActive, maxActive < 1 { throw ValidationError("--max-active must be at least 1, not \(maxActive)") }
+        if let catchUp, !(1...1_000).contains(catchUp) { throw ValidationError("--catch-up must be between 1 and 1000") }
+    }
+
+    func run() async throws {
+        try await withServices(global) { services in
+            let record = try await services.schedules.get(name)
+            var definition = record.definition
+            var params = definition.params
+            definition.cron = cron ?? definition.cron
+            definition.timeZone = tz ?? definition.timeZone
+            definition.misfire = misfire ?? definition.misfire
+            definition.catchUpLimit = catchUp ?? definition.catchUpLimit
+            definition.overlap = overlap ?? definition.overlap
+            if noMaxActive { definition.maxActive = nil } else if let maxActive { definition.maxActive = maxActive }
+            if noBudget { params.budgetUSD = nil } else if let budgetUSD { params.budgetUSD = budgetUSD }
+            if noProfile { params.profile = nil } else if let profile = choice.profile { params.profile = profile }
+            if noSite { params.site = nil } else if let site = choice.site { params.site = site }
+            var dryRun = dryRun ?? params.dryRun
+            // A site newly named means publishing there, unless --dry-run says otherwise.
+            if choice.site != nil && self.dryRun == nil { dryRun = false }
+            if self.dryRun == nil && !services.catalog.publishes(site: params.site) { dryRun = true }
+            // Every field checked again, as `schedules add` checks them.
+            let checked = try RunParams.validated(
+                seeds: seeds.isEmpty ? params.seeds : seeds, region: region ?? params.region, brandVoice: voice ?? params.brandVoice,
+                dryRun: dryRun, thresholds: params.thresholds, budgetUSD: params.budgetUSD, profile: params.profile, site: params.site
+            )
+            _ = try definition.cronSchedule()
+            definition.params = try await services.catalog.prepare(checked)
+            definition.params.profileVersion = nil
+            let changed = try await services.schedules.replace(definition)
+            print("changed \(changed.name): next fire \(ScheduleOutput.time(changed.nextFireAt, zone: changed.timeZone))")
+        }
+    }
 }

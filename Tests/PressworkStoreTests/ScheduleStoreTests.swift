@@ -205,6 +205,38 @@ import TestSupport
         await store.pool.close()
     }
 
+    /// `presswork_schedule()` from psql: created, replaced, checked at the next tick like
+    /// `schedules add` checks (a bad param pauses it with the reason), removed.
+    @Test func theSQLFunctionCreatesAndReplacesSchedules() async throws {
+        let configuration = try await database("sqlfunction")
+        let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
+        let now = Date(timeIntervalSince1970: 1_795_521_600)  // 2026-11-24T12:00:00Z
+        _ = try await store.pool.query("SELECT presswork_schedule('morning', '0 7 * * *', ARRAY['home espresso'], 'Europe/Berlin')")
+        _ = try await store.fireDue(pipelineVersion: "test", now: now)
+        let created = try await store.get("morning")
+        #expect(created.params == Self.params && created.nextFireAt == now + 18 * 3_600)
+        // Replaced: a new expression and params; the scheduler computes the next fire again.
+        _ = try await store.pool.query("""
+            SELECT presswork_schedule('morning', '30 6 * * *', ARRAY['latte art'], 'UTC', '{"region": "DE"}')
+            """)
+        _ = try await store.fireDue(pipelineVersion: "test", now: now)
+        let replaced = try await store.get("morning")
+        #expect(replaced.params.region == "DE" && replaced.params.seeds == ["latte art"])
+        #expect(replaced.nextFireAt == now + 18 * 3_600 + 30 * 60)
+        #expect(replaced.createdAt == created.createdAt)
+        // Params `schedules add` would refuse pause it, naming the field.
+        _ = try await store.pool.query("SELECT presswork_schedule('bad', '@daily', ARRAY[E'esc \\u001b[2J'])")
+        _ = try await store.pool.query("SELECT presswork_schedule('worse', '@daily', ARRAY['x'], 'UTC', '{\"region\": \"XX\"}')")
+        _ = try await store.fireDue(pipelineVersion: "test", now: now)
+        let (readable, _) = try await store.listAll()
+        let bad = try #require(readable.first { $0.name == "bad" })
+        #expect(!bad.enabled && bad.disabledReason?.contains("seeds[0]: contains a control character") == true)
+        #expect(try #require(readable.first { $0.name == "worse" }).disabledReason?.contains("region") == true)
+        #expect(try await store.pool.query("SELECT presswork_unschedule('bad')").scalar(Bool.self))
+        #expect(!(try await store.pool.query("SELECT presswork_unschedule('bad')").scalar(Bool.self)))
+        await store.pool.close()
+    }
+
     @Test func backfillTwiceStartsTheWindowOnce() async throws {
         let configuration = try await database("backfill")
         let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
