@@ -57,14 +57,16 @@ struct RunExecution: Sendable {
         if params.budgetUSD != nil {
             spent.add(record.costUSD + (try await store.uncommittedCheckpointCost(lease.runID)))
         }
-        // Every round whose artifact exists is skipped; their diagnostics go in one statement.
+        // Who claimed the run (the timeline's start of this attempt), and every round whose
+        // artifact exists, skipped: their diagnostics go in one statement.
         let skipped = Round.allCases.filter { artifacts[$0] != nil }
-        if !skipped.isEmpty {
-            try await store.record(skipped.map {
-                Diagnostic(round: $0, kind: .roundSkipped, message: "artifact exists; round not executed again",
-                           attempt: lease.attempt)
-            }, lease: lease)
-        }
+        let claim = Diagnostic(
+            round: nil, kind: .status, message: (lease.tookOver ? "taken over by " : "claimed by ") + lease.owner,
+            attempt: lease.attempt, details: RunTimeline.claimDetails(owner: lease.owner, tookOver: lease.tookOver)
+        )
+        try await store.record([claim] + skipped.map {
+            Diagnostic(round: $0, kind: .roundSkipped, message: "artifact exists; round not executed again", attempt: lease.attempt)
+        }, lease: lease)
         var gateDiagnostics: [Diagnostic] = []
         for round in Round.allCases {
             if skipped.contains(round) {

@@ -3,10 +3,10 @@ import PressworkCore
 
 /// The run document (`presswork runs show RUN --json`), in the manifest's shape:
 /// `runId, params, status, round, pipelineVersion, trigger, artifacts {round0…round7},
-/// diagnostics [...]` plus timings and totals. Keys are stable; absent values are `null`.
+/// diagnostics [...]` plus timings, totals and the timeline of attempts (`RunTimeline`). Keys are stable; absent values are `null`.
 public enum RunDocument {
     public static func build(
-        run: RunRecord, artifacts: [Round: String], diagnostics: [StoredDiagnostic]
+        run: RunRecord, artifacts: [Round: String], diagnostics: [StoredDiagnostic], rounds: [RoundRecord] = []
     ) throws -> JSONValue {
         func date(_ value: Date?) -> JSONValue {
             value.map { .string($0.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))) } ?? .null
@@ -51,6 +51,7 @@ public enum RunDocument {
             ])),
             ("artifacts", .object(artifactFields)),
             ("diagnostics", .array(diagnosticValues)),
+            ("timeline", RunTimeline.build(diagnostics: diagnostics, rounds: rounds).json),
         ])
     }
 }

@@ -50,14 +50,18 @@ extension RunStore {
     /// `owner`. Returns nil when the run is in any other state or someone else holds it.
     public func claim(_ runID: UUID, owner: String, leaseSeconds: Double) async throws -> Lease? {
         let claimed = try await pool.query("""
+            WITH previous AS (SELECT id, status FROM runs WHERE id = \(runID) FOR UPDATE)
             UPDATE runs SET status = 'running', lease_owner = \(owner),
                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
-                   attempt = attempt + 1, started_at = coalesce(started_at, now()), updated_at = now()
-            WHERE id = \(runID)
-              AND (status = 'queued' OR (status = 'running' AND lease_expires_at < now()))
-            RETURNING attempt
+                   attempt = runs.attempt + 1, started_at = coalesce(started_at, now()), updated_at = now()
+            FROM previous
+            WHERE runs.id = previous.id
+              AND (previous.status = 'queued' OR (previous.status = 'running' AND runs.lease_expires_at < now()))
+            RETURNING runs.attempt, previous.status = 'running' AS took_over
             """)
-        return try claimed.first.map { Lease(runID: runID, owner: owner, attempt: try $0.decode(Int.self, "attempt")) }
+        return try claimed.first.map {
+            Lease(runID: runID, owner: owner, attempt: try $0.decode(Int.self, "attempt"), tookOver: try $0.decode(Bool.self, "took_over"))
+        }
     }
 
     /// Claims the oldest run that is queued, or running under an expired lease (its worker died),

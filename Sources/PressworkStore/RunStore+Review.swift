@@ -68,6 +68,8 @@ extension RunStore {
     /// The run document (see `RunDocument`), or nil when there is no such run.
     public func document(_ runID: UUID) async throws -> JSONValue? {
         guard let run = try await run(runID) else { return nil }
-        return try RunDocument.build(run: run, artifacts: try await artifacts(runID), diagnostics: try await diagnostics(runID))
+        return try RunDocument.build(
+            run: run, artifacts: try await artifacts(runID), diagnostics: try await diagnostics(runID), rounds: try await rounds(runID)
+        )
     }
 }

@@ -25,19 +25,15 @@ struct InstantArgument: ExpressibleByArgument, Sendable {
     static let help = "an ISO 8601 time, a day (2026-12-01, UTC), or a length of time ago (24h, 7d)"
 }
 
-/// The filters of `runs list`, `runs retry --all` and `runs cancel --all`: every one given must hold.
+/// The filters of `runs list`, `runs retry --all` and `runs cancel --all`: every one given must
+/// hold. `--site` and `--profile` are the command's own (`SiteFilterOptions`, or for `runs retry`
+/// its `ProfileOptions`, which name the new profile of one run and filter with `--all`).
 struct RunFilterOptions: ParsableArguments {
     @Option(name: .customLong("status"), help: "Runs with this status (queued, running, done, error, needs_review, skipped, cancelled); repeat for several.")
     var statuses: [RunStatus] = []
 
     @Option(help: "Runs started by this schedule's fires.")
     var schedule: String?
-
-    @Option(help: "Runs that publish to this site.")
-    var site: String?
-
-    @Option(help: "Runs written with this profile.")
-    var profile: String?
 
     @Option(help: "Runs created at or after this: \(InstantArgument.help).")
     var since: InstantArgument?
@@ -48,7 +44,7 @@ struct RunFilterOptions: ParsableArguments {
     @Option(help: "Runs with a seed containing this text (any case).")
     var seed: String?
 
-    func filter(now: Date = Date()) throws -> RunFilter {
+    func filter(site: String?, profile: String?, now: Date = Date()) throws -> RunFilter {
         let filter = RunFilter(
             statuses: Set(statuses), schedule: schedule, site: site, profile: profile, since: since?.date(now: now),
             until: until?.date(now: now), seed: seed
@@ -56,4 +52,13 @@ struct RunFilterOptions: ParsableArguments {
         try filter.validate()
         return filter
     }
+}
+
+/// `--site` and `--profile` as filters.
+struct SiteFilterOptions: ParsableArguments {
+    @Option(help: "Runs that publish to this site.")
+    var site: String?
+
+    @Option(help: "Runs written with this profile.")
+    var profile: String?
 }

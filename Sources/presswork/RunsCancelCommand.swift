@@ -24,6 +24,7 @@ struct RunsCancelCommand: AsyncParsableCommand {
     var all = false
 
     @OptionGroup(title: "With --all: which runs (every filter given must hold)") var filters: RunFilterOptions
+    @OptionGroup var owners: SiteFilterOptions
 
     @Option(help: "With --all: at most this many runs.")
     var limit = 1_000
@@ -35,12 +36,12 @@ struct RunsCancelCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let reason, reason.count > 500 { throw ValidationError("--reason must be at most 500 characters") }
-        try validateBulk(all: all, run: run, filters: filters, limit: limit)
+        try validateBulk(all: all, run: run, filter: try filters.filter(site: owners.site, profile: owners.profile), limit: limit)
     }
 
     func run() async throws {
         if all {
-            let filter = try filters.filter()
+            let filter = try filters.filter(site: owners.site, profile: owners.profile)
             let outcome = try await withServices(global) { services in
                 try await services.store.cancelAll(filter, limit: limit, reason: reason, by: "from the command line (bulk)")
             }

@@ -11,7 +11,8 @@ struct RunsCommand: AsyncParsableCommand {
         commandName: "runs",
         abstract: "List, show, retry, cancel and reprocess runs.",
         subcommands: [
-            RunsListCommand.self, RunsShowCommand.self, RunsRetryCommand.self, RunsCancelCommand.self, RunsReprocessCommand.self,
+            RunsListCommand.self, RunsShowCommand.self, RunsFollowCommand.self, RunsRetryCommand.self, RunsCancelCommand.self,
+            RunsReprocessCommand.self,
         ]
     )
 }
@@ -44,6 +45,7 @@ struct RunsListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "The newest runs first, filtered.")
 
     @OptionGroup(title: "Filters (every one given must hold)") var filters: RunFilterOptions
+    @OptionGroup var owners: SiteFilterOptions
 
     @Option(help: "At most this many runs.")
     var limit = 50
@@ -55,7 +57,7 @@ struct RunsListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withServices(global) { services in
-            let (runs, unreadable) = try await services.store.listPage(try filters.filter(), limit: limit)
+            let (runs, unreadable) = try await services.store.listPage(try filters.filter(site: owners.site, profile: owners.profile), limit: limit)
             for (id, reason) in unreadable {
                 FileHandle.standardError.write(Data("run \(id.uuidString.lowercased()) cannot be read: \(reason)\n".utf8))
             }
@@ -111,18 +113,57 @@ struct RunsShowCommand: AsyncParsableCommand {
                 print(try await RunOutput.document(record.id, store: services.store).text)
                 return
             }
-            print("run:      \(record.id.uuidString.lowercased())")
-            print("status:   \(record.status)" + (record.statusReason.map { " (\($0))" } ?? ""))
-            print("seeds:    \(record.params.seeds.joined(separator: ", "))  region \(record.params.region)")
-            print("pipeline: \(record.pipelineVersion), trigger \(record.trigger.kind.rawValue), attempt \(record.attempt)")
-            print("tokens:   \(record.tokensIn) in, \(record.tokensOut) out; work \(record.workMs) ms")
+            print(RunsShowCommand.text(record, timeline: try await services.store.timeline(record.id)))
             for stored in try await services.store.diagnostics(record.id) {
                 let diagnostic = stored.diagnostic
                 let round = diagnostic.round.map { "r\($0.rawValue)" } ?? "  "
                 let duration = diagnostic.durationMs.map { " \($0) ms" } ?? ""
-                print("  \(round) \(diagnostic.kind.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(diagnostic.message)\(duration)")
+                print("  \(round) \(diagnostic.kind.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) "
+                    + TerminalText.safe(diagnostic.message) + duration)
             }
         }
+    }
+
+    /// The summary and the timeline of attempts, for a person; text from models, feeds or
+    /// other processes is escaped for the terminal.
+    static func text(_ record: RunRecord, timeline: RunTimeline) -> String {
+        func time(_ date: Date?) -> String { date?.formatted(Date.ISO8601FormatStyle()) ?? "-" }
+        func usd(_ amount: Double) -> String { String(format: "$%.4f", amount) }
+        let params = record.params
+        var lines = [
+            "run:       \(record.id.uuidString.lowercased())",
+            "status:    \(record.status)" + (record.statusReason.map { " (" + TerminalText.safe($0) + ")" } ?? ""),
+            "seeds:     " + TerminalText.safe(params.seeds.joined(separator: ", ")) + "  region \(params.region)",
+            "writer:    " + (params.profile.map { "profile \($0) v\(params.profileVersion ?? 0)" } ?? "the process's settings")
+                + " (\(params.providers.llm))",
+            "publishes: " + (params.dryRun ? "no (dry run)" : (params.site.map { "site \($0)" } ?? "the process's WordPress")
+                + " (\(params.providers.publisher ?? "?"))"),
+            "trigger:   \(record.trigger.kind.rawValue)" + (record.trigger.schedule.map { " \($0)" } ?? "")
+                + (record.trigger.fireAt.map { " fire \(time($0))" } ?? "") + ", pipeline \(record.pipelineVersion)",
+            "times:     created \(time(record.createdAt)), started \(time(record.startedAt)), finished \(time(record.finishedAt))",
+            "totals:    \(record.tokensIn) tokens in, \(record.tokensOut) out, \(usd(record.costUSD)), work \(record.workMs) ms, "
+                + "attempt \(record.attempt)" + (params.budgetUSD.map { ", budget \(usd($0))" } ?? ""),
+            "timeline:",
+        ]
+        for attempt in timeline.attempts {
+            if attempt.number == 0 {
+                lines.append("  copied from the parent run: rounds " + attempt.rounds.map { "\($0.round.rawValue)" }.joined(separator: ", "))
+                continue
+            }
+            let who = attempt.claimedBy.map { (attempt.tookOver ? "taken over by " : "claimed by ") + $0 + " at " + time(attempt.claimedAt) }
+            lines.append("  attempt \(attempt.number)  " + (who ?? "claimed") + "  \(usd(attempt.costUSD))")
+            for round in attempt.rounds {
+                lines.append("    round \(round.round.rawValue) \(round.round.name)".padding(toLength: 28, withPad: " ", startingAt: 0)
+                    + "\(round.durationMs) ms  \(round.tokensIn)/\(round.tokensOut) tokens  \(usd(round.costUSD))")
+            }
+            for event in attempt.events {
+                let round = event.diagnostic.round.map { "round \($0.rawValue) " } ?? ""
+                lines.append("    \(round)\(event.diagnostic.kind.rawValue): " + TerminalText.safe(event.diagnostic.message))
+            }
+            if let ending = attempt.ending { lines.append("    " + TerminalText.safe(ending)) }
+        }
+        lines.append("diagnostics:")
+        return lines.joined(separator: "\n")
     }
 }
 
@@ -135,7 +176,8 @@ struct RunsRetryCommand: AsyncParsableCommand {
             executes it here. Rounds and sections that have artifacts are skipped. --profile or --site \
             continue it with another profile (at its current version) or site, e.g. when the one it \
             was created with can no longer be resolved. --all with filters queues every matching run in \
-            error again for the workers (runs retry --all --schedule daily --since 24h).
+            error again for the workers (runs retry --all --schedule daily --since 24h); with --all, --profile \
+            and --site are filters.
             """ + "\n" + RunOutput.exitCodesHelp
     )
 
@@ -145,7 +187,7 @@ struct RunsRetryCommand: AsyncParsableCommand {
     @Flag(help: "Only queue it for workers.")
     var enqueue = false
 
-    @OptionGroup(title: "Another profile or site for the rest of the run (default: the ones it was created with)")
+    @OptionGroup(title: "For one run: another profile or site for the rest of it (default: its own); with --all: filters")
     var choice: ProfileOptions
 
     @Flag(help: "Queue again every run in error the filters match (oldest first; for workers, not executed here).")
@@ -159,15 +201,12 @@ struct RunsRetryCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        try validateBulk(all: all, run: run, filters: filters, limit: limit)
-        if all, choice.profile != nil || choice.site != nil {
-            throw ValidationError("--profile and --site apply to one run; retry them one at a time")
-        }
+        try validateBulk(all: all, run: run, filter: try filters.filter(site: choice.site, profile: choice.profile), limit: limit)
     }
 
     func run() async throws {
         if all {
-            let filter = try filters.filter()
+            let filter = try filters.filter(site: choice.site, profile: choice.profile)
             let outcome = try await withServices(global) { services in
                 try await services.store.retryAll(filter, limit: limit, requestedBy: "from the command line (bulk)")
             }
@@ -201,10 +240,10 @@ struct RunsRetryCommand: AsyncParsableCommand {
 }
 
 /// One run, or `--all` with at least one filter: a bulk action over every run is not typed by accident.
-func validateBulk(all: Bool, run: String?, filters: RunFilterOptions, limit: Int) throws {
+func validateBulk(all: Bool, run: String?, filter: RunFilter, limit: Int) throws {
     if all {
         guard run == nil else { throw ValidationError("give a run id or --all with filters, not both") }
-        guard try !filters.filter().isEmpty else {
+        guard !filter.isEmpty else {
             throw ValidationError("--all needs at least one filter (--status, --schedule, --site, --profile, --since, --until, --seed)")
         }
         guard (1...RunStore.bulkLimit).contains(limit) else { throw ValidationError("--limit must be 1–\(RunStore.bulkLimit)") }

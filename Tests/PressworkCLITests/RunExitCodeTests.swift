@@ -39,6 +39,24 @@ import TestSupport
 
     }
 
+    /// `runs follow` shows a run that another process executes, round by round, and exits with
+    /// how it ended.
+    @Test func followShowsARunExecutedElsewhere() async throws {
+        let database = try await TestDatabase.makeDatabase("follow")
+        let home = try TemporaryFolder.make()
+        let queued = try await presswork(["run", "--seed", "winter cycling", "--dry-run", "--enqueue"], database: database, home: home)
+        let id = queued.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let follower = try PressworkProcess(
+            ["runs", "follow", id], environment: ["DATABASE_URL": TestDatabase.url(database), "PRESSWORK_HOME": home]
+        )
+        let executed = try await presswork(["runs", "retry", id], database: database, home: home)
+        #expect(executed.status == 0, "\(executed.output)")
+        let status = try #require(await follower.waitForExit(timeout: .seconds(60)), "runs follow did not end")
+        #expect(status == 0, "\(follower.output)")
+        for round in 0...7 { #expect(follower.output.contains("round \(round) "), "\(follower.output)") }
+        #expect(follower.output.contains("run done"))
+    }
+
     /// Every way a run can end has its own code, and only `done` is 0; a run not ended here
     /// (queued or running elsewhere) has one more.
     @Test func eachStatusHasItsOwnCode() {

@@ -135,6 +135,14 @@ import Testing
         ).scalar(Int.self)
         #expect(sectionRows == 0)
         #expect(try await harness.store.run(run.id)?.status == .done)
+        // The timeline tells the two attempts apart: who claimed, the takeover, whose rounds.
+        let timeline = try await harness.store.timeline(run.id)
+        #expect(timeline.attempts.map(\.number) == [1, 2])
+        #expect(timeline.attempts[0].claimedBy == workerA.configuration.owner && !timeline.attempts[0].tookOver)
+        #expect(timeline.attempts[0].rounds.map(\.round.rawValue) == [0, 1, 2])
+        #expect(timeline.attempts[1].tookOver && timeline.attempts[1].claimedBy != workerA.configuration.owner)
+        #expect(timeline.attempts[1].rounds.map(\.round.rawValue) == [3, 4, 5, 6, 7])
+        #expect(timeline.attempts[1].claimedAt.map { $0 >= timeline.attempts[0].claimedAt! } == true)
         await harness.close()
     }
 
