@@ -30,7 +30,13 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     static let monthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
     static let weekdayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
 
+    /// Longer than any sensible expression (lists of every minute and hour fit in 300).
+    public static let maxLength = 1_000
+
     public init(_ text: String) throws(CronError) {
+        guard text.utf8.count <= Self.maxLength else {
+            throw CronError(field: "expression", "is \(text.utf8.count) bytes long; a cron expression has at most \(Self.maxLength)")
+        }
         let trimmed = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         source = trimmed
         var expanded = trimmed

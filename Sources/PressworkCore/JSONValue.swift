@@ -39,6 +39,14 @@ public enum JSONValue: Sendable, Equatable, Codable {
         try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
+    /// Parses JSON text a person or a client wrote (config files, profiles and sites, edit
+    /// files, API bodies): `StrictJSON` first, so a duplicate key or a trailing comma is an
+    /// error naming its line and column instead of a value silently dropped.
+    public static func parseStrict(_ data: Data) throws -> JSONValue {
+        try StrictJSON.check(data)
+        return try parse(data)
+    }
+
     /// The JSON form of an `Encodable` value.
     public static func encoding<T: Encodable>(_ value: T) throws -> JSONValue {
         try parse(try JSONEncoder().encode(value))

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PostgresClient
 import PressworkCore
@@ -47,6 +48,7 @@ public struct APIServer: Sendable {
         let hub = EventHub(listenConfiguration: listenConfiguration, logger: logger)
         let application = Application(
             router: makeRouter(hub: hub),
+            server: .http1(configuration: Self.connectionLimits),
             configuration: .init(address: .hostname(host, port: port), serverName: "presswork"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger
@@ -59,6 +61,20 @@ public struct APIServer: Sendable {
         }
     }
 
+    /// How long a connection may stay silent: one that has not sent a complete request head
+    /// (or the next part of a body) for this long is closed, so half-sent requests cannot hold
+    /// sockets open. Silence while the server is answering (a progress stream) does not count.
+    public static let idleTimeout: Duration = .seconds(30)
+
+    /// Idle timeout and header bounds (16 KiB a field, 64 KiB in all, 100 fields); bodies are
+    /// bounded where they are read (`JSONBody`, 1 MiB).
+    static var connectionLimits: HTTP1Channel.Configuration {
+        HTTP1Channel.Configuration(
+            idleTimeout: .nanoseconds(idleTimeout.nanoseconds),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 << 10, maxHeaderListSize: 64 << 10, maxHeaderFieldCount: 100)
+        )
+    }
+
     func makeRouter(hub: EventHub) -> Router<BasicRequestContext> {
         let router = Router()
         router.middlewares.add(TracingMiddleware())
@@ -67,7 +83,7 @@ public struct APIServer: Sendable {
         router.middlewares.add(ProblemMiddleware(logger: logger, routes: table))
         let context = RouteContext(
             store: RunStore(pool: pool), schedules: ScheduleStore(pool: pool), auth: BearerAuthorizer(tokens: TokenStore(pool: pool)),
-            hub: hub, registry: registry, defaults: defaults, pool: pool
+            hub: hub, registry: registry, defaults: defaults, pool: pool, logger: logger
         )
         HealthRoutes(context).register(on: router)
         RunRoutes(context).register(on: router)
@@ -88,4 +104,5 @@ struct RouteContext: Sendable {
     let registry: PrometheusCollectorRegistry
     let defaults: APIServer.RunDefaults
     let pool: PostgresConnectionPool
+    let logger: Logger
 }

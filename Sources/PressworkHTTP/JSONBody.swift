@@ -19,6 +19,11 @@ enum JSONBody {
         }
         let data = Data(buffer.readableBytesView)
         guard !data.isEmpty else { return [:] }
+        do {
+            try StrictJSON.check(data)
+        } catch {
+            throw Problem.badRequest("the body is not valid JSON: \(error)")
+        }
         guard let value = try? JSONValue.parse(data), case .object(let fields) = value else {
             throw Problem.badRequest("the body must be a JSON object")
         }

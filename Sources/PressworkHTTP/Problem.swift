@@ -15,7 +15,9 @@ public struct Problem: HTTPResponseError, Sendable {
 
     public init(_ status: HTTPResponse.Status, _ detail: String, field: String? = nil) {
         self.status = status
-        self.detail = detail
+        // Details quote remote servers (WordPress's answer to a site test) and errors: masked
+        // like everything else that leaves.
+        self.detail = SecretRedactor.redact(detail)
         self.field = field
     }
 

@@ -33,7 +33,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             logger.error("request failed", metadata: [
                 "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)",
             ])
-            throw Problem(.internalServerError, "\(error)")
+            // The error's text (a database message, a path) is for the operator, not the client.
+            throw Problem(.internalServerError, "the server could not answer this request; its log says why")
         }
     }
 }

@@ -476,8 +476,10 @@ struct RunExecution: Sendable {
     }
 
     /// The error and the errors it wraps, outermost first, as readable lines.
+    /// The error and what it wraps, one line each, secrets masked: these lines go to the run's
+    /// status reason and diagnostics, and from there to the API, webhooks and logs.
     static func chain(_ error: any Error) -> [String] {
-        var lines = ["\(error)"]
+        var lines = [SecretRedactor.redact("\(error)")]
         if let wrapped = (error as? any UnderlyingErrorCarrying)?.underlying {
             lines += chain(wrapped)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import PressworkCore
 import PressworkPipeline
 
 /// The optional configuration file (`--config FILE`, JSON).
@@ -96,9 +97,11 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
     public static func parse(_ data: Data, path: String) throws(SettingsError) -> ConfigFile {
         let object: Any
         do {
+            try StrictJSON.check(data)
             object = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw SettingsError("the config file \(path) is not valid JSON: \(error.localizedDescription)")
+            let reason = (error as? StrictJSON.Failure).map(\.description) ?? error.localizedDescription
+            throw SettingsError("the config file \(path) is not valid JSON: \(reason)")
         }
         guard let dictionary = object as? [String: Any] else {
             throw SettingsError("the config file \(path) must hold a JSON object")

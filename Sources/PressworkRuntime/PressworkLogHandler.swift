@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PressworkCore
 import Synchronization
 
 /// Writes log records to stderr as text or JSON lines.
@@ -36,24 +37,45 @@ public struct PressworkLogHandler: LogHandler {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         let timestamp = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        // No secret reaches a log, whoever logs it (a provider's error echoing a key, a library
+        // logging its configuration).
+        let message = SecretRedactor.redact(event.message.description)
+        let values = merged.mapValues { SecretRedactor.redact(Self.flatten($0)) }
         switch format {
         case .text:
-            var line = "\(timestamp) \(event.level) \(label): \(event.message)"
-            for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-                line += " \(key)=\(Self.flatten(value))"
+            // One event, one line: a newline or an escape sequence in a value cannot forge another.
+            var line = "\(timestamp) \(event.level) \(label): \(Self.oneLine(message))"
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                line += " \(key)=\(Self.oneLine(value))"
             }
             sink.write(line)
         case .json:
-            var object: [String: String] = [:]
-            for (key, value) in merged { object[key] = Self.flatten(value) }
+            var object = values
             object["ts"] = timestamp
             object["level"] = event.level.rawValue
             object["logger"] = label
-            object["message"] = event.message.description
+            object["message"] = message
             if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
                 sink.write(String(decoding: data, as: UTF8.self))
             }
         }
+    }
+
+    /// Control and bidi characters as escapes (`\n`, `\u{1b}`).
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { UnsafeScalars.isControl($0) || UnsafeScalars.isBidiControl($0) }) else {
+            return text
+        }
+        return text.unicodeScalars.map { scalar in
+            switch scalar {
+            case "\n": return "\\n"
+            case "\r": return "\\r"
+            case "\t": return "\\t"
+            case _ where UnsafeScalars.isControl(scalar) || UnsafeScalars.isBidiControl(scalar):
+                return "\\u{\(String(scalar.value, radix: 16))}"
+            default: return String(scalar)
+            }
+        }.joined()
     }
 
     static func flatten(_ value: Logger.MetadataValue) -> String {

@@ -150,10 +150,13 @@ public struct ProviderSettings: Sendable, Equatable {
                 throw SettingsError("OPENAI_EMBEDDING_MODEL is not set: name the embedding model the server at \(embeddingsURL) should use")
             }
             let dimensionText = env("PRESSWORK_EMBEDDINGS_DIMENSION") ?? env("PRESSWORK_EMBEDDING_DIMENSION")
+            if let configured = file.embeddingDimension, !(1...65_536).contains(configured) {
+                throw SettingsError("the config file's \"embeddingDimension\" must be 1 to 65536, not \(configured)")
+            }
             var dimension = file.embeddingDimension ?? OpenAIEmbeddingClient.knownDimension(of: model)
             if let dimensionText {
-                guard let parsed = Int(dimensionText), parsed > 0 else {
-                    throw SettingsError("PRESSWORK_EMBEDDING_DIMENSION must be a positive number, not \(dimensionText)")
+                guard let parsed = Int(dimensionText), (1...65_536).contains(parsed) else {
+                    throw SettingsError("PRESSWORK_EMBEDDING_DIMENSION must be a number from 1 to 65536, not \(dimensionText)")
                 }
                 dimension = parsed
             }
@@ -171,6 +174,11 @@ public struct ProviderSettings: Sendable, Equatable {
         try resolvePrices(into: &settings, env: env, file: file)
         try resolveGeneration(into: &settings, env: env, file: file)
         try resolveTimeouts(into: &settings, env: env, file: file)
+        // Whatever echoes them later (a provider's error body, a log line), they are masked.
+        for secret in [settings.openAI?.apiKey, settings.gemini?.apiKey, settings.embeddingModel?.apiKey,
+                       settings.wordpress?.applicationPassword] {
+            SecretRedactor.register(secret)
+        }
         if let text = env("PRESSWORK_OFFLINE_LATENCY_MS") {
             guard let milliseconds = Int(text), (0...600_000).contains(milliseconds) else {
                 throw SettingsError("PRESSWORK_OFFLINE_LATENCY_MS must be a number of milliseconds (0 to 600000), not \(text)")
@@ -226,6 +234,10 @@ public struct ProviderSettings: Sendable, Equatable {
             throw SettingsError("--trends feeds needs PRESSWORK_FEEDS (RSS or Atom URLs, separated by spaces or commas)")
         }
         let googleURL = env("PRESSWORK_GOOGLE_TRENDS_URL") ?? file.googleTrendsURL ?? FeedTrendSource.Configuration.defaultGoogleTrendsURL
+        // Checked here, before any run is written, not when round 0 first fetches it.
+        if trends == .google, !isHTTP(googleURL) || URLComponents(string: googleURL)?.host?.isEmpty != false {
+            throw SettingsError("PRESSWORK_GOOGLE_TRENDS_URL must be an http(s) URL with a host, not \(googleURL)")
+        }
         settings.feeds = .init(feeds: feeds, googleTrends: trends == .google, googleTrendsURL: googleURL)
     }
 

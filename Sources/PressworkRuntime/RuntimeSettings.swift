@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PressworkCore
 
 /// The settings every command shares, resolved once: command-line option, then environment
 /// variable, then config file, then default.
@@ -61,9 +62,17 @@ public struct RuntimeSettings: Sendable, Equatable {
                 "log level \(levelText) is unknown; use one of trace, debug, info, notice, warning, error, critical"
             )
         }
+        let databaseURL = overrides.databaseURL ?? env("DATABASE_URL") ?? file.databaseURL
+        SecretRedactor.register(databaseURL.flatMap { URLComponents(string: $0)?.password })
+        SecretRedactor.register(env("PGPASSWORD"))
+        let home = try checkedHome(
+            overrides.home.map { ("--home", $0) } ?? env("PRESSWORK_HOME").map { ("PRESSWORK_HOME", $0) }
+                ?? file.home.map { ("the config file's \"home\"", $0) },
+            environment: environment
+        )
         return RuntimeSettings(
-            databaseURL: overrides.databaseURL ?? env("DATABASE_URL") ?? file.databaseURL,
-            home: overrides.home ?? env("PRESSWORK_HOME") ?? file.home ?? defaultHome(environment: environment),
+            databaseURL: databaseURL,
+            home: home,
             logFormat: logFormat,
             logLevel: logLevel,
             providers: try ProviderSettings.resolve(
@@ -71,6 +80,21 @@ public struct RuntimeSettings: Sendable, Equatable {
                 file: file
             )
         )
+    }
+
+    /// The home as an absolute path: an empty one is refused naming where it came from; a
+    /// relative one is taken from the current directory now (the embedded server runs in
+    /// another directory, where it would mean something else).
+    static func checkedHome(_ given: (source: String, path: String)?, environment: [String: String]) throws(SettingsError) -> String {
+        guard let given else { return defaultHome(environment: environment) }
+        let path = given.path.trimmingCharacters(in: .whitespaces)
+        guard !path.isEmpty else {
+            throw SettingsError("\(given.source) is empty; give the directory for Presswork's data (default \(defaultHome(environment: environment)))")
+        }
+        guard !path.contains("\u{0}") else { throw SettingsError("\(given.source) contains a NUL character") }
+        if path.hasPrefix("/") { return path }
+        let current = FileManager.default.currentDirectoryPath
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: current, isDirectory: true)).standardizedFileURL.path
     }
 
     /// `$XDG_DATA_HOME/presswork`, else `~/.local/share/presswork`; for root `/var/lib/presswork`,

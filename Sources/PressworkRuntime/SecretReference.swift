@@ -48,6 +48,7 @@ public struct SecretReference: Sendable, Equatable, CustomStringConvertible {
             guard let value = environment[name], !value.isEmpty else {
                 throw SettingsError("the secret reference \(self) does not resolve: \(name) is not set in this process's environment")
             }
+            SecretRedactor.register(value)
             return value
         case .file(let path):
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -56,6 +57,7 @@ public struct SecretReference: Sendable, Equatable, CustomStringConvertible {
             // A file written by `echo` ends in a newline that is not part of the secret.
             let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !value.isEmpty else { throw SettingsError("the secret reference \(self) does not resolve: the file is empty") }
+            SecretRedactor.register(value)
             return value
         }
     }

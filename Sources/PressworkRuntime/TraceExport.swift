@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OTel
+import PressworkCore
 import ServiceLifecycle
 import Tracing
 
@@ -23,9 +24,29 @@ public final class TraceExport: Sendable {
     public static func startIfConfigured(
         environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
     ) throws -> TraceExport? {
-        let endpoint = environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? environment["OTEL_EXPORTER_OTLP_ENDPOINT"]
-        guard let endpoint, !endpoint.isEmpty else { return nil }
+        let variable = environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] == nil ? "OTEL_EXPORTER_OTLP_ENDPOINT" : "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+        guard let endpoint = environment[variable], !endpoint.isEmpty else { return nil }
+        guard let components = URLComponents(string: endpoint), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
+              components.host?.isEmpty == false else {
+            throw SettingsError("\(variable) must be an http:// or https:// URL with a host (the collector), not \(endpoint)")
+        }
+        // Header values carry the collector's API key (`x-honeycomb-team=…`): masked in every
+        // log, the exporter's own included, which logs the configuration it read.
+        for name in ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"] {
+            for pair in (environment[name] ?? "").split(separator: ",") {
+                SecretRedactor.register(pair.split(separator: "=", maxSplits: 1).dropFirst().first.map(String.init))
+            }
+        }
         var configuration = OTel.Configuration.default
+        configuration.diagnosticLogger = .custom(logger)
+        // The exporter's diagnostics at this process's level, not the library's default (info).
+        switch logger.logLevel {
+        case .trace: configuration.diagnosticLogLevel = .trace
+        case .debug: configuration.diagnosticLogLevel = .debug
+        case .info, .notice: configuration.diagnosticLogLevel = .info
+        case .warning: configuration.diagnosticLogLevel = .warning
+        case .error, .critical: configuration.diagnosticLogLevel = .error
+        }
         configuration.serviceName = "presswork"
         configuration.logs.enabled = false
         configuration.metrics.enabled = false   // metrics go to Prometheus (/metrics)

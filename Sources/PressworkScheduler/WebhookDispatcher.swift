@@ -5,6 +5,7 @@ import Metrics
 import NIOCore
 import NIOHTTP1
 import PostgresClient
+import PressworkCore
 import PressworkStore
 
 /// Delivers the webhook outbox: each pending delivery is POSTed to its endpoint, signed
@@ -55,6 +56,9 @@ public struct WebhookDispatcher: Sendable {
         // with a signature must not wander to another host.
         var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         clientConfiguration.timeout = .init(connect: .seconds(5), read: .nanoseconds(configuration.timeout.nanoseconds))
+        // A refused connection fails the attempt at once (the retry schedule decides what next)
+        // instead of being retried inside the client until the attempt's deadline.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let doorbell = Doorbell()
         await withTaskGroup(of: Void.self) { group in
@@ -96,7 +100,20 @@ public struct WebhookDispatcher: Sendable {
         let body = Self.body(delivery)
         let id = "evt_\(delivery.eventID)"
         let timestamp = Int(Date().timeIntervalSince1970)
-        var request = HTTPClientRequest(url: delivery.url)
+        let metadata: Logger.Metadata = [
+            "presswork.webhook": "\(delivery.endpoint)", "presswork.event": "\(id)", "attempt": "\(delivery.attempt)",
+        ]
+        let target: Target
+        do {
+            target = try await Self.target(of: delivery)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            try await recordFailure(delivery, status: nil, problem: "\(error)", retryAfter: nil, metadata: metadata)
+            return
+        }
+        var request = HTTPClientRequest(url: target.url)
+        if let host = target.hostHeader { request.headers.add(name: "host", value: host) }
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "user-agent", value: configuration.userAgent)
@@ -106,9 +123,6 @@ public struct WebhookDispatcher: Sendable {
             id: id, timestamp: timestamp, body: body, secret: delivery.secret
         ))
         request.body = .bytes(ByteBuffer(bytes: body))
-        let metadata: Logger.Metadata = [
-            "presswork.webhook": "\(delivery.endpoint)", "presswork.event": "\(id)", "attempt": "\(delivery.attempt)",
-        ]
         var status: Int?
         var retryAfter: Duration?
         var problem: String
@@ -131,12 +145,51 @@ public struct WebhookDispatcher: Sendable {
         } catch {
             problem = "\(error)"
         }
+        try await recordFailure(delivery, status: status, problem: problem, retryAfter: retryAfter, metadata: metadata)
+    }
+
+    func recordFailure(
+        _ delivery: WebhookStore.Delivery, status: Int?, problem: String, retryAfter: Duration?, metadata: Logger.Metadata
+    ) async throws {
         let wait = nextWait(afterAttempt: delivery.attempt, receiverAsked: retryAfter)
         try await store.recordFailed(delivery, status: status, error: problem, retryAfter: wait)
         Counter(label: "presswork_webhook_deliveries_total", dimensions: [("outcome", wait == nil ? "failed" : "retried")]).increment()
         logger.warning(wait == nil ? "webhook failed for good" : "webhook attempt failed", metadata: metadata.merging([
             "error": "\(problem)", "retry_in_s": "\(wait.map { String(format: "%.1f", $0.seconds) } ?? "never")",
         ]) { $1 })
+    }
+
+    /// Where one attempt connects: the endpoint's URL, or, for plain http, the URL with its host
+    /// replaced by the address just checked and the name sent as Host, so that a second lookup
+    /// by the HTTP client cannot be answered differently (DNS rebinding). https needs no pin: an
+    /// internal server cannot present a certificate for the attacker's name.
+    struct Target {
+        var url: String
+        var hostHeader: String?
+    }
+
+    /// Checks the destination of a delivery (its URL, then every address its host resolves to)
+    /// unless its endpoint may reach private networks; throws why it is refused.
+    static func target(of delivery: WebhookStore.Delivery) async throws -> Target {
+        guard !delivery.allowPrivateNetworks else { return Target(url: delivery.url) }
+        let destination = try WebhookDestination.check(delivery.url, allowPrivateNetworks: false)
+        let addresses = try await HostResolver.addresses(of: destination.host)
+        if let refusal = WebhookDestination.refusal(for: addresses) { throw WebhookRefusal(reason: refusal) }
+        guard destination.scheme == "http", IPAddress(literal: destination.host) == nil,
+              let components = URLComponents(url: destination.url, resolvingAgainstBaseURL: false) else {
+            return Target(url: delivery.url)
+        }
+        let address = addresses[0]
+        let literal = if case .v6 = address { "[\(address)]" } else { "\(address)" }
+        let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        let query = components.percentEncodedQuery.map { "?\($0)" } ?? ""
+        let written = destination.url.port.map { ":\($0)" } ?? ""
+        return Target(url: "http://\(literal):\(destination.port)\(path)\(query)", hostHeader: destination.host + written)
+    }
+
+    struct WebhookRefusal: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { reason }
     }
 
     /// The wait before the next attempt, or nil after the last.

@@ -15,6 +15,8 @@ public struct WebhookStore: Sendable {
         public var secret: String
         public var events: [String]
         public var enabled: Bool
+        /// Deliveries may go to loopback, private and link-local addresses (`WebhookDestination`).
+        public var allowPrivateNetworks: Bool
         public var createdAt: Date
     }
 
@@ -44,6 +46,7 @@ public struct WebhookStore: Sendable {
         public var at: Date
         public var url: String
         public var secret: String
+        public var allowPrivateNetworks: Bool
     }
 
     public let pool: PostgresConnectionPool
@@ -55,25 +58,24 @@ public struct WebhookStore: Sendable {
     // MARK: Endpoints
 
     /// Adds an endpoint; `secret` nil makes a new one (24 random bytes). Refuses a taken name,
-    /// a URL that is not http(s), unknown event kinds, naming the problem.
-    public func add(name: String, url: String, events: [String], secret: String? = nil) async throws -> Endpoint {
+    /// a URL `WebhookDestination` refuses, unknown event kinds, a secret shorter than 24 bytes,
+    /// naming the problem.
+    public func add(
+        name: String, url: String, events: [String], secret: String? = nil, allowPrivateNetworks: Bool = false
+    ) async throws -> Endpoint {
         try ObjectName.check(name)
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
-              parsed.host?.isEmpty == false else {
-            throw ValidationError(field: "url", "must be an http:// or https:// URL with a host, not \(url)")
-        }
+        _ = try WebhookDestination.check(url, allowPrivateNetworks: allowPrivateNetworks)
         let events = events.isEmpty ? Self.eventKinds : events
         if let unknown = events.first(where: { !Self.eventKinds.contains($0) }) {
             throw ValidationError(field: "events", "\(unknown) is not an event kind (\(Self.eventKinds.joined(separator: ", ")))")
         }
         let secret = secret ?? Self.makeSecret()
-        guard secret.hasPrefix("whsec_"), let key = Data(base64Encoded: String(secret.dropFirst(6))), !key.isEmpty else {
-            throw ValidationError(field: "secret", "must be whsec_ followed by base64")
-        }
+        try Self.checkSecret(secret)
         let rows = try await pool.query("""
-            INSERT INTO webhook_endpoints (name, url, secret, events) VALUES (\(name), \(url), \(secret), \(events))
+            INSERT INTO webhook_endpoints (name, url, secret, events, allow_private_networks)
+            VALUES (\(name), \(url), \(secret), \(events), \(allowPrivateNetworks))
             ON CONFLICT (name) DO NOTHING
-            RETURNING name, url, secret, events, enabled, created_at
+            RETURNING \(unsafeRaw: Self.endpointColumns)
             """)
         guard let row = rows.first else { throw ValidationError(field: "name", "a webhook named \(name) exists already") }
         return try Self.endpoint(row)
@@ -81,14 +83,28 @@ public struct WebhookStore: Sendable {
 
     public func endpoints() async throws -> [Endpoint] {
         try await pool.query(
-            "SELECT name, url, secret, events, enabled, created_at FROM webhook_endpoints ORDER BY name"
+            "SELECT \(unsafeRaw: Self.endpointColumns) FROM webhook_endpoints ORDER BY name"
         ).map(Self.endpoint)
     }
 
     public func endpoint(_ name: String) async throws -> Endpoint? {
         try await pool.query(
-            "SELECT name, url, secret, events, enabled, created_at FROM webhook_endpoints WHERE name = \(name)"
+            "SELECT \(unsafeRaw: Self.endpointColumns) FROM webhook_endpoints WHERE name = \(name)"
         ).first.map(Self.endpoint)
+    }
+
+    /// Changes an endpoint's URL and whether it may reach private networks (nil: unchanged),
+    /// checked as `add` checks them; nil when there is no such endpoint.
+    public func edit(_ name: String, url: String? = nil, allowPrivateNetworks: Bool? = nil) async throws -> Endpoint? {
+        guard let current = try await endpoint(name) else { return nil }
+        let url = url ?? current.url
+        let allow = allowPrivateNetworks ?? current.allowPrivateNetworks
+        _ = try WebhookDestination.check(url, allowPrivateNetworks: allow)
+        return try await pool.query("""
+            UPDATE webhook_endpoints SET url = \(url), allow_private_networks = \(allow), updated_at = now()
+            WHERE name = \(name)
+            RETURNING \(unsafeRaw: Self.endpointColumns)
+            """).first.map(Self.endpoint)
     }
 
     /// Removes an endpoint and its deliveries; false when there was none.
@@ -151,13 +167,15 @@ public struct WebhookStore: Sendable {
             SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => \(inFlight.seconds))
             FROM due, events e, webhook_endpoints w
             WHERE d.event_id = due.event_id AND d.endpoint = due.endpoint AND e.id = d.event_id AND w.name = d.endpoint
-            RETURNING d.event_id, d.endpoint, d.attempts, e.kind, e.payload::text AS payload, e.at, w.url, w.secret
+            RETURNING d.event_id, d.endpoint, d.attempts, e.kind, e.payload::text AS payload, e.at, w.url, w.secret,
+                      w.allow_private_networks
             """).map { row in
             Delivery(
                 eventID: try row.decode(Int64.self, "event_id"), endpoint: try row.decode(String.self, "endpoint"),
                 attempt: try row.decode(Int.self, "attempts"), kind: try row.decode(String.self, "kind"),
                 payload: try row.decode(String.self, "payload"), at: try row.decode(Date.self, "at"),
-                url: try row.decode(String.self, "url"), secret: try row.decode(String.self, "secret")
+                url: try row.decode(String.self, "url"), secret: try row.decode(String.self, "secret"),
+                allowPrivateNetworks: try row.decode(Bool.self, "allow_private_networks")
             )
         }
     }
@@ -196,6 +214,19 @@ public struct WebhookStore: Sendable {
 
     // MARK: Helpers
 
+    static let endpointColumns = "name, url, secret, events, enabled, allow_private_networks, created_at"
+
+    /// A signing secret is whsec_ and the base64 of at least 24 bytes: a short key can be
+    /// guessed from a few signed bodies.
+    static func checkSecret(_ secret: String) throws {
+        guard secret.hasPrefix("whsec_"), let key = Data(base64Encoded: String(secret.dropFirst(6))), !key.isEmpty else {
+            throw ValidationError(field: "secret", "must be whsec_ followed by base64")
+        }
+        guard key.count >= 24 else {
+            throw ValidationError(field: "secret", "has \(key.count) bytes of key; give at least 24 (or leave it out for a new random one)")
+        }
+    }
+
     static func makeSecret() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -206,7 +237,8 @@ public struct WebhookStore: Sendable {
         Endpoint(
             name: try row.decode(String.self, "name"), url: try row.decode(String.self, "url"),
             secret: try row.decode(String.self, "secret"), events: try row.decode([String].self, "events"),
-            enabled: try row.decode(Bool.self, "enabled"), createdAt: try row.decode(Date.self, "created_at")
+            enabled: try row.decode(Bool.self, "enabled"),
+            allowPrivateNetworks: try row.decode(Bool.self, "allow_private_networks"), createdAt: try row.decode(Date.self, "created_at")
         )
     }
 }

@@ -33,9 +33,9 @@ func readSettingsDocument(_ path: String) throws -> JSONValue {
     }
     guard let data else { throw ValidationError("cannot read \(path): no such file, or not readable") }
     do {
-        return try JSONValue.parse(data)
+        return try JSONValue.parseStrict(data)
     } catch {
-        throw ValidationError("\(path) is not valid JSON")
+        throw ValidationError("\(path) is not valid JSON (\(error))")
     }
 }
 

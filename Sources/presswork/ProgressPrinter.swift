@@ -32,9 +32,11 @@ final class ProgressPrinter: Sendable {
         }
     }
 
+    /// Summaries, retry reasons and warnings carry a model's or a server's text: escaped, so
+    /// that nothing in them can move the cursor or recolour the terminal.
     private func write(_ line: String) {
         state.stopSpinner()
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalText.safe(line) + "\n").utf8))
     }
 
     private static func label(_ round: Round) -> String {

@@ -9,9 +9,9 @@ enum ReviewEditFile {
         }
         let document: JSONValue
         do {
-            document = try JSONValue.parse(data)
+            document = try JSONValue.parseStrict(data)
         } catch {
-            throw PressworkCore.ValidationError(field: "--edit", "\(path) is not valid JSON")
+            throw PressworkCore.ValidationError(field: "--edit", "\(path) is not valid JSON (\(error))")
         }
         return try ReviewEdits.parse(document, field: "--edit")
     }

@@ -52,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Similarity to an earlier article at or above this skips the run as a duplicate (0…1, default 0.9).")
     var duplicateThreshold: Double?
 
-    @Option(name: .customLong("budget-usd"), help: "The most this run may spend on priced models, in US dollars (default: $PRESSWORK_RUN_BUDGET_USD, else no limit; prices: $PRESSWORK_PRICES).")
+    @Option(name: .customLong("budget-usd"), parsing: .unconditional, help: "The most this run may spend on priced models, in US dollars (default: $PRESSWORK_RUN_BUDGET_USD, else no limit; prices: $PRESSWORK_PRICES).")
     var budgetUSD: Double?
 
     @Flag(help: "Print the run document as JSON instead of a summary.")

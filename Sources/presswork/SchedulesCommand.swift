@@ -63,7 +63,7 @@ struct SchedulesAddCommand: AsyncParsableCommand {
     @Flag(help: "Runs assemble HTML instead of publishing (always so when WordPress is not configured).")
     var dryRun = false
 
-    @Option(name: .customLong("budget-usd"), help: "The most each run may spend on priced models, in US dollars.")
+    @Option(name: .customLong("budget-usd"), parsing: .unconditional, help: "The most each run may spend on priced models, in US dollars.")
     var budgetUSD: Double?
 
     @Flag(help: "Print the schedule as JSON.")
@@ -362,7 +362,7 @@ struct SchedulesEditCommand: AsyncParsableCommand {
     @Flag(help: "No limit on its active runs.")
     var noMaxActive = false
 
-    @Option(name: .customLong("budget-usd"), help: "The most each run may spend, in US dollars.")
+    @Option(name: .customLong("budget-usd"), parsing: .unconditional, help: "The most each run may spend, in US dollars.")
     var budgetUSD: Double?
 
     @Flag(help: "No budget of the schedule's own (the profile's or the process's default applies).")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PressworkCore
+import PressworkScheduler
 import PressworkStore
 
 struct WebhooksCommand: AsyncParsableCommand {
@@ -15,10 +16,13 @@ struct WebhooksCommand: AsyncParsableCommand {
             POST is signed as Standard Webhooks specifies: headers webhook-id (the same on every retry), \
             webhook-timestamp and webhook-signature (v1, HMAC-SHA256 over "id.timestamp.body" with the \
             base64 key after whsec_). Verify it over the raw body and reject timestamps more than five \
-            minutes away; see the README, "Webhooks".
+            minutes away; see the README, "Webhooks". \
+            Destinations in loopback, private, link-local (cloud metadata), unique-local, shared, \
+            multicast and unspecified ranges are refused, at registration and again after DNS \
+            resolution before each delivery, unless the endpoint allows private networks.
             """,
         subcommands: [
-            WebhooksAddCommand.self, WebhooksListCommand.self, WebhooksRemoveCommand.self, WebhooksPauseCommand.self,
+            WebhooksAddCommand.self, WebhooksEditCommand.self, WebhooksListCommand.self, WebhooksRemoveCommand.self, WebhooksPauseCommand.self,
             WebhooksResumeCommand.self, WebhooksDeliveriesCommand.self, WebhooksRedeliverCommand.self,
         ]
     )
@@ -38,18 +42,65 @@ struct WebhooksAddCommand: AsyncParsableCommand {
     @Option(name: .customLong("event"), help: "An event kind it wants; repeat for several (default: all).")
     var events: [String] = []
 
-    @Option(help: "The signing secret, whsec_ and base64 (default: a new random one).")
+    @Option(help: "The signing secret, whsec_ and the base64 of at least 24 bytes (default: a new random one).")
     var secret: String?
+
+    @Flag(help: "Let deliveries reach loopback, private and link-local addresses (a receiver on this machine or LAN).")
+    var allowPrivateNetworks = false
 
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let endpoint = try await withServices(global) { services in
-            try await WebhookStore(pool: services.pool).add(name: name, url: url, events: events, secret: secret)
+        if let warning = try await WebhookDestination.checkResolved(url, allowPrivateNetworks: allowPrivateNetworks) {
+            FileHandle.standardError.write(Data("warning: \(TerminalText.safe(warning))\n".utf8))
         }
-        print("webhook \(endpoint.name) → \(endpoint.url)")
+        let endpoint = try await withServices(global) { services in
+            try await WebhookStore(pool: services.pool).add(
+                name: name, url: url, events: events, secret: secret, allowPrivateNetworks: allowPrivateNetworks
+            )
+        }
+        print("webhook \(endpoint.name) → \(TerminalText.safe(endpoint.url))\(endpoint.allowPrivateNetworks ? " (private networks allowed)" : "")")
         print("events: \(endpoint.events.joined(separator: ", "))")
         print("secret: \(endpoint.secret)")
+    }
+}
+
+struct WebhooksEditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit", abstract: "Change an endpoint's URL, or whether it may reach private networks."
+    )
+
+    @Argument(help: "The endpoint's name.")
+    var name: String
+
+    @Option(help: "The new http:// or https:// URL.")
+    var url: String?
+
+    @Flag(inversion: .prefixedNo, help: "Let deliveries reach loopback, private and link-local addresses, or not.")
+    var allowPrivateNetworks: Bool?
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if url == nil && allowPrivateNetworks == nil {
+            throw ValidationError("nothing to change: give --url, --allow-private-networks or --no-allow-private-networks")
+        }
+    }
+
+    func run() async throws {
+        let endpoint = try await withServices(global) { services in
+            let store = WebhookStore(pool: services.pool)
+            guard let current = try await store.endpoint(name) else { throw ValidationError("no webhook named \(name)") }
+            let allow = allowPrivateNetworks ?? current.allowPrivateNetworks
+            if let warning = try await WebhookDestination.checkResolved(url ?? current.url, allowPrivateNetworks: allow) {
+                FileHandle.standardError.write(Data("warning: \(TerminalText.safe(warning))\n".utf8))
+            }
+            guard let edited = try await store.edit(name, url: url, allowPrivateNetworks: allowPrivateNetworks) else {
+                throw ValidationError("no webhook named \(name)")
+            }
+            return edited
+        }
+        print("webhook \(endpoint.name) → \(TerminalText.safe(endpoint.url))\(endpoint.allowPrivateNetworks ? " (private networks allowed)" : "")")
     }
 }
 
@@ -59,7 +110,7 @@ struct WebhooksListCommand: AsyncParsableCommand {
     @Flag(help: "Show the signing secrets.")
     var secrets = false
 
-    @Flag(help: "JSON: an array of {name, url, events, enabled, createdAt, secret (with --secrets)}.")
+    @Flag(help: "JSON: an array of {name, url, events, enabled, allowPrivateNetworks, createdAt, secret (with --secrets)}.")
     var json = false
 
     @OptionGroup var global: GlobalOptions
@@ -73,6 +124,7 @@ struct WebhooksListCommand: AsyncParsableCommand {
                 var fields: [(String, JSONValue)] = [
                     ("name", .string(endpoint.name)), ("url", .string(endpoint.url)),
                     ("events", .array(endpoint.events.map(JSONValue.string))), ("enabled", .bool(endpoint.enabled)),
+                    ("allowPrivateNetworks", .bool(endpoint.allowPrivateNetworks)),
                     ("createdAt", .string(endpoint.createdAt.formatted(Date.ISO8601FormatStyle()))),
                 ]
                 if secrets { fields.append(("secret", .string(endpoint.secret))) }
@@ -82,7 +134,8 @@ struct WebhooksListCommand: AsyncParsableCommand {
         }
         if endpoints.isEmpty { print("no webhooks") }
         for endpoint in endpoints {
-            print([endpoint.name, endpoint.enabled ? "enabled" : "paused", endpoint.url, endpoint.events.joined(separator: ","),
+            print([endpoint.name, endpoint.enabled ? "enabled" : "paused", TerminalText.safe(endpoint.url),
+                   endpoint.events.joined(separator: ","), endpoint.allowPrivateNetworks ? "private-networks" : nil,
                    secrets ? endpoint.secret : nil].compactMap { $0 }.joined(separator: "  "))
         }
     }
@@ -188,7 +241,8 @@ struct WebhooksDeliveriesCommand: AsyncParsableCommand {
             let outcome = delivery.state == "pending"
                 ? "next attempt \(delivery.nextAttemptAt.formatted(Date.ISO8601FormatStyle()))" : (delivery.lastStatus.map { "HTTP \($0)" } ?? "")
             print(["evt_\(delivery.eventID)", delivery.endpoint, delivery.kind, delivery.state,
-                   "\(delivery.attempts) attempt\(delivery.attempts == 1 ? "" : "s")", outcome, delivery.lastError ?? ""]
+                   "\(delivery.attempts) attempt\(delivery.attempts == 1 ? "" : "s")", outcome,
+                   TerminalText.safe(delivery.lastError ?? "")]
                 .filter { !$0.isEmpty }.joined(separator: "  "))
         }
     }

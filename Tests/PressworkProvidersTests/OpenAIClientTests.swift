@@ -104,6 +104,25 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         #expect(server.requests.count == 3)
         await server.stop()
     }
+
+    /// A refused connection is an answer: each attempt fails with it at once (the client does
+    /// not retry the connection until the call's 20 s deadline, which made a closed port cost
+    /// 20 s × attempts), and the error says so rather than "timed out".
+    @Test(.timeLimit(.minutes(1)))
+    func aRefusedConnectionFailsEachAttemptAtOnce() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        let baseURL = server.baseURL
+        await server.stop()
+        var policy = quickPolicy
+        policy.timeout = .seconds(20)
+        let client = OpenAIChatClient(.init(baseURL: baseURL + "/v1", apiKey: nil, model: "m"), policy: policy, logger: quiet)
+        let error = await #expect(throws: ProviderError.self) {
+            try await client.complete(ChatRequest(system: "", user: "x", schemaName: "X", schema: ReviewReply.schema))
+        }
+        #expect(error?.kind == .transient)
+        #expect(error?.description.contains("refused") == true, "\(error.map(String.init(describing:)) ?? "")")
+        #expect(error?.description.contains("timed out") == false)
+    }
 }
 
 @Suite struct StructuredOutputTests {

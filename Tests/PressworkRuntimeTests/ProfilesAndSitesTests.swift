@@ -98,6 +98,35 @@ import TestSupport
         await creator.close()
     }
 
+    /// A provider's refusal that quotes the key: the key reaches neither the run's record, nor its
+    /// diagnostics, nor the events that webhooks and the API's stream carry.
+    @Test(.timeLimit(.minutes(1)))
+    func aProviderErrorEchoingTheKeyIsStoredWithTheKeyMasked() async throws {
+        let key = "sk-echoed-key-7a6b5c4d3e2f1a0b"
+        let services = try await services("redacted", environment: ["TEST_PROFILE_KEY": key])
+        let server = try await ScriptedHTTPServer.start()
+        server.respond { request in
+            .status(401, body: #"{"error": {"message": "Incorrect API key provided: \#(request.header("Authorization") ?? "")"}}"#)
+        }
+        _ = try await services.catalog.add(.profile, "writer", settings: Self.profile(server, model: "m"))
+        let run = try await services.store.create(
+            params: try await services.catalog.prepare(try RunParams.validated(seeds: ["home espresso"], profile: "writer")),
+            trigger: .cli, pipelineVersion: Pipeline.version
+        ).run
+        let outcome = try await services.orchestrator().execute(run.id)
+        #expect(outcome.status == .error)
+        #expect(outcome.reason?.contains("401") == true && outcome.reason?.contains("[redacted]") == true, "\(outcome.reason ?? "")")
+        let stored = try await services.pool.query("""
+            SELECT (SELECT string_agg(coalesce(status_reason, ''), ' ') FROM runs)
+                || (SELECT string_agg(message || coalesce(details::text, ''), ' ') FROM diagnostics)
+                || (SELECT string_agg(payload::text, ' ') FROM events) AS everything
+            """).scalar(String.self)
+        #expect(!stored.contains(key) && !stored.contains("7a6b5c4d3e2f1a0b"))
+        #expect(!(try await services.store.document(run.id)?.text.contains(key) ?? true))
+        await server.stop()
+        await services.close()
+    }
+
     @Test func badProfilesSitesAndReferencesAreRefusedNamingTheFieldWithNothingWritten() async throws {
         let services = try await services("profilerefusals", environment: ["PRESENT": "x"])
         let catalog = services.catalog

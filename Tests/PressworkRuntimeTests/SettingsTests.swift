@@ -68,6 +68,41 @@ import TestSupport
         }
     }
 
+    /// A config file means what it says: a key given twice, a trailing comma, a dimension below
+    /// one, a trend URL that is not http(s) are refused when the settings are read, before any
+    /// run is written, naming the place; so are an empty home and a garbage OTLP endpoint.
+    @Test func strictConfigurationIsRefusedWhenRead() throws {
+        let refusals: [(String, String)] = [
+            (#"{"home": "/a", "home": "/b"}"#, #"the key "home" is given twice"#),
+            (#"{"home": "/a",}"#, "trailing comma"),
+            (#"{"embeddings": "openai", "openaiEmbeddingModel": "e", "embeddingDimension": -1}"#, "\"embeddingDimension\" must be 1 to 65536"),
+            (#"{"trends": "google", "googleTrendsURL": "file:///etc/passwd"}"#, "PRESSWORK_GOOGLE_TRENDS_URL must be an http(s) URL"),
+            (#"{"home": ""}"#, #"the config file's "home" is empty"#),
+        ]
+        for (text, expected) in refusals {
+            #expect {
+                try RuntimeSettings.resolve(
+                    .init(configPath: try configFile(text)),
+                    environment: ["HOME": "/h", "OPENAI_BASE_URL": "http://127.0.0.1:1/v1"]
+                )
+            } throws: { error in
+                "\(error)".contains(expected)
+            }
+        }
+        #expect {
+            try RuntimeSettings.resolve(.init(home: ""), environment: [:])
+        } throws: { error in
+            "\(error)".contains("--home is empty")
+        }
+        let relative = try RuntimeSettings.resolve(.init(home: "data/pw"), environment: [:])
+        #expect(relative.home == FileManager.default.currentDirectoryPath + "/data/pw")
+        #expect {
+            try TraceExport.startIfConfigured(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "not a url"], logger: Logger(label: "t"))
+        } throws: { error in
+            "\(error)".contains("OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL")
+        }
+    }
+
     @Test func jsonLogLinesCarryMetadataAsKeys() throws {
         let sink = LineSink.memory()
         var logger = Logger(label: "presswork.test") { label in

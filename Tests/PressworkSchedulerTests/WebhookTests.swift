@@ -5,7 +5,7 @@ import PostgresClient
 import PressworkCore
 import PressworkOrchestrator
 import PressworkPipeline
-import PressworkScheduler
+@testable import PressworkScheduler
 import PressworkStore
 import Synchronization
 import Testing
@@ -64,8 +64,8 @@ import TestSupport
         _ = try await Migrator().migrate(pool)
         let receiver = try await ScriptedHTTPServer.start()
         let webhooks = WebhookStore(pool: pool)
-        let endpoint = try await webhooks.add(name: "receiver", url: receiver.baseURL + "/hooks", events: [])
-        _ = try await webhooks.add(name: "done-only", url: receiver.baseURL + "/done", events: ["run.done"])
+        let endpoint = try await webhooks.add(name: "receiver", url: receiver.baseURL + "/hooks", events: [], allowPrivateNetworks: true)
+        _ = try await webhooks.add(name: "done-only", url: receiver.baseURL + "/done", events: ["run.done"], allowPrivateNetworks: true)
         let secrets = ["/hooks": endpoint.secret, "/done": try #require(try await webhooks.endpoint("done-only")).secret]
         receiver.respond { request in
             guard let secret = secrets[request.path] else { return .status(404, body: "") }
@@ -113,8 +113,8 @@ import TestSupport
         _ = try await Migrator().migrate(pool)
         let receiver = try await ScriptedHTTPServer.start()
         let webhooks = WebhookStore(pool: pool)
-        let flaky = try await webhooks.add(name: "flaky", url: receiver.baseURL + "/flaky", events: ["run.done", "run.error"])
-        _ = try await webhooks.add(name: "down", url: receiver.baseURL + "/down", events: ["run.error"])
+        let flaky = try await webhooks.add(name: "flaky", url: receiver.baseURL + "/flaky", events: ["run.done", "run.error"], allowPrivateNetworks: true)
+        _ = try await webhooks.add(name: "down", url: receiver.baseURL + "/down", events: ["run.error"], allowPrivateNetworks: true)
         // /flaky: a 503, a dropped connection, a 500, then it verifies and accepts. /down: 500s.
         let flakyFailures = Mutex<[ScriptedHTTPServer.Reply]>([.status(503, body: "busy"), .drop, .status(500, body: "oops")])
         receiver.respond { request in
@@ -158,6 +158,65 @@ import TestSupport
         #expect(try await webhooks.redeliverFailed("down") == 1)
         #expect(try await webhooks.deliveries(endpoint: "down").first?.state == "pending")
         await receiver.stop()
+        await pool.close()
+    }
+
+    /// An endpoint that points inward without the permission (registered before migration 0019,
+    /// or through SQL) gets no request: each attempt checks the resolved addresses and records
+    /// why it refused. Names are resolved too: "localhost" resolves into loopback.
+    @Test func deliveriesToInwardAddressesAreRefusedAfterResolution() async throws {
+        let pool = try await TestDatabase.makePool("webhooksinward", maxConnections: 6)
+        _ = try await Migrator().migrate(pool)
+        let receiver = try await ScriptedHTTPServer.start()
+        receiver.respond { _ in .status(204, body: "") }
+        let webhooks = WebhookStore(pool: pool)
+        await #expect(throws: PressworkCore.ValidationError.self) {
+            try await webhooks.add(name: "inward", url: receiver.baseURL + "/hooks", events: [])
+        }
+        #expect(try await webhooks.endpoints().isEmpty, "nothing written")
+        _ = try await webhooks.add(name: "inward", url: receiver.baseURL + "/hooks", events: ["run.error"], allowPrivateNetworks: true)
+        _ = try await pool.query("UPDATE webhook_endpoints SET allow_private_networks = false WHERE name = 'inward'")
+        #expect(try await WebhookDestination.checkResolved("http://localhost./", allowPrivateNetworks: true) == nil)
+        #expect(WebhookDestination.refusal(for: try await HostResolver.addresses(of: "localhost"))?.contains("loopback") == true)
+
+        var configuration = WebhookDispatcher.Configuration()
+        configuration.poll = .milliseconds(100)
+        configuration.retrySchedule = []
+        let dispatcher = WebhookDispatcher(
+            store: webhooks, listenConfiguration: pool.configuration, configuration: configuration, logger: logger
+        )
+        let delivering = Task { try await dispatcher.run() }
+        defer { delivering.cancel() }
+        let id = try await pool.query("INSERT INTO runs (params) VALUES ('{\"seeds\": [\"x\"]}') RETURNING id").scalar(UUID.self)
+        _ = try await pool.query("UPDATE runs SET status = 'running' WHERE id = \(id)")
+        _ = try await pool.query("UPDATE runs SET status = 'error', status_reason = 'planted' WHERE id = \(id)")
+        try await waitFor("the delivery failed") {
+            try await webhooks.deliveries(endpoint: "inward").first?.state == "failed"
+        }
+        let failed = try #require(try await webhooks.deliveries(endpoint: "inward").first)
+        #expect(failed.lastError?.contains("loopback") == true && failed.lastError?.contains("--allow-private-networks") == true)
+        #expect(receiver.requests.isEmpty, "no request reached the receiver")
+
+        // Allowed again, the next delivery goes through.
+        #expect(try await webhooks.edit("inward", allowPrivateNetworks: true)?.allowPrivateNetworks == true)
+        #expect(try await webhooks.redeliverFailed("inward") == 1)
+        try await waitFor("delivered once allowed") {
+            try await webhooks.deliveries(endpoint: "inward").first?.state == "delivered"
+        }
+        await receiver.stop()
+        await pool.close()
+    }
+
+    @Test func shortSecretsAreRefused() async throws {
+        let pool = try await TestDatabase.makePool("webhookssecret", maxConnections: 2)
+        _ = try await Migrator().migrate(pool)
+        let webhooks = WebhookStore(pool: pool)
+        let error = await #expect(throws: PressworkCore.ValidationError.self) {
+            try await webhooks.add(name: "short", url: "https://hooks.example.com/", events: [], secret: "whsec_QQ==")
+        }
+        #expect(error?.field == "secret" && error?.problem.contains("at least 24") == true)
+        let generated = try await webhooks.add(name: "long", url: "https://hooks.example.com/", events: [])
+        #expect(Data(base64Encoded: String(generated.secret.dropFirst(6)))?.count == 24)
         await pool.close()
     }
 }

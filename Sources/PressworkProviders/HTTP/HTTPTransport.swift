@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// One HTTP exchange's answer, body read in full (bounded).
 public struct HTTPReply: Sendable {
@@ -43,12 +44,17 @@ public struct HTTPTransport: Sendable {
     }()
 
     /// The process's client: AsyncHTTPClient's shared configuration (redirects, decompression,
-    /// pooling) with the connect timeout above and no read timeout of its own. The shared
+    /// pooling) with the connect timeout above, no retry of a failed connection inside a
+    /// request, and no read timeout of its own. The shared
     /// client's 90 s read timeout used to cut every call short of its documented deadline;
     /// now each call's `timeout` alone bounds it.
     public static let sharedClient: HTTPClient = {
         var configuration = HTTPClient.Configuration.singletonConfiguration
         configuration.timeout = .init(connect: .nanoseconds(connectTimeout.nanoseconds), read: nil)
+        // A refused connection is an answer, not a slow server: fail the attempt at once and let
+        // the call policy's backoff decide. AsyncHTTPClient otherwise retries the connection
+        // inside the request until its deadline (a feed on a closed port took 20 s × attempts).
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
@@ -101,6 +107,10 @@ public struct HTTPTransport: Sendable {
             default: return "\(error)"
             }
         }
+        if let error = error as? NIOConnectionError, let last = error.connectionErrors.last {
+            return "cannot connect to \(error.host):\(error.port): \(describe(last.error))"
+        }
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return "connection refused" }
         return "\(error)"
     }
 

@@ -80,7 +80,10 @@ public struct ProviderCalls: Sendable {
         switch reply.status {
         case 401: what = "the credentials were refused (401)"
         case 403: what = "the credentials may not do this (403)"
-        case 404: what = "not found (404): check the base URL" + (provider.hasPrefix("wordpress") ? "" : " and the model name")
+        case 404:
+            // Only a model server has a model name to check; a feed or a site has its address.
+            let isModelServer = !provider.hasPrefix("wordpress") && !provider.hasPrefix("feed")
+            what = isModelServer ? "not found (404): check the base URL and the model name" : "not found (404): check the address"
         case 429: what = "rate limited (429)"
         default: what = "HTTP \(reply.status)"
         }
