@@ -32,10 +32,16 @@ public struct APIServer: Sendable {
     let registry: PrometheusCollectorRegistry
     let defaults: RunDefaults
     let logger: Logger
+    /// How long a connection may stay silent: one that has not sent a complete request head
+    /// (or the next part of a body) for this long is closed, so half-sent requests cannot hold
+    /// sockets open. Silence while the server is answering (a progress stream) does not count.
+    let idleTimeout: Duration
 
     public init(
-        pool: PostgresConnectionPool, registry: PrometheusCollectorRegistry, defaults: RunDefaults, logger: Logger
+        pool: PostgresConnectionPool, registry: PrometheusCollectorRegistry, defaults: RunDefaults, logger: Logger,
+        idleTimeout: Duration = .seconds(30)
     ) {
+        self.idleTimeout = idleTimeout
         self.pool = pool
         self.listenConfiguration = pool.configuration
         self.registry = registry
@@ -48,7 +54,7 @@ public struct APIServer: Sendable {
         let hub = EventHub(listenConfiguration: listenConfiguration, logger: logger)
         let application = Application(
             router: makeRouter(hub: hub),
-            server: .http1(configuration: Self.connectionLimits),
+            server: .http1(configuration: connectionLimits),
             configuration: .init(address: .hostname(host, port: port), serverName: "presswork"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger
@@ -61,14 +67,9 @@ public struct APIServer: Sendable {
         }
     }
 
-    /// How long a connection may stay silent: one that has not sent a complete request head
-    /// (or the next part of a body) for this long is closed, so half-sent requests cannot hold
-    /// sockets open. Silence while the server is answering (a progress stream) does not count.
-    public static let idleTimeout: Duration = .seconds(30)
-
     /// Idle timeout and header bounds (16 KiB a field, 64 KiB in all, 100 fields); bodies are
     /// bounded where they are read (`JSONBody`, 1 MiB).
-    static var connectionLimits: HTTP1Channel.Configuration {
+    var connectionLimits: HTTP1Channel.Configuration {
         HTTP1Channel.Configuration(
             idleTimeout: .nanoseconds(idleTimeout.nanoseconds),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 << 10, maxHeaderListSize: 64 << 10, maxHeaderFieldCount: 100)

@@ -20,7 +20,9 @@ struct APIHarness: Sendable {
     let admin: String
 
     /// `environment` is what the server resolves `env:` secret references in.
-    static func start(_ name: String, environment: [String: String] = [:]) async throws -> APIHarness {
+    static func start(
+        _ name: String, environment: [String: String] = [:], idleTimeout: Duration = .seconds(30)
+    ) async throws -> APIHarness {
         let pool = try await TestDatabase.makePool(name, maxConnections: 8)
         _ = try await Migrator().migrate(pool)
         let logger = Logger(label: "api") { _ in SwiftLogNoOpLogHandler() }
@@ -30,7 +32,7 @@ struct APIHarness: Sendable {
         )
         let api = APIServer(
             pool: pool, registry: PrometheusCollectorRegistry(),
-            defaults: .init(configurations: catalog, pipelineVersion: "test"), logger: logger
+            defaults: .init(configurations: catalog, pipelineVersion: "test"), logger: logger, idleTimeout: idleTimeout
         )
         let (ports, port) = AsyncStream.makeStream(of: Int.self)
         let server = Task { try await api.run(host: "127.0.0.1", port: 0) { port.yield($0) } }

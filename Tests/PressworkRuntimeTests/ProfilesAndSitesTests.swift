@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresClient
 import PressworkCore
 import PressworkOrchestrator
 import PressworkPipeline
@@ -16,7 +17,10 @@ import TestSupport
 
     /// Services whose own settings are offline, resolving secrets in `environment`.
     /// With `sharing`, over that one's database (another process of the same installation).
-    func services(_ name: String, environment: [String: String], sharing other: Services? = nil) async throws -> Services {
+    func services(
+        _ name: String, environment: [String: String], sharing other: Services? = nil, logger: Logger? = nil
+    ) async throws -> Services {
+        let logger = logger ?? self.logger
         let settings = try RuntimeSettings.resolve(.init(home: try TemporaryFolder.make()), environment: [:])
         if let other { return Services(settings: settings, pool: other.pool, logger: logger, environment: environment) }
         let pool = try await TestDatabase.makePool(name)
@@ -103,27 +107,51 @@ import TestSupport
     @Test(.timeLimit(.minutes(1)))
     func aProviderErrorEchoingTheKeyIsStoredWithTheKeyMasked() async throws {
         let key = "sk-echoed-key-7a6b5c4d3e2f1a0b"
-        let services = try await services("redacted", environment: ["TEST_PROFILE_KEY": key])
-        let server = try await ScriptedHTTPServer.start()
-        server.respond { request in
+        let sink = LineSink.memory()
+        let verbose = Logger(label: "presswork.test") { label in PressworkLogHandler(label: label, format: .json, level: .trace, sink: sink) }
+        let services = try await services("redacted", environment: ["TEST_PROFILE_KEY": key], logger: verbose)
+        let failing = try await ScriptedHTTPServer.start()
+        failing.respond { request in
             .status(401, body: #"{"error": {"message": "Incorrect API key provided: \#(request.header("Authorization") ?? "")"}}"#)
         }
-        _ = try await services.catalog.add(.profile, "writer", settings: Self.profile(server, model: "m"))
+        let succeeding = try await ScriptedHTTPServer.start()
+        let params = try RunParams.validated(seeds: ["home espresso"], profile: "writer")
+        succeeding.respond(try await OfflineAnswers.make(params).reply)
+        _ = try await services.catalog.add(.profile, "writer", settings: Self.profile(failing, model: "m"))
         let run = try await services.store.create(
-            params: try await services.catalog.prepare(try RunParams.validated(seeds: ["home espresso"], profile: "writer")),
-            trigger: .cli, pipelineVersion: Pipeline.version
+            params: try await services.catalog.prepare(params), trigger: .cli, pipelineVersion: Pipeline.version
         ).run
         let outcome = try await services.orchestrator().execute(run.id)
         #expect(outcome.status == .error)
         #expect(outcome.reason?.contains("401") == true && outcome.reason?.contains("[redacted]") == true, "\(outcome.reason ?? "")")
-        let stored = try await services.pool.query("""
-            SELECT (SELECT string_agg(coalesce(status_reason, ''), ' ') FROM runs)
-                || (SELECT string_agg(message || coalesce(details::text, ''), ' ') FROM diagnostics)
-                || (SELECT string_agg(payload::text, ' ') FROM events) AS everything
-            """).scalar(String.self)
-        #expect(!stored.contains(key) && !stored.contains("7a6b5c4d3e2f1a0b"))
-        #expect(!(try await services.store.document(run.id)?.text.contains(key) ?? true))
-        await server.stop()
+        // The same key against a server that answers: the run succeeds, and still nothing shows it.
+        _ = try await services.catalog.replace(.profile, "writer", settings: Self.profile(succeeding, model: "m"))
+        let good = try await services.store.create(
+            params: try await services.catalog.prepare(try RunParams.validated(seeds: ["home espresso"], profile: "writer")),
+            trigger: .cli, pipelineVersion: Pipeline.version
+        ).run
+        #expect(try await services.orchestrator().execute(good.id).status != .error)
+        #expect(succeeding.requests.contains { $0.header("Authorization") == "Bearer \(key)" }, "the key was sent where it belongs")
+
+        // Every row of every table (runs, diagnostics, artifacts, events and so webhook bodies,
+        // the response cache…), both run documents, and every log line at the trace level.
+        var everything = sink.captured.joined(separator: "\n")
+        let tables = try await services.pool.query("""
+            SELECT table_name::text AS name FROM information_schema.tables
+            WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+            """).map { try $0.decode(String.self, "name") }
+        #expect(tables.contains("runs") && tables.contains("diagnostics") && tables.contains("events"))
+        for table in tables {
+            let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            everything += try await services.pool.query(
+                PostgresQuery(unsafeSQL: "SELECT coalesce(string_agg(t::text, ' '), '') FROM \(quoted) t")
+            ).scalar(String.self)
+        }
+        for id in [run.id, good.id] { everything += try await services.store.document(id)?.text ?? "" }
+        #expect(everything.contains("Incorrect API key provided"), "the error itself was kept")
+        #expect(!everything.contains(key) && !everything.contains("7a6b5c4d3e2f1a0b"))
+        await failing.stop()
+        await succeeding.stop()
         await services.close()
     }
 
