@@ -144,6 +144,7 @@ let package = Package(
                 "PressworkStore",
                 "PressworkOrchestrator",
                 "PressworkScheduler",
+                "PressworkHTTP",
                 "PressworkPipeline",
                 "PressworkProviders",
                 "EmbeddedPostgres",

@@ -106,7 +106,7 @@ public final class LineSink: Sendable {
 
     func write(_ line: String) {
         if toStandardError {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            StandardError.write(line + "\n")
         } else {
             lines.withLock { $0.append(line) }
         }

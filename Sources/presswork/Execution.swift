@@ -30,9 +30,7 @@ enum Execution {
             try await RunOutput.printResult(of: runID, outcome: outcome, services: services, json: json)
         } catch is CancellationError {
             let id = runID.uuidString.lowercased()
-            FileHandle.standardError.write(Data(
-                "\ninterrupted: run \(id) was handed back (queued); `presswork runs retry \(id)` continues it\n".utf8
-            ))
+            StandardError.write("\ninterrupted: run \(id) was handed back (queued); `presswork runs retry \(id)` continues it\n")
             throw ExitCode(130)
         }
     }

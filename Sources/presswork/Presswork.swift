@@ -19,4 +19,21 @@ struct Presswork: AsyncParsableCommand {
             WebhooksCommand.self, TokensCommand.self, PruneCommand.self, MonitorCommand.self, MigrateCommand.self, DatabaseCommand.self,
         ]
     )
+
+    /// ArgumentParser's entry point, after one process-wide setting: a write to a closed pipe
+    /// (stderr through `| tee`, ended by the same Ctrl-C) fails instead of killing the process
+    /// with SIGPIPE, and `StandardError` drops the failure.
+    static func main() async {
+        StandardError.ignoreBrokenPipes()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PressworkCore
+import PressworkRuntime
 import PressworkOrchestrator
 
 /// Shows a run's progress on stderr: on a terminal, a live line per round (a spinner while it
@@ -36,7 +37,7 @@ final class ProgressPrinter: Sendable {
     /// that nothing in them can move the cursor or recolour the terminal.
     private func write(_ line: String) {
         state.stopSpinner()
-        FileHandle.standardError.write(Data((TerminalText.safe(line) + "\n").utf8))
+        StandardError.write(TerminalText.safe(line) + "\n")
     }
 
     private static func label(_ round: Round) -> String {
@@ -79,13 +80,13 @@ private final class LockedState: @unchecked Sendable {
             }
             return ticker != nil
         }
-        if wasRunning { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if wasRunning { StandardError.write("\r\u{1B}[K") }
     }
 
     private func draw(_ frame: String) {
         lock.withLock {
             guard let label else { return }
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(label)  \(frame)".utf8))
+            StandardError.write("\r\u{1B}[K\(label)  \(frame)")
         }
     }
 }

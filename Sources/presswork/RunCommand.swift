@@ -83,9 +83,9 @@ struct RunCommand: AsyncParsableCommand {
             profile: choice.profile, site: choice.site
         )
         if !dryRun && !publishing {
-            FileHandle.standardError.write(Data(
-                "WordPress is not configured (WORDPRESS_URL, WORDPRESS_USER, WORDPRESS_APP_PASSWORD, or --site): this is a dry run.\n".utf8
-            ))
+            StandardError.write(
+                "WordPress is not configured (WORDPRESS_URL, WORDPRESS_USER, WORDPRESS_APP_PASSWORD, or --site): this is a dry run.\n"
+            )
         }
         try await withServices(global) { services in
             // The profile and site exist and resolve here, or nothing is written.
@@ -106,7 +106,7 @@ struct RunCommand: AsyncParsableCommand {
             throw RunStateError("--idempotency-key \(idempotencyKey ?? "") was used for run \(id) with other params; "
                 + "use another key, or the same params to get that run")
         }
-        if !created { FileHandle.standardError.write(Data("idempotency key matches run \(id) (\(run.status))\n".utf8)) }
+        if !created { StandardError.write("idempotency key matches run \(id) (\(run.status))\n") }
         if enqueue {
             print(id)
             return
@@ -115,7 +115,7 @@ struct RunCommand: AsyncParsableCommand {
         let profile = params.profile.map { "profile \($0) v\(params.profileVersion ?? 0): " } ?? ""
         let providers = profile + (choice.isOffline ? "offline providers" : "writer \(choice.llm), embeddings \(choice.embeddings)")
         let target = params.dryRun ? "dry run" : "publishing to " + (params.site.map { "site \($0), " } ?? "") + (choice.publisher ?? "WordPress")
-        FileHandle.standardError.write(Data("run \(id) — \(providers), \(target)\n".utf8))
+        StandardError.write("run \(id) — \(providers), \(target)\n")
         if created, let lease = run.lease {
             try await Execution.execute(run.id, services: services, json: json, claimed: lease, orchestrator: orchestrator)
         } else if run.status == .queued {

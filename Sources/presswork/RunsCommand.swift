@@ -59,7 +59,7 @@ struct RunsListCommand: AsyncParsableCommand {
         try await withServices(global) { services in
             let (runs, unreadable) = try await services.store.listPage(try filters.filter(site: owners.site, profile: owners.profile), limit: limit)
             for (id, reason) in unreadable {
-                FileHandle.standardError.write(Data("run \(id.uuidString.lowercased()) cannot be read: \(reason)\n".utf8))
+                StandardError.write("run \(id.uuidString.lowercased()) cannot be read: \(reason)\n")
             }
             if json {
                 print(JSONValue.array(runs.map(\.summary)).text)
@@ -256,7 +256,7 @@ func validateBulk(all: Bool, run: String?, filter: RunFilter, limit: Int) throws
 func printBulk(_ outcome: BulkOutcome, verb: String) {
     for id in outcome.changed { print(id.uuidString.lowercased()) }
     let moved = outcome.unchanged.isEmpty ? "" : "; \(outcome.unchanged.count) had moved on and were left as they are"
-    FileHandle.standardError.write(Data("\(outcome.changed.count) run\(outcome.changed.count == 1 ? "" : "s") \(verb)\(moved)\n".utf8))
+    StandardError.write("\(outcome.changed.count) run\(outcome.changed.count == 1 ? "" : "s") \(verb)\(moved)\n")
 }
 
 struct RunsReprocessCommand: AsyncParsableCommand {
@@ -297,7 +297,7 @@ struct RunsReprocessCommand: AsyncParsableCommand {
                 round: nil, kind: .status,
                 message: "reprocess of run \(parent.id.uuidString.lowercased()) from \(round); \(copied) artifacts reused"
             ), for: child.id)
-            FileHandle.standardError.write(Data("new run \(child.id.uuidString.lowercased()), \(copied) artifacts reused\n".utf8))
+            StandardError.write("new run \(child.id.uuidString.lowercased()), \(copied) artifacts reused\n")
             if enqueue {
                 print(child.id.uuidString.lowercased())
                 return

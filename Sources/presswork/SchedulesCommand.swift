@@ -117,7 +117,7 @@ struct SchedulesListCommand: AsyncParsableCommand {
         try await withServices(global) { services in
             let (records, unreadable) = try await services.schedules.listAll()
             for (name, reason) in unreadable {
-                FileHandle.standardError.write(Data("schedule \(name) cannot be read: \(reason)\n".utf8))
+                StandardError.write("schedule \(name) cannot be read: \(reason)\n")
             }
             if json {
                 print(JSONValue.array(records.map { $0.document() }).text)

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Synchronization
 import Logging
 import PressworkOrchestrator
 import PressworkPipeline
@@ -17,10 +16,10 @@ struct ServeCommand: AsyncParsableCommand {
             The scheduler fires due schedules (exactly one run per fire, however many `serve` processes \
             share the database); the webhook dispatcher delivers events to the endpoints of `presswork \
             webhooks`; the workers claim queued runs and runs abandoned by dead workers, and \
-            execute them. SIGTERM or SIGINT: stop claiming and stop the other services; runs in progress \
-            finish the round they are in (its provider calls are not paid twice), up to --drain-seconds, \
-            and are handed back (queued, for another worker to continue from their first missing round); \
-            exit 0. A second signal hands them back at once.
+            execute them. SIGTERM or SIGINT: the workers stop claiming; runs in progress finish the \
+            round they are in (its provider calls are not paid twice), up to --drain-seconds, and are \
+            handed back (queued, for another worker to continue from their first missing round); then \
+            the other services stop; exit 0. A second signal hands them back at once.
 
             --prune-every 24h adds the maintenance service: it prunes as `presswork prune` does, once per \
             interval across all `serve` processes (one at a time, under the prune lock), with the \
@@ -60,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let maintenance = pruneEvery.map {
-            Service.Maintenance(interval: $0.duration, retention: Pruner.Retention(
+            ServeProcess.Options.Maintenance(interval: $0.duration, retention: Pruner.Retention(
                 finished: olderThan.duration, errors: errorsOlderThan.duration, events: eventsOlderThan.duration
             ))
         }
@@ -103,150 +102,49 @@ struct LeaseOptions: ParsableArguments {
     var drainSeconds: Double = 20
 }
 
-/// The long-running services of `serve` and `worker`.
+/// `serve` and `worker`: options checked, signals caught from the start, then `ServeProcess`.
 enum Service {
-    struct Maintenance {
-        let interval: Duration
-        let retention: Pruner.Retention
-    }
-
     static func run(
-        global: GlobalOptions, workers: Int, leases: LeaseOptions, scheduler: Bool, maintenance: Maintenance? = nil,
-        http: HTTPAddress? = nil
+        global: GlobalOptions, workers: Int, leases: LeaseOptions, scheduler: Bool,
+        maintenance: ServeProcess.Options.Maintenance? = nil, http: HTTPAddress? = nil
     ) async throws {
-        let leaseSeconds = leases.leaseSeconds
-        let maxAbandoned = leases.maxAbandoned
+        // First, so that a SIGTERM while the process is still starting is a clean stop (exit 0)
+        // and not the default death (143).
+        let shutdown = ShutdownRequests()
+        let signals = TerminationSignals { shutdown.request() }
+        defer { signals.restore() }
         guard (scheduler ? 0 : 1)...64 ~= workers else {
             throw ValidationError("workers must be between \(scheduler ? 0 : 1) and 64, not \(workers)")
         }
-        guard (1...100).contains(maxAbandoned) else {
-            throw ValidationError("max-abandoned must be between 1 and 100, not \(maxAbandoned)")
+        guard (1...100).contains(leases.maxAbandoned) else {
+            throw ValidationError("max-abandoned must be between 1 and 100, not \(leases.maxAbandoned)")
         }
-        guard leaseSeconds >= 1, leaseSeconds <= 3_600 else {
-            throw ValidationError("lease-seconds must be between 1 and 3600, not \(leaseSeconds)")
+        guard leases.leaseSeconds >= 1, leases.leaseSeconds <= 3_600 else {
+            throw ValidationError("lease-seconds must be between 1 and 3600, not \(leases.leaseSeconds)")
         }
         guard (0...3_600).contains(leases.drainSeconds) else {
             throw ValidationError("drain-seconds must be between 0 and 3600, not \(leases.drainSeconds)")
         }
+        let options = ServeProcess.Options(
+            workers: workers, scheduler: scheduler, leaseSeconds: leases.leaseSeconds, maxAbandoned: leases.maxAbandoned,
+            drain: .milliseconds(Int64(leases.drainSeconds * 1000)), maintenance: maintenance,
+            http: http.map { ($0.host, $0.port) }
+        )
         let (settings, logger) = try global.bootstrap(defaultLogLevel: .info)
         let traces = try TraceExport.startIfConfigured(logger: logger)
-        let services = try await Services.open(
-            settings: settings, logger: logger,
-            maxConnections: workers * 2 + 3 + (maintenance == nil ? 0 : 1) + (http == nil ? 0 : 8)
-        )
-        let orchestrator = services.orchestrator(configuration: OrchestratorConfiguration(
-            leaseSeconds: leaseSeconds, heartbeatSeconds: leaseSeconds / 3
-        ))
-        let pool = WorkerPool(
-            orchestrator: orchestrator, listenConfiguration: services.pool.configuration,
-            configuration: .init(concurrency: max(1, workers), maxAbandoned: maxAbandoned), logger: logger
-        )
-        // Before anything runs, so that every metric reaches the registry /metrics renders.
-        let registry = http.map { _ in PressworkMetrics.bootstrap() }
-        let workersTask = Task {
-            if workers > 0 { try await pool.run() }
-        }
-        // The scheduler, webhook delivery, the HTTP API and maintenance: stopped at once on the
-        // first signal (fires and deliveries are idempotent, their work is in Postgres).
-        let servicesTask = Task {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                if scheduler {
-                    group.addTask {
-                        try await SchedulerService(store: services.schedules, pipelineVersion: Pipeline.version, logger: logger).run()
-                    }
-                    group.addTask {
-                        try await WebhookDispatcher(
-                            store: WebhookStore(pool: services.pool), listenConfiguration: services.pool.configuration,
-                            logger: logger
-                        ).run()
-                    }
-                }
-                if let http, let registry {
-                    let server = APIServer(pool: services.pool, registry: registry, defaults: .init(
-                        configurations: services.catalog, pipelineVersion: Pipeline.version
-                    ), logger: logger)
-                    group.addTask {
-                        try await server.run(host: http.host, port: http.port) { port in
-                            logger.notice("HTTP API listening", metadata: ["address": "\(http.host):\(port)"])
-                        }
-                    }
-                }
-                if let maintenance {
-                    group.addTask {
-                        try await MaintenanceService(
-                            pruner: Pruner(pool: services.pool, logger: logger), retention: maintenance.retention,
-                            interval: maintenance.interval, owner: orchestrator.configuration.owner, logger: logger
-                        ).run()
-                    }
-                }
-                try await group.next()
-                group.cancelAll()
-            }
-        }
-        // First signal: stop claiming and the other services; runs in progress finish the round
-        // they are in (up to --drain-seconds), then are handed back. Second signal: hand back now.
-        let drainSeconds = leases.drainSeconds
-        let signalsSeen = SignalCount()
-        let signals = TerminationSignals {
-            if signalsSeen.increment() == 1 && drainSeconds > 0 {
-                logger.notice("stopping: no new claims; runs in progress finish their round, then are handed back", metadata: [
-                    "drain_seconds": "\(drainSeconds)",
-                ])
-                orchestrator.configuration.drain.request()
-                servicesTask.cancel()
-                Task {
-                    try? await Task.sleep(for: .milliseconds(Int64(drainSeconds * 1000)))
-                    workersTask.cancel()
-                }
-            } else {
-                logger.notice("stopping now: runs in progress are handed back")
-                servicesTask.cancel()
-                workersTask.cancel()
-            }
-        }
-        logger.notice("serving", metadata: [
-            "workers": "\(workers)", "scheduler": "\(scheduler)", "owner": "\(orchestrator.configuration.owner)",
-        ])
-        // Either part failing stops the other; the process then exits with the failure.
+        let services = try await Services.open(settings: settings, logger: logger, maxConnections: options.connections)
         var failure: (any Error)?
-        await withTaskGroup(of: (any Error)?.self) { group in
-            group.addTask { await Self.failure(of: workersTask) }
-            group.addTask { await Self.failure(of: servicesTask) }
-            for await error in group where error != nil && failure == nil {
+        if shutdown.count == 0 {
+            do {
+                try await ServeProcess(services: services, options: options, logger: logger).run(shutdown: shutdown)
+            } catch {
                 failure = error
-                workersTask.cancel()
-                servicesTask.cancel()
             }
         }
-        signals.restore()
         await services.close()
         await traces?.shutdown()
         if let failure { throw failure }
         logger.notice("stopped")
-    }
-
-    /// What ended a task, unless it ended normally or was cancelled.
-    static func failure(of task: Task<Void, any Error>) async -> (any Error)? {
-        do {
-            try await task.value
-            return nil
-        } catch is CancellationError {
-            return nil
-        } catch {
-            return error
-        }
-    }
-}
-
-/// How many termination signals arrived (the first drains, the second stops at once).
-final class SignalCount: Sendable {
-    private let count = Mutex(0)
-
-    func increment() -> Int {
-        count.withLock { value in
-            value += 1
-            return value
-        }
     }
 }
 

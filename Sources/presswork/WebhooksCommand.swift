@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PressworkCore
+import PressworkRuntime
 import PressworkScheduler
 import PressworkStore
 
@@ -52,7 +53,7 @@ struct WebhooksAddCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let warning = try await WebhookDestination.checkResolved(url, allowPrivateNetworks: allowPrivateNetworks) {
-            FileHandle.standardError.write(Data("warning: \(TerminalText.safe(warning))\n".utf8))
+            StandardError.write("warning: \(TerminalText.safe(warning))\n")
         }
         let endpoint = try await withServices(global) { services in
             try await WebhookStore(pool: services.pool).add(
@@ -93,7 +94,7 @@ struct WebhooksEditCommand: AsyncParsableCommand {
             guard let current = try await store.endpoint(name) else { throw ValidationError("no webhook named \(name)") }
             let allow = allowPrivateNetworks ?? current.allowPrivateNetworks
             if let warning = try await WebhookDestination.checkResolved(url ?? current.url, allowPrivateNetworks: allow) {
-                FileHandle.standardError.write(Data("warning: \(TerminalText.safe(warning))\n".utf8))
+                StandardError.write("warning: \(TerminalText.safe(warning))\n")
             }
             guard let edited = try await store.edit(name, url: url, allowPrivateNetworks: allowPrivateNetworks) else {
                 throw ValidationError("no webhook named \(name)")

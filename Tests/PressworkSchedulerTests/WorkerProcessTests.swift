@@ -80,9 +80,58 @@ import TestSupport
         // finished, not cancelled.
         #expect(committed >= 3)
         #expect(worker.output.contains("draining: handing the run back before round \(committed)"), "\(worker.output.suffix(2_000))")
+        // A clean stop is not an error: no error line, no cancellation reported as a failure.
+        #expect(!worker.output.contains("CancellationError"), "\(worker.output.suffix(2_000))")
+        #expect(!worker.output.split(separator: "\n").contains { $0.contains(" error ") }, "\(worker.output.suffix(2_000))")
         let outcome = try await finishHere(pool, run.id)
         #expect(outcome.status == .done || outcome.status == .skipped)
         try await expectEachRoundOnce(pool, run.id)
+        await pool.close()
+    }
+
+    /// A SIGTERM while the process is still starting (opening the database, migrating) is a
+    /// clean stop: exit 0, nothing claimed. The handlers are installed before anything else.
+    @Test func sigtermWhileStartingExitsZero() async throws {
+        // A fresh database: the worker migrates it first, and says so; signal at its first word.
+        let fresh = try await TestDatabase.makeDatabase("sigtermearly")
+        let worker = try startWorker(fresh, leaseSeconds: 30)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while worker.output.isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        worker.signal(SIGTERM)
+        #expect(await worker.waitForExit(timeout: .seconds(15)) == 0, "\(worker.output.suffix(2_000))")
+    }
+
+    /// stderr through a pipe whose reader is gone (`serve 2>&1 | tee log`, tee ended by the same
+    /// Ctrl-C): log writes fail, and the process neither dies of SIGPIPE nor traps; it executes
+    /// its run and stops cleanly on SIGINT.
+    @Test func aClosedStderrPipeDoesNotKillTheProcess() async throws {
+        let (configuration, pool, run) = try await prepare("closedpipe")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PressworkProcess.executable)
+        process.arguments = ["serve", "--workers", "1", "--log-level", "debug"]
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "DATABASE_URL": TestDatabase.url(configuration), "PRESSWORK_HOME": try TemporaryFolder.make(),
+        ]) { _, new in new }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try pipe.fileHandleForReading.close()
+        let deadline = ContinuousClock.now + .seconds(60)
+        var status = ""
+        while ContinuousClock.now < deadline && process.isRunning {
+            status = try await pool.query("SELECT status FROM runs WHERE id = \(run.id)").scalar(String.self)
+            if status != "queued" && status != "running" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(process.isRunning, "the process died: \(process.terminationStatus)")
+        #expect(["done", "skipped", "needs_review"].contains(status), "\(status)")
+        kill(process.processIdentifier, SIGINT)
+        let exitDeadline = ContinuousClock.now + .seconds(15)
+        while process.isRunning && ContinuousClock.now < exitDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationStatus)")
         await pool.close()
     }
 
