@@ -217,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "PressworkSchedulerTests",
             dependencies: [
-                "PressworkScheduler", "PressworkOrchestrator", "PressworkStore", "TestSupport",
+                "PressworkScheduler", "PressworkOrchestrator", "PressworkStore", "PressworkRuntime", "TestSupport",
                 // The process tests start `presswork worker`: depending on it builds it.
                 "presswork",
                 .product(name: "Logging", package: "swift-log"),

@@ -74,6 +74,22 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         }
     }
 
+    /// True when the database could not be reached or the connection broke (the server went
+    /// away, restarts, refuses connections for now, has no connection free): nothing is wrong
+    /// with the statement, and the same work succeeds once the database answers again.
+    public var isUnavailable: Bool {
+        switch kind {
+        case .connectionLost, .connectionFailed, .poolTimeout:
+            return true
+        case .server:
+            guard let sqlState else { return false }
+            return [.adminShutdown, .crashShutdown, .cannotConnectNow, .tooManyConnections].contains(sqlState)
+                || sqlState.errorClass == "08"
+        case .invalidConfiguration, .decoding, .encoding, .poolClosed, .unexpected:
+            return false
+        }
+    }
+
     /// True for the errors that mean "run the whole transaction again": serialization failure
     /// and deadlock.
     public var isTransactionConflict: Bool {

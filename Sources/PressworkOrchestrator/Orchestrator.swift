@@ -124,6 +124,34 @@ public struct Orchestrator: Sendable {
             }.value
             logger.notice("run released")
             throw CancellationError()
+        } catch let error where DatabaseOutage.caused(error) {
+            logger.warning("the database went away; the run is handed back when it answers", metadata: ["error": "\(error)"])
+            let handedBack = try await handBackWhenTheDatabaseAnswers(lease)
+            let reason = handedBack ? "handed back after a database outage" : "the lease was lost during a database outage"
+            logger.notice(handedBack ? "run handed back" : "run not handed back: another worker has it")
+            throw RunHandedBack(runID: runID.uuidString.lowercased(), reason: reason)
+        }
+    }
+
+    /// Hands the run back (`queued`) as soon as the database answers; false when the lease no
+    /// longer holds (another worker took the run over meanwhile). Tries again every few
+    /// seconds for as long as the database is away; cancellation (shutdown) stops trying, and
+    /// the lease's expiry lets another worker take the run over.
+    func handBackWhenTheDatabaseAnswers(_ lease: Lease) async throws -> Bool {
+        var wait = Duration.milliseconds(100)
+        while true {
+            do {
+                try await store.finish(lease, status: .queued, reason: "handed back after a database outage", diagnostics: [
+                    Diagnostic(round: nil, kind: .status, message: "the database went away; handed back to be continued",
+                               attempt: lease.attempt),
+                ])
+                return true
+            } catch is LeaseLost {
+                return false
+            } catch let error as PostgresError where error.isUnavailable {
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(5))
+            }
         }
     }
 }

@@ -29,7 +29,16 @@ struct RunExecution: Sendable {
     func keepLeaseAlive() async throws {
         while true {
             try await Task.sleep(for: .seconds(configuration.heartbeatSeconds))
-            let beat = try await store.beat(lease, leaseSeconds: configuration.leaseSeconds)
+            let beat: (held: Bool, cancelRequested: Bool)
+            do {
+                beat = try await store.beat(lease, leaseSeconds: configuration.leaseSeconds)
+            } catch let error as PostgresError where error.isUnavailable {
+                // The database is away: keep working and beating; the run's next write meets
+                // the outage and hands it back (`DatabaseOutage`). A lease that expired
+                // meanwhile shows at the first beat that gets through.
+                logger.warning("heartbeat failed: the database does not answer", metadata: ["error": "\(error)"])
+                continue
+            }
             guard beat.held else {
                 logger.warning("lease lost")
                 throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
@@ -121,6 +130,9 @@ struct RunExecution: Sendable {
                 throw error
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let error where DatabaseOutage.caused(error) {
+                // Not the round's failure: the run is handed back once the database answers.
+                throw error
             } catch {
                 return try await fail(round, error, unrecorded: meter.total)
             }

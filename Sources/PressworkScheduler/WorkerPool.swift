@@ -70,6 +70,10 @@ public struct WorkerPool: Sendable {
                 lease = try await orchestrator.claimNext(maxAbandoned: configuration.maxAbandoned)
             } catch is CancellationError {
                 return
+            } catch let error as PostgresError where error.isUnavailable {
+                logger.warning("cannot claim a run: the database does not answer", metadata: ["error": "\(error)"])
+                await doorbell.wait(upTo: configuration.pollInterval)
+                continue
             } catch {
                 logger.error("cannot claim a run", metadata: ["error": "\(error)"])
                 await doorbell.wait(upTo: configuration.pollInterval)
@@ -88,6 +92,8 @@ public struct WorkerPool: Sendable {
                 return
             } catch let error as LeaseLost {
                 logger.warning("lease lost; another worker has the run", metadata: ["presswork.run.id": "\(error.runID)"])
+            } catch let error as RunHandedBack {
+                logger.notice("run handed back after a database outage", metadata: ["presswork.run.id": "\(error.runID)"])
             } catch {
                 // A run that cannot even be read (a plain SQL INSERT with bad params) ends as an
                 // error with the reason, instead of being claimed again and again.
