@@ -3,17 +3,22 @@ import Logging
 import Metrics
 import PressworkStore
 
-/// The cron timer: fires due schedules (see `ScheduleStore.fireDue`) and sleeps until the next
+/// The cron timer: fires due schedules as `planner` decides (see `ScheduleStore.fireDue`) and sleeps until the next
 /// fire is due, at most `maxSleep` (new and resumed schedules are seen within that). Any number
 /// of schedulers may run against one database: each due schedule is handled by exactly one.
 public struct SchedulerService: Sendable {
     let store: ScheduleStore
     let pipelineVersion: String
     let maxSleep: Duration
+    let planner: SchedulePlanner
     let logger: Logger
 
-    public init(store: ScheduleStore, pipelineVersion: String, maxSleep: Duration = .seconds(1), logger: Logger) {
+    public init(
+        store: ScheduleStore, pipelineVersion: String, maxSleep: Duration = .seconds(1), planner: SchedulePlanner = SchedulePlanner(),
+        logger: Logger
+    ) {
         self.store = store
+        self.planner = planner
         self.pipelineVersion = pipelineVersion
         self.maxSleep = maxSleep
         self.logger = logger
@@ -22,7 +27,7 @@ public struct SchedulerService: Sendable {
     public func run() async throws {
         while !Task.isCancelled {
             do {
-                let started = try await store.fireDue(pipelineVersion: pipelineVersion)
+                let started = try await store.fireDue(pipelineVersion: pipelineVersion, planner: planner)
                 let now = Date()
                 for run in started {
                     // How late each fire started its run: the scheduler's health in one histogram.

@@ -9,14 +9,9 @@ import PressworkCore
 /// many schedulers tick at once and however often they restart.
 public struct ScheduleStore: Sendable {
     public let pool: PostgresConnectionPool
-    /// How late a fire may be and still count as on time (not missed).
-    public var grace: TimeInterval
-    /// Most fires recorded one by one when catching up; older missed fires are only counted.
-    public var maxFireRows = 1_000
 
-    public init(pool: PostgresConnectionPool, grace: TimeInterval = 60) {
+    public init(pool: PostgresConnectionPool) {
         self.pool = pool
-        self.grace = grace
     }
 
     // MARK: Defining
@@ -129,14 +124,14 @@ public struct ScheduleStore: Sendable {
 
     /// Handles the due schedules this call can lock (others are being handled by another
     /// scheduler), `batch` per transaction, until none is due or `limit` were handled: records
-    /// their due fires, starts runs as the misfire and overlap policies say, and moves each next
-    /// fire forward. Returns the runs started.
+    /// their due fires and starts runs as `planner` decides (the misfire and overlap policies:
+    /// `SchedulePlanner`), and moves each next fire forward. Returns the runs started.
     ///
     /// `now` is the time the fires are judged at; nil: the server's clock (`coalesce($now,
     /// now())`, as every query that compares with the time). Tests pass it to decide misfires
     /// without waiting for the clock.
     public func fireDue(
-        limit: Int = 100_000, batch: Int = 200, pipelineVersion: String, now: Date? = nil
+        limit: Int = 100_000, batch: Int = 200, pipelineVersion: String, now: Date? = nil, planner: some FirePlanning
     ) async throws -> [StartedRun] {
         // Rows written with plain SQL may have no next fire yet: they get one, then fire as any.
         try await fillMissingNextFires(now: now)
@@ -145,7 +140,7 @@ public struct ScheduleStore: Sendable {
         while handled < limit {
             let size = min(batch, limit - handled)
             let outcome = try await pool.withTransaction { connection in
-                try await fireBatch(size, on: connection, pipelineVersion: pipelineVersion, now: now)
+                try await fireBatch(size, on: connection, pipelineVersion: pipelineVersion, now: now, planner: planner)
             }
             guard let outcome else { break }
             started += outcome.started
@@ -157,7 +152,8 @@ public struct ScheduleStore: Sendable {
     /// Up to `size` due schedules, locked, handled in a fixed number of statements whatever
     /// their number; nil when none is due (or every due one is locked by another scheduler).
     private func fireBatch(
-        _ size: Int, on connection: isolated PostgresConnection, pipelineVersion: String, now given: Date?
+        _ size: Int, on connection: isolated PostgresConnection, pipelineVersion: String, now given: Date?,
+        planner: some FirePlanning
     ) async throws -> (started: [StartedRun], schedules: Int)? {
         let rows = try await connection.query("""
             SELECT \(unsafeRaw: ScheduleRecord.columns), coalesce(\(given)::timestamptz, now()) AS server_now FROM schedules
@@ -192,45 +188,24 @@ public struct ScheduleStore: Sendable {
         let watched = records.filter { $0.overlap != .allow || $0.maxActive != nil }.map(\.name)
         let active = try await activeRuns(of: watched, on: connection)
 
+        let due = records.map { record in
+            DueSchedule(record: record, running: active[record.name]?.running ?? 0, queued: active[record.name]?.queued ?? 0)
+        }
+        let decisions = try planner.decide(due, now: now)
         var fires = FireRows()
         var updates = ScheduleUpdates()
-        // Schedules with the same expression, zone and due fire have the same plan (many share
-        // `@daily` or `0 * * * *`): computed once per batch.
-        var plans: [String: (plan: FirePlan, due: [Date], uncounted: Int)] = [:]
-        for record in records {
-            guard let first = record.nextFireAt else { continue }
-            let key = "\(record.cron)|\(record.timeZone)|\(first.timeIntervalSince1970)|\(record.misfire)|\(record.catchUpLimit)"
-            if plans[key] == nil {
-                let schedule = try record.definition.cronSchedule()
-                // The due fires, oldest first: the stored next fire and every one after it up to
-                // now. A very long outage is bounded: only the newest `maxFireRows` are handled
-                // one by one.
-                var due = [first] + schedule.fires(from: first, through: now, limit: 1_000_000)
-                let uncounted = max(0, due.count - maxFireRows)
-                due = Array(due.suffix(maxFireRows))
-                let plan = FirePlan.plan(
-                    due: due, now: now, next: schedule.next(after: now), policy: record.misfire,
-                    catchUpLimit: record.catchUpLimit, grace: grace
-                )
-                plans[key] = (plan, due, uncounted)
-            }
-            guard let (plan, due, uncounted) = plans[key] else { continue }
-            for fire in plan.missed { fires.append(record.name, fire, "missed") }
-            let running = active[record.name]?.running ?? 0
-            var queued = active[record.name]?.queued ?? 0
-            var ran = 0
-            var skipped = 0
-            for fire in plan.run {
-                if !record.overlap.allowsAnother(running: running, queued: queued, maxActive: record.maxActive) {
-                    fires.append(record.name, fire, "skipped")
-                    skipped += 1
-                    continue
+        for (record, decision) in zip(records, decisions) where record.nextFireAt != nil {
+            for fire in decision.fires {
+                if fire.outcome == .run {
+                    fires.appendRun(record, fire.at, outcome: "run")
+                } else {
+                    fires.append(record.name, fire.at, fire.outcome.rawValue)
                 }
-                fires.appendRun(record, fire, outcome: "run")
-                queued += 1
-                ran += 1
             }
-            updates.append(record.name, next: plan.next, last: due.last, ran: ran, skipped: skipped, missed: plan.missed.count + uncounted)
+            updates.append(
+                record.name, next: decision.next, last: decision.fires.map(\.at).max(), ran: decision.count(.run),
+                skipped: decision.count(.skipped), missed: decision.count(.missed) + decision.uncountedMissed
+            )
         }
 
         let started = try await insert(fires, pipelineVersion: pipelineVersion, on: connection)
@@ -489,6 +464,27 @@ public struct ScheduleRecord: Sendable, Equatable {
             name: name, cron: cron, timeZone: timeZone, params: params, misfire: misfire, catchUpLimit: catchUpLimit,
             overlap: overlap, maxActive: maxActive
         )
+    }
+
+    /// An enabled schedule that has not fired yet, due next at `nextFireAt`: for deciding fires
+    /// without a database (the planner's tests).
+    public init(definition: ScheduleDefinition, nextFireAt: Date?, createdAt: Date = Date(timeIntervalSince1970: 0)) {
+        name = definition.name
+        cron = definition.cron
+        timeZone = definition.timeZone
+        params = definition.params
+        enabled = true
+        misfire = definition.misfire
+        catchUpLimit = definition.catchUpLimit
+        overlap = definition.overlap
+        maxActive = definition.maxActive
+        self.nextFireAt = nextFireAt
+        lastFireAt = nil
+        firesRun = 0
+        firesMissed = 0
+        firesSkipped = 0
+        self.createdAt = createdAt
+        disabledReason = nil
     }
 
     static let columns = """

@@ -62,7 +62,7 @@ struct SchedulerBenchmark: AsyncParsableCommand {
                     // every schedule of this minute is handled.
                     while Date() < fireAt { try await Task.sleep(for: .milliseconds(Int64(max(1, fireAt.timeIntervalSinceNow * 1000)))) }
                     while true {
-                        let started = try await store.fireDue(limit: batch, batch: batch, pipelineVersion: "bench")
+                        let started = try await store.fireDue(limit: batch, batch: batch, pipelineVersion: "bench", planner: SchedulePlanner())
                         let visible = Date()
                         late += started.map { visible.timeIntervalSince($0.fireAt) }
                         if started.isEmpty, try await pool.query("""

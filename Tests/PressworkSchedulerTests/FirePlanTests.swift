@@ -1,5 +1,7 @@
 import Foundation
 import PressworkCore
+import PressworkScheduler
+import PressworkStore
 import Testing
 
 /// The misfire policies as a pure decision over due fires and an injected `now`: no database,
@@ -55,5 +57,57 @@ import Testing
     @Test func aLateFireWithinTheGraceRuns() {
         let plan = FirePlan.plan(due: [Self.now - 30], now: Self.now, next: nil, policy: .skip, catchUpLimit: 10, grace: 60)
         #expect(plan.run == [Self.now - 30] && plan.missed.isEmpty)
+    }
+}
+
+/// The planner over whole schedules, still without a database: misfire after a downtime, then
+/// the overlap policy and the active-run limit over what would run.
+@Suite struct SchedulePlannerTests {
+    static let now = Date(timeIntervalSince1970: 1_795_521_600)  // 2026-11-24T12:00:00Z
+
+    func due(
+        every seconds: Int, downFor downtime: Int, misfire: MisfirePolicy = .all, overlap: OverlapPolicy = .allow,
+        maxActive: Int? = nil, running: Int = 0, queued: Int = 0
+    ) throws -> DueSchedule {
+        let definition = ScheduleDefinition(
+            name: "s", cron: "*/\(seconds) * * * * *", timeZone: "UTC", params: try RunParams.validated(seeds: ["x"]),
+            misfire: misfire, catchUpLimit: 10, overlap: overlap, maxActive: maxActive
+        )
+        return DueSchedule(
+            record: ScheduleRecord(definition: definition, nextFireAt: Self.now.addingTimeInterval(-Double(downtime))),
+            running: running, queued: queued
+        )
+    }
+
+    /// 75 s down, every 5 s: 16 due fires (−75 s … now), 13 within the grace.
+    @Test(arguments: [(MisfirePolicy.skip, 13), (.latest, 14), (.all, 16)])
+    func misfireAcrossADowntimeLongerThanTheGrace(policy: MisfirePolicy, runs: Int) throws {
+        let decision = try #require(try SchedulePlanner(grace: 60).decide([due(every: 5, downFor: 75, misfire: policy)], now: Self.now).first)
+        #expect(decision.fires.count == 16)
+        #expect(decision.count(.run) == runs && decision.count(.missed) == 16 - runs && decision.count(.skipped) == 0)
+        #expect(decision.next == Self.now + 5)
+    }
+
+    @Test func overlapAndTheActiveLimitSkipWhatWouldRun() throws {
+        let planner = SchedulePlanner(grace: 60)
+        // skip: an active run means every due fire is skipped.
+        let skip = try #require(try planner.decide([due(every: 5, downFor: 10, overlap: .skip, running: 1)], now: Self.now).first)
+        #expect(skip.count(.run) == 0 && skip.count(.skipped) == 3)
+        // buffer-one with one running: one waits behind it, the rest are skipped.
+        let buffer = try #require(try planner.decide([due(every: 5, downFor: 10, overlap: .bufferOne, running: 1)], now: Self.now).first)
+        #expect(buffer.count(.run) == 1 && buffer.count(.skipped) == 2)
+        #expect(buffer.fires.first { $0.outcome == .run }?.at == Self.now - 10, "the oldest due fire takes the place")
+        // allow, at most 2 active with one queued: one more.
+        let capped = try #require(try planner.decide([due(every: 5, downFor: 10, maxActive: 2, queued: 1)], now: Self.now).first)
+        #expect(capped.count(.run) == 1 && capped.count(.skipped) == 2)
+    }
+
+    /// A very long outage: only the newest fires are decided one by one; the rest are counted.
+    @Test func aVeryLongOutageIsBounded() throws {
+        let decision = try #require(try SchedulePlanner(grace: 60, maxFireRows: 100).decide(
+            [due(every: 1, downFor: 10_000, misfire: .skip)], now: Self.now
+        ).first)
+        #expect(decision.fires.count == 100 && decision.uncountedMissed == 10_001 - 100)
+        #expect(decision.count(.run) == 61, "the fires within the 60 s grace, now included")
     }
 }

@@ -1,13 +1,17 @@
 import Foundation
 import PostgresClient
 import PressworkCore
+import PressworkScheduler
 import Testing
 import TestSupport
 @testable import PressworkStore
 
-/// Schedules in Postgres: every fire exactly once across concurrent schedulers, the misfire and
+/// Schedules in Postgres, fired by the store with the scheduler's planner: every fire exactly once across concurrent schedulers, the misfire and
 /// overlap policies, backfill, pause and resume, and refusals.
-@Suite struct ScheduleStoreTests {
+@Suite struct ScheduleFiringTests {
+    /// The scheduler's policy, as `SchedulerService` uses it.
+    let planner = SchedulePlanner()
+
     static let params = try! RunParams.validated(seeds: ["home espresso"])
 
     func database(_ name: String) async throws -> PostgresConfiguration {
@@ -37,7 +41,7 @@ import TestSupport
                     let scheduler = ScheduleStore(pool: pool)
                     var started = 0
                     while ContinuousClock.now < deadline {
-                        started += try await scheduler.fireDue(pipelineVersion: "test").count
+                        started += try await scheduler.fireDue(pipelineVersion: "test", planner: planner).count
                         try await Task.sleep(for: .milliseconds(100))
                     }
                     await pool.close()
@@ -80,7 +84,8 @@ import TestSupport
     func misfirePoliciesAfterDowntime(policy: MisfirePolicy, expectedRuns: Int) async throws {
         let configuration = try await database("misfire\(policy.rawValue)")
         // A grace of one second: ten-hour-old fires are missed, whatever the clock says now.
-        let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2), grace: 1)
+        let planner = SchedulePlanner(grace: 1)
+        let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
         _ = try await store.add(ScheduleDefinition(
             name: "hourly", cron: "0 * * * *", timeZone: "UTC", params: Self.params, misfire: policy, catchUpLimit: 3,
             overlap: .allow
@@ -89,7 +94,7 @@ import TestSupport
         let now = Date(timeIntervalSince1970: 1_795_521_600 + 1_800)  // 2026-11-24T12:30:00Z
         let firstMissed = Date(timeIntervalSince1970: 1_795_521_600 - 36_000)
         _ = try await store.pool.query("UPDATE schedules SET next_fire_at = \(firstMissed) WHERE name = 'hourly'")
-        let started = try await store.fireDue(pipelineVersion: "test", now: now)
+        let started = try await store.fireDue(pipelineVersion: "test", now: now, planner: planner)
         #expect(started.count == expectedRuns)
         let record = try await store.get("hourly")
         #expect(record.firesRun == expectedRuns)
@@ -100,7 +105,7 @@ import TestSupport
         // The runs that were started are the newest fires.
         #expect(outcomes.prefix(expectedRuns).allSatisfy { $0.outcome == "run" && $0.runID != nil })
         // Ticking again starts nothing: every fire is handled.
-        #expect(try await store.fireDue(pipelineVersion: "test", now: now).isEmpty)
+        #expect(try await store.fireDue(pipelineVersion: "test", now: now, planner: planner).isEmpty)
         await store.pool.close()
     }
 
@@ -109,7 +114,7 @@ import TestSupport
         let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
         func fireNow(_ name: String) async throws -> Int {
             _ = try await store.pool.query("UPDATE schedules SET next_fire_at = date_trunc('second', now()) WHERE name = \(name)")
-            return try await store.fireDue(pipelineVersion: "test").count
+            return try await store.fireDue(pipelineVersion: "test", planner: planner).count
         }
         for policy in OverlapPolicy.allCases {
             _ = try await store.add(ScheduleDefinition(
@@ -196,12 +201,12 @@ import TestSupport
                 ('broken', 'not cron', 'UTC', \(PostgresJSON(Self.params)))
             """)
         let now = Date(timeIntervalSince1970: 1_795_521_600)  // 2026-11-24T12:00:00Z
-        #expect(try await store.fireDue(pipelineVersion: "test", now: now).isEmpty)
+        #expect(try await store.fireDue(pipelineVersion: "test", now: now, planner: planner).isEmpty)
         #expect(try await store.get("by-hand").nextFireAt == Date(timeIntervalSince1970: 1_795_521_600 + 18 * 3_600))
         let broken = try await store.get("broken")
         #expect(!broken.enabled && broken.nextFireAt == nil)
         // At its time it fires as any schedule.
-        #expect(try await store.fireDue(pipelineVersion: "test", now: now + 18 * 3_600).count == 1)
+        #expect(try await store.fireDue(pipelineVersion: "test", now: now + 18 * 3_600, planner: planner).count == 1)
         await store.pool.close()
     }
 
@@ -212,14 +217,14 @@ import TestSupport
         let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
         let now = Date(timeIntervalSince1970: 1_795_521_600)  // 2026-11-24T12:00:00Z
         _ = try await store.pool.query("SELECT presswork_schedule('morning', '0 7 * * *', ARRAY['home espresso'], 'Europe/Berlin')")
-        _ = try await store.fireDue(pipelineVersion: "test", now: now)
+        _ = try await store.fireDue(pipelineVersion: "test", now: now, planner: planner)
         let created = try await store.get("morning")
         #expect(created.params == Self.params && created.nextFireAt == now + 18 * 3_600)
         // Replaced: a new expression and params; the scheduler computes the next fire again.
         _ = try await store.pool.query("""
             SELECT presswork_schedule('morning', '30 6 * * *', ARRAY['latte art'], 'UTC', '{"region": "DE"}')
             """)
-        _ = try await store.fireDue(pipelineVersion: "test", now: now)
+        _ = try await store.fireDue(pipelineVersion: "test", now: now, planner: planner)
         let replaced = try await store.get("morning")
         #expect(replaced.params.region == "DE" && replaced.params.seeds == ["latte art"])
         #expect(replaced.nextFireAt == now + 18 * 3_600 + 30 * 60)
@@ -227,7 +232,7 @@ import TestSupport
         // Params `schedules add` would refuse pause it, naming the field.
         _ = try await store.pool.query("SELECT presswork_schedule('bad', '@daily', ARRAY[E'esc \\u001b[2J'])")
         _ = try await store.pool.query("SELECT presswork_schedule('worse', '@daily', ARRAY['x'], 'UTC', '{\"region\": \"XX\"}')")
-        _ = try await store.fireDue(pipelineVersion: "test", now: now)
+        _ = try await store.fireDue(pipelineVersion: "test", now: now, planner: planner)
         let (readable, _) = try await store.listAll()
         let bad = try #require(readable.first { $0.name == "bad" })
         #expect(!bad.enabled && bad.disabledReason?.contains("seeds[0]: contains a control character") == true)
@@ -263,10 +268,10 @@ import TestSupport
         #expect(added.enabled && added.nextFireAt != nil)
         _ = try await store.pool.query("UPDATE schedules SET next_fire_at = now() - interval '1 day' WHERE name = 'weekly'")
         #expect(try await store.setEnabled("weekly", false).enabled == false)
-        #expect(try await store.fireDue(pipelineVersion: "test").isEmpty)
+        #expect(try await store.fireDue(pipelineVersion: "test", planner: planner).isEmpty)
         let resumed = try await store.setEnabled("weekly", true)
         #expect(try #require(resumed.nextFireAt) > Date())
-        #expect(try await store.fireDue(pipelineVersion: "test").isEmpty)
+        #expect(try await store.fireDue(pipelineVersion: "test", planner: planner).isEmpty)
 
         await #expect(throws: ScheduleError.self) {
             try await store.add(ScheduleDefinition(name: "weekly", cron: "@daily", timeZone: "UTC", params: Self.params))
@@ -297,7 +302,7 @@ import TestSupport
                 ('bad-zone', '* * * * *', 'Mars/Olympus', \(PostgresJSON(Self.params)), now() - interval '2 seconds')
             """)
         _ = try await pool.query("UPDATE schedules SET next_fire_at = now() - interval '1 second' WHERE name = 'good'")
-        let started = try await store.fireDue(pipelineVersion: "test")
+        let started = try await store.fireDue(pipelineVersion: "test", planner: planner)
         #expect(started.map(\.schedule) == ["good"])
         let (readable, unreadable) = try await store.listAll()
         #expect(unreadable.map(\.name) == ["bad-params"])
@@ -305,7 +310,7 @@ import TestSupport
         #expect(!zone.enabled && zone.disabledReason?.contains("Mars/Olympus") == true)
         #expect(try await pool.query("SELECT enabled FROM schedules WHERE name = 'bad-params'").scalar(Bool.self) == false)
         // The next tick does not trip over them again.
-        #expect(try await store.fireDue(pipelineVersion: "test").isEmpty)
+        #expect(try await store.fireDue(pipelineVersion: "test", planner: planner).isEmpty)
 
         let report = try await Monitor(pool: pool).check()
         let broken = report.findings.filter { $0.check == "broken_schedules" }
