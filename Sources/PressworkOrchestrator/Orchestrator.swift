@@ -18,6 +18,8 @@ public struct Orchestrator: Sendable {
     let logger: Logger
     /// Finished articles' vectors, shared by this orchestrator's executions.
     let corpus: DuplicateCorpus
+    /// The heartbeat of every run this orchestrator executes, one statement per interval.
+    let leases: LeaseKeeper
 
     public init(store: RunStore, pipelines: any PipelineSource, configuration: OrchestratorConfiguration, logger: Logger) {
         self.store = store
@@ -25,6 +27,10 @@ public struct Orchestrator: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.corpus = DuplicateCorpus(store: store)
+        self.leases = LeaseKeeper(
+            store: store, owner: configuration.owner, interval: .milliseconds(Int64(configuration.heartbeatSeconds * 1000)),
+            leaseSeconds: configuration.leaseSeconds, logger: logger
+        )
     }
 
     /// One pipeline for every run (tests, benchmarks).
@@ -68,7 +74,7 @@ public struct Orchestrator: Sendable {
         logger.info("run claimed")
         progress(.claimed(attempt: lease.attempt))
         let execution = RunExecution(
-            lease: lease, store: store, corpus: corpus, pipelines: pipelines, configuration: configuration,
+            lease: lease, store: store, leases: leases, corpus: corpus, pipelines: pipelines, configuration: configuration,
             logger: logger, progress: progress
         )
         do {

@@ -11,6 +11,7 @@ import Synchronization
 struct RunExecution: Sendable {
     let lease: Lease
     let store: RunStore
+    let leases: LeaseKeeper
     let corpus: DuplicateCorpus
     let pipelines: any PipelineSource
     let configuration: OrchestratorConfiguration
@@ -24,21 +25,11 @@ struct RunExecution: Sendable {
     /// Which round is being executed, and whether a round's commit saw a cancel requested.
     let current = CurrentRound()
 
-    /// Extends the lease until cancelled; throws `LeaseLost` when it could not, and
-    /// `CancelRequested` when someone cancelled the run (the calls in flight are cancelled).
+    /// Follows the lease's heartbeats (`LeaseKeeper`, one statement for all of the process's
+    /// runs) until cancelled; throws `LeaseLost` when it no longer held, and `CancelRequested`
+    /// when someone cancelled the run (the calls in flight are cancelled).
     func keepLeaseAlive() async throws {
-        while true {
-            try await Task.sleep(for: .seconds(configuration.heartbeatSeconds))
-            let beat: (held: Bool, cancelRequested: Bool)
-            do {
-                beat = try await store.beat(lease, leaseSeconds: configuration.leaseSeconds)
-            } catch let error as PostgresError where error.isUnavailable {
-                // The database is away: keep working and beating; the run's next write meets
-                // the outage and hands it back (`DatabaseOutage`). A lease that expired
-                // meanwhile shows at the first beat that gets through.
-                logger.warning("heartbeat failed: the database does not answer", metadata: ["error": "\(error)"])
-                continue
-            }
+        for await beat in leases.beats(for: lease) {
             guard beat.held else {
                 logger.warning("lease lost")
                 throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
@@ -47,6 +38,7 @@ struct RunExecution: Sendable {
                 throw CancelRequested(runID: lease.runID)
             }
         }
+        throw CancellationError()
     }
 
     func run() async throws -> RunOutcome {

@@ -46,9 +46,10 @@ public struct ServeProcess: Sendable {
         }
 
         public init(
-            workers: Int, scheduler: Bool, leaseSeconds: Double, maxAbandoned: Int, drain: Duration,
+            workers: Int, scheduler: Bool, leaseSeconds: Double, maxAbandoned: Int, drain: Duration, poolSize: Int = 10,
             maintenance: Maintenance? = nil, http: (host: String, port: Int)? = nil
         ) {
+            self.poolSize = poolSize
             self.workers = workers
             self.scheduler = scheduler
             self.leaseSeconds = leaseSeconds
@@ -58,11 +59,12 @@ public struct ServeProcess: Sendable {
             self.http = http
         }
 
-        /// Connections the process's pool needs: two per worker (a run's statements and its
-        /// heartbeat), the scheduler and webhook delivery, maintenance, the HTTP API's requests.
-        public var connections: Int {
-            workers * 2 + 3 + (maintenance == nil ? 0 : 1) + (http == nil ? 0 : 8)
-        }
+        /// The process's pool: every statement of every part shares it, and a run holds a
+        /// connection only for a statement, never while it waits on a provider (heartbeats are
+        /// one statement for all runs), so it does not grow with `workers`. Listening for
+        /// notifications takes up to three direct connections more (workers, webhooks, the HTTP
+        /// API's progress streams).
+        public var poolSize: Int
     }
 
     let services: Services

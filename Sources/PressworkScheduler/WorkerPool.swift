@@ -4,12 +4,13 @@ import PostgresClient
 import PressworkCore
 import PressworkOrchestrator
 import PressworkStore
+import Synchronization
 
-/// Workers: each claims the oldest claimable run (queued, or abandoned by a worker whose lease
-/// expired), executes it through the orchestrator (leases, heartbeats, fenced commits), and
-/// claims the next. Idle workers wait for a `NOTIFY presswork_runs` (sent by a trigger whenever a
-/// run becomes queued, whoever queued it: the CLI, the scheduler, a plain SQL INSERT), with a
-/// polling fallback so that a lost notification delays a run by at most `pollInterval`.
+/// Workers: up to `concurrency` runs at once, each the oldest claimable run (queued, or abandoned
+/// by a worker whose lease expired), executed through the orchestrator (leases, one heartbeat
+/// statement for all, fenced commits). An idle pool waits for a `NOTIFY presswork_runs` (sent
+/// by a trigger whenever a run becomes queued, whoever queued it: the CLI, the scheduler, a plain
+/// SQL INSERT), with a polling fallback so that a lost notification delays a run by at most `pollInterval`.
 ///
 /// Cancelling `run()` stops claiming; runs being executed are handed back (`queued`) by the
 /// orchestrator for another worker to continue. A drain (`OrchestratorConfiguration.drain`) stops
@@ -44,64 +45,86 @@ public struct WorkerPool: Sendable {
 
     /// Works until cancelled, or until a drain is requested (`orchestrator.configuration.drain`)
     /// and every run in progress has reached a round boundary and been handed back.
+    ///
+    /// One loop claims, one run at a time, while fewer than `concurrency` are in flight; each
+    /// claimed run executes in a task of its own. Idle, the loop waits for a notification (or the
+    /// poll interval), so a thousand free slots cost one claim per wake-up, not a thousand.
     public func run() async throws {
         let doorbell = Doorbell()
-        // Idle workers wait on the doorbell: a drain rings it, so that they stop at once.
+        // The claiming loop waits on the doorbell: a drain rings it, so that it stops at once.
         orchestrator.configuration.drain.onRequest { Task { await doorbell.ring() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger) }
-            try await withThrowingTaskGroup(of: Void.self) { workers in
-                for index in 0..<configuration.concurrency {
-                    workers.addTask { try await work(index, doorbell: doorbell) }
-                }
-                try await workers.waitForAll()
-            }
+            try await claimAndExecute(doorbell: doorbell)
             group.cancelAll()
         }
     }
 
-    private func work(_ index: Int, doorbell: Doorbell) async throws {
-        var logger = self.logger
-        logger[metadataKey: "presswork.worker"] = "\(index)"
+    private func claimAndExecute(doorbell: Doorbell) async throws {
         let drain = orchestrator.configuration.drain
-        while !Task.isCancelled && !drain.isRequested {
-            let lease: Lease?
-            do {
-                lease = try await orchestrator.claimNext(maxAbandoned: configuration.maxAbandoned)
-            } catch is CancellationError {
-                return
-            } catch let error as PostgresError where error.isUnavailable {
-                logger.warning("cannot claim a run: the database does not answer", metadata: ["error": "\(error)"])
-                await doorbell.wait(upTo: configuration.pollInterval)
-                continue
-            } catch {
-                logger.error("cannot claim a run", metadata: ["error": "\(error)"])
-                await doorbell.wait(upTo: configuration.pollInterval)
-                continue
-            }
-            guard let lease else {
-                await doorbell.wait(upTo: configuration.pollInterval)
-                continue
-            }
-            do {
-                let outcome = try await orchestrator.execute(claimed: lease)
-                logger.info("run ended", metadata: [
-                    "presswork.run.id": "\(outcome.runID)", "status": "\(outcome.status)",
-                ])
-            } catch is CancellationError {
-                return
-            } catch let error as LeaseLost {
-                logger.warning("lease lost; another worker has the run", metadata: ["presswork.run.id": "\(error.runID)"])
-            } catch let error as RunHandedBack {
-                logger.notice("run handed back after a database outage", metadata: ["presswork.run.id": "\(error.runID)"])
-            } catch {
-                // A run that cannot even be read (a plain SQL INSERT with bad params) ends as an
-                // error with the reason, instead of being claimed again and again.
-                logger.error("run cannot be executed", metadata: ["presswork.run.id": "\(lease.runID)", "error": "\(error)"])
-                try? await orchestrator.store.finish(lease, status: .error, reason: "cannot be executed: \(error)", diagnostics: [
-                    Diagnostic(round: nil, kind: .error, message: "cannot be executed: \(error)", attempt: lease.attempt),
-                ])
+        let inFlight = InFlight()
+        await withDiscardingTaskGroup { runs in
+            while !Task.isCancelled && !drain.isRequested {
+                if inFlight.count >= configuration.concurrency {
+                    // A finishing run rings; the short wait covers a ring that came just before.
+                    await doorbell.wait(upTo: min(configuration.pollInterval, .milliseconds(100)))
+                    continue
+                }
+                let lease: Lease?
+                do {
+                    lease = try await orchestrator.claimNext(maxAbandoned: configuration.maxAbandoned)
+                } catch is CancellationError {
+                    return
+                } catch let error as PostgresError where error.isUnavailable {
+                    logger.warning("cannot claim a run: the database does not answer", metadata: ["error": "\(error)"])
+                    await doorbell.wait(upTo: configuration.pollInterval)
+                    continue
+                } catch {
+                    logger.error("cannot claim a run", metadata: ["error": "\(error)"])
+                    await doorbell.wait(upTo: configuration.pollInterval)
+                    continue
+                }
+                guard let lease else {
+                    await doorbell.wait(upTo: configuration.pollInterval)
+                    continue
+                }
+                inFlight.add(1)
+                runs.addTask {
+                    await execute(lease)
+                    inFlight.add(-1)
+                    await doorbell.ring()
+                }
             }
         }
     }
+
+    /// Executes one claimed run to its end (or its hand-back), logging how it ended.
+    private func execute(_ lease: Lease) async {
+        do {
+            let outcome = try await orchestrator.execute(claimed: lease)
+            logger.info("run ended", metadata: [
+                "presswork.run.id": "\(outcome.runID)", "status": "\(outcome.status)",
+            ])
+        } catch is CancellationError {
+            return
+        } catch let error as LeaseLost {
+            logger.warning("lease lost; another worker has the run", metadata: ["presswork.run.id": "\(error.runID)"])
+        } catch let error as RunHandedBack {
+            logger.notice("run handed back after a database outage", metadata: ["presswork.run.id": "\(error.runID)"])
+        } catch {
+            // A run that cannot even be read (a plain SQL INSERT with bad params) ends as an
+            // error with the reason, instead of being claimed again and again.
+            logger.error("run cannot be executed", metadata: ["presswork.run.id": "\(lease.runID)", "error": "\(error)"])
+            try? await orchestrator.store.finish(lease, status: .error, reason: "cannot be executed: \(error)", diagnostics: [
+                Diagnostic(round: nil, kind: .error, message: "cannot be executed: \(error)", attempt: lease.attempt),
+            ])
+        }
+    }
+}
+
+/// How many runs a pool is executing.
+private final class InFlight: Sendable {
+    private let value = Mutex(0)
+    var count: Int { value.withLock { $0 } }
+    func add(_ delta: Int) { value.withLock { $0 += delta } }
 }

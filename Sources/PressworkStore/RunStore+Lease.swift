@@ -115,20 +115,23 @@ extension RunStore {
 
     /// Extends the lease; false when it was lost (then the worker must stop).
     public func heartbeat(_ lease: Lease, leaseSeconds: Double) async throws -> Bool {
-        try await beat(lease, leaseSeconds: leaseSeconds).held
+        try await beat(owner: lease.owner, leases: [lease], leaseSeconds: leaseSeconds)[lease.runID] != nil
     }
 
-    /// Extends the lease, and says whether it still held and whether a cancel was requested
-    /// (`cancel`), in one statement.
-    public func beat(_ lease: Lease, leaseSeconds: Double) async throws -> (held: Bool, cancelRequested: Bool) {
+    /// Extends the leases of many runs held by one owner in one statement (a process's
+    /// heartbeat, whatever its number of runs in flight). Returns, for each lease that still
+    /// held, whether a cancel was requested; a lease missing from the answer is lost.
+    public func beat(owner: String, leases: [Lease], leaseSeconds: Double) async throws -> [UUID: Bool] {
+        guard !leases.isEmpty else { return [:] }
         let rows = try await pool.query("""
-            UPDATE runs SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), updated_at = now()
-            WHERE id = \(lease.runID) AND attempt = \(lease.attempt) AND lease_owner = \(lease.owner)
-              AND status = 'running'
-            RETURNING cancel_requested_at IS NOT NULL AS cancel
+            UPDATE runs r SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), updated_at = now()
+            FROM unnest(\(leases.map(\.runID))::uuid[], \(leases.map { String($0.attempt) })::integer[]) AS l(id, attempt)
+            WHERE r.id = l.id AND r.attempt = l.attempt AND r.lease_owner = \(owner) AND r.status = 'running'
+            RETURNING r.id, r.cancel_requested_at IS NOT NULL AS cancel
             """)
-        guard let row = rows.first else { return (false, false) }
-        return (true, try row.decode(Bool.self, "cancel"))
+        var held: [UUID: Bool] = [:]
+        for row in rows { held[try row.decode(UUID.self, "id")] = try row.decode(Bool.self, "cancel") }
+        return held
     }
 
     // MARK: Fenced writes

@@ -32,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Runs executed at once by this process (0: the scheduler only).")
+    @Option(help: "Runs executed at once by this process (0: the scheduler only; up to 10000, sharing --pool-size connections).")
     var workers = 2
 
     @Option(help: ArgumentHelp(
@@ -55,6 +55,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var leases: LeaseOptions
 
+    @OptionGroup var connections: PoolOptions
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -64,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             ))
         }
         try await Service.run(
-            global: global, workers: workers, leases: leases, scheduler: true, maintenance: maintenance, http: http
+            global: global, workers: workers, leases: leases, pool: connections, scheduler: true, maintenance: maintenance, http: http
         )
     }
 }
@@ -76,16 +78,18 @@ struct WorkerCommand: AsyncParsableCommand {
         discussion: "Claims queued runs and runs abandoned by dead workers and executes them; see `serve`."
     )
 
-    @Option(help: "Runs executed at once by this process.")
+    @Option(help: "Runs executed at once by this process (up to 10000; they share the pool, see --pool-size).")
     var concurrency = 2
 
     @OptionGroup var leases: LeaseOptions
+
+    @OptionGroup var connections: PoolOptions
 
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         try await Service.run(
-            global: global, workers: concurrency, leases: leases, scheduler: false
+            global: global, workers: concurrency, leases: leases, pool: connections, scheduler: false
         )
     }
 }
@@ -102,10 +106,16 @@ struct LeaseOptions: ParsableArguments {
     var drainSeconds: Double = 20
 }
 
+/// The database connections of `serve` and `worker`.
+struct PoolOptions: ParsableArguments {
+    @Option(help: "Database connections this process's statements share, whatever the number of runs in flight (2 to 1000; plus up to 3 for notifications).")
+    var poolSize = 10
+}
+
 /// `serve` and `worker`: options checked, signals caught from the start, then `ServeProcess`.
 enum Service {
     static func run(
-        global: GlobalOptions, workers: Int, leases: LeaseOptions, scheduler: Bool,
+        global: GlobalOptions, workers: Int, leases: LeaseOptions, pool: PoolOptions, scheduler: Bool,
         maintenance: ServeProcess.Options.Maintenance? = nil, http: HTTPAddress? = nil
     ) async throws {
         // First, so that a SIGTERM while the process is still starting is a clean stop (exit 0)
@@ -113,8 +123,11 @@ enum Service {
         let shutdown = ShutdownRequests()
         let signals = TerminationSignals { shutdown.request() }
         defer { signals.restore() }
-        guard (scheduler ? 0 : 1)...64 ~= workers else {
-            throw ValidationError("workers must be between \(scheduler ? 0 : 1) and 64, not \(workers)")
+        guard (scheduler ? 0 : 1)...10_000 ~= workers else {
+            throw ValidationError("workers must be between \(scheduler ? 0 : 1) and 10000, not \(workers)")
+        }
+        guard (2...1_000).contains(pool.poolSize) else {
+            throw ValidationError("pool-size must be between 2 and 1000, not \(pool.poolSize)")
         }
         guard (1...100).contains(leases.maxAbandoned) else {
             throw ValidationError("max-abandoned must be between 1 and 100, not \(leases.maxAbandoned)")
@@ -127,12 +140,12 @@ enum Service {
         }
         let options = ServeProcess.Options(
             workers: workers, scheduler: scheduler, leaseSeconds: leases.leaseSeconds, maxAbandoned: leases.maxAbandoned,
-            drain: .milliseconds(Int64(leases.drainSeconds * 1000)), maintenance: maintenance,
+            drain: .milliseconds(Int64(leases.drainSeconds * 1000)), poolSize: pool.poolSize, maintenance: maintenance,
             http: http.map { ($0.host, $0.port) }
         )
         let (settings, logger) = try global.bootstrap(defaultLogLevel: .info)
         let traces = try TraceExport.startIfConfigured(logger: logger)
-        let services = try await Services.open(settings: settings, logger: logger, maxConnections: options.connections)
+        let services = try await Services.open(settings: settings, logger: logger, maxConnections: options.poolSize)
         var failure: (any Error)?
         if shutdown.count == 0 {
             do {

@@ -54,6 +54,43 @@ import TestSupport
         return try await body()
     }
 
+    /// Many runs in flight, one heartbeat statement per interval: every running run's lease is
+    /// extended by the same statement (the same transaction time), and the pool stays at two
+    /// connections whatever the concurrency.
+    @Test(.timeLimit(.minutes(1)))
+    func oneHeartbeatStatementExtendsEveryLeaseOfTheProcess() async throws {
+        let pool = try await TestDatabase.makePool("batchbeat", maxConnections: 2)
+        _ = try await Migrator().migrate(pool)
+        let store = RunStore(pool: pool)
+        var providers = Providers.offline(outputFolder: try TemporaryFolder.make())
+        providers.writer = SimulatedLatencyWriter(providers.writer, latency: .milliseconds(400))
+        let orchestrator = Orchestrator(
+            store: store, pipeline: Pipeline(providers: providers),
+            configuration: OrchestratorConfiguration(leaseSeconds: 30, heartbeatSeconds: 0.2), logger: logger
+        )
+        for index in 0..<8 {
+            _ = try await store.create(
+                params: try RunParams.validated(seeds: ["beat \(index)"]), trigger: .cli, pipelineVersion: Pipeline.version
+            )
+        }
+        let workers = WorkerPool(
+            orchestrator: orchestrator, listenConfiguration: pool.configuration,
+            configuration: .init(concurrency: 8, pollInterval: .milliseconds(100)), logger: logger
+        )
+        let task = Task { try await workers.run() }
+        defer { task.cancel() }
+        try await waitFor("eight runs whose leases were extended together") {
+            let row = try #require(try await pool.query("""
+                SELECT count(*) AS running, count(DISTINCT lease_expires_at) AS expiries FROM runs WHERE status = 'running'
+                """).first)
+            return try row.decode(Int.self, "running") == 8 && row.decode(Int.self, "expiries") == 1
+        }
+        #expect(pool.statistics.open <= 2)
+        task.cancel()
+        _ = try? await task.value
+        await pool.close()
+    }
+
     /// The polling fallback is 30 s here, so a run finishing within seconds was woken by NOTIFY.
     @Test func aRunInsertedWithPlainSQLIsPickedUpAndABadOneIsMarked() async throws {
         let setup = try await setup("sqltrigger")
