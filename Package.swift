@@ -242,7 +242,7 @@ let package = Package(
         .testTarget(
             name: "PressworkCLITests",
             dependencies: [
-                "presswork", "PressworkStore", "PressworkCore", "TestSupport",
+                "presswork", "PressworkStore", "PressworkCore", "EmbeddedPostgres", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

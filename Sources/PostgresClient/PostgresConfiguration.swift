@@ -18,6 +18,10 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public private(set) var targetDescription: String
     /// A database name that replaces the connection string's (see `database(_:)`).
     public private(set) var databaseOverride: String?
+    /// Statements used again are prepared once per connection and executed by name. Off behind
+    /// a transaction pooler (PgBouncer's transaction mode), where a connection's next
+    /// transaction may run on another server connection that never saw the statement.
+    public var preparesStatements = true
 
     public init(
         _ connectionString: String,

@@ -210,7 +210,9 @@ public actor PostgresConnection {
         // and plans it once per connection instead of every time.
         let key = StatementCache.Key(sql: query.sql, types: types)
         var name: String?
-        switch statementCache.lookup(key) {
+        // Behind a transaction pooler (PgBouncer's pool_mode = transaction) a named statement
+        // prepared on one server connection is gone on the next: every statement goes unnamed.
+        switch configuration.preparesStatements ? statementCache.lookup(key) : .unnamed {
         case .prepared(let existing):
             name = existing
         case .prepare(let new):

@@ -28,7 +28,8 @@ public struct APIServer: Sendable {
     }
 
     let pool: PostgresConnectionPool
-    let listenConfiguration: PostgresConfiguration
+    /// Where progress streams LISTEN; nil: they poll every second (a transaction pooler).
+    let listenConfiguration: PostgresConfiguration?
     let registry: PrometheusCollectorRegistry
     let defaults: RunDefaults
     let logger: Logger
@@ -39,11 +40,12 @@ public struct APIServer: Sendable {
 
     public init(
         pool: PostgresConnectionPool, registry: PrometheusCollectorRegistry, defaults: RunDefaults, logger: Logger,
-        idleTimeout: Duration = .seconds(30)
+        idleTimeout: Duration = .seconds(30), listenConfiguration: PostgresConfiguration?? = nil
     ) {
         self.idleTimeout = idleTimeout
         self.pool = pool
-        self.listenConfiguration = pool.configuration
+        // Absent: the pool's own server; given as nil: poll only.
+        self.listenConfiguration = listenConfiguration ?? pool.configuration
         self.registry = registry
         self.defaults = defaults
         self.logger = logger

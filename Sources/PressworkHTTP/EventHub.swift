@@ -10,13 +10,15 @@ import PostgresClient
 actor EventHub {
     private var subscribers: [UUID: [Int: AsyncStream<Void>.Continuation]] = [:]
     private var nextID = 0
-    private let listenConfiguration: PostgresConfiguration
+    private let listenConfiguration: PostgresConfiguration?
     private let tick: Duration
     private let logger: Logger
 
-    init(listenConfiguration: PostgresConfiguration, tick: Duration = .seconds(15), logger: Logger) {
+    /// Without a `listenConfiguration` (a transaction pooler and no direct URL) the streams are
+    /// woken every second instead of by notifications.
+    init(listenConfiguration: PostgresConfiguration?, tick: Duration = .seconds(15), logger: Logger) {
         self.listenConfiguration = listenConfiguration
-        self.tick = tick
+        self.tick = listenConfiguration == nil ? .seconds(1) : tick
         self.logger = logger
     }
 
@@ -52,7 +54,9 @@ actor EventHub {
                     await self.wakeAll()
                 }
             }
-            group.addTask { await self.listen() }
+            if let listenConfiguration {
+                group.addTask { await self.listen(listenConfiguration) }
+            }
             await group.next()
             group.cancelAll()
         }
@@ -62,7 +66,7 @@ actor EventHub {
         subscribers.removeAll()
     }
 
-    private func listen() async {
+    private func listen(_ listenConfiguration: PostgresConfiguration) async {
         while !Task.isCancelled {
             do {
                 let notifications = try await PostgresConnection.listen(on: ["presswork_events"], configuration: listenConfiguration)

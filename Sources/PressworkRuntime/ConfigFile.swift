@@ -18,6 +18,8 @@ import PressworkPipeline
 /// unknown key is refused by name, so that a typo does not silently fall back to a default.
 public struct ConfigFile: Sendable, Equatable, Decodable {
     public var databaseURL: String?
+    public var databasePooler: String?
+    public var directDatabaseURL: String?
     public var home: String?
     public var logFormat: LogFormat?
     public var logLevel: String?
@@ -75,7 +77,7 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
     static let knownKeys: Set<String> = [
         "schemaBounds", "generation", "embeddingsBaseURL", "embeddingsAPIKey", "embeddingWindow", "callTimeoutSeconds",
         "roundTimeoutSeconds", "runTimeoutSeconds",
-        "databaseURL", "home", "logFormat", "logLevel", "llm", "openaiBaseURL", "openaiModel", "openaiAPIKey", "models",
+        "databaseURL", "databasePooler", "directDatabaseURL", "home", "logFormat", "logLevel", "llm", "openaiBaseURL", "openaiModel", "openaiAPIKey", "models",
         "geminiModel", "geminiBaseURL", "geminiAPIKey", "embeddings", "openaiEmbeddingModel", "embeddingDimension", "prices", "runBudgetUSD", "trends", "feeds", "googleTrendsURL", "wordpressURL", "wordpressUser",
         "wordpressAppPassword", "wordpressPostStatus", "wordpressFutureDelayMinutes",
     ]

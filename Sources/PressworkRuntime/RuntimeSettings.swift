@@ -7,6 +7,11 @@ import PressworkCore
 public struct RuntimeSettings: Sendable, Equatable {
     /// An external server's URL; nil means the embedded cluster in `home`.
     public var databaseURL: String?
+    /// What stands between Presswork and Postgres at `databaseURL`.
+    public var databasePooler: DatabasePooler = .none
+    /// A connection straight to Postgres (not through the pooler), for what needs a session of
+    /// its own: LISTEN, and the advisory locks of `migrate` and `prune`.
+    public var directDatabaseURL: String?
     public var home: String
     public var logFormat: LogFormat
     public var logLevel: Logger.Level
@@ -65,6 +70,15 @@ public struct RuntimeSettings: Sendable, Equatable {
         let databaseURL = overrides.databaseURL ?? env("DATABASE_URL") ?? file.databaseURL
         SecretRedactor.register(databaseURL.flatMap { URLComponents(string: $0)?.password })
         SecretRedactor.register(env("PGPASSWORD"))
+        let poolerText = env("PRESSWORK_DATABASE_POOLER") ?? file.databasePooler ?? DatabasePooler.none.rawValue
+        guard let pooler = DatabasePooler(rawValue: poolerText.lowercased()) else {
+            throw SettingsError("PRESSWORK_DATABASE_POOLER must be none or transaction (PgBouncer's pool_mode = transaction), not \(poolerText)")
+        }
+        let directURL = env("PRESSWORK_DIRECT_DATABASE_URL") ?? file.directDatabaseURL
+        if pooler == .transaction && databaseURL == nil {
+            throw SettingsError("PRESSWORK_DATABASE_POOLER=transaction needs DATABASE_URL (the pooler's address); the embedded cluster has no pooler")
+        }
+        SecretRedactor.register(directURL.flatMap { URLComponents(string: $0)?.password })
         let home = try checkedHome(
             overrides.home.map { ("--home", $0) } ?? env("PRESSWORK_HOME").map { ("PRESSWORK_HOME", $0) }
                 ?? file.home.map { ("the config file's \"home\"", $0) },
@@ -72,6 +86,8 @@ public struct RuntimeSettings: Sendable, Equatable {
         )
         return RuntimeSettings(
             databaseURL: databaseURL,
+            databasePooler: pooler,
+            directDatabaseURL: directURL,
             home: home,
             logFormat: logFormat,
             logLevel: logLevel,
@@ -105,4 +121,16 @@ public struct RuntimeSettings: Sendable, Equatable {
         let userHome = environment["HOME"] ?? NSHomeDirectory()
         return userHome + "/.local/share/presswork"
     }
+}
+
+/// What stands between Presswork and Postgres.
+public enum DatabasePooler: String, Sendable, Equatable, CaseIterable {
+    /// Postgres itself, or a pooler in session mode: every connection is a session.
+    case none
+    /// A pooler in transaction mode (PgBouncer's `pool_mode = transaction`): a connection's
+    /// transactions may run on different server connections. Statements go unnamed (no prepared
+    /// statements); LISTEN and advisory locks use `directDatabaseURL` when given; without it,
+    /// notifications are polled (workers every 2 s, webhooks every 5 s, progress streams every
+    /// second) and `migrate` and `prune` refuse to run through the pooler.
+    case transaction
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresClient
 import PressworkHTTP
 import PressworkOrchestrator
 import PressworkPipeline
@@ -96,14 +97,18 @@ public struct ServeProcess: Sendable {
             }
             add("webhooks") {
                 try await WebhookDispatcher(
-                    store: WebhookStore(pool: services.pool), listenConfiguration: services.pool.configuration, logger: logger
+                    store: WebhookStore(pool: services.pool), listenConfiguration: services.listenConfiguration, logger: logger
                 ).run()
             }
         }
+        var sessionPools: [PostgresConnectionPool] = []
         if let maintenance = options.maintenance {
+            // The prune lock is a session's: behind a transaction pooler, the direct connection's.
+            let sessions = try await services.sessionPool(purpose: "--prune-every")
+            if sessions !== services.pool { sessionPools.append(sessions) }
             add("maintenance") {
                 try await MaintenanceService(
-                    pruner: Pruner(pool: services.pool, logger: logger), retention: maintenance.retention,
+                    pruner: Pruner(pool: sessions, logger: logger), retention: maintenance.retention,
                     interval: maintenance.interval, owner: orchestrator.configuration.owner, logger: logger
                 ).run()
             }
@@ -111,7 +116,7 @@ public struct ServeProcess: Sendable {
         if let http = options.http, let registry {
             let server = APIServer(pool: services.pool, registry: registry, defaults: .init(
                 configurations: services.catalog, pipelineVersion: Pipeline.version
-            ), logger: logger)
+            ), logger: logger, listenConfiguration: services.listenConfiguration)
             add("http") {
                 try await server.run(host: http.host, port: http.port) { port in
                     logger.notice("HTTP API listening", metadata: ["address": "\(http.host):\(port)"])
@@ -120,7 +125,7 @@ public struct ServeProcess: Sendable {
         }
         if options.workers > 0 {
             let pool = WorkerPool(
-                orchestrator: orchestrator, listenConfiguration: services.pool.configuration,
+                orchestrator: orchestrator, listenConfiguration: services.listenConfiguration,
                 configuration: .init(concurrency: options.workers, maxAbandoned: options.maxAbandoned), logger: logger
             )
             parts.append(.init(service: Workers(pool: pool, drain: orchestrator.configuration.drain), serviceName: "workers"))
@@ -144,6 +149,7 @@ public struct ServeProcess: Sendable {
                 running.cancel()
             }
         }
+        defer { Task { [sessionPools] in for pool in sessionPools { await pool.close() } } }
         do {
             try await running.value
         } catch is CancellationError {

@@ -40,11 +40,12 @@ public struct WebhookDispatcher: Sendable {
     public static let channel = "presswork_events"
 
     let store: WebhookStore
-    let listenConfiguration: PostgresConfiguration
+    /// Where to LISTEN; nil: poll only (behind a transaction pooler without a direct URL).
+    let listenConfiguration: PostgresConfiguration?
     let configuration: Configuration
     let logger: Logger
 
-    public init(store: WebhookStore, listenConfiguration: PostgresConfiguration, configuration: Configuration = Configuration(), logger: Logger) {
+    public init(store: WebhookStore, listenConfiguration: PostgresConfiguration?, configuration: Configuration = Configuration(), logger: Logger) {
         self.store = store
         self.listenConfiguration = listenConfiguration
         self.configuration = configuration
@@ -62,7 +63,9 @@ public struct WebhookDispatcher: Sendable {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let doorbell = Doorbell()
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger) }
+            if let listenConfiguration {
+                group.addTask { await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger) }
+            }
             group.addTask {
                 while !Task.isCancelled {
                     do {

@@ -32,11 +32,12 @@ public struct WorkerPool: Sendable {
     public static let channel = "presswork_runs"
 
     let orchestrator: Orchestrator
-    let listenConfiguration: PostgresConfiguration
+    /// Where to LISTEN; nil: poll only (behind a transaction pooler without a direct URL).
+    let listenConfiguration: PostgresConfiguration?
     let configuration: Configuration
     let logger: Logger
 
-    public init(orchestrator: Orchestrator, listenConfiguration: PostgresConfiguration, configuration: Configuration, logger: Logger) {
+    public init(orchestrator: Orchestrator, listenConfiguration: PostgresConfiguration?, configuration: Configuration, logger: Logger) {
         self.orchestrator = orchestrator
         self.listenConfiguration = listenConfiguration
         self.configuration = configuration
@@ -54,7 +55,9 @@ public struct WorkerPool: Sendable {
         // The claiming loop waits on the doorbell: a drain rings it, so that it stops at once.
         orchestrator.configuration.drain.onRequest { Task { await doorbell.ring() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger) }
+            if let listenConfiguration {
+                group.addTask { await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger) }
+            }
             try await claimAndExecute(doorbell: doorbell)
             group.cancelAll()
         }

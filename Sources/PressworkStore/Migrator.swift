@@ -39,6 +39,16 @@ public struct Migrator: Sendable {
         public var viewsApplied: [SchemaView] = []
     }
 
+    /// How many of this binary's migrations the database lacks (after checking the applied
+    /// ones, as `migrate` does); reads only, takes no lock.
+    public func pendingCount(_ pool: PostgresConnectionPool) async throws -> Int {
+        try await pool.withConnection { connection in
+            let recorded = try await self.recorded(on: connection)
+            try self.verify(recorded: recorded)
+            return self.migrations.filter { recorded[$0.version] == nil }.count
+        }
+    }
+
     public func migrate(_ pool: PostgresConnectionPool) async throws -> Report {
         try await pool.withConnection { connection in
             try await self.migrate(on: connection)

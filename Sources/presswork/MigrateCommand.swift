@@ -19,7 +19,8 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (settings, logger) = try global.bootstrap()
-        let pool = try await DatabaseTarget(settings: settings, logger: logger).makePool(maxConnections: 1, logger: logger)
+        let pool = try await DatabaseTarget(settings: settings, logger: logger)
+            .makeSessionPool(maxConnections: 1, logger: logger, purpose: "presswork migrate")
         let report: Migrator.Report
         do {
             report = try await Migrator(logger: logger).migrate(pool)

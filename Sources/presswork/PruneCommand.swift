@@ -54,12 +54,16 @@ struct PruneCommand: AsyncParsableCommand {
             finished: olderThan.duration, errors: errorsOlderThan.duration, events: eventsOlderThan.duration
         )
         let report: Pruner.Report? = try await withServices(global) { services in
-            let pruner = Pruner(pool: services.pool, logger: services.logger)
-            if dryRun { return try await pruner.plan(retention) }
+            if dryRun { return try await Pruner(pool: services.pool, logger: services.logger).plan(retention) }
+            // The prune lock is a session's: behind a transaction pooler, the direct connection's.
+            let sessions = try await services.sessionPool(purpose: "presswork prune")
+            let pruner = Pruner(pool: sessions, logger: services.logger)
             let owner = "presswork prune (\(ProcessInfo.processInfo.hostName) pid \(getpid()))"
-            return try await MaintenanceLog(pool: services.pool).run(.prune, owner: owner) { connection in
+            let report = try await MaintenanceLog(pool: sessions).run(.prune, owner: owner) { connection in
                 try await pruner.prune(retention, batchSize: batchSize, pause: .milliseconds(10), on: connection)
             }
+            if sessions !== services.pool { await sessions.close() }
+            return report
         }
         guard let report else {
             print("another prune is running (the prune lock is taken); nothing done")

@@ -31,11 +31,15 @@ struct RunsFollowCommand: AsyncParsableCommand {
             // Woken by the events' NOTIFY, listened to before the first read so nothing falls between.
             let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
             let listening = AsyncStream.makeStream(of: Void.self)
+            // Behind a transaction pooler without a direct URL there is nothing to listen on:
+            // the ticker alone wakes, every second.
+            let listenConfiguration = services.listenConfiguration
+            if listenConfiguration == nil { listening.continuation.yield() }
             let listener = Task {
-                while !Task.isCancelled {
+                while !Task.isCancelled, let listenConfiguration {
                     do {
                         let notifications = try await PostgresConnection.listen(
-                            on: ["presswork_events"], configuration: services.pool.configuration
+                            on: ["presswork_events"], configuration: listenConfiguration
                         )
                         listening.continuation.yield()
                         wake.yield()
@@ -52,7 +56,7 @@ struct RunsFollowCommand: AsyncParsableCommand {
             }
             let ticker = Task {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(5))
+                    try? await Task.sleep(for: .seconds(listenConfiguration == nil ? 1 : 5))
                     wake.yield()
                 }
             }
