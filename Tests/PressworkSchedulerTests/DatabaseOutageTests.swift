@@ -27,13 +27,7 @@ import TestSupport
         let sink = LineSink.memory()
         let logger = Logger(label: "worker") { label in PressworkLogHandler(label: label, format: .text, level: .info, sink: sink) }
         let store = RunStore(pool: workerPool)
-        var providers = Providers.offline(outputFolder: try TemporaryFolder.make())
-        // Slow enough to be caught between and inside rounds.
-        providers.writer = SimulatedLatencyWriter(providers.writer, latency: .milliseconds(80))
-        let orchestrator = Orchestrator(
-            store: store, pipeline: Pipeline(providers: providers),
-            configuration: OrchestratorConfiguration(leaseSeconds: 60, heartbeatSeconds: 0.3), logger: logger
-        )
+        let orchestrator = try slowOrchestrator(store, latency: .milliseconds(80), heartbeatSeconds: 0.3, logger: logger)
         let ids = try await (0..<2).asyncMap { index in
             try await RunStore(pool: admin).create(
                 params: try RunParams.validated(seeds: ["outage topic \(index)"]), trigger: .cli, pipelineVersion: Pipeline.version

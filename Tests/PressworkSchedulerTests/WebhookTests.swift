@@ -31,6 +31,24 @@ import TestSupport
         return header.split(separator: " ").contains { $0 == expected }
     }
 
+    /// A dispatcher polling every 100 ms with these retry waits, delivering until cancelled.
+    func startDispatcher(_ webhooks: WebhookStore, _ pool: PostgresConnectionPool, retrySchedule: [Duration]) -> Task<Void, any Error> {
+        var configuration = WebhookDispatcher.Configuration()
+        configuration.poll = .milliseconds(100)
+        configuration.retrySchedule = retrySchedule
+        let dispatcher = WebhookDispatcher(
+            store: webhooks, listenConfiguration: pool.configuration, configuration: configuration, logger: logger
+        )
+        return Task { try await dispatcher.run() }
+    }
+
+    /// A run that ends in error, written by SQL: the trigger writes the event and its deliveries.
+    static func plantFailedRun(_ pool: PostgresConnectionPool) async throws {
+        let id = try await pool.query("INSERT INTO runs (params) VALUES ('{\"seeds\": [\"x\"]}') RETURNING id").scalar(UUID.self)
+        _ = try await pool.query("UPDATE runs SET status = 'running' WHERE id = \(id)")
+        _ = try await pool.query("UPDATE runs SET status = 'error', status_reason = 'planted' WHERE id = \(id)")
+    }
+
     /// The test vector of the Standard Webhooks specification.
     @Test func signaturesMatchTheSpecificationsTestVector() throws {
         let body = Data(#"{"test": 2432232314}"#.utf8)
@@ -122,19 +140,9 @@ import TestSupport
             if let failure = flakyFailures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return failure }
             return Self.receiverAccepts(request, secret: flaky.secret) ? .status(200, body: "ok") : .status(401, body: "bad signature")
         }
-        var configuration = WebhookDispatcher.Configuration()
-        configuration.poll = .milliseconds(100)
-        configuration.retrySchedule = [.milliseconds(100), .milliseconds(200), .milliseconds(300), .milliseconds(300)]
-        let dispatcher = WebhookDispatcher(
-            store: webhooks, listenConfiguration: pool.configuration, configuration: configuration, logger: logger
-        )
-        let delivering = Task { try await dispatcher.run() }
+        let delivering = startDispatcher(webhooks, pool, retrySchedule: [.milliseconds(100), .milliseconds(200), .milliseconds(300), .milliseconds(300)])
         defer { delivering.cancel() }
-
-        // A run that ends in error, written by SQL: the trigger writes the event and its deliveries.
-        let id = try await pool.query("INSERT INTO runs (params) VALUES ('{\"seeds\": [\"x\"]}') RETURNING id").scalar(UUID.self)
-        _ = try await pool.query("UPDATE runs SET status = 'running' WHERE id = \(id)")
-        _ = try await pool.query("UPDATE runs SET status = 'error', status_reason = 'planted' WHERE id = \(id)")
+        try await Self.plantFailedRun(pool)
 
         try await waitFor("flaky delivered and down failed") {
             let states = try await webhooks.deliveries()
@@ -179,17 +187,9 @@ import TestSupport
         #expect(try await WebhookDestination.checkResolved("http://localhost./", allowPrivateNetworks: true) == nil)
         #expect(WebhookDestination.refusal(for: try await HostResolver.addresses(of: "localhost"))?.contains("loopback") == true)
 
-        var configuration = WebhookDispatcher.Configuration()
-        configuration.poll = .milliseconds(100)
-        configuration.retrySchedule = []
-        let dispatcher = WebhookDispatcher(
-            store: webhooks, listenConfiguration: pool.configuration, configuration: configuration, logger: logger
-        )
-        let delivering = Task { try await dispatcher.run() }
+        let delivering = startDispatcher(webhooks, pool, retrySchedule: [])
         defer { delivering.cancel() }
-        let id = try await pool.query("INSERT INTO runs (params) VALUES ('{\"seeds\": [\"x\"]}') RETURNING id").scalar(UUID.self)
-        _ = try await pool.query("UPDATE runs SET status = 'running' WHERE id = \(id)")
-        _ = try await pool.query("UPDATE runs SET status = 'error', status_reason = 'planted' WHERE id = \(id)")
+        try await Self.plantFailedRun(pool)
         try await waitFor("the delivery failed") {
             try await webhooks.deliveries(endpoint: "inward").first?.state == "failed"
         }

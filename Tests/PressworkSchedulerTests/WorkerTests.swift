@@ -62,12 +62,7 @@ import TestSupport
         let pool = try await TestDatabase.makePool("batchbeat", maxConnections: 2)
         _ = try await Migrator().migrate(pool)
         let store = RunStore(pool: pool)
-        var providers = Providers.offline(outputFolder: try TemporaryFolder.make())
-        providers.writer = SimulatedLatencyWriter(providers.writer, latency: .milliseconds(400))
-        let orchestrator = Orchestrator(
-            store: store, pipeline: Pipeline(providers: providers),
-            configuration: OrchestratorConfiguration(leaseSeconds: 30, heartbeatSeconds: 0.2), logger: logger
-        )
+        let orchestrator = try slowOrchestrator(store, latency: .milliseconds(400), heartbeatSeconds: 0.2, logger: logger)
         for index in 0..<8 {
             _ = try await store.create(
                 params: try RunParams.validated(seeds: ["beat \(index)"]), trigger: .cli, pipelineVersion: Pipeline.version
