@@ -47,11 +47,16 @@ actor Doorbell {
 
 extension Doorbell {
     /// Rings for every notification on `channel` until cancelled; reconnects after a lost
-    /// connection (whoever waits polls meanwhile, so nothing is missed for long).
-    func ring(onNotificationsFrom channel: String, configuration: PostgresConfiguration, logger: Logger) async {
+    /// connection (whoever waits polls meanwhile, so nothing is missed for long). `listening`
+    /// is called each time the LISTEN is in place (tests wait for it instead of sleeping).
+    func ring(
+        onNotificationsFrom channel: String, configuration: PostgresConfiguration, logger: Logger,
+        listening: @Sendable () -> Void = {}
+    ) async {
         while !Task.isCancelled {
             do {
                 let notifications = try await PostgresConnection.listen(on: [channel], configuration: configuration)
+                listening()
                 for try await _ in notifications { ring() }
             } catch is CancellationError {
                 return

@@ -37,7 +37,14 @@ public struct WorkerPool: Sendable {
     let configuration: Configuration
     let logger: Logger
 
-    public init(orchestrator: Orchestrator, listenConfiguration: PostgresConfiguration?, configuration: Configuration, logger: Logger) {
+    /// Called when the pool listens for queued runs (each time, after a reconnect too).
+    let onListening: @Sendable () -> Void
+
+    public init(
+        orchestrator: Orchestrator, listenConfiguration: PostgresConfiguration?, configuration: Configuration, logger: Logger,
+        onListening: @escaping @Sendable () -> Void = {}
+    ) {
+        self.onListening = onListening
         self.orchestrator = orchestrator
         self.listenConfiguration = listenConfiguration
         self.configuration = configuration
@@ -56,7 +63,9 @@ public struct WorkerPool: Sendable {
         orchestrator.configuration.drain.onRequest { Task { await doorbell.ring() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let listenConfiguration {
-                group.addTask { await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger) }
+                group.addTask {
+                    await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger, listening: onListening)
+                }
             }
             try await claimAndExecute(doorbell: doorbell)
             group.cancelAll()

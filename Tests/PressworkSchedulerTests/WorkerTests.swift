@@ -40,17 +40,21 @@ import TestSupport
         return Setup(pool: pool, store: RunStore(pool: pool), output: try TemporaryFolder.make())
     }
 
-    /// Runs `body` while a worker pool serves, then stops the pool.
+    /// Runs `body` while a worker pool serves, once the pool listens for queued runs, then stops
+    /// the pool.
     func withWorkers<T: Sendable>(
         _ setup: Setup, concurrency: Int = 2, poll: Duration = .seconds(30), leaseSeconds: Double = 30,
         _ body: () async throws -> T
     ) async throws -> T {
+        let (listening, listened) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let workers = WorkerPool(
             orchestrator: setup.orchestrator(leaseSeconds: leaseSeconds), listenConfiguration: setup.pool.configuration,
-            configuration: .init(concurrency: concurrency, pollInterval: poll), logger: logger
+            configuration: .init(concurrency: concurrency, pollInterval: poll), logger: logger,
+            onListening: { listened.yield() }
         )
         let task = Task { try await workers.run() }
         defer { task.cancel() }
+        for await _ in listening { break }
         return try await body()
     }
 
@@ -90,7 +94,6 @@ import TestSupport
     @Test func aRunInsertedWithPlainSQLIsPickedUpAndABadOneIsMarked() async throws {
         let setup = try await setup("sqltrigger")
         try await withWorkers(setup) {
-            try await Task.sleep(for: .milliseconds(300))  // the workers are idle and listening
             let good = try await setup.pool.query("""
                 INSERT INTO runs (params) VALUES ('{"seeds": ["alpine cheese"], "region": "CH", "brandVoice": "warm",
                     "dryRun": true, "thresholds": {"review": 0.5, "publish": 0.7, "duplicate": 0.9},
