@@ -53,14 +53,18 @@ final class RouteTable: Sendable {
         segment.hasPrefix(":") || (segment.hasPrefix("{") && segment.hasSuffix("}"))
     }
 
-    /// The methods a path answers, sorted; a capture segment matches any one segment.
+    /// The methods a path answers, sorted. As the router matches: segment by segment, a literal
+    /// segment wins over a capture, so `/v1/runs/cancel` answers POST only, not also the GET of
+    /// `/v1/runs/{id}`.
     func methods(for path: String) -> [String] {
         let segments = path.split(separator: "/")
         return routes.withLock { routes in
-            Set(routes.filter { route in
-                route.segments.count == segments.count
-                    && zip(route.segments, segments).allSatisfy { Self.isCapture($0) || $0 == $1 }
-            }.map(\.method)).sorted()
+            var candidates = routes.filter { $0.segments.count == segments.count }
+            for (index, segment) in segments.enumerated() {
+                let literal = candidates.filter { $0.segments[index] == segment }
+                candidates = literal.isEmpty ? candidates.filter { Self.isCapture($0.segments[index]) } : literal
+            }
+            return Set(candidates.map(\.method)).sorted()
         }
     }
 }

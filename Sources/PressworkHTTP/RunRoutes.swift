@@ -194,12 +194,14 @@ struct RunRoutes: Sendable {
             }
             filter.statuses.insert(status)
         }
-        filter.schedule = query.get("schedule")
-        filter.site = query.get("site")
-        filter.profile = query.get("profile")
-        filter.seed = query.get("seed")
+        // An empty value is no filter (`?schedule=` from a form left blank).
+        func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : $0 } }
+        filter.schedule = value("schedule")
+        filter.site = value("site")
+        filter.profile = value("profile")
+        filter.seed = value("seed")
         for (field, keyPath) in [("since", \RunFilter.since), ("until", \RunFilter.until)] {
-            guard let text = query.get(field) else { continue }
+            guard let text = value(field) else { continue }
             guard let date = try? Date(text, strategy: .iso8601) else {
                 throw Problem.badRequest("\(field) must be an ISO 8601 time such as 2026-12-01T09:00:00Z", field: field)
             }
