@@ -278,7 +278,7 @@ public final class EmbeddedCluster: Sendable {
     }
 
     private func withClusterLock<T>(_ body: () throws -> T) throws -> T {
-        try? FileManager.default.createDirectory(atPath: home + "/postgres", withIntermediateDirectories: true)
+        try Self.makeFolders(home + "/postgres", home: home)
         let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw EmbeddedPostgresError("cannot open \(lockPath): \(String(cString: strerror(errno)))")
@@ -290,6 +290,25 @@ public final class EmbeddedCluster: Sendable {
             }
         }
         return try body()
+    }
+
+    /// `mkdir -p`, with the system's reason when a folder cannot be made (Foundation's errors
+    /// say "the file couldn't be saved" or "error 512").
+    static func makeFolders(_ path: String, home: String) throws(EmbeddedPostgresError) {
+        var current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw EmbeddedPostgresError("""
+                    cannot create the home folder \(home): \(current): \(String(cString: strerror(errno))); give a folder this \
+                    user can write with --home or PRESSWORK_HOME, or a server with --database-url
+                    """)
+            }
+            var status = stat()
+            if stat(current, &status) == 0 && status.st_mode & S_IFMT != S_IFDIR {
+                throw EmbeddedPostgresError("cannot create the home folder \(home): \(current) is a file, not a folder")
+            }
+        }
     }
 
     private func tail(of path: String, lines: Int = 15) -> String {

@@ -35,6 +35,16 @@ import TestSupport
         try await cluster.stop()
     }
 
+    /// A home that cannot be made says which folder and why, before anything else happens.
+    @Test func aHomeThatCannotBeMadeIsNamedWithTheReason() async throws {
+        let file = try TemporaryFolder.make() + "/a-file"
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        let cluster = EmbeddedCluster(home: file + "/presswork")
+        let error = await #expect(throws: EmbeddedPostgresError.self) { try await cluster.start() }
+        #expect(error?.description.contains("cannot create the home folder \(file)/presswork: \(file) is a file, not a folder") == true,
+                "\(error.map(String.init(describing:)) ?? "")")
+    }
+
     @Test func concurrentStartsInitializeOnce() async throws {
         let cluster = try TestDatabase.makePrivateCluster()
         let outcomes = try await withThrowingTaskGroup(of: EmbeddedCluster.StartOutcome.self) { group in
