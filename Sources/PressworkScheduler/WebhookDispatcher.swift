@@ -129,10 +129,15 @@ public struct WebhookDispatcher: Sendable {
         var status: Int?
         var retryAfter: Duration?
         var problem: String
+        let prepared = request
+        let timeout = configuration.timeout
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(configuration.timeout.nanoseconds))
-            // Read (and drop) the answer so the connection can be reused; keep a little for the record.
-            let answer = try await response.body.collect(upTo: 1 << 20)
+            // One deadline for the head and the body: a receiver that trickles its answer is cut.
+            guard let (response, answer) = try await withTimeLimit(timeout, {
+                let response = try await client.execute(prepared, timeout: .nanoseconds(timeout.nanoseconds))
+                // Read (and drop) the answer so the connection can be reused; keep a little for the record.
+                return (response, try await response.body.collect(upTo: 1 << 20))
+            }) else { throw HTTPClientError.deadlineExceeded }
             status = Int(response.status.code)
             if (200..<300).contains(Int(response.status.code)) {
                 try await store.recordDelivered(delivery, status: Int(response.status.code))

@@ -105,6 +105,23 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         await server.stop()
     }
 
+    /// A server that answers but trickles its body (a byte every 100 ms of a 2 KB reply) is cut at
+    /// the call's deadline, as documented, instead of holding the call for minutes.
+    @Test(.timeLimit(.minutes(1)))
+    func aTricklingReplyIsCutAtTheDeadline() async throws {
+        let server = try await ScriptedHTTPServer.start()
+        server.enqueue(.trickle(every: .milliseconds(100), body: String(repeating: " ", count: 2_000)))
+        var policy = quickPolicy
+        policy.maxAttempts = 1
+        policy.timeout = .seconds(1)
+        let error = await #expect(throws: ProviderError.self) {
+            try await chatClient(server, policy: policy).complete(ChatRequest(system: "", user: "x", schemaName: "X", schema: ReviewReply.schema))
+        }
+        #expect(error?.kind == .transient)
+        #expect(error?.description.contains("timed out") == true, "\(error.map(String.init(describing:)) ?? "")")
+        await server.stop()
+    }
+
     /// A refused connection is an answer: each attempt fails with it at once (the client does
     /// not retry the connection until the call's 20 s deadline, which made a closed port cost
     /// 20 s × attempts), and the error says so rather than "timed out".

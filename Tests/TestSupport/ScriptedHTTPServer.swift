@@ -14,6 +14,9 @@ public final class ScriptedHTTPServer: Sendable {
         case slow(Duration, Reply)
         /// Closes the connection without answering.
         case drop
+        /// A 200 whose body (`body`, its length announced) comes one byte every `every`: a
+        /// server that answers, but too slowly to finish.
+        case trickle(every: Duration, body: String)
     }
 
     public struct Request: Sendable {
@@ -119,6 +122,10 @@ public final class ScriptedHTTPServer: Sendable {
                 context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
                     self.answer(then, context: context)
                 }
+            case .trickle(let every, let text):
+                let headers = HTTPHeaders([("Content-Length", "\(text.utf8.count)"), ("Content-Type", "application/json")])
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+                trickle(Array(text.utf8)[...], every: every, context: context)
             case .status(let status, let headers, let text):
                 var responseHeaders = HTTPHeaders(headers)
                 responseHeaders.replaceOrAdd(name: "Content-Length", value: "\(text.utf8.count)")
@@ -129,6 +136,17 @@ public final class ScriptedHTTPServer: Sendable {
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
         }
+
+        private func trickle(_ bytes: ArraySlice<UInt8>, every: Duration, context: ChannelHandlerContext) {
+            guard let first = bytes.first, context.channel.isActive else {
+                if context.channel.isActive { context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
+                return
+            }
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: [first])))), promise: nil)
+            let nanoseconds = Int64(every.components.seconds) * 1_000_000_000 + Int64(every.components.attoseconds / 1_000_000_000)
+            context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
+                self.trickle(bytes.dropFirst(), every: every, context: context)
+            }
+        }
     }
 }
-

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import PressworkCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -70,14 +71,23 @@ public struct HTTPTransport: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let deadline = TimeAmount.nanoseconds(timeout.nanoseconds)
+        let client = self.client
+        let maxBodyBytes = self.maxBodyBytes
+        let prepared = request
         do {
-            let response = try await client.execute(request, timeout: deadline)
-            let buffer = try await response.body.collect(upTo: maxBodyBytes)
-            return HTTPReply(
-                status: Int(response.status.code),
-                headers: response.headers.map { ($0.name, $0.value) },
-                body: Data(buffer.readableBytesView)
-            )
+            // AsyncHTTPClient's deadline ends at the answer's head; the body is read under the
+            // same deadline here, so a server that trickles its body is cut at `timeout` too.
+            let reply = try await withTimeLimit(timeout) {
+                let response = try await client.execute(prepared, timeout: deadline)
+                let buffer = try await response.body.collect(upTo: maxBodyBytes)
+                return HTTPReply(
+                    status: Int(response.status.code),
+                    headers: response.headers.map { ($0.name, $0.value) },
+                    body: Data(buffer.readableBytesView)
+                )
+            }
+            guard let reply else { throw HTTPClientError.deadlineExceeded }
+            return reply
         } catch is CancellationError {
             throw CancellationError()
         } catch is NIOTooManyBytesError {
