@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresClient
+import PressworkStore
 
 /// One `LISTEN presswork_events` connection for every progress stream of the server: each
 /// notification (`'<event id> <run id>'`, sent by the event triggers) wakes the streams of that
@@ -69,7 +70,7 @@ actor EventHub {
     private func listen(_ listenConfiguration: PostgresConfiguration) async {
         while !Task.isCancelled {
             do {
-                let notifications = try await PostgresConnection.listen(on: ["presswork_events"], configuration: listenConfiguration)
+                let notifications = try await PostgresConnection.listen(on: [NotificationChannel.events], configuration: listenConfiguration)
                 wakeAll()
                 for try await notification in notifications {
                     let parts = notification.payload.split(separator: " ")

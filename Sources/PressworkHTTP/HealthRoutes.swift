@@ -41,9 +41,7 @@ struct HealthRoutes: Sendable {
 
     func ready() async throws -> Response {
         do {
-            let applied = try await context.pool.query(
-                "SELECT count(*) FROM presswork_schema_migrations"
-            ).scalar(Int.self)
+            let applied = try await HealthQueries(pool: context.pool).appliedMigrations()
             let expected = Self.builtInMigrations
             guard applied == expected else {
                 throw Problem(.serviceUnavailable, "the database has \(applied) migrations applied; this presswork has \(expected): run presswork migrate")
@@ -63,22 +61,13 @@ struct HealthRoutes: Sendable {
     /// Gauges read from the database at each scrape (they describe the whole system, not this
     /// process): runs by status, the queue's depth and oldest age, webhook deliveries waiting.
     func refreshGauges() async throws {
-        var counts = Dictionary(uniqueKeysWithValues: RunStatus.allCases.map { ($0.rawValue, 0.0) })
-        for row in try await context.pool.query("SELECT status, count(*)::double precision AS n FROM runs GROUP BY status") {
-            counts[try row.decode(String.self, "status")] = try row.decode(Double.self, "n")
+        let gauges = try await HealthQueries(pool: context.pool).gauges()
+        for (status, count) in gauges.runsByStatus {
+            gauge("runs", "Runs by status", labels: [("status", status.rawValue)]).set(count)
         }
-        for (status, count) in counts {
-            gauge("runs", "Runs by status", labels: [("status", status)]).set(count)
-        }
-        gauge("queue_depth", "Runs queued, waiting for a worker").set(counts["queued"] ?? 0)
-        let oldest = try await context.pool.query("""
-            SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::double precision FROM runs WHERE status = 'queued'
-            """).scalar(Double.self)
-        gauge("queue_oldest_seconds", "Age of the oldest queued run").set(oldest)
-        let pending = try await context.pool.query(
-            "SELECT count(*)::double precision FROM webhook_deliveries WHERE state = 'pending'"
-        ).scalar(Double.self)
-        gauge("webhook_deliveries_pending", "Webhook deliveries not yet delivered").set(pending)
+        gauge("queue_depth", "Runs queued, waiting for a worker").set(gauges.runsByStatus[.queued] ?? 0)
+        gauge("queue_oldest_seconds", "Age of the oldest queued run").set(gauges.oldestQueuedSeconds)
+        gauge("webhook_deliveries_pending", "Webhook deliveries not yet delivered").set(gauges.webhookDeliveriesPending)
     }
 
     /// `presswork_<name>`, with its help line.

@@ -37,7 +37,7 @@ public struct WebhookDispatcher: Sendable {
         public init() {}
     }
 
-    public static let channel = "presswork_events"
+    public static let channel = NotificationChannel.events
 
     let store: WebhookStore
     /// Where to LISTEN; nil: poll only (behind a transaction pooler without a direct URL).

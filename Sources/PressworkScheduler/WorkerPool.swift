@@ -29,7 +29,7 @@ public struct WorkerPool: Sendable {
         }
     }
 
-    public static let channel = "presswork_runs"
+    public static let channel = NotificationChannel.runs
 
     let orchestrator: Orchestrator
     /// Where to LISTEN; nil: poll only (behind a transaction pooler without a direct URL).

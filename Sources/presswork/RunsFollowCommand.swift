@@ -39,7 +39,7 @@ struct RunsFollowCommand: AsyncParsableCommand {
                 while !Task.isCancelled, let listenConfiguration {
                     do {
                         let notifications = try await PostgresConnection.listen(
-                            on: ["presswork_events"], configuration: listenConfiguration
+                            on: [NotificationChannel.events], configuration: listenConfiguration
                         )
                         listening.continuation.yield()
                         wake.yield()
