@@ -48,7 +48,9 @@ extension RunStore {
 
     /// Claims a run that is queued, or running under an expired lease (its worker died), for
     /// `owner`. Returns nil when the run is in any other state or someone else holds it.
-    public func claim(_ runID: UUID, owner: String, leaseSeconds: Double) async throws -> Lease? {
+    /// `now` is when leases are judged expired (nil: the server's clock, `coalesce($now, now())`);
+    /// tests pass a later time instead of waiting for a lease to run out.
+    public func claim(_ runID: UUID, owner: String, leaseSeconds: Double, now: Date? = nil) async throws -> Lease? {
         let claimed = try await pool.query("""
             WITH previous AS (SELECT id, status FROM runs WHERE id = \(runID) FOR UPDATE)
             UPDATE runs SET status = 'running', lease_owner = \(owner),
@@ -56,7 +58,8 @@ extension RunStore {
                    attempt = runs.attempt + 1, started_at = coalesce(started_at, now()), updated_at = now()
             FROM previous
             WHERE runs.id = previous.id
-              AND (previous.status = 'queued' OR (previous.status = 'running' AND runs.lease_expires_at < now()))
+              AND (previous.status = 'queued'
+                   OR (previous.status = 'running' AND runs.lease_expires_at < coalesce(\(now)::timestamptz, now())))
             RETURNING runs.attempt, previous.status = 'running' AS took_over
             """)
         return try claimed.first.map {
@@ -70,13 +73,14 @@ extension RunStore {
     /// touched. A run abandoned by its workers `maxAbandoned` times (their leases expired while
     /// it ran) is ended as `error` instead of being claimed again (poison-run protection), with a
     /// diagnostic; nil when nothing is claimable.
-    public func claimNext(owner: String, leaseSeconds: Double, maxAbandoned: Int) async throws -> Lease? {
+    /// `now` as for `claim`.
+    public func claimNext(owner: String, leaseSeconds: Double, maxAbandoned: Int, now: Date? = nil) async throws -> Lease? {
         while true {
             let rows = try await pool.query("""
                 WITH candidate AS (
                     SELECT id, status, abandoned + CASE WHEN status = 'running' THEN 1 ELSE 0 END AS abandoned
                     FROM runs
-                    WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < now())
+                    WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < coalesce(\(now)::timestamptz, now()))
                     ORDER BY created_at
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED

@@ -142,13 +142,16 @@ import TestSupport
         let run = try await setup.store.create(
             params: try RunParams.validated(seeds: ["deadly topic"]), trigger: .cli, pipelineVersion: Pipeline.version
         ).run
+        // Each doomed worker's 30 s lease is judged an hour later (injected time, no waiting).
+        let later = Date().addingTimeInterval(3_600)
         for attempt in 1...3 {
-            let lease = try #require(try await setup.store.claimNext(owner: "doomed-\(attempt)", leaseSeconds: 0.2, maxAbandoned: 3))
+            let lease = try #require(try await setup.store.claimNext(
+                owner: "doomed-\(attempt)", leaseSeconds: 30, maxAbandoned: 3, now: attempt == 1 ? nil : later
+            ))
             #expect(lease.attempt == attempt)
-            try await Task.sleep(for: .milliseconds(300))
         }
         // Three workers died with it: the next claim ends it instead of taking it over.
-        #expect(try await setup.store.claimNext(owner: "fourth", leaseSeconds: 30, maxAbandoned: 3) == nil)
+        #expect(try await setup.store.claimNext(owner: "fourth", leaseSeconds: 30, maxAbandoned: 3, now: later) == nil)
         #expect(try await setup.status(run.id) == "error")
         let diagnostics = try await setup.store.diagnostics(run.id).map(\.diagnostic)
         #expect(diagnostics.contains { $0.kind == .error && $0.message.hasPrefix("abandoned 3 times") })
