@@ -90,15 +90,20 @@ public struct Monitor: Sendable {
 
     /// Runs every check in one read-only snapshot, each bounded by a statement timeout so that a
     /// monitor never hangs the cron line that runs it.
-    public func check(_ thresholds: Thresholds = Thresholds(), statementTimeout: Duration = .seconds(30)) async throws -> Report {
+    /// `now` is the time the thresholds are judged at (nil: the server's clock); tests pass it.
+    public func check(
+        _ thresholds: Thresholds = Thresholds(), statementTimeout: Duration = .seconds(30), now: Date? = nil
+    ) async throws -> Report {
         try await pool.withConnection { connection in
             try await connection.withTransaction(isolation: .repeatableRead) { connection in
                 _ = try await connection.query("SET TRANSACTION READ ONLY")
                 _ = try await connection.query(
                     "SELECT set_config('statement_timeout', \(String(statementTimeout.wholeMilliseconds)), true)"
                 )
-                try await thresholds.settings.apply(on: connection)
-                let checkedAt = try await connection.query("SELECT now()").scalar(Date.self)
+                var settings = thresholds.settings
+                settings.setNow(now)
+                try await settings.apply(on: connection)
+                let checkedAt = try await connection.query("SELECT presswork_now()").scalar(Date.self)
                 var findings: [Finding] = []
                 for check in Self.checks {
                     for row in try await connection.query(SQLFiles.query("monitor/\(check).sql")) {

@@ -19,16 +19,20 @@ public struct Pruner: Sendable {
         public var errors: Duration
         /// Events whose webhooks are done with them.
         public var events: Duration
+        /// When ages are measured from (nil: the server's clock); tests pass it.
+        public var now: Date?
 
         public init(finished: Duration = .seconds(30 * 86_400), errors: Duration = .seconds(90 * 86_400),
-                    events: Duration = .seconds(14 * 86_400)) {
+                    events: Duration = .seconds(14 * 86_400), now: Date? = nil) {
             self.finished = finished
             self.errors = max(errors, finished)
             self.events = events
+            self.now = now
         }
 
         func settings(batchSize: Int) -> SQLSettings {
             var settings = SQLSettings()
+            settings.setNow(now)
             settings.set("retain_finished", finished)
             settings.set("retain_errors", errors)
             settings.set("retain_events", events)

@@ -1,3 +1,4 @@
+import Foundation
 import PostgresClient
 
 /// Values for the `presswork.*` settings that the files of sql/monitor, sql/prune and sql/views
@@ -13,6 +14,13 @@ struct SQLSettings: Sendable {
 
     mutating func set(_ name: String, _ number: Int) {
         values.append(("presswork." + name, String(number)))
+    }
+
+    /// `presswork.now`, read by `presswork_now()` (migration 0020): the time the queries judge
+    /// at; nil leaves it unset, so they use the server's now().
+    mutating func setNow(_ now: Date?) {
+        guard let now else { return }
+        values.append(("presswork.now", now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))))
     }
 
     /// Applies the values to the connection's open transaction.

@@ -21,6 +21,28 @@ import TestSupport
         await pool.close()
     }
 
+    /// Judged at an injected time (`presswork_now()`, migration 0020): a healthy database seen
+    /// two days later has a queued run waiting and a lease long expired; the prune plan sees the
+    /// run that finished yesterday as past a one-day retention. Nothing waits for the clock.
+    @Test func thresholdsAndRetentionAreJudgedAtAnInjectedTime() async throws {
+        let pool = try await TestDatabase.makePool("monitornow")
+        _ = try await Migrator().migrate(pool)
+        let planting = Planting(pool: pool)
+        try await planting.run("done", daysAgo: 1)
+        let running = try await planting.run("running", daysAgo: 0)
+        try await planting.run("queued", daysAgo: 0)
+        #expect(try await Monitor(pool: pool).check().findings.isEmpty)
+        let later = Date().addingTimeInterval(2 * 86_400)
+        let report = try await Monitor(pool: pool).check(now: later)
+        #expect(report.findings.contains { $0.check == "queued_waiting" && $0.subject == "queue" && $0.since != nil })
+        #expect(report.findings.contains { $0.check == "stalled_rounds" && $0.subject == running.uuidString.lowercased() && $0.severity == .critical })
+        #expect(abs(report.checkedAt.timeIntervalSince(later)) < 1)
+        let now = try await Pruner(pool: pool).plan(Pruner.Retention(finished: .seconds(86_400 * 3)))
+        let inAWeek = try await Pruner(pool: pool).plan(Pruner.Retention(finished: .seconds(86_400 * 3), now: Date().addingTimeInterval(7 * 86_400)))
+        #expect(now.runsDeleted + now.runsCompacted == 0 && inAWeek.runsDeleted + inAWeek.runsCompacted == 1, "\(now) \(inAWeek)")
+        await pool.close()
+    }
+
     @Test func plantedTroubleIsFoundAndGraded() async throws {
         let pool = try await TestDatabase.makePool("monitortrouble")
         _ = try await Migrator().migrate(pool)

@@ -5,9 +5,9 @@
 SELECT 'warning'                                                             AS severity,
        task                                                                  AS subject,
        CASE WHEN finished_at IS NULL
-            THEN 'started ' || date_trunc('second', now() - started_at) || ' ago by ' || owner || ' and never finished'
-            ELSE 'last finished ' || date_trunc('second', now() - finished_at) || ' ago: is the cron job or timer running?'
+            THEN 'started ' || date_trunc('second', presswork_now() - started_at) || ' ago by ' || owner || ' and never finished'
+            ELSE 'last finished ' || date_trunc('second', presswork_now() - finished_at) || ' ago: is the cron job or timer running?'
        END                                                                   AS detail,
        coalesce(finished_at, started_at)                                     AS since
 FROM maintenance
-WHERE coalesce(finished_at, started_at) < now() - presswork_interval('presswork.monitor_prune_after', '2 days');
+WHERE coalesce(finished_at, started_at) < presswork_now() - presswork_interval('presswork.monitor_prune_after', '2 days');

@@ -11,7 +11,7 @@ SELECT 'warning'                                                             AS 
            || ': presswork prune removes them'                               AS detail,
        min(since)                                                            AS since
 FROM orphaned_rows
-WHERE since < now() - presswork_interval('presswork.monitor_orphan_after', '1 day')
+WHERE since < presswork_now() - presswork_interval('presswork.monitor_orphan_after', '1 day')
 GROUP BY kind
 UNION ALL
 SELECT 'warning',

@@ -3,10 +3,10 @@
 -- database.
 SELECT 'critical'                                                            AS severity,
        name                                                                  AS subject,
-       'due at ' || next_fire_at || ', ' || date_trunc('second', now() - next_fire_at)
+       'due at ' || next_fire_at || ', ' || date_trunc('second', presswork_now() - next_fire_at)
            || ' ago: is a scheduler (presswork serve) running?'              AS detail,
        next_fire_at                                                          AS since
 FROM schedules
 WHERE enabled
-  AND next_fire_at < now() - presswork_interval('presswork.monitor_overdue_after', '5 minutes')
+  AND next_fire_at < presswork_now() - presswork_interval('presswork.monitor_overdue_after', '5 minutes')
 ORDER BY next_fire_at;

@@ -8,5 +8,5 @@ SELECT 'warning'                                                             AS 
        min(created_at)                                                       AS since
 FROM runs
 WHERE status = 'queued'
-  AND created_at < now() - presswork_interval('presswork.monitor_queued_after', '15 minutes')
+  AND created_at < presswork_now() - presswork_interval('presswork.monitor_queued_after', '15 minutes')
 HAVING count(*) > 0;

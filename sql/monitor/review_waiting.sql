@@ -8,5 +8,5 @@ SELECT 'warning'                                                             AS 
        min(finished_at)                                                      AS since
 FROM runs
 WHERE status = 'needs_review'
-  AND finished_at < now() - presswork_interval('presswork.monitor_review_after', '24 hours')
+  AND finished_at < presswork_now() - presswork_interval('presswork.monitor_review_after', '24 hours')
 HAVING count(*) > 0;

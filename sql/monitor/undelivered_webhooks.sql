@@ -11,6 +11,6 @@ SELECT 'warning'                                                             AS 
        min(d.created_at)                                                     AS since
 FROM webhook_deliveries d
 WHERE d.state = 'failed'
-   OR (d.state = 'pending' AND d.created_at < now() - presswork_interval('presswork.monitor_webhook_after', '15 minutes'))
+   OR (d.state = 'pending' AND d.created_at < presswork_now() - presswork_interval('presswork.monitor_webhook_after', '15 minutes'))
 GROUP BY d.endpoint
 ORDER BY d.endpoint;

@@ -5,7 +5,7 @@
 --   psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f sql/prune/events.sql
 WITH old AS (
     SELECT e.id FROM events e
-    WHERE e.at < now() - presswork_interval('presswork.retain_events', '14 days')
+    WHERE e.at < presswork_now() - presswork_interval('presswork.retain_events', '14 days')
       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.state = 'pending')
     ORDER BY e.at
     LIMIT presswork_integer('presswork.prune_batch', 500)

@@ -17,7 +17,7 @@ SELECT 'orphans', kind, NULL, NULL, NULL, NULL, NULL, count(*) FROM orphaned_row
 UNION ALL
 SELECT 'events', 'older than ' || presswork_interval('presswork.retain_events', '14 days'), NULL, NULL, NULL, NULL, NULL, count(*)
 FROM events e
-WHERE e.at < now() - presswork_interval('presswork.retain_events', '14 days')
+WHERE e.at < presswork_now() - presswork_interval('presswork.retain_events', '14 days')
   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.state = 'pending')
 HAVING count(*) > 0
 ORDER BY 1, 2;

@@ -24,6 +24,6 @@ WHERE r.pruned_at IS NULL
   AND r.finished_at IS NOT NULL
   AND p.stage IS DISTINCT FROM 'left_behind'
   AND ((r.status IN ('done', 'skipped', 'cancelled')
-        AND r.finished_at < now() - presswork_interval('presswork.retain_finished', '30 days'))
+        AND r.finished_at < presswork_now() - presswork_interval('presswork.retain_finished', '30 days'))
     OR (r.status = 'error'
-        AND r.finished_at < now() - presswork_interval('presswork.retain_errors', '90 days')));
+        AND r.finished_at < presswork_now() - presswork_interval('presswork.retain_errors', '90 days')));
