@@ -149,12 +149,16 @@ public struct ServeProcess: Sendable {
                 running.cancel()
             }
         }
-        defer { Task { [sessionPools] in for pool in sessionPools { await pool.close() } } }
+        var failure: (any Error)?
         do {
             try await running.value
         } catch is CancellationError {
             // Cancelled by a second signal: a requested stop, not a failure.
+        } catch {
+            failure = error
         }
+        for pool in sessionPools { await pool.close() }
+        if let failure { throw failure }
     }
 }
 
