@@ -28,8 +28,14 @@ import TestSupport
         let token = tokens.output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.hasPrefix("pw_"), "\(tokens.output)")
 
+        // An OTLP collector's key among the settings, and spans exported to a port that refuses
+        // them: the key must show nowhere (the log at trace level, /metrics, the run document).
+        let collectorKey = "hc-secret-4f1e9a2b7c3d"
         let serve = try PressworkProcess(
-            ["serve", "--workers", "1", "--http", "127.0.0.1:0", "--log-level", "notice"], environment: environment
+            ["serve", "--workers", "1", "--http", "127.0.0.1:0", "--log-level", "trace"],
+            environment: environment.merging([
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9", "OTEL_EXPORTER_OTLP_HEADERS": "x-honeycomb-team=\(collectorKey)",
+            ]) { $1 }
         )
         defer { if serve.process.isRunning { serve.signal(SIGKILL) } }
         var port: Int?
@@ -60,7 +66,12 @@ import TestSupport
                      #"presswork_runs{status="done"} 1.0"#, #"presswork_round_duration_seconds_count{round="3"} 1"#] {
             #expect(metrics.contains(line), "\(line) missing from /metrics")
         }
+        let (_, document) = try await get(base + "/v1/runs/\(runID)", token: token)
         serve.signal(SIGTERM)
-        #expect(await serve.waitForExit(timeout: .seconds(20)) == 0, "\(serve.output)")
+        #expect(await serve.waitForExit(timeout: .seconds(20)) == 0, "\(serve.output.suffix(3_000))")
+        for (place, text) in [("the log", serve.output), ("/metrics", metrics), ("the run document", document)] {
+            #expect(!text.contains(collectorKey), "the collector's key is in \(place)")
+            #expect(!text.contains(token), "the API token is in \(place)")
+        }
     }
 }
