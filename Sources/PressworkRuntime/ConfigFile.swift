@@ -108,6 +108,10 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
         guard let dictionary = object as? [String: Any] else {
             throw SettingsError("the config file \(path) must hold a JSON object")
         }
+        // Settings end up in URLs, headers, prompts and posts: no control or bidi characters.
+        if let (key, scalar) = firstUnsafeScalar(in: dictionary, path: "") {
+            throw SettingsError(String(format: "the config file \(path) has the control character U+%04X in \"\(key)\"; remove it", scalar.value))
+        }
         if let unknown = dictionary.keys.sorted().first(where: { !knownKeys.contains($0) }) {
             throw SettingsError(
                 "the config file \(path) has an unknown key \"\(unknown)\"; known keys: "
@@ -130,4 +134,24 @@ public struct SettingsError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// The first string value (by key order) holding a control or bidi character, with its key path.
+private func firstUnsafeScalar(in value: Any, path: String) -> (String, Unicode.Scalar)? {
+    switch value {
+    case let text as String:
+        return text.unicodeScalars.first { UnsafeScalars.isControl($0) || UnsafeScalars.isBidiControl($0) }.map { (path, $0) }
+    case let object as [String: Any]:
+        for key in object.keys.sorted() {
+            if let found = firstUnsafeScalar(in: object[key]!, path: path.isEmpty ? key : path + "." + key) { return found }
+        }
+        return nil
+    case let array as [Any]:
+        for (index, element) in array.enumerated() {
+            if let found = firstUnsafeScalar(in: element, path: "\(path)[\(index)]") { return found }
+        }
+        return nil
+    default:
+        return nil
+    }
 }

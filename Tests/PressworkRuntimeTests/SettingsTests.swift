@@ -78,6 +78,8 @@ import TestSupport
             (#"{"embeddings": "openai", "openaiEmbeddingModel": "e", "embeddingDimension": -1}"#, "\"embeddingDimension\" must be 1 to 65536"),
             (#"{"trends": "google", "googleTrendsURL": "file:///etc/passwd"}"#, "PRESSWORK_GOOGLE_TRENDS_URL must be an http(s) URL"),
             (#"{"home": ""}"#, #"the config file's "home" is empty"#),
+            (#"{"wordpressUser": "ana\r\nX-Injected: 1"}"#, #"the control character U+000D in "wordpressUser""#),
+            (#"{"feeds": ["https://a.example/\u202Efeed"]}"#, #"U+202E in "feeds[0]""#),
         ]
         for (text, expected) in refusals {
             #expect {
