@@ -69,8 +69,8 @@ public struct Orchestrator: Sendable {
     ) async throws -> RunOutcome {
         let runID = lease.runID
         var logger = self.logger
-        logger[metadataKey: "presswork.run.id"] = "\(runID.uuidString.lowercased())"
-        logger[metadataKey: "presswork.attempt"] = "\(lease.attempt)"
+        logger[metadataKey: LogKey.runID] = "\(runID.uuidString.lowercased())"
+        logger[metadataKey: LogKey.attempt] = "\(lease.attempt)"
         logger.info("run claimed")
         progress(.claimed(attempt: lease.attempt))
         let execution = RunExecution(
@@ -87,10 +87,10 @@ public struct Orchestrator: Sendable {
                 // The run's span is the parent of its rounds' spans and their provider calls'.
                 group.addTask {
                     try await withSpan("presswork.run") { span in
-                        span.attributes["presswork.run.id"] = runID.uuidString.lowercased()
-                        span.attributes["presswork.attempt"] = lease.attempt
+                        span.attributes[LogKey.runID] = runID.uuidString.lowercased()
+                        span.attributes[LogKey.attempt] = lease.attempt
                         let outcome = try await RunContext.$runID.withValue(runID) { try await execution.run() }
-                        span.attributes["presswork.run.status"] = outcome.status.rawValue
+                        span.attributes[LogKey.runStatus] = outcome.status.rawValue
                         if outcome.status == .error {
                             span.setStatus(SpanStatus(code: .error, message: outcome.reason))
                         }

@@ -156,8 +156,8 @@ struct RunExecution: Sendable {
         finishing: RunStatus? = nil, meter: SpendMeter
     ) async throws -> String {
         try await withSpan("presswork.round \(round.rawValue) \(round)") { span in
-            span.attributes["presswork.round"] = round.rawValue
-            span.attributes["presswork.attempt"] = lease.attempt
+            span.attributes[LogKey.round] = round.rawValue
+            span.attributes[LogKey.attempt] = lease.attempt
             return try await executeRound(
                 round, pipeline: pipeline, params: params, artifacts: artifacts, diagnostics: extra, finishing: finishing, meter: meter
             )
@@ -178,7 +178,7 @@ struct RunExecution: Sendable {
         finishing: RunStatus?, meter: SpendMeter
     ) async throws -> String {
         var logger = self.logger
-        logger[metadataKey: "presswork.round"] = "\(round.rawValue)"
+        logger[metadataKey: LogKey.round] = "\(round.rawValue)"
         logger.info("round started")
         progress(.roundStarted(round))
         let started = ContinuousClock.now
@@ -388,7 +388,7 @@ struct RunExecution: Sendable {
                 let reason = Self.chain(error).joined(separator: ": ")
                 guard ContinuousClock.now.advanced(by: delay) < deadline else { throw error }
                 logger.warning("transient failure, retrying", metadata: [
-                    "presswork.round": "\(round.rawValue)", "retry": "\(failures)", "error": "\(reason)",
+                    LogKey.round: "\(round.rawValue)", "retry": "\(failures)", "error": "\(reason)",
                 ])
                 try await store.record([Diagnostic(
                     round: round, kind: .retry,
@@ -439,7 +439,7 @@ struct RunExecution: Sendable {
     private func fail(_ round: Round, _ error: any Error, unrecorded: TokenUsage = .zero) async throws -> RunOutcome {
         let chain = Self.chain(error)
         let message = chain.joined(separator: ": ")
-        logger.error("round failed", metadata: ["presswork.round": "\(round.rawValue)", "error": "\(message)"])
+        logger.error("round failed", metadata: [LogKey.round: "\(round.rawValue)", "error": "\(message)"])
         var details: [(String, JSONValue)] = [
             ("errorType", .string(String(describing: type(of: error)))),
             ("chain", .array(chain.map(JSONValue.string))),

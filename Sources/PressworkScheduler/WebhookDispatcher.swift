@@ -104,7 +104,7 @@ public struct WebhookDispatcher: Sendable {
         let id = "evt_\(delivery.eventID)"
         let timestamp = Int(Date().timeIntervalSince1970)
         let metadata: Logger.Metadata = [
-            "presswork.webhook": "\(delivery.endpoint)", "presswork.event": "\(id)", "attempt": "\(delivery.attempt)",
+            LogKey.webhook: "\(delivery.endpoint)", LogKey.event: "\(id)", "attempt": "\(delivery.attempt)",
         ]
         let target: Target
         do {

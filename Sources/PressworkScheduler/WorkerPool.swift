@@ -115,18 +115,18 @@ public struct WorkerPool: Sendable {
         do {
             let outcome = try await orchestrator.execute(claimed: lease)
             logger.info("run ended", metadata: [
-                "presswork.run.id": "\(outcome.runID)", "status": "\(outcome.status)",
+                LogKey.runID: "\(outcome.runID)", "status": "\(outcome.status)",
             ])
         } catch is CancellationError {
             return
         } catch let error as LeaseLost {
-            logger.warning("lease lost; another worker has the run", metadata: ["presswork.run.id": "\(error.runID)"])
+            logger.warning("lease lost; another worker has the run", metadata: [LogKey.runID: "\(error.runID)"])
         } catch let error as RunHandedBack {
-            logger.notice("run handed back after a database outage", metadata: ["presswork.run.id": "\(error.runID)"])
+            logger.notice("run handed back after a database outage", metadata: [LogKey.runID: "\(error.runID)"])
         } catch {
             // A run that cannot even be read (a plain SQL INSERT with bad params) ends as an
             // error with the reason, instead of being claimed again and again.
-            logger.error("run cannot be executed", metadata: ["presswork.run.id": "\(lease.runID)", "error": "\(error)"])
+            logger.error("run cannot be executed", metadata: [LogKey.runID: "\(lease.runID)", "error": "\(error)"])
             try? await orchestrator.store.finish(lease, status: .error, reason: "cannot be executed: \(error)", diagnostics: [
                 Diagnostic(round: nil, kind: .error, message: "cannot be executed: \(error)", attempt: lease.attempt),
             ])

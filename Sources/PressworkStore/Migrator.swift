@@ -88,7 +88,7 @@ public struct Migrator: Sendable {
         let pending = migrations.filter { recorded[$0.version] == nil }
         for migration in pending {
             let started = ContinuousClock.now
-            logger.info("applying migration", metadata: ["presswork.migration": "\(migration.fileName)"])
+            logger.info("applying migration", metadata: [LogKey.migration: "\(migration.fileName)"])
             do {
                 try await connection.withTransaction { connection in
                     try await connection.executeScript(unsafeSQL: migration.sql)
@@ -116,7 +116,7 @@ public struct Migrator: Sendable {
             current[try row.decode(String.self, "name")] = try row.decode(String.self, "checksum")
         }
         for view in views where current[view.name] != view.checksum {
-            logger.info("applying view", metadata: ["presswork.view": "\(view.fileName)"])
+            logger.info("applying view", metadata: [LogKey.view: "\(view.fileName)"])
             do {
                 try await connection.withTransaction { connection in
                     try await connection.executeScript(unsafeSQL: view.sql)
