@@ -2,11 +2,12 @@
 import PackageDescription
 
 // Layers, dependencies pointing down:
-//   presswork (CLI) → PressworkHTTP (API) → PressworkScheduler (services) → PressworkOrchestrator
-//     → PressworkPipeline → PressworkCore
-//   presswork (CLI) → PressworkRuntime → PressworkOrchestrator
+//   presswork (CLI: arguments, signals, output) → PressworkRuntime (settings, the serve process as
+//     a ServiceGroup) → PressworkHTTP (API), PressworkScheduler (scheduler, workers, webhooks)
+//     → PressworkOrchestrator → PressworkPipeline → PressworkCore
 //   PressworkRuntime → PressworkProviders (HTTP clients) → PressworkPipeline (the protocols)
-//   PressworkRuntime → PressworkStore, EmbeddedPostgres → PostgresClient → CLibPQ
+//   PressworkHTTP, PressworkScheduler, PressworkOrchestrator → PressworkStore → PostgresClient
+//   PressworkRuntime → EmbeddedPostgres → PostgresClient → CLibPQ
 // Only PostgresClient imports CLibPQ; no C handle crosses its public API.
 let package = Package(
     name: "presswork",
