@@ -141,7 +141,7 @@ struct RunExecution: Sendable {
         ).htmlPath)
     }
 
-    private func outcome(_ status: RunStatus, reason: String?, artifacts: [Round: String]) -> RunOutcome {
+    func outcome(_ status: RunStatus, reason: String?, artifacts: [Round: String]) -> RunOutcome {
         RunOutcome(
             runID: lease.runID.uuidString.lowercased(), status: status, reason: reason,
             htmlPath: try? decode(PublishResult.self, round: .publish, from: artifacts).htmlPath
@@ -151,7 +151,7 @@ struct RunExecution: Sendable {
     // MARK: Rounds
 
     /// Runs one round and commits it, in a span of its own; returns its artifact as JSON text.
-    private func execute(
+    func execute(
         _ round: Round, pipeline: Pipeline, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic] = [],
         finishing: RunStatus? = nil, meter: SpendMeter
     ) async throws -> String {
@@ -165,7 +165,7 @@ struct RunExecution: Sendable {
     }
 
     /// When the round must be over: its own timeout, or the run's deadline if that comes first.
-    private func roundDeadline(_ round: Round) throws -> ContinuousClock.Instant {
+    func roundDeadline(_ round: Round) throws -> ContinuousClock.Instant {
         let own = ContinuousClock.now.advanced(by: configuration.roundTimeout)
         guard let runTimeout = configuration.runTimeout else { return own }
         let runDeadline = started.advanced(by: runTimeout)
@@ -173,7 +173,7 @@ struct RunExecution: Sendable {
         return min(own, runDeadline)
     }
 
-    private func executeRound(
+    func executeRound(
         _ round: Round, pipeline: Pipeline, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic],
         finishing: RunStatus?, meter: SpendMeter
     ) async throws -> String {
@@ -281,236 +281,6 @@ struct RunExecution: Sendable {
         return output.payload
     }
 
-    /// Rounds 3 and 4: the sections already checkpointed are kept; the missing ones run
-    /// concurrently (bounded), each committed as it finishes; then the round is assembled.
-    private func perSection<Section: SchemaDescribed>(
-        _ round: Round, params: RunParams, count: Int, as: Section.Type, until deadline: ContinuousClock.Instant,
-        _ work: @escaping @Sendable (Int) async throws -> RoundOutput<Section>
-    ) async throws -> RoundResult {
-        let roundMeter = RunContext.meter
-        var sections: [Int: Section] = [:]
-        // Sections kept from an earlier attempt count in the round's usage: they were paid for,
-        // and only the round's commit adds usage to the run's totals. (Their cost is in `spent`
-        // since the execution began.)
-        var usage = TokenUsage.zero
-        for (index, checkpoint) in try await store.checkpoints(lease.runID, round: round) where index < count {
-            sections[index] = try JSONDecoder().decode(Section.self, from: Data(checkpoint.payload.utf8))
-            usage = usage + TokenUsage(input: checkpoint.tokensIn, output: checkpoint.tokensOut, costUSD: checkpoint.costUSD)
-        }
-        let missing = (0..<count).filter { sections[$0] == nil }
-        var warnings: [String] = []
-        // A section that fails stops new sections from starting, but those already running finish
-        // and are checkpointed: their (possibly paid) work is kept for the retry.
-        var firstFailure: (any Error)?
-        try await withThrowingTaskGroup(of: (Int, Result<RoundOutput<Section>, any Error>, Int).self) { group in
-            var next = missing.makeIterator()
-            func startNext() {
-                guard firstFailure == nil, let index = next.next() else { return }
-                do {
-                    try checkBudget(params, before: round)
-                } catch {
-                    firstFailure = error
-                    return
-                }
-                group.addTask {
-                    let started = ContinuousClock.now
-                    let result: Result<RoundOutput<Section>, any Error>
-                    // A section's own meter: what its repairs and retries spent goes into its
-                    // checkpoint when it succeeds, and into the round's meter when it fails.
-                    let sectionMeter = SpendMeter { spent.add($0.costUSD) }
-                    do {
-                        var output = try await RunContext.$meter.withValue(sectionMeter) {
-                            try await attempt(round, section: index, until: deadline) { try await work(index) }
-                        }
-                        output.usage = output.usage + sectionMeter.total
-                        result = .success(output)
-                    } catch {
-                        result = .failure(error)
-                    }
-                    let waste = sectionMeter.total
-                    if case .failure = result {
-                        // Counted in the budget already; the round's failure records it.
-                        roundMeter?.add(waste, forwarding: false)
-                    } else {
-                        spent.add(-waste.costUSD)
-                    }
-                    return (index, result, started.duration(to: .now).wholeMilliseconds)
-                }
-            }
-            for _ in 0..<configuration.sectionConcurrency { startNext() }
-            while let (index, result, durationMs) = try await group.next() {
-                switch result {
-                case .success(let output):
-                    warnings += output.warnings
-                    try await store.commitSection(
-                        index, of: round, payload: try ArtifactJSON.encode(output.value), durationMs: durationMs,
-                        tokensIn: output.usage.input, tokensOut: output.usage.output, costUSD: output.usage.costUSD,
-                        lease: lease
-                    )
-                    sections[index] = output.value
-                    usage = usage + output.usage
-                    spent.add(output.usage.costUSD)
-                    progress(.sectionFinished(round, index: index, done: sections.count, total: count))
-                case .failure(let error):
-                    if error is LeaseLost || error is CancellationError { throw error }
-                    firstFailure = firstFailure ?? SectionFailure(section: index, underlying: error)
-                }
-                startNext()
-            }
-        }
-        if let firstFailure { throw firstFailure }
-        let ordered = (0..<count).compactMap { sections[$0] }
-        let reused = count - missing.count
-        var result = RoundResult(
-            payload: try ArtifactJSON.encode(ordered), usage: usage, warnings: warnings,
-            summary: "\(count) sections" + (reused > 0 ? " (\(reused) kept from an earlier attempt)" : ""),
-            vector: nil
-        )
-        result.countedAsSpent = true
-        return result
-    }
-
-    /// Runs `work` before the round's deadline, retrying transient failures in place with
-    /// exponential backoff and full jitter. The deadline bounds every retry: reaching it fails
-    /// the round (`RoundTimeout`), which is not retried here.
-    private func attempt<Value: Sendable>(
-        _ round: Round, section: Int? = nil, until deadline: ContinuousClock.Instant,
-        _ work: @escaping @Sendable () async throws -> Value
-    ) async throws -> Value {
-        var failures = 0
-        while true {
-            do {
-                return try await withDeadline(deadline, round: round, work)
-            } catch let error where Self.isTransient(error) && failures < configuration.transientRetries {
-                failures += 1
-                let ceiling = configuration.retryBaseDelay * (1 << min(failures - 1, 16))
-                let delay = Duration.nanoseconds(Int64.random(in: 0...max(0, ceiling.nanoseconds)))
-                let reason = Self.chain(error).joined(separator: ": ")
-                guard ContinuousClock.now.advanced(by: delay) < deadline else { throw error }
-                logger.warning("transient failure, retrying", metadata: [
-                    LogKey.round: "\(round.rawValue)", "retry": "\(failures)", "error": "\(reason)",
-                ])
-                try await store.record([Diagnostic(
-                    round: round, kind: .retry,
-                    message: "retry \(failures) of \(configuration.transientRetries)"
-                        + (section.map { " (section \($0))" } ?? "") + ": \(reason)",
-                    attempt: lease.attempt
-                )], lease: lease)
-                progress(.retrying(round, attempt: failures, reason: reason))
-                try await Task.sleep(for: delay)
-            }
-        }
-    }
-
-    private func withDeadline<Value: Sendable>(
-        _ deadline: ContinuousClock.Instant, round: Round, _ work: @escaping @Sendable () async throws -> Value
-    ) async throws -> Value {
-        let timeout = configuration.roundTimeout
-        return try await withThrowingTaskGroup(of: Value?.self) { group in
-            group.addTask { try await work() }
-            group.addTask {
-                try await Task.sleep(until: deadline, clock: .continuous)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw RoundTimeout(round: round, timeout: timeout)
-            }
-            return value
-        }
-    }
-
-    // MARK: Endings
-
-    private func finish(_ status: RunStatus, reason: String?, gate: Bool, htmlPath: String? = nil) async throws -> RunOutcome {
-        let diagnostic = Diagnostic(
-            round: gate ? .coherence : nil, kind: gate ? .gate : .status,
-            message: reason ?? "run \(status)", attempt: lease.attempt
-        )
-        try await store.finish(lease, status: status, reason: reason, diagnostics: [diagnostic])
-        PipelineMetrics.runFinished(status)
-        logger.info("run finished", metadata: ["status": "\(status)"])
-        progress(.finished(status, reason: reason))
-        return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: status, reason: reason, htmlPath: htmlPath)
-    }
-
-    /// Ends the run as `error`. `unrecorded` is what the failed round spent (its calls, repairs
-    /// and retries): it goes on the error diagnostic and into the run's totals.
-    private func fail(_ round: Round, _ error: any Error, unrecorded: TokenUsage = .zero) async throws -> RunOutcome {
-        let chain = Self.chain(error)
-        let message = chain.joined(separator: ": ")
-        logger.error("round failed", metadata: [LogKey.round: "\(round.rawValue)", "error": "\(message)"])
-        var details: [(String, JSONValue)] = [
-            ("errorType", .string(String(describing: type(of: error)))),
-            ("chain", .array(chain.map(JSONValue.string))),
-            ("transient", .bool(Self.isTransient(error))),
-        ]
-        if unrecorded.calls > 0 { details.append(("calls", .number(Double(unrecorded.calls)))) }
-        if unrecorded.costUSD > 0 { details.append(("costUSD", .number(unrecorded.costUSD))) }
-        try await store.finish(lease, status: .error, reason: "\(round): \(message)", diagnostics: [Diagnostic(
-            round: round, kind: .error, message: message, attempt: lease.attempt,
-            tokensIn: unrecorded.input, tokensOut: unrecorded.output, details: .object(details)
-        )], unrecorded: (unrecorded.input, unrecorded.output, unrecorded.costUSD))
-        PipelineMetrics.roundFailed(round)
-        PipelineMetrics.runFinished(.error)
-        progress(.finished(.error, reason: "\(round): \(message)"))
-        return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: .error, reason: "\(round): \(message)", htmlPath: nil)
-    }
-
-    // MARK: Budget
-
-    /// Throws when the run's budget is spent; rounds 0 and 7 call no paid provider and pass.
-    private func checkBudget(_ params: RunParams, before round: Round) throws {
-        guard let budget = params.budgetUSD, round != .trends, round != .publish else { return }
-        let spentSoFar = spent.total
-        if spentSoFar >= budget { throw BudgetExhausted(budgetUSD: budget, spentUSD: spentSoFar, round: round) }
-    }
-
-    // MARK: Helpers
-
-    static func isTransient(_ error: any Error) -> Bool {
-        switch error {
-        case let error as SectionFailure: return isTransient(error.underlying)
-        case let error as PostgresError: return error.isRetryable
-        case let error as any ProviderFailure: return error.isTransient
-        // A round's deadline covers its retries: once reached, trying again in place cannot fit.
-        case is RoundTimeout, is RunTimeout: return false
-        default: return false
-        }
-    }
-
-    /// The error and the errors it wraps, outermost first, as readable lines.
-    /// The error and what it wraps, one line each, secrets masked: these lines go to the run's
-    /// status reason and diagnostics, and from there to the API, webhooks and logs.
-    static func chain(_ error: any Error) -> [String] {
-        var lines = [SecretRedactor.redact("\(error)")]
-        if let wrapped = (error as? any UnderlyingErrorCarrying)?.underlying {
-            lines += chain(wrapped)
-        }
-        return lines
-    }
-
-    private func decode<T: Decodable>(_ type: T.Type, round: Round, from artifacts: [Round: String]) throws -> T {
-        guard let text = artifacts[round] else {
-            throw PipelineError(round, "the artifact of \(round) is missing")
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
-        } catch {
-            throw PipelineError(round, "the stored artifact of \(round) does not decode as \(T.self): \(error)")
-        }
-    }
-
-    private func decodeArticleParts(_ artifacts: [Round: String]) throws -> (outline: Outline, sections: [PolishedSection]) {
-        (try decode(Outline.self, round: .outline, from: artifacts),
-         try decode([PolishedSection].self, round: .polish, from: artifacts))
-    }
-
-    private func decodeArticle(_ artifacts: [Round: String]) throws -> Article {
-        let parts = try decodeArticleParts(artifacts)
-        return Article(outline: parts.outline, sections: parts.sections,
-                       metadata: try decode(Metadata.self, round: .metadata, from: artifacts))
-    }
 }
 
 /// Where an execution is, for its heartbeat and its round boundaries.
@@ -535,22 +305,6 @@ final class Spent: Sendable {
     private let value = Mutex<Double>(0)
     var total: Double { value.withLock { $0 } }
     func add(_ amount: Double) { value.withLock { $0 += amount } }
-}
-
-/// Someone asked for the run to stop (`RunStore.cancel`); the executor ends it as cancelled.
-public struct CancelRequested: Error, Sendable, CustomStringConvertible {
-    public let runID: UUID
-    public var description: String { "run \(runID.uuidString.lowercased()) was cancelled" }
-}
-
-/// The run's budget is spent: nothing more is called.
-public struct BudgetExhausted: Error, Sendable, CustomStringConvertible {
-    public let budgetUSD: Double
-    public let spentUSD: Double
-    public let round: Round
-    public var description: String {
-        String(format: "the run's budget of $%.4f is spent ($%.4f so far); %@ was not started", budgetUSD, spentUSD, "\(round)")
-    }
 }
 
 /// A round's result ready to commit.
@@ -578,66 +332,11 @@ struct RoundResult: Sendable {
     }
 }
 
-/// One section of round 3 or 4 failed; the message names it, the chain keeps the cause.
-struct SectionFailure: UnderlyingErrorCarrying, CustomStringConvertible {
-    let section: Int
-    let underlying: any Error
-    var description: String { "section \(section) failed" }
-}
-
 /// Artifacts as JSON text: keys sorted, so that equal artifacts are equal text.
 enum ArtifactJSON {
     static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-}
-
-/// A round did not finish before its deadline (its retries and sections included).
-public struct RoundTimeout: Error, Sendable, CustomStringConvertible {
-    public let round: Round
-    public let timeout: Duration
-    public var description: String { "\(round) did not finish within its deadline (round timeout \(timeout))" }
-}
-
-/// The execution reached the run's deadline before this round could start.
-public struct RunTimeout: Error, Sendable, CustomStringConvertible {
-    public let timeout: Duration
-    public let round: Round
-    public var description: String { "the run's deadline (\(timeout)) passed before \(round) could start" }
-}
-
-/// An error that wraps another (for the error chain in diagnostics).
-public protocol UnderlyingErrorCarrying: Error {
-    var underlying: any Error { get }
-}
-
-/// The duplicate check's view of earlier articles for one run: the orchestrator's corpus cache,
-/// without the run itself.
-struct StoreCorpus: PublishedCorpus {
-    let corpus: DuplicateCorpus
-    let excluding: Set<UUID>
-
-    func nearest(to vector: [Float], model: String, dimension: Int, limit: Int) async throws -> [Neighbor] {
-        try await corpus.nearest(to: vector, model: model, dimension: dimension, limit: limit, excluding: excluding)
-    }
-}
-
-/// Round 7's ledger for one claim of one run: the store's publications table, fenced by the lease.
-struct StoreLedger: PublicationLedger {
-    let store: RunStore
-    let lease: Lease
-
-    func begin(site: String, slug: String) async throws -> PublicationRecord {
-        let row = try await store.beginPublication(site: site, slug: slug, lease: lease)
-        guard let stage = PublicationRecord.Stage(rawValue: row.stage) else {
-            throw PipelineError(.publish, "the publication of run \(lease.runID) has an unknown stage \(row.stage)")
-        }
-        return PublicationRecord(stage: stage, postID: row.postID, slug: row.slug, attempts: row.attempts, site: row.site)
-    }
-
-    func record(_ stage: PublicationRecord.Stage, postID: Int?, link: String?, error: String?) async throws {
-        try await store.recordPublication(stage: stage.rawValue, postID: postID, link: link, error: error, lease: lease)
     }
 }
