@@ -44,18 +44,9 @@ extension RunExecution {
     func withDeadline<Value: Sendable>(
         _ deadline: ContinuousClock.Instant, round: Round, _ work: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        let timeout = configuration.roundTimeout
-        return try await withThrowingTaskGroup(of: Value?.self) { group in
-            group.addTask { try await work() }
-            group.addTask {
-                try await Task.sleep(until: deadline, clock: .continuous)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw RoundTimeout(round: round, timeout: timeout)
-            }
-            return value
+        guard let value = try await withTimeLimit(until: deadline, work) else {
+            throw RoundTimeout(round: round, timeout: configuration.roundTimeout)
         }
+        return value
     }
 }

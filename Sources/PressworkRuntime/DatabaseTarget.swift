@@ -45,6 +45,10 @@ public struct DatabaseTarget: Sendable {
         PostgresConnectionPool(configuration: try await prepare(), maxConnections: maxConnections, logger: logger)
     }
 
+    /// Whether sessions (LISTEN, advisory locks) go elsewhere than the statements' pool: a
+    /// direct URL was given, or a transaction pooler stands in between.
+    public var separatesSessions: Bool { direct != nil || pooler != .none }
+
     /// Where a session of its own is needed (LISTEN, advisory locks held across transactions):
     /// the direct URL when given, else the target itself unless a transaction pooler stands in
     /// between (then nil: there is no session to be had).

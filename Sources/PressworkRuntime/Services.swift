@@ -38,7 +38,7 @@ public struct Services: Sendable {
                         a transaction pooler: run presswork migrate with PRESSWORK_DIRECT_DATABASE_URL set to Postgres itself
                         """)
                 }
-            } else if target.pooler == .none && target.direct == nil {
+            } else if !target.separatesSessions {
                 _ = try await Migrator(logger: logger).migrate(pool)
             } else {
                 let sessions = try await target.makeSessionPool(maxConnections: 1, logger: logger, purpose: "migrating")
@@ -94,7 +94,7 @@ public struct Services: Sendable {
     /// A pool for the prune, whose lock needs a session (see `DatabaseTarget.makeSessionPool`);
     /// `pool` itself when the database is not behind a transaction pooler.
     public func sessionPool(purpose: String) async throws -> PostgresConnectionPool {
-        guard let target, target.pooler != .none || target.direct != nil else { return pool }
+        guard let target, target.separatesSessions else { return pool }
         return try await target.makeSessionPool(logger: logger, purpose: purpose)
     }
 
