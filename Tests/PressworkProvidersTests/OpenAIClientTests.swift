@@ -7,8 +7,10 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// Short delays so that retries do not slow the tests; the behaviour is the same.
-let quickPolicy = CallPolicy(maxAttempts: 3, timeout: .seconds(5), baseDelay: .milliseconds(10), maxDelay: .milliseconds(50))
+/// Short delays so that retries do not slow the tests; the behaviour is the same. The call
+/// timeout is generous: a loaded machine must not turn a scripted answer into a timeout (tests
+/// of timeouts set their own).
+let quickPolicy = CallPolicy(maxAttempts: 3, timeout: .seconds(60), baseDelay: .milliseconds(10), maxDelay: .milliseconds(50))
 let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
 func chatClient(_ server: ScriptedHTTPServer, policy: CallPolicy = quickPolicy, key: String? = "sk-test-secret") -> OpenAIChatClient {
