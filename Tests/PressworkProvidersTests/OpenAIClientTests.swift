@@ -95,11 +95,15 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         await server.stop()
     }
 
-    @Test func slowRepliesAndDroppedConnectionsAreRetried() async throws {
+    /// The scripted answers are taken in the order requests reach the server, so the first
+    /// attempt's deadline must leave its request time to arrive on a loaded machine (with 500 ms
+    /// a CI run's first request arrived after its own timeout and took the second answer).
+    @Test(.timeLimit(.minutes(1)))
+    func slowRepliesAndDroppedConnectionsAreRetried() async throws {
         let server = try await ScriptedHTTPServer.start()
-        server.enqueue(.slow(.seconds(3), .chatCompletion("{}")), .drop, .chatCompletion(encoding: ReviewReply(score: 0.9, issues: [])))
+        server.enqueue(.slow(.seconds(60), .chatCompletion("{}")), .drop, .chatCompletion(encoding: ReviewReply(score: 0.9, issues: [])))
         var policy = quickPolicy
-        policy.timeout = .milliseconds(500)
+        policy.timeout = .seconds(3)
         let reply = try await StructuredGenerator(model: chatClient(server, policy: policy))
             .generate(ReviewReply.self, system: "", prompt: "review")
         #expect(reply.value.score == 0.9)
