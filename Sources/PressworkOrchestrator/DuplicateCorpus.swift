@@ -2,29 +2,27 @@ import Foundation
 import PressworkCore
 import PressworkPipeline
 import PressworkStore
-import Synchronization
 
-/// Earlier finished articles' vectors, held in memory per orchestrator and refreshed
-/// incrementally, for round 6's duplicate check: an in-process index kept in step with the
-/// `vectors` table.
+/// Round 6's search of earlier finished articles for the duplicate check: the nearest by cosine
+/// similarity among `done` runs' vectors of the same model and dimension.
 ///
-/// Comparing in SQL costs ~75 µs per stored vector (an `unnest` per row), which grows with every
-/// published post; here a refresh fetches only runs finished since the last one, and the
-/// comparison is a SIMD dot product per vector over contiguous memory (100,000 vectors of 384
-/// dimensions: see BENCHMARKS.md). That is correct because a `done` run's vector never changes
-/// (done is final, and pruning keeps published vectors). Refreshes look back a margin before the
-/// previous refresh's server time, so that a run whose commit became visible only after that
-/// moment (its `finished_at` is its statement's start) is not missed; the runs already held are
-/// named in the query and left out.
-public final class DuplicateCorpus: Sendable {
+/// Postgres does the search and no process holds the corpus: a prefilter ranks every stored
+/// vector by the Hamming distance between sign codes (one bit per dimension, computed and indexed
+/// by the database; see migration 0021 and `RunStore.nearestByCode`), and only the best
+/// `candidates` are fetched and ranked exactly here. A process's memory and its first check's
+/// time no longer grow with the corpus (an earlier design loaded every vector into each process:
+/// 150 MB and 14 s at 100,000 vectors). The exact ranking of the candidates keeps the similarities
+/// exact; what the prefilter can cost is a neighbour it ranked below the candidates, which for
+/// the neighbours the checks act on (similar enough to be duplicates or related reading) is a
+/// tail far beyond measuring: recall is measured in BENCHMARKS.md.
+public struct DuplicateCorpus: Sendable {
     private let store: RunStore
-    private let shelves = Mutex<[String: VectorShelf]>([:])
-    /// How far before the last refresh the next one looks again: far longer than a commit takes
-    /// to become visible after its statement started (milliseconds; seconds under heavy load).
-    static let margin: TimeInterval = 10
+    /// How many vectors the prefilter passes on to the exact ranking, at least.
+    public let candidates: Int
 
-    public init(store: RunStore) {
+    public init(store: RunStore, candidates: Int = 256) {
         self.store = store
+        self.candidates = max(1, candidates)
     }
 
     /// The `limit` nearest finished runs to `vector` (same model and dimension), most similar
@@ -32,114 +30,26 @@ public final class DuplicateCorpus: Sendable {
     public func nearest(
         to vector: [Float], model: String, dimension: Int, limit: Int, excluding excluded: Set<UUID>
     ) async throws -> [Neighbor] {
-        let key = "\(model)#\(dimension)"
-        let (since, known): (Date?, [UUID]) = shelves.withLock { shelves in
-            guard let shelf = shelves[key], let refreshed = shelf.refreshedAt else { return (nil, []) }
-            let since = refreshed.addingTimeInterval(-Self.margin)
-            return (since, shelf.runs(finishedSince: since))
-        }
-        let (fresh, serverTime) = try await store.finishedVectors(
-            model: model, dimension: dimension, finishedSince: since, known: known
+        guard limit > 0, vector.count == dimension else { return [] }
+        let probeNorm = vector.withUnsafeBufferPointer { VectorMath.dot($0.baseAddress!, $0.baseAddress!, dimension) }.squareRoot()
+        // A zero vector is similar to nothing.
+        guard probeNorm > 0 else { return [] }
+        let found = try await store.nearestByCode(
+            to: vector, model: model, dimension: dimension,
+            candidates: max(candidates, limit * 8), excluding: Array(excluded)
         )
-        let snapshot = shelves.withLock { shelves in
-            let shelf = shelves[key] ?? VectorShelf(dimension: dimension)
-            for vector in fresh where vector.values.count == dimension { shelf.append(vector) }
-            shelf.refreshedAt = max(shelf.refreshedAt ?? serverTime, serverTime)
-            shelves[key] = shelf
-            return shelf.snapshot()
-        }
-        // The scan runs outside the lock: the snapshot's rows never change or move.
-        return snapshot.nearest(to: vector, limit: limit, excluding: excluded)
-    }
-}
-
-/// One model's vectors, append-only, in fixed-size chunks that never move: a snapshot taken
-/// under the corpus's lock can be scanned without it while a later refresh appends behind it.
-/// Every mutation happens under that lock.
-final class VectorShelf: @unchecked Sendable {
-    static let chunkRows = 1024
-
-    let dimension: Int
-    var refreshedAt: Date?
-    private var chunks: [UnsafeMutablePointer<Float>] = []
-    private var ids: [UUID] = []
-    private var titles: [String] = []
-    private var finishedAt: [Date] = []
-    /// 1/‖v‖, or 0 for a zero vector (similar to nothing).
-    private var inverseNorms: [Float] = []
-    private var rows: [UUID: Int] = [:]
-
-    init(dimension: Int) {
-        self.dimension = dimension
-    }
-
-    deinit {
-        for chunk in chunks { chunk.deallocate() }
-    }
-
-    var count: Int { ids.count }
-
-    func runs(finishedSince date: Date) -> [UUID] {
-        // Rows arrive roughly in finishing order: walk back from the newest.
-        var found: [UUID] = []
-        for row in stride(from: count - 1, through: 0, by: -1) where finishedAt[row] >= date {
-            found.append(ids[row])
-        }
-        return found
-    }
-
-    func append(_ vector: PublishedVector) {
-        guard rows[vector.runID] == nil else { return }
-        let row = count
-        if row / Self.chunkRows == chunks.count {
-            chunks.append(.allocate(capacity: Self.chunkRows * dimension))
-        }
-        let target = chunks[row / Self.chunkRows] + (row % Self.chunkRows) * dimension
-        vector.values.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: dimension) }
-        let norm = VectorMath.dot(target, target, dimension).squareRoot()
-        ids.append(vector.runID)
-        titles.append(vector.title)
-        finishedAt.append(vector.finishedAt)
-        inverseNorms.append(norm > 0 ? 1 / norm : 0)
-        rows[vector.runID] = row
-    }
-
-    func snapshot() -> Snapshot {
-        Snapshot(shelf: self, chunks: chunks, ids: ids, titles: titles, inverseNorms: inverseNorms, dimension: dimension)
-    }
-
-    /// The first `ids.count` rows of a shelf as they were; keeps the shelf (and its memory) alive.
-    struct Snapshot: @unchecked Sendable {
-        let shelf: VectorShelf
-        let chunks: [UnsafeMutablePointer<Float>]
-        let ids: [UUID]
-        let titles: [String]
-        let inverseNorms: [Float]
-        let dimension: Int
-
-        func nearest(to probe: [Float], limit: Int, excluding excluded: Set<UUID>) -> [Neighbor] {
-            guard probe.count == dimension, limit > 0 else { return [] }
-            let probeNorm = probe.withUnsafeBufferPointer { VectorMath.dot($0.baseAddress!, $0.baseAddress!, dimension) }.squareRoot()
-            guard probeNorm > 0 else { return [] }
-            // The best `limit` rows, kept sorted, most similar first: no array of every score.
-            var best: [(row: Int, similarity: Float)] = []
-            best.reserveCapacity(limit + 1)
-            probe.withUnsafeBufferPointer { probeBuffer in
-                let probePointer = probeBuffer.baseAddress!
-                let scale = 1 / probeNorm
-                for row in 0..<ids.count where inverseNorms[row] > 0 {
-                    let vector = UnsafePointer(chunks[row / VectorShelf.chunkRows] + (row % VectorShelf.chunkRows) * dimension)
-                    let similarity = VectorMath.dot(vector, probePointer, dimension) * inverseNorms[row] * scale
-                    if best.count == limit, let worst = best.last, similarity <= worst.similarity { continue }
-                    if !excluded.isEmpty, excluded.contains(ids[row]) { continue }
-                    let position = best.firstIndex { $0.similarity < similarity } ?? best.count
-                    best.insert((row, similarity), at: position)
-                    if best.count > limit { best.removeLast() }
+        let ranked: [(PublishedVector, Float)] = vector.withUnsafeBufferPointer { probe in
+            found.compactMap { candidate -> (PublishedVector, Float)? in
+                guard candidate.values.count == dimension else { return nil }
+                return candidate.values.withUnsafeBufferPointer { stored in
+                    let norm = VectorMath.dot(stored.baseAddress!, stored.baseAddress!, dimension).squareRoot()
+                    guard norm > 0 else { return nil }
+                    return (candidate, VectorMath.dot(stored.baseAddress!, probe.baseAddress!, dimension) / (norm * probeNorm))
                 }
             }
-            return best.map {
-                Neighbor(runId: ids[$0.row].uuidString.lowercased(), title: titles[$0.row], similarity: Double($0.similarity))
-            }
+        }
+        return ranked.sorted { $0.1 > $1.1 }.prefix(limit).map {
+            Neighbor(runId: $0.0.runID.uuidString.lowercased(), title: $0.0.title, similarity: Double($0.1))
         }
     }
 }

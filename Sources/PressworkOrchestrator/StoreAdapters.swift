@@ -3,7 +3,7 @@ import PressworkCore
 import PressworkPipeline
 import PressworkStore
 
-/// The duplicate check's view of earlier articles for one run: the orchestrator's corpus cache,
+/// The duplicate check's view of earlier articles for one run: the stored corpus,
 /// without the run itself.
 struct StoreCorpus: PublishedCorpus {
     let corpus: DuplicateCorpus

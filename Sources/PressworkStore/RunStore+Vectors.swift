@@ -5,44 +5,43 @@ import PressworkCore
 extension RunStore {
     // MARK: Duplicate check
 
-    /// The vectors of finished (`done`) runs of one model and dimension whose run finished at or
-    /// after `finishedSince` (all when nil), with their titles and finish times, and the server's
-    /// clock at the query, for the next incremental call. Runs in `known` (the caller has them)
-    /// are left out before anything is read of them: looking back over a margin then costs an
-    /// index range and a hashed membership test per run in it, not a vector and an outline each.
-    public func finishedVectors(
-        model: String, dimension: Int, finishedSince: Date?, known: [UUID] = []
-    ) async throws -> (vectors: [PublishedVector], serverTime: Date) {
-        // The clock row comes back even when nothing finished, so the caller always learns the
-        // server time to continue from. Vectors travel in the binary array format (see
-        // PostgresSentFloatArray): parsing their decimal text was most of a cold load. A run compacted by prune has lost its outline; its vector
-        // kept the title. The incremental form starts from the runs finished since
-        // then (an index on finished_at); the first load reads every vector of the model.
-        let recent: PostgresQuery = finishedSince == nil ? "true" : "r.finished_at >= \(finishedSince)"
-        let rows = try await pool.query("""
-            WITH clock AS (SELECT now() AS server_time)
-            SELECT clock.server_time, found.run_id, found.title, found.embedding, found.finished_at
-            FROM clock LEFT JOIN (
-                SELECT v.run_id, coalesce(v.title, a.payload->>'title', '') AS title, r.finished_at,
-                       array_send(v.embedding) AS embedding
-                FROM runs r
-                JOIN vectors v ON v.run_id = r.id AND v.model = \(model) AND v.dimension = \(dimension)
-                LEFT JOIN artifacts a ON a.run_id = r.id AND a.round = 2
-                WHERE r.status = 'done' AND \(fragment: recent)
-                  AND r.id <> ALL(\(known))
-            ) AS found ON true
-            """)
-        let serverTime = try rows.scalar(Date.self)
-        let vectors = try rows.compactMap { row -> PublishedVector? in
-            guard let runID = try row.decode(UUID?.self, "run_id"),
-                  let values = try row.decode(PostgresSentFloatArray?.self, "embedding")?.values
-            else { return nil }
-            return PublishedVector(
-                runID: runID, title: try row.decode(String.self, "title"), values: values,
+    /// The `candidates` stored vectors of one model and dimension nearest to `probe` by the
+    /// Hamming distance between their sign codes (`presswork_sign_code`, migration 0021), of runs
+    /// that are `done`, leaving out `excluded`, with their titles: the prefilter of the duplicate
+    /// check, which ranks these exactly.
+    ///
+    /// The distance is computed over the `vectors_codes` index alone (an index-only scan reading
+    /// 48 bytes of code per 384-dimension vector, not its 1.5 KB embedding), and only the winners'
+    /// embeddings are read and sent, in the binary array format (see PostgresSentFloatArray). The
+    /// status is checked on the winners, so that the scan needs no join: vectors of runs that did
+    /// not end `done` (in progress between rounds 6 and 7, skipped as duplicates, failed) take
+    /// places among the candidates; the caller asks for many more than it keeps.
+    public func nearestByCode(
+        to probe: [Float], model: String, dimension: Int, candidates: Int, excluding excluded: [UUID]
+    ) async throws -> [PublishedVector] {
+        try await pool.query("""
+            WITH probe AS (SELECT presswork_sign_code(\(probe)::real[]) AS code),
+            nearest AS (
+                SELECT v.run_id, bit_count(v.code # probe.code) AS distance
+                FROM vectors v, probe
+                WHERE v.model = \(model) AND v.dimension = \(dimension) AND v.run_id <> ALL(\(excluded))
+                ORDER BY distance
+                LIMIT \(candidates)
+            )
+            SELECT v.run_id, coalesce(v.title, a.payload->>'title', '') AS title, r.finished_at,
+                   array_send(v.embedding) AS embedding
+            FROM nearest n
+            JOIN runs r ON r.id = n.run_id AND r.status = 'done'
+            JOIN vectors v ON v.run_id = n.run_id AND v.model = \(model)
+            LEFT JOIN artifacts a ON a.run_id = n.run_id AND a.round = 2
+            ORDER BY n.distance
+            """).map { row in
+            PublishedVector(
+                runID: try row.decode(UUID.self, "run_id"), title: try row.decode(String.self, "title"),
+                values: try row.decode(PostgresSentFloatArray.self, "embedding").values,
                 finishedAt: try row.decode(Date.self, "finished_at")
             )
         }
-        return (vectors, serverTime)
     }
 }
 

@@ -72,8 +72,10 @@ import TestSupport
         #expect(try await planting.count("SELECT count(*) FROM publications WHERE run_id = '\(published)'") == 1)
         #expect(try await planting.count("SELECT count(*) FROM publications WHERE stage = 'left_behind'") == 1)
         #expect(try await planting.count("SELECT count(*) FROM runs WHERE id = '\(liveThenFailed)' AND pruned_at IS NOT NULL") == 1)
-        let corpus = try await RunStore(pool: pool).finishedVectors(model: "planted", dimension: 3, finishedSince: nil)
-        #expect(corpus.vectors.contains { $0.runID == published && $0.title == "Planted article" })
+        let corpus = try await RunStore(pool: pool).nearestByCode(
+            to: [1, 0, 0], model: "planted", dimension: 3, candidates: 100, excluding: []
+        )
+        #expect(corpus.contains { $0.runID == published && $0.title == "Planted article" })
         // References to deleted runs are cleared, the rows that held them stay.
         #expect(try await planting.count("SELECT count(*) FROM runs WHERE id = '\(child)' AND parent_run_id IS NULL") == 1)
         #expect(try await planting.count("SELECT count(*) FROM schedule_fires WHERE run_id IS NULL") == 1)
