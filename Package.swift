@@ -128,7 +128,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.embedInCode("openapi.json")]
+            resources: [.embedInCode("openapi.json"), .embedInCode("Console/console.css"), .embedInCode("Console/console.js")]
         ),
         .target(
             name: "EmbeddedPostgres",

@@ -12,7 +12,8 @@ import Prometheus
 /// The HTTP API of `presswork serve --http HOST:PORT`, described by `openapi.json` (served at
 /// /openapi.json): runs (create with an Idempotency-Key, list, show, retry, review, a progress
 /// stream), schedules, profiles and sites, health and readiness, and Prometheus metrics. Every /v1 route and
-/// /metrics needs a bearer token with the route's scope; errors are problem details.
+/// /metrics needs a bearer token with the route's scope; errors are problem details. The web
+/// console (`ConsoleRoutes`, /console) is served on the same port, signed in by session cookie.
 public struct APIServer: Sendable {
     /// What runs created through the API get that the request does not say: the profiles and
     /// sites they may name (checked and pinned as `presswork run` does), the serving process's
@@ -93,6 +94,7 @@ public struct APIServer: Sendable {
         RunEventRoutes(context).register(on: router)
         ScheduleRoutes(context).register(on: router)
         CatalogRoutes(context).register(on: router)
+        ConsoleRoutes(context).register(on: router)
         table.set(router.routes.map { ("\($0.path)", $0.method.rawValue) })
         return router
     }

@@ -10,6 +10,8 @@ import PressworkStore
 /// reconnect after a lost connection.
 actor EventHub {
     private var subscribers: [UUID: [Int: AsyncStream<Void>.Continuation]] = [:]
+    /// Streams woken by every run's events (the console's runs page).
+    private var everyRun: [Int: AsyncStream<Void>.Continuation] = [:]
     private var nextID = 0
     private let listenConfiguration: PostgresConfiguration?
     private let tick: Duration
@@ -36,14 +38,28 @@ actor EventHub {
         if subscribers[runID]?.isEmpty == true { subscribers.removeValue(forKey: runID) }
     }
 
+    /// A stream of wake-ups for any run's events; `unsubscribeEveryRun` ends it.
+    func subscribeEveryRun() -> (id: Int, wakeups: AsyncStream<Void>) {
+        nextID += 1
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        everyRun[nextID] = continuation
+        return (nextID, stream)
+    }
+
+    func unsubscribeEveryRun(id: Int) {
+        everyRun.removeValue(forKey: id)?.finish()
+    }
+
     private func wake(_ runID: UUID) {
         for continuation in subscribers[runID, default: [:]].values { continuation.yield() }
+        for continuation in everyRun.values { continuation.yield() }
     }
 
     private func wakeAll() {
         for continuations in subscribers.values {
             for continuation in continuations.values { continuation.yield() }
         }
+        for continuation in everyRun.values { continuation.yield() }
     }
 
     /// Listens until cancelled, reconnecting after a lost connection.
@@ -64,7 +80,9 @@ actor EventHub {
         for continuations in subscribers.values {
             for continuation in continuations.values { continuation.finish() }
         }
+        for continuation in everyRun.values { continuation.finish() }
         subscribers.removeAll()
+        everyRun.removeAll()
     }
 
     private func listen(_ listenConfiguration: PostgresConfiguration) async {

@@ -288,15 +288,9 @@ struct RunsReprocessCommand: AsyncParsableCommand {
         try await withServices(global) { services in
             let parent = try await services.store.resolve(run)
             let round = Round(rawValue: fromRound)!
-            let (child, _) = try await services.store.create(
-                params: parent.params, trigger: RunTrigger(kind: .reprocess), pipelineVersion: Pipeline.version,
-                parentRunID: parent.id
+            let (child, copied) = try await services.store.reprocess(
+                parent, from: round, pipelineVersion: Pipeline.version, by: "by presswork runs reprocess"
             )
-            let copied = try await services.store.copyArtifacts(from: parent.id, to: child.id, before: round)
-            try await services.store.record(Diagnostic(
-                round: nil, kind: .status,
-                message: "reprocess of run \(parent.id.uuidString.lowercased()) from \(round); \(copied) artifacts reused"
-            ), for: child.id)
             StandardError.write("new run \(child.id.uuidString.lowercased()), \(copied) artifacts reused\n")
             if enqueue {
                 print(child.id.uuidString.lowercased())

@@ -1,0 +1,57 @@
+// Presswork console: small progressive enhancements. Every page works without this file.
+// - [data-live]: a region that follows a Server-Sent Events stream (the URL in data-live); on
+//   each event, and every data-refresh seconds if given, the page is fetched again and the
+//   region's content replaced by the new one (the server renders; nothing is built here).
+// - time[data-local]: a time shown also in the viewer's own zone.
+"use strict";
+(function () {
+  function localTimes(root) {
+    root.querySelectorAll("time[data-local]").forEach(function (element) {
+      var date = new Date(element.getAttribute("datetime"));
+      if (isNaN(date.getTime()) || element.dataset.localDone) return;
+      element.dataset.localDone = "1";
+      var local = document.createElement("span");
+      local.className = "local-time";
+      local.textContent = " (" + date.toLocaleString() + " your time)";
+      element.after(local);
+    });
+  }
+
+  function follow(region) {
+    var busy = false, again = false;
+    function refresh() {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (text) {
+          if (text === null) return;
+          var fresh = new DOMParser().parseFromString(text, "text/html").getElementById(region.id);
+          if (fresh) {
+            region.replaceChildren.apply(region, Array.from(fresh.childNodes));
+            region.dataset.updated = String(Date.now());
+            localTimes(region);
+          }
+        })
+        .catch(function () {})
+        .finally(function () {
+          busy = false;
+          if (again) { again = false; refresh(); }
+        });
+    }
+    var source = region.dataset.live;
+    if (source && window.EventSource) {
+      var events = new EventSource(source);
+      ["run.round_completed", "run.needs_review", "run.done", "run.error", "run.skipped", "run.cancelled", "change"]
+        .forEach(function (kind) { events.addEventListener(kind, refresh); });
+    }
+    var seconds = parseInt(region.dataset.refresh || "0", 10);
+    if (seconds > 0) window.setInterval(refresh, seconds * 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localTimes(document);
+    document.querySelectorAll("[data-live], [data-refresh]").forEach(follow);
+    document.documentElement.dataset.enhanced = "1";
+  });
+})();
