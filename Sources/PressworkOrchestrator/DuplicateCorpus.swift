@@ -30,7 +30,7 @@ public struct DuplicateCorpus: Sendable {
     public func nearest(
         to vector: [Float], model: String, dimension: Int, limit: Int, excluding excluded: Set<UUID>
     ) async throws -> [Neighbor] {
-        guard limit > 0, vector.count == dimension else { return [] }
+        guard limit > 0, dimension > 0, vector.count == dimension else { return [] }
         let probeNorm = vector.withUnsafeBufferPointer { VectorMath.dot($0.baseAddress!, $0.baseAddress!, dimension) }.squareRoot()
         // A zero vector is similar to nothing.
         guard probeNorm > 0 else { return [] }

@@ -28,7 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
 
             --http 127.0.0.1:8080 serves the HTTP API (runs, review, progress as Server-Sent Events, \
             schedules, /healthz, /readyz, Prometheus /metrics, /openapi.json); requests need a bearer token \
-            from `presswork tokens create`. Traces go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+            from `presswork tokens create`. The same port serves the web console at /console (sign in with a \
+            token, or with a link from `presswork console-url`). Traces go over OTLP when \
+            OTEL_EXPORTER_OTLP_ENDPOINT is set.
             """
     )
 
@@ -36,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     var workers = 2
 
     @Option(help: ArgumentHelp(
-        "Serve the HTTP API (runs, review, progress, schedules, health, /metrics) on this address, e.g. 127.0.0.1:8080; requests need tokens from `presswork tokens create`.",
+        "Serve the HTTP API (runs, review, progress, schedules, health, /metrics) and the web console (/console) on this address, e.g. 127.0.0.1:8080; requests need tokens from `presswork tokens create`.",
         valueName: "host:port"
     ))
     var http: HTTPAddress?

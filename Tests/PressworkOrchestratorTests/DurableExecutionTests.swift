@@ -212,7 +212,9 @@ import Testing
         }
         let run = try await harness.create()
         runID.withLock { $0 = run.id }
-        let outcome = try await harness.orchestrator(writer).execute(run.id)
+        // No heartbeat during the test (it would see the request and stop the round in progress,
+        // as it should): a loaded machine once made round 4 outlast the default interval.
+        let outcome = try await harness.orchestrator(writer, leaseSeconds: 1_200, heartbeatSeconds: 600).execute(run.id)
         #expect(outcome.status == .cancelled)
         let record = try #require(try await harness.store.run(run.id))
         #expect(record.round == .polish, "the round in progress finished; the next did not start")
