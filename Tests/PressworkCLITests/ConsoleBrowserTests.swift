@@ -174,8 +174,37 @@ import TestSupport
         #expect(listener.requests.isEmpty, "the payload's image was requested: \(listener.requests)")
         await listener.stop()
 
-        // The other pages, for the screenshots and for errors.
-        for (name, page) in [("10-overview", "/console"), ("11-webhooks", "/console/webhooks"), ("12-monitor", "/console/monitor")] {
+        // Edit a schedule: a bad expression is refused beside its field with what was typed kept,
+        // and nothing changes; a good one is saved.
+        try await browser.open(base + "/console/schedules/mornings/edit")
+        try await browser.clear("#field-cron")
+        try await browser.type("61 7 * * *", into: "#field-cron")
+        try await browser.click("form.edit button[type=submit]")
+        try await browser.waitFor("#cron-error")
+        #expect(try await browser.property("value", of: "#field-cron") == "61 7 * * *")
+        try await shot("10-schedule-edit-refused")
+        #expect(try await server.presswork(["schedules", "show", "mornings", "--json"]).contains("\"0 7 * * *\""))
+        try await browser.clear("#field-cron")
+        try await browser.type("30 6 * * 1-5", into: "#field-cron")
+        try await browser.click("form.edit button[type=submit]")
+        try await browser.waitUntil("the saved schedule") { try await browser.currentURL.hasSuffix("/console/schedules/mornings") }
+        #expect(try await browser.text("table.facts").contains("30 6 * * 1-5"))
+
+        // Backfill: the window's fires are previewed in the schedule's zone, then queued once.
+        try await browser.open(base + "/console/schedules/mornings/backfill?from=2026-11-02T00:00:00Z&through=2026-11-08T00:00:00Z")
+        #expect(try await browser.text("main h2").hasPrefix("5 fires"), "Monday to Friday at 06:30 in Berlin")
+        #expect(try await browser.text("main ol").contains("2026-11-02T06:30:00+0100 Europe/Berlin"))
+        try await shot("11-schedule-backfill-preview")
+        try await browser.click("main form.inline button")
+        try await browser.waitFor("p.notice")
+        #expect(try await browser.text("p.notice").contains("Queued 5 runs"))
+        try await browser.open(base + "/console/schedules/mornings/backfill?from=2026-11-02T00:00:00Z&through=2026-11-08T00:00:00Z")
+        try await browser.click("main form.inline button")
+        try await browser.waitFor("p.notice")
+        #expect(try await browser.text("p.notice").contains("Queued 0 runs"))
+
+
+        for (name, page) in [("12-overview", "/console"), ("13-webhooks", "/console/webhooks"), ("14-monitor", "/console/monitor")] {
             try await browser.open(base + page)
             #expect(try await browser.element("main h1") != nil)
             #expect(try await browser.element("p.error") == nil, "\(page) shows an error")
@@ -198,7 +227,7 @@ import TestSupport
         try await browser.waitUntil("signed in as the reader") { try await browser.text("form.sign-out span") == "token reader" }
         try await browser.open(base + "/console/runs/\(failed)")
         #expect(try await browser.elements("main form").isEmpty, "a read-only sign-in sees a form")
-        try await shot("13-read-only")
+        try await shot("15-read-only")
         let readerSession = try #require(try await browser.cookies().first { $0["name"] as? String == "presswork_session" }?["value"] as? String)
         let csrf = try #require(try await server.csrfToken(cookie: readerSession))
         #expect(try await server.post("/console/runs/\(failed)/cancel", form: "csrf=\(csrf)", cookie: readerSession) == 403)

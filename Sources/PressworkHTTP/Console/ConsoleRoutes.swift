@@ -27,6 +27,7 @@ struct ConsoleRoutes: Sendable {
         RunsPages(self).register(on: router)
         ReviewPages(self).register(on: router)
         SchedulesPages(self).register(on: router)
+        ScheduleFormPages(self).register(on: router)
         WebhooksPages(self).register(on: router)
     }
 

@@ -163,13 +163,9 @@ struct ReviewPages: Sendable {
     func form(_ run: RunRecord, values: [String: String], errors: [String: String], layout: ConsoleLayout,
               session: ConsoleSessionStore.Session) -> HTML {
         let id = run.id.uuidString.lowercased()
+        let fields = ConsoleFields(values: values, errors: errors)
         func field(_ name: String, _ label: String, multiline: Bool) -> HTML {
-            let error: HTML = errors[name].map { "<span class=\"field-error\" id=\"\(name)-error\">\($0)</span>" } ?? .empty
-            let described: HTML = errors[name] == nil ? .empty : " aria-invalid=\"true\" aria-describedby=\"\(name)-error\""
-            let control: HTML = multiline
-                ? "<textarea id=\"field-\(name)\" name=\"\(name)\"\(described)>\(values[name] ?? "")</textarea>"
-                : "<input id=\"field-\(name)\" name=\"\(name)\" value=\"\(values[name] ?? "")\" size=\"70\"\(described)>"
-            return "<label for=\"field-\(name)\">\(label) \(error)\(control)</label>"
+            multiline ? fields.textarea(name, label) : fields.input(name, label)
         }
         let metadata = HTML.join(Self.metadataFields.map { field($0.name, $0.label, multiline: $0.multiline) })
         let sectionIndices = values.keys.compactMap { key -> Int? in

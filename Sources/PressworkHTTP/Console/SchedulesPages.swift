@@ -47,7 +47,9 @@ struct SchedulesPages: Sendable {
                     <tr><th scope="row">Misfire, overlap</th><td>\(schedule.misfire.rawValue), \(schedule.overlap.rawValue)</td></tr>
                     <tr><th scope="row">State</th><td>\(schedule.enabled ? "active" : "paused")\(schedule.disabledReason.map { HTML(": \($0)") } ?? .empty)</td></tr>
                     </table>
-                    <p>\(actions(schedule, layout: layout))</p>
+                    <p>\(actions(schedule, layout: layout))\(layout.session?.scopes.contains(.schedulesWrite) == true
+                        ? HTML(" <a href=\"/console/schedules/\(ConsoleRoutes.queryEscaped(schedule.name))/edit\">Edit</a> <a href=\"/console/schedules/\(ConsoleRoutes.queryEscaped(schedule.name))/backfill\">Backfill</a>")
+                        : .empty)</p>
                     <h2>Last fires</h2>
                     <table><thead><tr><th scope="col">Fire time</th><th scope="col">Outcome</th><th scope="col">Run</th></tr></thead>
                     <tbody>\(fires.isEmpty ? HTML("<tr><td colspan=\"3\">No fires yet.</td></tr>") : rows)</tbody></table>
