@@ -87,7 +87,7 @@ final class PgBouncer: Sendable {
         let user = components.queryItems?.first { $0.name == "user" }?.value ?? "presswork"
         let name = try #require(database.databaseOverride)
         let folder = try TemporaryFolder.make()
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         try """
             [databases]
             * = host=\(socket) port=5432
@@ -137,23 +137,6 @@ final class PgBouncer: Sendable {
     /// here, not explained); a throwaway pooler holds nothing worth a clean stop.
     func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw PgBouncerError(description: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

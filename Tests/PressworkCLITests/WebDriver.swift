@@ -21,7 +21,7 @@ final class WebDriver: @unchecked Sendable {
         guard let path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first(where: FileManager.default.isExecutableFile) else {
             throw Failure(description: "chromedriver is not installed: apt-get install chromium chromium-driver (.ci/run does)")
         }
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
@@ -212,20 +212,5 @@ final class WebDriver: @unchecked Sendable {
             throw Failure(description: "\(method) \(path): \(value?["error"] ?? response.status.code) \(value?["message"] ?? "")")
         }
         return answer
-    }
-
-    static func freePort() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw Failure(description: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

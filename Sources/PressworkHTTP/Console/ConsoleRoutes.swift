@@ -44,27 +44,15 @@ struct ConsoleRoutes: Sendable {
         _ request: Request, scope: TokenStore.Scope,
         _ body: @escaping @Sendable (ConsoleSessionStore.Session, ConsoleLayout) async throws -> Response
     ) async throws -> Response {
-        let session: ConsoleSessionStore.Session
-        do {
-            guard let found = try await signIn.session(request) else {
-                let next = request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
-                return ConsoleResponse.redirect(to: "/console/sign-in?next=" + Self.queryEscaped(next))
-            }
-            session = found
+        guard let session = try await signIn.session(request) else {
+            let next = request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
+            return ConsoleResponse.redirect(to: "/console/sign-in?next=" + Self.queryEscaped(next))
         }
         let layout = ConsoleLayout(session: session)
         guard session.scopes.contains(scope) else {
             return errorPage(ConsoleError(.forbidden, "your sign-in does not have the scope \(scope.rawValue), which this page needs"), layout: layout)
         }
-        do {
-            return try await body(session, layout)
-        } catch let error as ConsoleError {
-            return errorPage(error, layout: layout)
-        } catch let error as RunConflict {
-            return errorPage(ConsoleError(.conflict, error.description), layout: layout)
-        } catch let error as ValidationError {
-            return errorPage(ConsoleError(.unprocessableContent, error.description), layout: layout)
-        }
+        return try await refusalsAsPages(layout) { try await body(session, layout) }
     }
 
     /// A form post: its CSRF token, origin and scope checked before `body` runs; refusals are
@@ -83,8 +71,14 @@ struct ConsoleRoutes: Sendable {
             return errorPage(error, layout: ConsoleLayout(session: known))
         }
         let layout = ConsoleLayout(session: session)
+        return try await refusalsAsPages(layout) { try await body(session, form, layout) }
+    }
+
+    /// The refusals of the domain as pages with their status: a state that does not allow the
+    /// action (409), refused input (422). Anything else goes on to the server's 500.
+    func refusalsAsPages(_ layout: ConsoleLayout, _ body: () async throws -> Response) async throws -> Response {
         do {
-            return try await body(session, form, layout)
+            return try await body()
         } catch let error as ConsoleError {
             return errorPage(error, layout: layout)
         } catch let error as RunConflict {
