@@ -6,6 +6,7 @@ import Logging
 import PostgresClient
 import PressworkCore
 import PressworkOrchestrator
+import PressworkPipeline
 import PressworkStore
 import Prometheus
 
@@ -21,10 +22,14 @@ public struct APIServer: Sendable {
     public struct RunDefaults: Sendable {
         public var configurations: any RunConfigurations
         public var pipelineVersion: String
+        /// Renders the prompts a run's language-model writer sent, for the console's run page;
+        /// nil: the page says it cannot show them.
+        public var prompts: (any PromptReconstructor)?
 
-        public init(configurations: any RunConfigurations, pipelineVersion: String) {
+        public init(configurations: any RunConfigurations, pipelineVersion: String, prompts: (any PromptReconstructor)? = nil) {
             self.configurations = configurations
             self.pipelineVersion = pipelineVersion
+            self.prompts = prompts
         }
     }
 

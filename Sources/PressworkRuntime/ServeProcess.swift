@@ -4,6 +4,7 @@ import PostgresClient
 import PressworkHTTP
 import PressworkOrchestrator
 import PressworkPipeline
+import PressworkProviders
 import PressworkScheduler
 import PressworkStore
 import ServiceLifecycle
@@ -115,7 +116,7 @@ public struct ServeProcess: Sendable {
         }
         if let http = options.http, let registry {
             let server = APIServer(pool: services.pool, registry: registry, defaults: .init(
-                configurations: services.catalog, pipelineVersion: Pipeline.version
+                configurations: services.catalog, pipelineVersion: Pipeline.version, prompts: LLMPrompts.Reconstructor()
             ), logger: logger, listenConfiguration: services.listenConfiguration)
             add("http") {
                 try await server.run(host: http.host, port: http.port) { port in

@@ -105,6 +105,7 @@ import TestSupport
         try await browser.click("#round-2 summary")
         let outline = try await browser.text("#round-2")
         #expect(outline.contains("Input:") && outline.contains("topic ideas") && outline.contains("\"sections\""))
+        #expect(outline.contains("the offline writer composes the text itself"), "an offline run sent no prompts")
         try await shot("04-run-done")
 
         // Review: approve with an edited SEO title, and round 7 runs with it.

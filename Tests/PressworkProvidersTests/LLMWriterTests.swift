@@ -66,6 +66,28 @@ private struct NoCorpus: PublishedCorpus {
         let firstDraft = (requests[2].json["messages"] as? [[String: Any]])?.last?["content"] as? String ?? ""
         #expect(firstDraft.contains(outline.sections[0].heading))
         #expect(requests.allSatisfy { ($0.json["response_format"] as? [String: Any])?["type"] as? String == "json_schema" })
+
+        // The console's reconstruction from the stored artifacts gives back the prompts that were
+        // sent, call for call, in the order they went (drafts all come before polishes there,
+        // since round 3 ends before round 4 starts; this test interleaved them).
+        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
+        let artifacts: [Round: String] = [
+            .trends: try json(trends), .ideas: try json(ideas), .outline: try json(outline), .drafts: try json(drafts),
+            .polish: try json(polished), .metadata: try json(metadata),
+        ]
+        let rebuilt = LLMPrompts.Reconstructor().prompts(params: params, artifacts: artifacts)
+        func messages(_ request: ScriptedHTTPServer.Request) -> (system: String, user: String) {
+            let list = request.json["messages"] as? [[String: Any]] ?? []
+            return (list.first?["content"] as? String ?? "", list.last?["content"] as? String ?? "")
+        }
+        let sentOrder = [0, 1] + outline.sections.indices.map { 2 + 2 * $0 } + outline.sections.indices.map { 3 + 2 * $0 }
+            + [requests.count - 2, requests.count - 1]
+        #expect(rebuilt.count == requests.count)
+        for (prompt, index) in zip(rebuilt, sentOrder) {
+            let sent = messages(requests[index])
+            #expect(sent.system == prompt.system, "\(prompt.round) \(prompt.call): system")
+            #expect(sent.user == prompt.prompt, "\(prompt.round) \(prompt.call): prompt")
+        }
         await server.stop()
     }
 }

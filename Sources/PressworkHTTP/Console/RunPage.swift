@@ -130,7 +130,7 @@ struct RunPage: Sendable {
             <h2>Timeline</h2>
             \(timelineTable(timeline))
             <h2>Rounds: input and output</h2>
-            \(rounds(artifacts))
+            \(rounds(artifacts, prompts: prompts(run, artifacts)))
             <h2>Diagnostics</h2>
             \(diagnosticsTable(diagnostics))
             <h2>Article preview</h2>
@@ -167,8 +167,27 @@ struct RunPage: Sendable {
 
     /// Each round's output, and what it was given: the outputs of the rounds it reads (the run's
     /// params for round 0).
-    func rounds(_ artifacts: [Round: String]) -> HTML {
+    /// The prompts the run's writer sent, by round; nil when it sends none (the offline writer)
+    /// or this server cannot render them.
+    func prompts(_ run: RunRecord, _ artifacts: [Round: String]) -> [Round: [SentPrompt]]? {
+        guard run.params.profile != nil || run.params.providers.llm != "offline",
+              let reconstructor = console.context.defaults.prompts else { return nil }
+        return Dictionary(grouping: reconstructor.prompts(params: run.params, artifacts: artifacts), by: \.round)
+    }
+
+    func rounds(_ artifacts: [Round: String], prompts: [Round: [SentPrompt]]?) -> HTML {
         HTML.join(Round.allCases.map { round in
+            let sent: HTML
+            if round == .trends || round == .publish {
+                sent = .empty
+            } else if let prompts {
+                let calls = HTML.join((prompts[round] ?? []).map { prompt in
+                    "<details class=\"prompt\"><summary>Prompt: \(prompt.call)</summary><pre>\(prompt.system)</pre><pre>\(prompt.prompt)</pre></details>"
+                })
+                sent = calls.description.isEmpty ? "<p class=\"muted\">No prompt yet: its inputs are not stored.</p>" : calls
+            } else {
+                sent = "<p class=\"muted\">No prompts: the offline writer composes the text itself.</p>"
+            }
             let inputs = Self.inputs[round] ?? []
             let input: HTML = inputs.isEmpty ? "the run's seeds, region and voice (above)"
                 : HTML.join(inputs.map { "<a href=\"#round-\($0.rawValue)\">\($0.description)</a>" }, separator: ", ")
@@ -177,6 +196,7 @@ struct RunPage: Sendable {
                 <details id="round-\(round.rawValue)"\(artifacts[round] == nil ? HTML.empty : " data-done=\"1\"")>
                 <summary>\(round.description)\(artifacts[round] == nil ? " (not run yet)" : "")</summary>
                 <p>Input: \(input)</p>
+                \(sent)
                 \(output)
                 </details>
                 """

@@ -25,33 +25,22 @@ public struct LLMWriter: ContentWriter {
     }
 
     func system(_ params: RunParams) -> String {
-        PromptTemplates.render(PromptTemplates.system, ["brandVoice": params.brandVoice, "region": params.region])
+        LLMPrompts.system(params)
     }
 
     public func ideas(from trends: [TrendItem], params: RunParams) async throws -> Generated<[TopicIdea]> {
-        let prompt = PromptTemplates.render(PromptTemplates.ideas, [
-            "seeds": params.seeds.joined(separator: "; "), "trends": Self.trendList(trends),
-        ])
+        let prompt = LLMPrompts.ideas(trends: trends, params: params)
         let reply = try await generator(.ideas).generate(IdeasReply.self, system: system(params), prompt: prompt)
         return Generated(reply.value.ideas, usage: reply.usage, warnings: reply.warnings)
     }
 
     public func outline(for idea: TopicIdea, trends: [TrendItem], params: RunParams) async throws -> Generated<Outline> {
-        let prompt = PromptTemplates.render(PromptTemplates.outline, [
-            "ideaTitle": idea.title, "ideaAngle": idea.angle, "ideaKeywords": idea.keywords.joined(separator: ", "),
-            "trends": Self.trendList(trends),
-        ])
+        let prompt = LLMPrompts.outline(idea: idea, trends: trends)
         return try await generator(.outline).generate(Outline.self, system: system(params), prompt: prompt)
     }
 
     public func draft(section index: Int, of outline: Outline, params: RunParams) async throws -> Generated<SectionDraft> {
-        let section = outline.sections[index]
-        let prompt = PromptTemplates.render(PromptTemplates.draft, [
-            "title": outline.title, "thesis": outline.thesis,
-            "sectionList": outline.sections.enumerated().map { "\($0.offset + 1). \($0.element.heading)" }.joined(separator: "\n"),
-            "sectionNumber": "\(index + 1)", "sectionCount": "\(outline.sections.count)", "sectionIndex": "\(index)",
-            "heading": section.heading, "keyPoints": section.keyPoints.joined(separator: "; "),
-        ])
+        let prompt = LLMPrompts.draft(section: index, of: outline)
         var reply = try await generator(.drafts).generate(SectionDraft.self, system: system(params), prompt: prompt)
         // The position is the orchestrator's, whatever the model wrote there.
         reply.value.index = index
@@ -59,9 +48,7 @@ public struct LLMWriter: ContentWriter {
     }
 
     public func polish(_ draft: SectionDraft, of outline: Outline, params: RunParams) async throws -> Generated<PolishedSection> {
-        let prompt = PromptTemplates.render(PromptTemplates.polish, [
-            "title": outline.title, "heading": draft.heading, "body": draft.body, "sectionIndex": "\(draft.index)",
-        ])
+        let prompt = LLMPrompts.polish(draft, of: outline)
         var reply = try await generator(.polish).generate(PolishedSection.self, system: system(params), prompt: prompt)
         reply.value.index = draft.index
         // The outline fixed the headings in round 2: a polish improves the prose, not the structure.
@@ -80,35 +67,16 @@ public struct LLMWriter: ContentWriter {
     }
 
     public func metadata(for outline: Outline, sections: [PolishedSection], params: RunParams) async throws -> Generated<Metadata> {
-        let summaries = sections.map { section in
-            let first = section.body.split(separator: ".", maxSplits: 1).first.map { String($0) + "." } ?? ""
-            return "\(section.index): \(section.heading) — \(first)"
-        }
-        let prompt = PromptTemplates.render(PromptTemplates.metadata, [
-            "title": outline.title, "thesis": outline.thesis, "keywords": outline.keywords.joined(separator: ", "),
-            "sectionSummaries": summaries.joined(separator: "\n"),
-        ])
+        let prompt = LLMPrompts.metadata(for: outline, sections: sections)
         return try await generator(.metadata).generate(Metadata.self, system: system(params), prompt: prompt)
     }
 
     public func review(_ outline: Outline, sections: [PolishedSection], params: RunParams) async throws
         -> Generated<(score: Double, issues: [String])>
     {
-        let article = sections.sorted { $0.index < $1.index }.map { "## \($0.heading)\n\n\($0.body)" }.joined(separator: "\n\n")
-        let prompt = PromptTemplates.render(PromptTemplates.review, [
-            "title": outline.title, "thesis": outline.thesis, "article": article,
-        ])
+        let prompt = LLMPrompts.review(outline, sections: sections)
         let reply = try await generator(.coherence).generate(ReviewReply.self, system: system(params), prompt: prompt)
         return Generated((score: reply.value.score, issues: reply.value.issues), usage: reply.usage, warnings: reply.warnings)
-    }
-
-    /// The trends, most interesting first. Their scores are left out: small models copied
-    /// "(0.85)" into titles.
-    static func trendList(_ trends: [TrendItem]) -> String {
-        trends.sorted { $0.score > $1.score }.prefix(20).map { trend in
-            "- \(trend.title)"
-                + (trend.relatedQueries.isEmpty ? "" : ": " + trend.relatedQueries.prefix(5).joined(separator: ", "))
-        }.joined(separator: "\n")
     }
 }
 
