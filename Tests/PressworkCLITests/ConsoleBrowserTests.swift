@@ -88,19 +88,27 @@ import TestSupport
 
         // A run appears on the runs page by itself, and its page follows it round by round.
         try await browser.waitUntil("console.js") { try await browser.script("return document.documentElement.dataset.enhanced") as? String == "1" }
+        let pacer = try await RoundPacer.install(server.databaseURL, holding: 1...7)
         let first = try await server.createRun(seeds: ["espresso at home"])
         try await browser.waitUntil("the new run in the list", timeout: .seconds(60)) {
             try await browser.element("a[href='/console/runs/\(first)']") != nil
         }
         try await shot("03-runs-live")
         try await browser.click("a[href='/console/runs/\(first)']")
-        var roundsSeen: Set<Int> = []
-        try await browser.waitUntil("the run to finish", timeout: .seconds(120)) {
-            let done = try await browser.script("return document.querySelectorAll('details[data-done]').length") as? Int ?? 0
-            roundsSeen.insert(done)
-            return try await browser.text("#run-status") == "done"
+        // The run waits before committing each of rounds 1-3 until the page has shown the round
+        // before it, so what is checked is the page following the run, not how fast either is.
+        try await browser.script("window.presswork_notReloaded = true; return true;")
+        for round in 1...3 {
+            try await browser.waitUntil("round \(round - 1) shown as done, live", timeout: .seconds(60)) {
+                try await browser.script("return document.querySelectorAll('details[data-done]').length") as? Int == round
+            }
+            try await pacer.release(round)
         }
-        #expect(roundsSeen.count >= 3, "the page showed rounds arriving one by one without a reload: \(roundsSeen.sorted())")
+        try await pacer.releaseAll()
+        try await browser.waitUntil("the run to finish", timeout: .seconds(120)) {
+            try await browser.text("#run-status") == "done"
+        }
+        #expect(try await browser.script("return window.presswork_notReloaded === true") as? Bool == true, "the page reloaded")
         #expect(try await browser.script("return document.querySelectorAll('details[data-done]').length") as? Int == 8)
         try await browser.click("#round-2 summary")
         let outline = try await browser.text("#round-2")
@@ -377,5 +385,42 @@ struct ServedConsole: Sendable {
         let connection = try await PostgresConnection.connect(try PostgresConfiguration(databaseURL))
         defer { Task { await connection.close() } }
         try await connection.executeScript(unsafeSQL: statement)
+    }
+}
+
+/// Holds runs before they commit chosen rounds, from outside the process: a trigger on
+/// `artifacts` takes a shared advisory lock keyed by the round, and this session holds those
+/// locks exclusively until the test releases them one by one. Only a test database has it.
+final class RoundPacer: Sendable {
+    private static let lockClass = 4_242
+    private let connection: PostgresConnection
+
+    private init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    static func install(_ databaseURL: String, holding rounds: ClosedRange<Int>) async throws -> RoundPacer {
+        let connection = try await PostgresConnection.connect(try PostgresConfiguration(databaseURL))
+        try await connection.executeScript(unsafeSQL: """
+            CREATE OR REPLACE FUNCTION test_round_pacer() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock_shared(\(lockClass), NEW.round);
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER test_round_pacer BEFORE INSERT ON artifacts
+                FOR EACH ROW EXECUTE FUNCTION test_round_pacer();
+            """ + rounds.map { "SELECT pg_advisory_lock(\(lockClass), \($0));" }.joined(separator: "\n"))
+        return RoundPacer(connection: connection)
+    }
+
+    /// Lets every run commit `round`.
+    func release(_ round: Int) async throws {
+        try await connection.executeScript(unsafeSQL: "SELECT pg_advisory_unlock(\(Self.lockClass), \(round));")
+    }
+
+    /// Lets every round through and closes the session (the trigger stays, and no longer waits).
+    func releaseAll() async throws {
+        try await connection.executeScript(unsafeSQL: "SELECT pg_advisory_unlock_all();")
+        await connection.close()
     }
 }
