@@ -181,7 +181,9 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A cron expression that names no valid instant, with the field and the reason.
-public struct CronError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct CronError: Refusal, Equatable {
+    public var code: RefusalCode { .invalid }
+    public var inputField: String? { "cron" }
     public let field: String
     public let reason: String
 

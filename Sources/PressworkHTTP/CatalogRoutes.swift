@@ -31,7 +31,7 @@ struct CatalogRoutes: Sendable {
                 let body = try await JSONBody.object(request, allowed: ["name", "settings"])
                 guard let name = body["name"]?.stringValue else { throw Problem.unprocessable("required: a string", field: "name") }
                 guard let settings = body["settings"] else { throw Problem.unprocessable("required: an object", field: "settings") }
-                let entry = try await refusals(kind, name) { try await configurations.add(kind, name, settings: settings) }
+                let entry = try await configurations.add(kind, name, settings: settings)
                 var headers = HTTPFields()
                 headers[.location] = "\(path)/\(entry.name)"
                 return JSONBody.response(Self.document(entry), status: .created, headers: headers)
@@ -57,13 +57,13 @@ struct CatalogRoutes: Sendable {
                 let name = requestContext.parameters.get("name") ?? ""
                 let body = try await JSONBody.object(request, allowed: ["settings"])
                 guard let settings = body["settings"] else { throw Problem.unprocessable("required: an object", field: "settings") }
-                let entry = try await refusals(kind, name) { try await configurations.replace(kind, name, settings: settings) }
+                let entry = try await configurations.replace(kind, name, settings: settings)
                 return JSONBody.response(Self.document(entry))
             }
             router.delete(RouterPath(path + "/:name")) { request, requestContext in
                 try await context.auth.require(.settingsWrite, request)
                 let name = requestContext.parameters.get("name") ?? ""
-                try await refusals(kind, name) { try await configurations.store(kind).remove(name) }
+                try await configurations.store(kind).remove(name)
                 return Response(status: .noContent)
             }
         }
@@ -72,9 +72,9 @@ struct CatalogRoutes: Sendable {
             let name = requestContext.parameters.get("name") ?? ""
             let access: SiteAccess
             do {
-                access = try await refusals(.site, name) { try await configurations.testSite(name) }
-            } catch let problem as Problem {
-                throw problem
+                access = try await configurations.testSite(name)
+            } catch let refusal as any Refusal {
+                throw Problem(refusal)
             } catch {
                 // WordPress refused or could not be reached: the site's fault, not the request's.
                 throw Problem(.badGateway, "WordPress did not answer the check: \(error)")
@@ -84,23 +84,6 @@ struct CatalogRoutes: Sendable {
                 ("capabilities", .object(access.capabilities.sorted { $0.key < $1.key }.map { ($0.key, .bool($0.value)) })),
                 ("findings", .array(access.summary.map(JSONValue.string))),
             ]))
-        }
-    }
-
-    /// The catalog's refusals as problems: a bad document 422 naming the field, a taken name
-    /// 409, an unknown one 404, one still in use 409.
-    @discardableResult
-    private func refusals<T>(_ kind: CatalogStore.Kind, _ name: String, _ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as ValidationError where error.problem.contains("exists already") {
-            throw Problem.conflict(error.description)
-        } catch let error as ValidationError {
-            throw Problem.unprocessable(error.description, field: error.field)
-        } catch let error as CatalogEntryMissing {
-            throw Problem.notFound(error.description)
-        } catch let error as CatalogInUse {
-            throw Problem.conflict(error.description)
         }
     }
 

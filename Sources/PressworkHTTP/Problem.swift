@@ -21,6 +21,11 @@ public struct Problem: HTTPResponseError, Sendable {
         self.field = field
     }
 
+    /// A refusal of the domain, with the status its code calls for and the field it names.
+    public init(_ refusal: any Refusal) {
+        self.init(refusal.code.status, refusal.description, field: refusal.inputField)
+    }
+
     public static func badRequest(_ detail: String, field: String? = nil) -> Problem { Problem(.badRequest, detail, field: field) }
     public static func notFound(_ detail: String) -> Problem { Problem(.notFound, detail) }
     public static func conflict(_ detail: String) -> Problem { Problem(.conflict, detail) }
@@ -40,21 +45,13 @@ public struct Problem: HTTPResponseError, Sendable {
     }
 }
 
-/// A refused input (`ValidationError`, naming the field) as 422.
-func validationAsProblem<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as ValidationError {
-        throw Problem.unprocessable(error.description, field: error.field)
-    }
-}
-
-/// A state that does not allow the action as 409.
-@discardableResult
-func conflictAsProblem<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let error as RunConflict {
-        throw Problem.conflict(error.description)
+extension RefusalCode {
+    /// The status a refusal is answered with.
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .invalid: .unprocessableContent
+        case .notFound: .notFound
+        case .conflict: .conflict
+        }
     }
 }

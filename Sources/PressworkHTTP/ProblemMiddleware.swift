@@ -1,9 +1,11 @@
 import HTTPTypes
+import PressworkCore
 import Hummingbird
 import Logging
 import Synchronization
 
-/// Every error leaves as problem details: the router's own (an unknown route: 404; a known path
+/// Every error leaves as problem details: the domain's refusals with the status their code calls
+/// for (`RefusalCode.status`), the router's own (an unknown route: 404; a known path
 /// with another method: 405 with an Allow header) with their status, and unexpected ones as
 /// 500, logged with the request.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -15,6 +17,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             throw problem
+        } catch let refusal as any Refusal {
+            throw Problem(refusal)
         } catch let error as HTTPError where error.status == .notFound {
             let allowed = routes.methods(for: request.uri.path)
             guard !allowed.isEmpty else {

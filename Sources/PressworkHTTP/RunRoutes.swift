@@ -29,7 +29,7 @@ struct RunRoutes: Sendable {
         router.post("/v1/runs/:id/retry") { request, requestContext in
             let token = try await context.auth.require(.runsWrite, request)
             let run = try await run(requestContext)
-            let changed = try await conflictAsProblem { try await context.store.retry(run, requestedBy: "through the API (token \(token.name))") }
+            let changed = try await context.store.retry(run, requestedBy: "through the API (token \(token.name))")
             return JSONBody.response(try await summary(run.id), status: changed ? .accepted : .ok)
         }
         router.post("/v1/runs/:id/review") { request, requestContext in try await review(request, requestContext) }
@@ -44,11 +44,9 @@ struct RunRoutes: Sendable {
         let token = try await context.auth.require(.runsWrite, request)
         let run = try await run(requestContext)
         let body = try await JSONBody.object(request, allowed: ["reason"])
-        let reason = try validationAsProblem { try body.string("reason") }
+        let reason = try body.string("reason")
         if let reason, reason.count > 500 { throw Problem.unprocessable("reason must be at most 500 characters", field: "reason") }
-        let outcome = try await conflictAsProblem {
-            try await context.store.cancel(run.id, reason: reason, by: "through the API (token \(token.name))")
-        }
+        let outcome = try await context.store.cancel(run.id, reason: reason, by: "through the API (token \(token.name))")
         return JSONBody.response(try await summary(run.id), status: outcome == .requested ? .accepted : .ok)
     }
 
@@ -73,7 +71,7 @@ struct RunRoutes: Sendable {
             outcome = try await context.store.retryAll(filter, limit: limit, requestedBy: who)
         } else {
             let body = try await JSONBody.object(request, allowed: ["reason"])
-            let reason = try validationAsProblem { try body.string("reason") }
+            let reason = try body.string("reason")
             if let reason, reason.count > 500 { throw Problem.unprocessable("reason must be at most 500 characters", field: "reason") }
             outcome = try await context.store.cancelAll(filter, limit: limit, reason: reason, by: who)
         }
@@ -88,7 +86,7 @@ struct RunRoutes: Sendable {
         let body = try await JSONBody.object(
             request, allowed: ["seeds", "region", "brandVoice", "dryRun", "thresholds", "budgetUSD", "profile", "site"]
         )
-        let params = try await prepared(try validationAsProblem { try self.params(from: body) })
+        let params = try await context.defaults.configurations.prepare(try params(from: body))
         let key = request.headers[Self.idempotencyKey]
         if let key, key.isEmpty || key.count > 200 {
             throw Problem.badRequest("Idempotency-Key must be 1–200 characters", field: "Idempotency-Key")
@@ -144,15 +142,6 @@ struct RunRoutes: Sendable {
             seeds: seeds, region: try body.string("region"), brandVoice: try body.string("brandVoice"), dryRun: dryRun,
             thresholds: thresholds, budgetUSD: try body.number("budgetUSD"), profile: profile, site: site
         )
-    }
-
-    /// `params` with its profile and site checked and pinned (422 naming the field).
-    func prepared(_ params: RunParams) async throws -> RunParams {
-        do {
-            return try await context.defaults.configurations.prepare(params)
-        } catch let error as ValidationError {
-            throw Problem.unprocessable(error.description, field: error.field)
-        }
     }
 
     // MARK: List
@@ -224,12 +213,12 @@ struct RunRoutes: Sendable {
         let who = "through the API (token \(token.name))"
         switch body["decision"]?.stringValue {
         case "approve":
-            let edits = try validationAsProblem { try body["edits"].map { try ReviewEdits.parse($0, field: "edits") } ?? [] }
-            try await conflictAsProblem { try await context.store.approve(run, edits: edits, by: who) }
+            let edits = try body["edits"].map { try ReviewEdits.parse($0, field: "edits") } ?? []
+            try await context.store.approve(run, edits: edits, by: who)
         case "reject":
             guard body["edits"] == nil else { throw Problem.unprocessable("a rejection takes no edits", field: "edits") }
             let reason = body["reason"]?.stringValue
-            try await conflictAsProblem { try await context.store.reject(run, reason: reason, by: who) }
+            try await context.store.reject(run, reason: reason, by: who)
         default:
             throw Problem.unprocessable("decision must be \"approve\" or \"reject\"", field: "decision")
         }

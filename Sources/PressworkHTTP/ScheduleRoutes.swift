@@ -48,12 +48,7 @@ struct ScheduleRoutes: Sendable {
         }
         router.delete("/v1/schedules/:name") { request, requestContext in
             try await context.auth.require(.schedulesWrite, request)
-            let name = requestContext.parameters.get("name") ?? ""
-            do {
-                try await context.schedules.remove(name)
-            } catch is ScheduleError {
-                throw Problem.notFound("no schedule named \(name)")
-            }
+            try await context.schedules.remove(requestContext.parameters.get("name") ?? "")
             return Response(status: .noContent)
         }
     }
@@ -61,14 +56,7 @@ struct ScheduleRoutes: Sendable {
     func create(_ request: Request) async throws -> Response {
         try await context.auth.require(.schedulesWrite, request)
         let definition = try await definition(request, name: nil)
-        let record: ScheduleRecord
-        do {
-            record = try await context.schedules.add(definition)
-        } catch let error as ScheduleError where error.description.contains("exists already") {
-            throw Problem.conflict(error.description)
-        } catch let error as ScheduleError {
-            throw Problem.unprocessable(error.description, field: "name")
-        }
+        let record = try await context.schedules.add(definition)
         var headers = HTTPFields()
         headers[.location] = "/v1/schedules/\(record.name)"
         return JSONBody.response(record.document(), status: .created, headers: headers)
@@ -120,7 +108,7 @@ struct ScheduleRoutes: Sendable {
     }
 
     func definition(_ body: [String: JSONValue], name pathName: String?) async throws -> ScheduleDefinition {
-        var definition = try validationAsProblem { () throws -> ScheduleDefinition in
+        var definition = try { () throws -> ScheduleDefinition in
             let given = try body.string("name")
             if let pathName, let given, given != pathName {
                 throw ValidationError(field: "name", "\(given) differs from the schedule in the path (\(pathName)); names do not change")
@@ -154,21 +142,15 @@ struct ScheduleRoutes: Sendable {
                 throw ValidationError(field: "cron", "\(error)")
             }
             return definition
-        }
+        }()
         // The profile and site exist and resolve here; each fire pins the profile's version then.
-        definition.params = try await RunRoutes(context).prepared(definition.params)
+        definition.params = try await context.defaults.configurations.prepare(definition.params)
         definition.params.profileVersion = nil
         return definition
     }
 
     func schedule(_ requestContext: BasicRequestContext) async throws -> ScheduleRecord {
         let name = requestContext.parameters.get("name") ?? ""
-        do {
-            return try await context.schedules.get(name)
-        } catch is ScheduleError {
-            throw Problem.notFound("no schedule named \(name)")
-        } catch let error as UnreadableSchedule {
-            throw Problem.conflict(error.description)
-        }
+        return try await context.schedules.get(name)
     }
 }

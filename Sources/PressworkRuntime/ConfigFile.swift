@@ -130,7 +130,8 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
 }
 
 /// A configuration problem; the message names the option, variable or key.
-public struct SettingsError: Error, Sendable, CustomStringConvertible {
+public struct SettingsError: Refusal {
+    public var code: RefusalCode { .invalid }
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }

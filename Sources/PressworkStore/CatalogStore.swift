@@ -66,7 +66,7 @@ public struct CatalogStore: Sendable {
                 RETURNING name, version, settings, created_at, updated_at
                 """).rows
         }
-        guard let row = rows.first else { throw ValidationError(field: "name", "a \(kind) named \(name) exists already") }
+        guard let row = rows.first else { throw NameTaken(kind: "\(kind)", name: name) }
         return try entry(row)
     }
 
@@ -176,7 +176,8 @@ public struct CatalogStore: Sendable {
 }
 
 /// No profile or site of that name.
-public struct CatalogEntryMissing: Error, Sendable, CustomStringConvertible {
+public struct CatalogEntryMissing: Refusal {
+    public var code: RefusalCode { .notFound }
     public let kind: CatalogStore.Kind
     public let name: String
     public init(kind: CatalogStore.Kind, name: String) {
@@ -187,7 +188,8 @@ public struct CatalogEntryMissing: Error, Sendable, CustomStringConvertible {
 }
 
 /// A profile or site that schedules or unfinished runs still name.
-public struct CatalogInUse: Error, Sendable, CustomStringConvertible {
+public struct CatalogInUse: Refusal {
+    public var code: RefusalCode { .conflict }
     public let kind: CatalogStore.Kind
     public let name: String
     public let users: CatalogStore.Users

@@ -102,8 +102,16 @@ public struct LeaseLost: Error, Sendable, CustomStringConvertible {
 }
 
 /// A status change the transition table refuses, or a run that does not exist.
-public struct RunStateError: Error, Sendable, CustomStringConvertible {
+public struct RunStateError: Refusal {
+    public let code: RefusalCode
     public let message: String
-    public init(_ message: String) { self.message = message }
+    public init(_ code: RefusalCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
     public var description: String { message }
+
+    public static func missing(_ reference: CustomStringConvertible) -> RunStateError {
+        RunStateError(.notFound, "no run \(reference)")
+    }
 }

@@ -19,7 +19,7 @@ extension RunStore {
         let text = reason.map { "cancelled \(who): \($0)" } ?? "cancelled \(who)"
         return try await pool.withTransaction { connection in
             guard let row = try await connection.query("SELECT status FROM runs WHERE id = \(runID) FOR UPDATE").first else {
-                throw RunStateError("no run \(runID)")
+                throw RunStateError.missing(runID)
             }
             let status = RunStatus(rawValue: try row.decode(String.self, "status")) ?? .error
             switch status {

@@ -316,7 +316,7 @@ extension RunStore {
     /// `running`. Checked here so that the rule stays in one place.
     static func checkTransition(_ lease: Lease, to status: RunStatus) throws {
         guard RunStatus.running.canMove(to: status) else {
-            throw RunStateError("run \(lease.runID) cannot go from running to \(status)")
+            throw RunStateError(.conflict, "run \(lease.runID) cannot go from running to \(status)")
         }
     }
 

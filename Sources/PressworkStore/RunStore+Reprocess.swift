@@ -30,7 +30,7 @@ extension RunStore {
             )
             SELECT count(*)::integer FROM copies
             """).scalar(Int.self)
-        guard let child = try await run(id) else { throw RunStateError("the reprocessed run \(id) vanished while being read") }
+        guard let child = try await run(id) else { throw RunStateError(.conflict, "the reprocessed run \(id) vanished while being read") }
         return (child, copied)
     }
 }

@@ -3,7 +3,8 @@ import PostgresClient
 import PressworkCore
 
 /// A run is not in a state that allows the action (the API answers 409 Conflict).
-public struct RunConflict: Error, Sendable, CustomStringConvertible {
+public struct RunConflict: Refusal {
+    public var code: RefusalCode { .conflict }
     public let runID: UUID
     public let status: RunStatus
     public let action: String

@@ -16,11 +16,11 @@ extension RunStore {
         try await pool.withTransaction { connection in
             guard let row = try await connection.query(
                 "SELECT status FROM runs WHERE id = \(runID) FOR UPDATE"
-            ).first else { throw RunStateError("no run \(runID)") }
+            ).first else { throw RunStateError.missing(runID) }
             let current = RunStatus(rawValue: try row.decode(String.self, "status")) ?? .error
             if current == status { return false }
             guard current.canMove(to: status) else {
-                throw RunStateError("run \(runID) is \(current); it cannot become \(status)")
+                throw RunStateError(.conflict, "run \(runID) is \(current); it cannot become \(status)")
             }
             for (round, payload) in edits {
                 _ = try await connection.query("""

@@ -44,9 +44,9 @@ public struct RunStore: Sendable {
             RETURNING \(unsafeRaw: RunRecord.columns)
             """)
         if let row = inserted.first { return (try RunRecord(row: row), true) }
-        guard let idempotencyKey else { throw RunStateError("run \(id) was not inserted") }
+        guard let idempotencyKey else { throw RunStateError(.conflict, "run \(id) was not inserted") }
         guard let existing = try await run(idempotencyKey: idempotencyKey) else {
-            throw RunStateError("the run with idempotency key \(idempotencyKey) vanished while being read")
+            throw RunStateError(.conflict, "the run with idempotency key \(idempotencyKey) vanished while being read")
         }
         return (existing, false)
     }
@@ -68,13 +68,13 @@ public struct RunStore: Sendable {
         let text = reference.lowercased()
         if let id = UUID(uuidString: text), let run = try await run(id) { return run }
         guard text.count >= 8, text.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
-            throw RunStateError("no run \(reference)")
+            throw RunStateError.missing(reference)
         }
         let matches = try await pool.query("""
             SELECT \(unsafeRaw: RunRecord.columns) FROM runs WHERE id::text LIKE \(text + "%") LIMIT 2
             """)
-        guard let first = matches.first else { throw RunStateError("no run \(reference)") }
-        guard matches.count == 1 else { throw RunStateError("\(reference) matches several runs; give more of the id") }
+        guard let first = matches.first else { throw RunStateError.missing(reference) }
+        guard matches.count == 1 else { throw RunStateError(.invalid, "\(reference) matches several runs; give more of the id") }
         return try RunRecord(row: first)
     }
 

@@ -29,11 +29,12 @@ public struct ScheduleStore: Sendable {
                         \(definition.maxActive), \(next))
                 RETURNING \(unsafeRaw: ScheduleRecord.columns)
                 """)
-            return try ScheduleRecord(row: try rows.first.orThrow("the schedule was not inserted"))
+            guard let row = rows.first else { throw PostgresError(.unexpected, "INSERT … RETURNING gave no row") }
+            return try ScheduleRecord(row: row)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-            throw ScheduleError("a schedule named \(definition.name) exists already")
+            throw NameTaken(kind: "schedule", name: definition.name)
         } catch let error as PostgresError where error.sqlState == .checkViolation {
-            throw ScheduleError("the name \"\(definition.name)\" is not allowed: use letters, digits, '.', '_' and '-' (at most 63)")
+            throw ScheduleError(.invalid, field: "name", "the name \"\(definition.name)\" is not allowed: use letters, digits, '.', '_' and '-' (at most 63)")
         }
     }
 
@@ -61,7 +62,7 @@ public struct ScheduleStore: Sendable {
     /// be read (written with plain SQL: replace or remove it).
     public func get(_ name: String) async throws -> ScheduleRecord {
         guard let row = try await pool.query("SELECT \(unsafeRaw: ScheduleRecord.columns) FROM schedules WHERE name = \(name)").first
-        else { throw ScheduleError("no schedule named \(name)") }
+        else { throw ScheduleError.missing(name) }
         do {
             return try ScheduleRecord(row: row)
         } catch {
@@ -82,7 +83,7 @@ public struct ScheduleStore: Sendable {
             UPDATE schedules SET enabled = \(enabled), next_fire_at = \(next), updated_at = now(),
                    disabled_reason = CASE WHEN \(enabled) THEN NULL ELSE disabled_reason END
             WHERE name = \(name) RETURNING \(unsafeRaw: ScheduleRecord.columns)
-            """).first else { throw ScheduleError("no schedule named \(name)") }
+            """).first else { throw ScheduleError.missing(name) }
         return try ScheduleRecord(row: row)
     }
 
@@ -99,14 +100,14 @@ public struct ScheduleStore: Sendable {
                 next_fire_at = CASE WHEN enabled THEN \(next) ELSE next_fire_at END, updated_at = now()
             WHERE name = \(definition.name)
             RETURNING \(unsafeRaw: ScheduleRecord.columns)
-            """).first else { throw ScheduleError("no schedule named \(definition.name)") }
+            """).first else { throw ScheduleError.missing(definition.name) }
         return try ScheduleRecord(row: row)
     }
 
     /// Removes a schedule and its fire records; its runs stay (their trigger names it).
     public func remove(_ name: String) async throws {
         guard try await pool.query("DELETE FROM schedules WHERE name = \(name)").affectedRows == 1 else {
-            throw ScheduleError("no schedule named \(name)")
+            throw ScheduleError.missing(name)
         }
     }
 
@@ -282,7 +283,7 @@ public struct ScheduleStore: Sendable {
         let record = try await get(name)
         let fires = try record.definition.cronSchedule().fires(from: start, through: end, limit: limit + 1)
         guard fires.count <= limit else {
-            throw ScheduleError("the window holds more than \(limit) fires of \(name); backfill a shorter one")
+            throw ScheduleError(.invalid, field: "window", "the window holds more than \(limit) fires of \(name); backfill a shorter one")
         }
         let rows = fires.reduce(into: FireRows()) { rows, fire in rows.appendRun(record, fire, outcome: "backfill") }
         return try await pool.withTransaction { connection in
@@ -327,7 +328,7 @@ public struct ScheduleStore: Sendable {
             guard let row = try await connection.query("""
                 SELECT \(unsafeRaw: ScheduleRecord.columns), coalesce(\(given)::timestamptz, now()) AS server_now
                 FROM schedules WHERE name = \(name) FOR UPDATE
-                """).first else { throw ScheduleError("no schedule named \(name)") }
+                """).first else { throw ScheduleError.missing(name) }
             let record = try ScheduleRecord(row: row)
             // Fires are whole seconds; a second manual fire in the same second is the same fire.
             let now = Date(timeIntervalSince1970: (try row.decode(Date.self, "server_now").timeIntervalSince1970).rounded(.down))
@@ -342,7 +343,7 @@ public struct ScheduleStore: Sendable {
             }
             rows.appendRun(record, now, outcome: "manual")
             guard let started = try await insert(rows, pipelineVersion: pipelineVersion, on: connection).first else {
-                throw ScheduleError("\(name) has a fire at \(Self.iso(now)) already; trigger it again in a second")
+                throw ScheduleError(.conflict, "\(name) has a fire at \(Self.iso(now)) already; trigger it again in a second")
             }
             _ = try await connection.query("UPDATE schedules SET fires_run = fires_run + 1, updated_at = now() WHERE name = \(name)")
             return .started(started)
@@ -359,7 +360,7 @@ public struct ScheduleStore: Sendable {
         do {
             params = try JSONDecoder().decode(RunParams.self, from: Data(text.utf8))
         } catch {
-            throw ScheduleError("params are not a run's params: \(error)")
+            throw ScheduleError(.invalid, field: "params", "params are not a run's params: \(error)")
         }
         do {
             _ = try RunParams.validated(
@@ -367,7 +368,7 @@ public struct ScheduleStore: Sendable {
                 thresholds: params.thresholds, budgetUSD: params.budgetUSD, profile: params.profile, site: params.site
             )
         } catch {
-            throw ScheduleError("params: \(error)")
+            throw ScheduleError(.invalid, field: "params", "params: \(error)")
         }
     }
 
@@ -578,20 +579,27 @@ public struct StartedRun: Sendable, Equatable {
 }
 
 /// A schedule row that does not decode (params that are not a run's, written with plain SQL).
-public struct UnreadableSchedule: Error, Sendable, CustomStringConvertible {
+public struct UnreadableSchedule: Refusal {
+    public var code: RefusalCode { .conflict }
     public let name: String
     public let reason: String
     public var description: String { "schedule \(name) cannot be read (\(reason)): replace it or remove it" }
 }
 
-public struct ScheduleError: Error, Sendable, CustomStringConvertible {
+/// A schedule operation refused: a schedule that does not exist, a name or params not allowed,
+/// a window too long, a fire that exists already.
+public struct ScheduleError: Refusal {
+    public let code: RefusalCode
+    public let inputField: String?
     public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
-extension Optional {
-    func orThrow(_ message: String) throws -> Wrapped {
-        guard let value = self else { throw ScheduleError(message) }
-        return value
+    public init(_ code: RefusalCode, field: String? = nil, _ description: String) {
+        self.code = code
+        self.inputField = field
+        self.description = description
+    }
+
+    public static func missing(_ name: String) -> ScheduleError {
+        ScheduleError(.notFound, "no schedule named \(name)")
     }
 }

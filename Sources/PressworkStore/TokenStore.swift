@@ -49,7 +49,7 @@ public struct TokenStore: Sendable {
             INSERT INTO api_tokens (name, token_sha256, scopes) VALUES (\(name), \(Self.digest(secret)), \(Array(Set(scopes)).sorted()))
             ON CONFLICT (name) DO NOTHING
             """).affectedRows
-        guard inserted == 1 else { throw ValidationError(field: "name", "a token named \(name) exists already") }
+        guard inserted == 1 else { throw NameTaken(kind: "token", name: name) }
         return secret
     }
 

@@ -77,7 +77,7 @@ public struct WebhookStore: Sendable {
             ON CONFLICT (name) DO NOTHING
             RETURNING \(unsafeRaw: Self.endpointColumns)
             """)
-        guard let row = rows.first else { throw ValidationError(field: "name", "a webhook named \(name) exists already") }
+        guard let row = rows.first else { throw NameTaken(kind: "webhook", name: name) }
         return try Self.endpoint(row)
     }
 

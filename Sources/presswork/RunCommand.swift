@@ -103,7 +103,7 @@ struct RunCommand: AsyncParsableCommand {
         let id = run.id.uuidString.lowercased()
         // The same key with other params is a mistake, not a replay (the API answers 422).
         if !created, run.params != params {
-            throw RunStateError("--idempotency-key \(idempotencyKey ?? "") was used for run \(id) with other params; "
+            throw RunStateError(.conflict, "--idempotency-key \(idempotencyKey ?? "") was used for run \(id) with other params; "
                 + "use another key, or the same params to get that run")
         }
         if !created { StandardError.write("idempotency key matches run \(id) (\(run.status))\n") }

@@ -10,7 +10,7 @@ enum RunOutput {
     /// Prints the run's result and throws the exit code of its status when it is not done, so
     /// that cron, systemd and scripts can tell (see `exitCode(of:)`).
     static func printResult(of runID: UUID, outcome: RunOutcome?, services: Services, json: Bool) async throws {
-        guard let run = try await services.store.run(runID) else { throw RunStateError("no run \(runID)") }
+        guard let run = try await services.store.run(runID) else { throw RunStateError.missing(runID) }
         if json {
             print(try await document(runID, store: services.store).text)
         } else {
@@ -50,7 +50,7 @@ enum RunOutput {
     }
 
     static func document(_ runID: UUID, store: RunStore) async throws -> JSONValue {
-        guard let document = try await store.document(runID) else { throw RunStateError("no run \(runID)") }
+        guard let document = try await store.document(runID) else { throw RunStateError.missing(runID) }
         return document
     }
 }

@@ -287,7 +287,7 @@ struct SchedulesTriggerCommand: AsyncParsableCommand {
             case .started(let run):
                 print("\(name) fired at \(ScheduleOutput.iso(run.fireAt)): run \(run.runID.uuidString.lowercased()) queued")
             case .skipped(let reason):
-                throw ScheduleError("\(name) was not fired: \(reason) (recorded as a skipped fire)")
+                throw ScheduleError(.conflict, "\(name) was not fired: \(reason) (recorded as a skipped fire)")
             }
         }
     }

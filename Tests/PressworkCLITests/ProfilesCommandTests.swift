@@ -24,7 +24,7 @@ import TestSupport
         let plain = home + "/plain.json"
         try #"{"llm": "openai", "openaiModel": "m", "openaiAPIKey": "sk-live-plain"}"#.write(toFile: plain, atomically: true, encoding: .utf8)
         let refused = try await presswork(["profiles", "add", "writer", "--file", plain], database: database, home: home)
-        #expect(refused.status == 1 && refused.output.contains("settings.openaiAPIKey") && !refused.output.contains("sk-live-plain"),
+        #expect(refused.status == 65 && refused.output.contains("settings.openaiAPIKey") && !refused.output.contains("sk-live-plain"),
                 "\(refused.output)")
 
         let offline = home + "/offline.json"
@@ -38,14 +38,14 @@ import TestSupport
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains(#""profile":"writer""#) && run.output.contains(#""profileVersion":1"#) && run.output.contains(#""budgetUSD":2.5"#))
         let unknown = try await presswork(["run", "--seed", "tea", "--profile", "ghost"], database: database, home: home)
-        #expect(unknown.status == 1 && unknown.output.contains("profile: there is no profile named ghost"), "\(unknown.output)")
+        #expect(unknown.status == 65 && unknown.output.contains("profile: there is no profile named ghost"), "\(unknown.output)")
 
         // A site whose password reference does not resolve here is refused by name.
         let site = try await presswork(
             ["sites", "add", "blog", "--url", "https://blog.example", "--user", "u", "--app-password", "env:BLOG_PW"],
             database: database, home: home
         )
-        #expect(site.status == 1 && site.output.contains("env:BLOG_PW does not resolve"), "\(site.output)")
+        #expect(site.status == 65 && site.output.contains("env:BLOG_PW does not resolve"), "\(site.output)")
         let added2 = try await presswork(
             ["sites", "add", "blog", "--url", "https://blog.example", "--user", "u", "--app-password", "env:BLOG_PW"],
             database: database, home: home, environment: ["BLOG_PW": "xxxx yyyy"]
@@ -60,13 +60,20 @@ import TestSupport
             database: database, home: home
         )
         #expect(schedule.status == 0, "\(schedule.output)")
+        // Refusals exit with their kind: a taken name, an unknown one, an expression that is not cron.
+        let taken = try await presswork(["schedules", "add", "daily", "--cron", "@daily", "--seed", "x"], database: database, home: home)
+        #expect(taken.status == 67 && taken.output.contains("a schedule named daily exists already"), "\(taken.output)")
+        let missing = try await presswork(["schedules", "show", "nightly"], database: database, home: home)
+        #expect(missing.status == 66 && missing.output.contains("no schedule named nightly"), "\(missing.output)")
+        let badCron = try await presswork(["schedules", "add", "nightly", "--cron", "0 25 * * *", "--seed", "x"], database: database, home: home)
+        #expect(badCron.status == 65 && badCron.output.contains("hour"), "\(badCron.output)")
         let edited = try await presswork(["schedules", "edit", "daily", "--cron", "0 10 * * *", "--region", "DE"], database: database, home: home)
         #expect(edited.status == 0 && edited.output.contains("changed daily"), "\(edited.output)")
         let json = try await presswork(["schedules", "show", "daily", "--json"], database: database, home: home)
         #expect(json.output.contains(#""cron":"0 10 * * *""#) && json.output.contains(#""region":"DE""#)
                 && json.output.contains(#""profile":"writer""#) && json.output.contains("latte art"), "\(json.output)")
         let busy = try await presswork(["profiles", "remove", "writer"], database: database, home: home)
-        #expect(busy.status == 1 && busy.output.contains("profile writer is used by schedules daily"), "\(busy.output)")
+        #expect(busy.status == 67 && busy.output.contains("profile writer is used by schedules daily"), "\(busy.output)")
         let dropped = try await presswork(["schedules", "edit", "daily", "--no-profile"], database: database, home: home)
         #expect(dropped.status == 0, "\(dropped.output)")
         #expect(try await presswork(["profiles", "remove", "writer"], database: database, home: home).status == 0)

@@ -273,18 +273,18 @@ import TestSupport
         #expect(try #require(resumed.nextFireAt) > Date())
         #expect(try await store.fireDue(pipelineVersion: "test", planner: planner).isEmpty)
 
-        await #expect(throws: ScheduleError.self) {
+        await #expect(throws: NameTaken(kind: "schedule", name: "weekly")) {
             try await store.add(ScheduleDefinition(name: "weekly", cron: "@daily", timeZone: "UTC", params: Self.params))
         }
         await #expect(throws: CronError(field: "hour", "25 is out of range 0–23")) {
             try await store.add(ScheduleDefinition(name: "bad", cron: "0 25 * * *", timeZone: "UTC", params: Self.params))
         }
-        await #expect(throws: ScheduleError.self) {
+        await #expect {
             try await store.add(ScheduleDefinition(name: "no spaces", cron: "@daily", timeZone: "UTC", params: Self.params))
-        }
+        } throws: { ($0 as? ScheduleError)?.code == .invalid && ($0 as? ScheduleError)?.inputField == "name" }
         #expect(try await store.list().map(\.name) == ["weekly"])
         try await store.remove("weekly")
-        await #expect(throws: ScheduleError.self) { try await store.remove("weekly") }
+        await #expect { try await store.remove("weekly") } throws: { ($0 as? ScheduleError)?.code == .notFound }
         await store.pool.close()
     }
 

@@ -16,7 +16,7 @@ import TestSupport
         let profiles = CatalogStore(pool: pool, kind: .profile)
         #expect(try await profiles.add("writer", settings: Self.settings).version == 1)
         await #expect { try await profiles.add("writer", settings: Self.settings) } throws: {
-            ($0 as? ValidationError)?.problem.contains("exists already") == true
+            ($0 as? NameTaken) == NameTaken(kind: "profile", name: "writer") && ($0 as? any Refusal)?.code == .conflict
         }
         let changed: JSONValue = .object([("llm", .string("openai"))])
         #expect(try await profiles.replace("writer", settings: changed).version == 2)

@@ -74,19 +74,16 @@ struct ConsoleRoutes: Sendable {
         return try await refusalsAsPages(layout) { try await body(session, form, layout) }
     }
 
-    /// The refusals of the domain as pages with their status: a state that does not allow the
-    /// action (409), refused input (422). Anything else goes on to the server's 500.
+    /// The refusals of the domain as pages with the status their code calls for (a state that
+    /// does not allow the action 409, refused input 422, nothing of that name 404). Anything
+    /// else goes on to the server's 500.
     func refusalsAsPages(_ layout: ConsoleLayout, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
         } catch let error as ConsoleError {
             return errorPage(error, layout: layout)
-        } catch let error as RunConflict {
-            return errorPage(ConsoleError(.conflict, error.description), layout: layout)
-        } catch let error as ValidationError {
-            return errorPage(ConsoleError(.unprocessableContent, error.description), layout: layout)
-        } catch let error as ScheduleError {
-            return errorPage(ConsoleError(.unprocessableContent, error.description), layout: layout)
+        } catch let refusal as any Refusal {
+            return errorPage(ConsoleError(refusal.code.status, refusal.description), layout: layout)
         }
     }
 
