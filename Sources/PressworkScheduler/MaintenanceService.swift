@@ -15,10 +15,13 @@ public struct MaintenanceService: Sendable {
     let checkEvery: Duration
     let owner: String
     let logger: Logger
+    /// Told after each check whether it pruned: a signal for tests that must know a check
+    /// happened without waiting for the clock.
+    let onCheck: @Sendable (_ pruned: Bool) -> Void
 
     public init(
         pruner: Pruner, retention: Pruner.Retention, interval: Duration, checkEvery: Duration = .seconds(60),
-        owner: String, logger: Logger
+        owner: String, logger: Logger, onCheck: @escaping @Sendable (_ pruned: Bool) -> Void = { _ in }
     ) {
         self.pruner = pruner
         self.log = MaintenanceLog(pool: pruner.pool)
@@ -27,6 +30,7 @@ public struct MaintenanceService: Sendable {
         self.checkEvery = checkEvery
         self.owner = owner
         self.logger = logger
+        self.onCheck = onCheck
     }
 
     public func run() async throws {
@@ -41,6 +45,9 @@ public struct MaintenanceService: Sendable {
                         "orphans": "\(report.orphans.values.reduce(0, +))", "events": "\(report.events)",
                         "duration_ms": "\(report.durationMs)",
                     ])
+                    onCheck(true)
+                } else {
+                    onCheck(false)
                 }
                 try await Task.sleep(for: checkEvery)
             } catch is CancellationError {

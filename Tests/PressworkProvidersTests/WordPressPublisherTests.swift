@@ -229,8 +229,12 @@ struct WordPressPublisherTests {
         let error = await #expect(throws: ProviderError.self) { try await publisher.publish(article, runID: runID, ledger: ledger) }
         #expect(error?.isTransient == true)
         #expect(error?.message.contains("timed out") == true)
-        // The orchestrator retries after a backoff; by then WordPress has finished.
-        try await Task.sleep(for: .seconds(2.5))
+        // The orchestrator retries after a backoff; here, once WordPress has finished the post.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await client(site).posts(containing: runID).isEmpty {
+            guard ContinuousClock.now < deadline else { Issue.record("WordPress never finished the slow post"); break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let result = try await publisher.publish(article, runID: runID, ledger: ledger)
         #expect(result.adopted == true)
         #expect(try await client(site).posts(containing: runID).map(\.id) == [result.wpPostId])

@@ -3,6 +3,7 @@ import Logging
 import PostgresClient
 import PressworkScheduler
 import PressworkStore
+import Synchronization
 import Testing
 import TestSupport
 
@@ -17,10 +18,12 @@ import TestSupport
             SELECT '{"seeds": ["old"]}', 'done', 'test', now() - interval '40 days' FROM generate_series(1, 50)
             """)
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let checks = CheckCounts()
         let services = (1...2).map { index in
             MaintenanceService(
                 pruner: Pruner(pool: pool, logger: logger), retention: Pruner.Retention(), interval: .seconds(3600),
-                checkEvery: .milliseconds(100), owner: "serve-\(index)", logger: logger
+                checkEvery: .milliseconds(100), owner: "serve-\(index)", logger: logger,
+                onCheck: { _ in checks.counts.withLock { $0[index - 1] += 1 } }
             )
         }
         let running = services.map { service in Task { try await service.run() } }
@@ -36,7 +39,10 @@ import TestSupport
             INSERT INTO runs (params, status, pipeline_version, finished_at)
             SELECT '{"seeds": ["old"]}', 'done', 'test', now() - interval '40 days' FROM generate_series(1, 5)
             """)
-        try await Task.sleep(for: .milliseconds(600))
+        let before = checks.counts.withLock { $0 }
+        try await waitFor("each service to check twice more") {
+            checks.counts.withLock { zip($0, before).allSatisfy { $0 >= $1 + 2 } }
+        }
         #expect(try await pool.query("SELECT count(*) FROM runs").scalar(Int.self) == 5)
         let record = try #require(try await pool.query("SELECT owner, report->>'runsDeleted' AS deleted FROM maintenance").first)
         #expect(try ["serve-1", "serve-2"].contains(record.decode(String.self, "owner")))
@@ -44,4 +50,9 @@ import TestSupport
         running.forEach { $0.cancel() }
         await pool.close()
     }
+}
+
+/// How many checks each service has made.
+private final class CheckCounts: Sendable {
+    let counts = Mutex([0, 0])
 }

@@ -112,20 +112,23 @@ import TestSupport
     @Test func overlapPolicies() async throws {
         let configuration = try await database("overlap")
         let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
+        // Each fire is a second after the last on an injected clock (a schedule fires once per
+        // instant), so no test waits for the wall clock to move on.
+        var clock = Date(timeIntervalSince1970: 1_900_000_000)
         func fireNow(_ name: String) async throws -> Int {
-            _ = try await store.pool.query("UPDATE schedules SET next_fire_at = date_trunc('second', now()) WHERE name = \(name)")
-            return try await store.fireDue(pipelineVersion: "test", planner: planner).count
+            clock += 1
+            _ = try await store.pool.query("UPDATE schedules SET next_fire_at = \(clock) WHERE name = \(name)")
+            return try await store.fireDue(pipelineVersion: "test", now: clock, planner: planner).count
         }
         for policy in OverlapPolicy.allCases {
             _ = try await store.add(ScheduleDefinition(
                 name: "overlap-\(policy.rawValue)", cron: "0 0 * * *", timeZone: "UTC", params: Self.params, overlap: policy
-            ))
+            ), now: clock)
         }
         // Nothing active: every policy starts a run.
         for policy in OverlapPolicy.allCases { #expect(try await fireNow("overlap-\(policy.rawValue)") == 1) }
         // The runs are queued now (no worker): skip skips, buffer-one already has one waiting,
         // allow starts another.
-        try await Task.sleep(for: .seconds(1.1))
         #expect(try await fireNow("overlap-skip") == 0)
         #expect(try await fireNow("overlap-buffer-one") == 0)
         #expect(try await fireNow("overlap-allow") == 1)
@@ -134,18 +137,15 @@ import TestSupport
             UPDATE runs SET status = 'running', lease_owner = 'test', lease_expires_at = now() + interval '1 minute'
             WHERE trigger->>'schedule' = 'overlap-buffer-one'
             """)
-        try await Task.sleep(for: .seconds(1.1))
         #expect(try await fireNow("overlap-buffer-one") == 1)
         #expect(try await store.get("overlap-skip").firesSkipped == 1)
 
         // allow with at most two active runs: the third fire is skipped.
         _ = try await store.add(ScheduleDefinition(
             name: "limited", cron: "0 0 * * *", timeZone: "UTC", params: Self.params, overlap: .allow, maxActive: 2
-        ))
+        ), now: clock)
         #expect(try await fireNow("limited") == 1)
-        try await Task.sleep(for: .seconds(1.1))
         #expect(try await fireNow("limited") == 1)
-        try await Task.sleep(for: .seconds(1.1))
         #expect(try await fireNow("limited") == 0)
         #expect(try await store.get("limited").maxActive == 2)
         #expect(try await store.fires("overlap-skip").first?.outcome == "skipped")

@@ -187,7 +187,12 @@ import TestSupport
                 environment: ["DATABASE_URL": TestDatabase.url(configuration), "PRESSWORK_HOME": try TemporaryFolder.make()]
             )
         }
-        try await Task.sleep(for: .seconds(12))
+        // Until every schedule has fired eight times (a count, not a time: a slow machine takes longer).
+        try await waitFor("eight fires of every schedule", timeout: .seconds(120)) {
+            try await pool.query("""
+                SELECT count(*) FROM (SELECT schedule FROM schedule_fires GROUP BY schedule HAVING count(*) >= 8) s
+                """).scalar(Int.self) == 200
+        }
         for scheduler in schedulers { scheduler.signal(SIGTERM) }
         for scheduler in schedulers {
             let status = await scheduler.waitForExit(timeout: .seconds(10))
