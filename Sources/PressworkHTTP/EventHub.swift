@@ -86,19 +86,17 @@ actor EventHub {
     }
 
     private func listen(_ listenConfiguration: PostgresConfiguration) async {
-        while !Task.isCancelled {
-            do {
-                let notifications = try await PostgresConnection.listen(on: [NotificationChannel.events], configuration: listenConfiguration)
-                wakeAll()
-                for try await notification in notifications {
-                    let parts = notification.payload.split(separator: " ")
-                    if parts.count == 2, let runID = UUID(uuidString: String(parts[1])) { wake(runID) }
-                }
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("lost the event connection; reconnecting", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
+        let listener = NotificationListener(channel: NotificationChannel.events, configuration: listenConfiguration, logger: logger)
+        await listener.run { signal in
+            switch signal {
+            case .listening:
+                // Whatever happened while nobody listened is read now.
+                await self.wakeAll()
+            case .notification(let payload):
+                let parts = payload.split(separator: " ")
+                if parts.count == 2, let runID = UUID(uuidString: String(parts[1])) { await self.wake(runID) }
+            case .lost:
+                break
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresClient
+import PressworkStore
 
 /// Wakes idle workers when a run is queued (a NOTIFY arrived), or lets them poll after a
 /// timeout when notifications are lost: nothing waits forever.
@@ -46,25 +47,22 @@ actor Doorbell {
 }
 
 extension Doorbell {
-    /// Rings for every notification on `channel` until cancelled; reconnects after a lost
-    /// connection (whoever waits polls meanwhile, so nothing is missed for long). `listening`
-    /// is called each time the LISTEN is in place (tests wait for it instead of sleeping).
+    /// Rings for every notification on `channel` until cancelled, and each time the LISTEN is
+    /// (again) in place; whoever waits polls meanwhile, so nothing is missed for long.
+    /// `listening` is called each time the LISTEN is in place (tests wait for it, not a sleep).
     func ring(
         onNotificationsFrom channel: String, configuration: PostgresConfiguration, logger: Logger,
-        listening: @Sendable () -> Void = {}
+        listening: @escaping @Sendable () -> Void = {}
     ) async {
-        while !Task.isCancelled {
-            do {
-                let notifications = try await PostgresConnection.listen(on: [channel], configuration: configuration)
+        await NotificationListener(channel: channel, configuration: configuration, logger: logger).run { signal in
+            switch signal {
+            case .listening:
                 listening()
-                for try await _ in notifications { ring() }
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("lost the notification connection; polling until it is back", metadata: [
-                    "channel": "\(channel)", "error": "\(error)",
-                ])
-                try? await Task.sleep(for: .seconds(1))
+                await self.ring()
+            case .notification:
+                await self.ring()
+            case .lost:
+                break
             }
         }
     }

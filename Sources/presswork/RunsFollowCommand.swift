@@ -36,23 +36,19 @@ struct RunsFollowCommand: AsyncParsableCommand {
             let listenConfiguration = services.listenConfiguration
             if listenConfiguration == nil { listening.continuation.yield() }
             let listener = Task {
-                while !Task.isCancelled, let listenConfiguration {
-                    do {
-                        let notifications = try await PostgresConnection.listen(
-                            on: [NotificationChannel.events], configuration: listenConfiguration
-                        )
-                        listening.continuation.yield()
-                        wake.yield()
-                        for try await notification in notifications where notification.payload.hasSuffix(id.uuidString.lowercased()) {
+                guard let listenConfiguration else { return }
+                let runID = id.uuidString.lowercased()
+                await NotificationListener(channel: NotificationChannel.events, configuration: listenConfiguration, logger: services.logger)
+                    .run { signal in
+                        switch signal {
+                        case .listening, .lost:
+                            // In place, or lost: look now (the ticker looks meanwhile).
+                            listening.continuation.yield()
                             wake.yield()
+                        case .notification(let payload):
+                            if payload.hasSuffix(runID) { wake.yield() }
                         }
-                    } catch {
-                        // Lost: look now, and listen again after a pause.
-                        listening.continuation.yield()
-                        wake.yield()
-                        try? await Task.sleep(for: .seconds(1))
                     }
-                }
             }
             let ticker = Task {
                 while !Task.isCancelled {
