@@ -1,3 +1,4 @@
+import PressworkCore
 import Foundation
 import Logging
 import PostgresClient
@@ -9,7 +10,7 @@ import PressworkStore
 /// stream too (keep-alive comments, and a re-check should a notification be lost); so does a
 /// reconnect after a lost connection.
 actor EventHub {
-    private var subscribers: [UUID: [Int: AsyncStream<Void>.Continuation]] = [:]
+    private var subscribers: [RunID: [Int: AsyncStream<Void>.Continuation]] = [:]
     /// Streams woken by every run's events (the console's runs page).
     private var everyRun: [Int: AsyncStream<Void>.Continuation] = [:]
     private var nextID = 0
@@ -26,14 +27,14 @@ actor EventHub {
     }
 
     /// A stream of wake-ups for one run's events; `unsubscribe` ends it.
-    func subscribe(_ runID: UUID) -> (id: Int, wakeups: AsyncStream<Void>) {
+    func subscribe(_ runID: RunID) -> (id: Int, wakeups: AsyncStream<Void>) {
         nextID += 1
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         subscribers[runID, default: [:]][nextID] = continuation
         return (nextID, stream)
     }
 
-    func unsubscribe(_ runID: UUID, id: Int) {
+    func unsubscribe(_ runID: RunID, id: Int) {
         subscribers[runID]?.removeValue(forKey: id)?.finish()
         if subscribers[runID]?.isEmpty == true { subscribers.removeValue(forKey: runID) }
     }
@@ -50,7 +51,7 @@ actor EventHub {
         everyRun.removeValue(forKey: id)?.finish()
     }
 
-    private func wake(_ runID: UUID) {
+    private func wake(_ runID: RunID) {
         for continuation in subscribers[runID, default: [:]].values { continuation.yield() }
         for continuation in everyRun.values { continuation.yield() }
     }
@@ -94,7 +95,7 @@ actor EventHub {
                 await self.wakeAll()
             case .notification(let payload):
                 let parts = payload.split(separator: " ")
-                if parts.count == 2, let runID = UUID(uuidString: String(parts[1])) { await self.wake(runID) }
+                if parts.count == 2, let runID = RunID(String(parts[1])) { await self.wake(runID) }
             case .lost:
                 break
             }

@@ -75,7 +75,7 @@ struct RunRoutes: Sendable {
             if let reason, reason.count > 500 { throw Problem.unprocessable("reason must be at most 500 characters", field: "reason") }
             outcome = try await context.store.cancelAll(filter, limit: limit, reason: reason, by: who)
         }
-        let ids = { (ids: [UUID]) in JSONValue.array(ids.map { .string($0.uuidString.lowercased()) }) }
+        let ids = { (ids: [RunID]) in JSONValue.array(ids.map { .string($0.description) }) }
         return JSONBody.response(.object([("changed", ids(outcome.changed)), ("unchanged", ids(outcome.unchanged))]))
     }
 
@@ -97,11 +97,11 @@ struct RunRoutes: Sendable {
         )
         // The same key with other params is a mistake of the caller's, not a replay.
         if !created, run.params != params {
-            throw Problem.unprocessable("Idempotency-Key \(key ?? "") was used for a run with other params (run \(run.id.uuidString.lowercased()))",
+            throw Problem.unprocessable("Idempotency-Key \(key ?? "") was used for a run with other params (run \(run.id))",
                                         field: "Idempotency-Key")
         }
         var headers = HTTPFields()
-        headers[.location] = "/v1/runs/\(run.id.uuidString.lowercased())"
+        headers[.location] = "/v1/runs/\(run.id)"
         return JSONBody.response(run.summary, status: created ? .created : .ok, headers: headers)
     }
 
@@ -157,18 +157,18 @@ struct RunRoutes: Sendable {
             }
             limit = parsed
         }
-        var before: UUID?
+        var before: RunID?
         if let text = query.get("before") {
-            guard let parsed = UUID(uuidString: text) else { throw Problem.badRequest("before must be a run id", field: "before") }
+            guard let parsed = RunID(text) else { throw Problem.badRequest("before must be a run id", field: "before") }
             before = parsed
         }
         let page = try await context.store.listPage(filter, limit: limit, before: before)
         // The next page starts after the last row read, readable or not.
         let next: JSONValue = page.runs.count + page.unreadable.count == limit
-            ? (page.runs.last.map { .string($0.id.uuidString.lowercased()) } ?? .null) : .null
+            ? (page.runs.last.map { .string($0.id.description) } ?? .null) : .null
         return JSONBody.response(.object([
             ("runs", .array(page.runs.map(\.summary))),
-            ("unreadable", .array(page.unreadable.map { .object([("runId", .string($0.id.uuidString.lowercased())), ("reason", .string($0.reason))]) })),
+            ("unreadable", .array(page.unreadable.map { .object([("runId", .string($0.id.description)), ("reason", .string($0.reason))]) })),
             ("next", next),
         ]))
     }
@@ -228,14 +228,14 @@ struct RunRoutes: Sendable {
     // MARK: Helpers
 
     func run(_ requestContext: BasicRequestContext) async throws -> RunRecord {
-        guard let text = requestContext.parameters.get("id"), let id = UUID(uuidString: text) else {
+        guard let text = requestContext.parameters.get("id"), let id = RunID(text) else {
             throw Problem.notFound("no run \(requestContext.parameters.get("id") ?? ""): run ids are UUIDs")
         }
         guard let run = try await context.store.run(id) else { throw Problem.notFound("no run \(text)") }
         return run
     }
 
-    func summary(_ id: UUID) async throws -> JSONValue {
+    func summary(_ id: RunID) async throws -> JSONValue {
         guard let run = try await context.store.run(id) else { throw Problem.notFound("no run \(id)") }
         return run.summary
     }

@@ -28,7 +28,7 @@ public struct DuplicateCorpus: Sendable {
     /// The `limit` nearest finished runs to `vector` (same model and dimension), most similar
     /// first, leaving out the runs in `excluded` (the run itself and the runs it descends from).
     public func nearest(
-        to vector: [Float], model: String, dimension: Int, limit: Int, excluding excluded: Set<UUID>
+        to vector: [Float], model: String, dimension: Int, limit: Int, excluding excluded: Set<RunID>
     ) async throws -> [Neighbor] {
         guard limit > 0, dimension > 0, vector.count == dimension else { return [] }
         let probeNorm = vector.withUnsafeBufferPointer { VectorMath.dot($0.baseAddress!, $0.baseAddress!, dimension) }.squareRoot()
@@ -49,7 +49,7 @@ public struct DuplicateCorpus: Sendable {
             }
         }
         return ranked.sorted { $0.1 > $1.1 }.prefix(limit).map {
-            Neighbor(runId: $0.0.runID.uuidString.lowercased(), title: $0.0.title, similarity: Double($0.1))
+            Neighbor(runId: $0.0.runID.description, title: $0.0.title, similarity: Double($0.1))
         }
     }
 }

@@ -1,3 +1,4 @@
+import PressworkCore
 import Foundation
 import Logging
 import PostgresClient
@@ -20,7 +21,7 @@ final class LeaseKeeper: Sendable {
     }
 
     private struct State {
-        var followers: [UUID: (lease: Lease, continuation: AsyncStream<Beat>.Continuation)] = [:]
+        var followers: [RunID: (lease: Lease, continuation: AsyncStream<Beat>.Continuation)] = [:]
         var beating = false
     }
 
@@ -70,7 +71,7 @@ final class LeaseKeeper: Sendable {
                 return Array(state.followers.values)
             }
             guard let followers else { return }
-            let held: [UUID: Bool]
+            let held: [RunID: Bool]
             do {
                 held = try await store.beat(owner: owner, leases: followers.map(\.lease), leaseSeconds: leaseSeconds)
             } catch let error as PostgresError where error.isUnavailable {

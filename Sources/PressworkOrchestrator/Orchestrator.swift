@@ -44,11 +44,11 @@ public struct Orchestrator: Sendable {
     /// worker took it over meanwhile (this worker then wrote nothing more). Cancelling the task
     /// hands the run back (`queued`) so that another worker continues where this one stopped.
     public func execute(
-        _ runID: UUID, progress: @escaping @Sendable (RunProgress) -> Void = { _ in }
+        _ runID: RunID, progress: @escaping @Sendable (RunProgress) -> Void = { _ in }
     ) async throws -> RunOutcome {
         guard let lease = try await store.claim(runID, owner: configuration.owner, leaseSeconds: configuration.leaseSeconds)
         else {
-            throw RunNotClaimable(runID: runID.uuidString.lowercased(), status: try await store.run(runID)?.status)
+            throw RunNotClaimable(runID: runID.description, status: try await store.run(runID)?.status)
         }
         return try await execute(claimed: lease, progress: progress)
     }
@@ -69,7 +69,7 @@ public struct Orchestrator: Sendable {
     ) async throws -> RunOutcome {
         let runID = lease.runID
         var logger = self.logger
-        logger[metadataKey: LogKey.runID] = "\(runID.uuidString.lowercased())"
+        logger[metadataKey: LogKey.runID] = "\(runID)"
         logger[metadataKey: LogKey.attempt] = "\(lease.attempt)"
         logger.info("run claimed")
         progress(.claimed(attempt: lease.attempt))
@@ -87,7 +87,7 @@ public struct Orchestrator: Sendable {
                 // The run's span is the parent of its rounds' spans and their provider calls'.
                 group.addTask {
                     try await withSpan("presswork.run") { span in
-                        span.attributes[LogKey.runID] = runID.uuidString.lowercased()
+                        span.attributes[LogKey.runID] = runID.description
                         span.attributes[LogKey.attempt] = lease.attempt
                         let outcome = try await RunContext.$runID.withValue(runID) { try await execution.run() }
                         span.attributes[LogKey.runStatus] = outcome.status.rawValue
@@ -115,7 +115,7 @@ public struct Orchestrator: Sendable {
             PipelineMetrics.runFinished(.cancelled)
             logger.notice("run cancelled")
             progress(.finished(.cancelled, reason: reason))
-            return RunOutcome(runID: runID.uuidString.lowercased(), status: .cancelled, reason: reason, htmlPath: nil)
+            return RunOutcome(runID: runID.description, status: .cancelled, reason: reason, htmlPath: nil)
         } catch is CancellationError {
             // Shutting down: hand the run back so another worker continues at once instead of
             // waiting for the lease to expire. If the lease is gone already, there is nothing to do.
@@ -135,7 +135,7 @@ public struct Orchestrator: Sendable {
             let handedBack = try await handBackWhenTheDatabaseAnswers(lease)
             let reason = handedBack ? "handed back after a database outage" : "the lease was lost during a database outage"
             logger.notice(handedBack ? "run handed back" : "run not handed back: another worker has it")
-            throw RunHandedBack(runID: runID.uuidString.lowercased(), reason: reason)
+            throw RunHandedBack(runID: runID.description, reason: reason)
         }
     }
 

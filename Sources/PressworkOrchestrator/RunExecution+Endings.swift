@@ -20,7 +20,7 @@ extension RunExecution {
         PipelineMetrics.runFinished(status)
         logger.info("run finished", metadata: ["status": "\(status)"])
         progress(.finished(status, reason: reason))
-        return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: status, reason: reason, htmlPath: htmlPath)
+        return RunOutcome(runID: lease.runID.description, status: status, reason: reason, htmlPath: htmlPath)
     }
 
     /// Ends the run as `error`. `unrecorded` is what the failed round spent (its calls, repairs
@@ -43,7 +43,7 @@ extension RunExecution {
         PipelineMetrics.roundFailed(round)
         PipelineMetrics.runFinished(.error)
         progress(.finished(.error, reason: "\(round): \(message)"))
-        return RunOutcome(runID: lease.runID.uuidString.lowercased(), status: .error, reason: "\(round): \(message)", htmlPath: nil)
+        return RunOutcome(runID: lease.runID.description, status: .error, reason: "\(round): \(message)", htmlPath: nil)
     }
 
     // MARK: Budget

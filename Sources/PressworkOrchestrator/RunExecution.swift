@@ -43,7 +43,7 @@ struct RunExecution: Sendable {
 
     func run() async throws -> RunOutcome {
         guard let record = try await store.run(lease.runID) else {
-            throw RunNotClaimable(runID: lease.runID.uuidString.lowercased(), status: nil)
+            throw RunNotClaimable(runID: lease.runID.description, status: nil)
         }
         let params = record.params
         var artifacts = try await store.artifacts(lease.runID)
@@ -143,7 +143,7 @@ struct RunExecution: Sendable {
 
     func outcome(_ status: RunStatus, reason: String?, artifacts: [Round: String]) -> RunOutcome {
         RunOutcome(
-            runID: lease.runID.uuidString.lowercased(), status: status, reason: reason,
+            runID: lease.runID.description, status: status, reason: reason,
             htmlPath: try? decode(PublishResult.self, round: .publish, from: artifacts).htmlPath
         )
     }
@@ -239,7 +239,7 @@ struct RunExecution: Sendable {
             )
         case .publish:
             let article = try decodeArticle(artifacts)
-            let runID = lease.runID.uuidString.lowercased()
+            let runID = lease.runID.description
             let ledger = StoreLedger(store: store, lease: lease)
             output = try RoundResult(try await attempt(round, until: deadline) {
                 try await pipeline.publish(article, runID: runID, params: params, ledger: ledger)

@@ -3,8 +3,8 @@ import PressworkCore
 
 /// Someone asked for the run to stop (`RunStore.cancel`); the executor ends it as cancelled.
 public struct CancelRequested: Error, Sendable, CustomStringConvertible {
-    public let runID: UUID
-    public var description: String { "run \(runID.uuidString.lowercased()) was cancelled" }
+    public let runID: RunID
+    public var description: String { "run \(runID) was cancelled" }
 }
 
 /// The run's budget is spent: nothing more is called.

@@ -7,7 +7,7 @@ import PressworkStore
 /// without the run itself.
 struct StoreCorpus: PublishedCorpus {
     let corpus: DuplicateCorpus
-    let excluding: Set<UUID>
+    let excluding: Set<RunID>
 
     func nearest(to vector: [Float], model: String, dimension: Int, limit: Int) async throws -> [Neighbor] {
         try await corpus.nearest(to: vector, model: model, dimension: dimension, limit: limit, excluding: excluding)

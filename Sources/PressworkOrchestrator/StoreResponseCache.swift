@@ -1,3 +1,4 @@
+import PressworkCore
 import Foundation
 import PressworkPipeline
 import PressworkStore
@@ -10,13 +11,13 @@ public struct StoreResponseCache: ResponseCache {
         self.store = store
     }
 
-    public func reply(runID: UUID, key: String) async throws -> CachedReply? {
+    public func reply(runID: RunID, key: String) async throws -> CachedReply? {
         try await store.cachedReply(runID: runID, key: key).map {
             CachedReply(text: $0.text, usage: TokenUsage(input: $0.tokensIn, output: $0.tokensOut, costUSD: $0.costUSD))
         }
     }
 
-    public func remember(runID: UUID, key: String, reply: CachedReply) async throws {
+    public func remember(runID: RunID, key: String, reply: CachedReply) async throws {
         try await store.rememberReply(
             runID: runID, key: key, text: reply.text, tokensIn: reply.usage.input, tokensOut: reply.usage.output,
             costUSD: reply.usage.costUSD

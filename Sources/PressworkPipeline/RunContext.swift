@@ -1,11 +1,12 @@
 import Foundation
+import PressworkCore
 import Synchronization
 
 /// What providers may know about the run they are working for, without being told through
 /// every call: set by the orchestrator around a run's rounds.
 public enum RunContext {
     /// The run being executed; nil outside a run (tests, benchmarks).
-    @TaskLocal public static var runID: UUID?
+    @TaskLocal public static var runID: RunID?
     /// Where providers report what a call spent when its result is thrown away (a round that
     /// fails after its repairs, a call that timed out after it was billed); nil outside a run.
     @TaskLocal public static var meter: SpendMeter?
@@ -36,8 +37,8 @@ public final class SpendMeter: Sendable {
 /// round whose call succeeded but whose commit did not (a crash, a lost lease, a database error)
 /// finds its reply here. Scoped to one run: two runs never share an answer.
 public protocol ResponseCache: Sendable {
-    func reply(runID: UUID, key: String) async throws -> CachedReply?
-    func remember(runID: UUID, key: String, reply: CachedReply) async throws
+    func reply(runID: RunID, key: String) async throws -> CachedReply?
+    func remember(runID: RunID, key: String, reply: CachedReply) async throws
 }
 
 /// A validated reply as text, with what it cost when it was made.

@@ -35,7 +35,7 @@ public struct SchedulerService: Sendable {
                     Metrics.Timer(label: "presswork_schedule_lateness_seconds", preferredDisplayUnit: .seconds)
                         .recordNanoseconds(Int64(max(0, now.timeIntervalSince(run.fireAt)) * 1e9))
                     logger.info("schedule fired", metadata: [
-                        LogKey.schedule: "\(run.schedule)", LogKey.runID: "\(run.runID.uuidString.lowercased())",
+                        LogKey.schedule: "\(run.schedule)", LogKey.runID: "\(run.runID)",
                     ])
                 }
                 let wait = try await store.secondsUntilNextFire().map { Duration.milliseconds(Int64(max(0, $0) * 1000)) } ?? maxSleep

@@ -31,7 +31,7 @@ public enum RunDocument {
         }
         let elapsed = zip(run.startedAt, run.finishedAt).map { Int($1.timeIntervalSince($0) * 1000) }
         return .object([
-            ("runId", .string(run.id.uuidString.lowercased())),
+            ("runId", .string(run.id.description)),
             ("params", try JSONValue.encoding(run.params)),
             ("status", .string(run.status.rawValue)),
             ("statusReason", string(run.statusReason)),
@@ -39,7 +39,7 @@ public enum RunDocument {
             ("pipelineVersion", .string(run.pipelineVersion)),
             ("trigger", try JSONValue.encoding(run.trigger)),
             ("idempotencyKey", string(run.idempotencyKey)),
-            ("parentRunId", string(run.parentRunID?.uuidString.lowercased())),
+            ("parentRunId", string(run.parentRunID?.description)),
             ("attempt", int(run.attempt)),
             ("createdAt", date(run.createdAt)),
             ("startedAt", date(run.startedAt)),
@@ -69,7 +69,7 @@ extension RunRecord {
             value.map { .string($0.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))) } ?? .null
         }
         return .object([
-            ("runId", .string(id.uuidString.lowercased())), ("status", .string(status.rawValue)),
+            ("runId", .string(id.description)), ("status", .string(status.rawValue)),
             ("round", round.map { .number(Double($0.rawValue)) } ?? .null),
             ("seeds", .array(params.seeds.map(JSONValue.string))),
             ("createdAt", date(createdAt)), ("finishedAt", date(finishedAt)),

@@ -4,7 +4,7 @@ import PressworkCore
 
 /// A row of `runs`.
 public struct RunRecord: Sendable, Equatable {
-    public var id: UUID
+    public var id: RunID
     public var params: RunParams
     public var status: RunStatus
     /// The last round whose artifact was committed.
@@ -12,7 +12,7 @@ public struct RunRecord: Sendable, Equatable {
     public var pipelineVersion: String
     public var trigger: RunTrigger
     public var idempotencyKey: String?
-    public var parentRunID: UUID?
+    public var parentRunID: RunID?
     public var attempt: Int
     public var leaseOwner: String?
     public var leaseExpiresAt: Date?
@@ -34,7 +34,7 @@ public struct RunRecord: Sendable, Equatable {
         """
 
     init(row: PostgresRow) throws {
-        id = try row.decode(UUID.self, "id")
+        id = try row.decode(RunID.self, "id")
         params = try row.decode(PostgresJSON<RunParams>.self, "params").value
         let statusText = try row.decode(String.self, "status")
         guard let status = RunStatus(rawValue: statusText) else {
@@ -45,7 +45,7 @@ public struct RunRecord: Sendable, Equatable {
         pipelineVersion = try row.decode(String.self, "pipeline_version")
         trigger = try row.decode(PostgresJSON<RunTrigger>.self, "trigger").value
         idempotencyKey = try row.decode(String?.self, "idempotency_key")
-        parentRunID = try row.decode(UUID?.self, "parent_run_id")
+        parentRunID = try row.decode(RunID?.self, "parent_run_id")
         attempt = try row.decode(Int.self, "attempt")
         leaseOwner = try row.decode(String?.self, "lease_owner")
         leaseExpiresAt = try row.decode(Date?.self, "lease_expires_at")
@@ -65,7 +65,7 @@ public struct RunRecord: Sendable, Equatable {
 /// Every write a worker makes for the run presents it; a write whose attempt is no longer the
 /// run's current one is refused with `LeaseLost`.
 public struct Lease: Sendable, Equatable {
-    public let runID: UUID
+    public let runID: RunID
     public let owner: String
     public let attempt: Int
     /// The claim took the run over from a worker whose lease expired.
@@ -83,12 +83,12 @@ extension RunRecord {
 /// The run was claimed by someone else (its lease expired and it was taken over), or it left
 /// the `running` status: this worker must stop and write nothing more.
 public struct LeaseLost: Error, Sendable, CustomStringConvertible {
-    public let runID: UUID
+    public let runID: RunID
     public let attempt: Int
     public let currentAttempt: Int?
     public let currentStatus: String?
 
-    public init(runID: UUID, attempt: Int, currentAttempt: Int?, currentStatus: String?) {
+    public init(runID: RunID, attempt: Int, currentAttempt: Int?, currentStatus: String?) {
         self.runID = runID
         self.attempt = attempt
         self.currentAttempt = currentAttempt

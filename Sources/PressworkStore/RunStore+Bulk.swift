@@ -4,9 +4,9 @@ import PressworkCore
 /// What a bulk retry or cancel did, run by run.
 public struct BulkOutcome: Sendable, Equatable {
     /// Runs queued again (retry), cancelled or asked to stop (cancel).
-    public var changed: [UUID] = []
+    public var changed: [RunID] = []
     /// Runs the filter matched that the action no longer applied to (they moved on meanwhile).
-    public var unchanged: [UUID] = []
+    public var unchanged: [RunID] = []
 }
 
 extension RunStore {

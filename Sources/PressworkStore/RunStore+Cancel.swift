@@ -15,7 +15,7 @@ public enum CancelOutcome: String, Sendable {
 extension RunStore {
     /// Cancels a run, or asks its executor to, in one transaction with a diagnostic saying who
     /// asked. A run that is done or skipped cannot be cancelled (`RunConflict`).
-    public func cancel(_ runID: UUID, reason: String?, by who: String) async throws -> CancelOutcome {
+    public func cancel(_ runID: RunID, reason: String?, by who: String) async throws -> CancelOutcome {
         let text = reason.map { "cancelled \(who): \($0)" } ?? "cancelled \(who)"
         return try await pool.withTransaction { connection in
             guard let row = try await connection.query("SELECT status FROM runs WHERE id = \(runID) FOR UPDATE").first else {
@@ -49,7 +49,7 @@ extension RunStore {
     }
 
     /// The reason given when a cancel of this run was requested; nil when none was.
-    public func cancelRequest(_ runID: UUID) async throws -> String? {
+    public func cancelRequest(_ runID: RunID) async throws -> String? {
         try await pool.query("""
             SELECT coalesce(cancel_reason, 'cancelled') AS reason FROM runs WHERE id = \(runID) AND cancel_requested_at IS NOT NULL
             """).first.map { try $0.decode(String.self, "reason") }

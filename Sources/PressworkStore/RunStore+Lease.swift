@@ -50,7 +50,7 @@ extension RunStore {
     /// `owner`. Returns nil when the run is in any other state or someone else holds it.
     /// `now` is when leases are judged expired (nil: the server's clock, `coalesce($now, now())`);
     /// tests pass a later time instead of waiting for a lease to run out.
-    public func claim(_ runID: UUID, owner: String, leaseSeconds: Double, now: Date? = nil) async throws -> Lease? {
+    public func claim(_ runID: RunID, owner: String, leaseSeconds: Double, now: Date? = nil) async throws -> Lease? {
         let claimed = try await pool.query("""
             WITH previous AS (SELECT id, status FROM runs WHERE id = \(runID) FOR UPDATE)
             UPDATE runs SET status = 'running', lease_owner = \(owner),
@@ -109,7 +109,7 @@ extension RunStore {
             guard let row = rows.first else { return nil }
             if try row.decode(String.self, "what") == "claimed" {
                 return Lease(
-                    runID: try row.decode(UUID.self, "id"), owner: owner, attempt: try row.decode(Int.self, "attempt"),
+                    runID: try row.decode(RunID.self, "id"), owner: owner, attempt: try row.decode(Int.self, "attempt"),
                     tookOver: try row.decode(Bool.self, "took_over")
                 )
             }
@@ -125,7 +125,7 @@ extension RunStore {
     /// Extends the leases of many runs held by one owner in one statement (a process's
     /// heartbeat, whatever its number of runs in flight). Returns, for each lease that still
     /// held, whether a cancel was requested; a lease missing from the answer is lost.
-    public func beat(owner: String, leases: [Lease], leaseSeconds: Double) async throws -> [UUID: Bool] {
+    public func beat(owner: String, leases: [Lease], leaseSeconds: Double) async throws -> [RunID: Bool] {
         guard !leases.isEmpty else { return [:] }
         let rows = try await pool.query("""
             UPDATE runs r SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), updated_at = now()
@@ -133,8 +133,8 @@ extension RunStore {
             WHERE r.id = l.id AND r.attempt = l.attempt AND r.lease_owner = \(owner) AND r.status = 'running'
             RETURNING r.id, r.cancel_requested_at IS NOT NULL AS cancel
             """)
-        var held: [UUID: Bool] = [:]
-        for row in rows { held[try row.decode(UUID.self, "id")] = try row.decode(Bool.self, "cancel") }
+        var held: [RunID: Bool] = [:]
+        for row in rows { held[try row.decode(RunID.self, "id")] = try row.decode(Bool.self, "cancel") }
         return held
     }
 

@@ -49,7 +49,7 @@ extension RunStore {
     }
 
     /// A run's publication row, if publishing ever began.
-    public func publication(_ runID: UUID) async throws -> StoredPublication? {
+    public func publication(_ runID: RunID) async throws -> StoredPublication? {
         try await pool.query("""
             SELECT stage, wp_post_id, slug, attempts, site FROM publications WHERE run_id = \(runID)
             """).first.map(StoredPublication.init)

@@ -10,7 +10,7 @@ extension RunStore {
     public func reprocess(_ parent: RunRecord, from round: Round, pipelineVersion: String, by who: String) async throws
         -> (run: RunRecord, copied: Int)
     {
-        let id = UUID()
+        let id = RunID.make()
         let copied = try await pool.query("""
             WITH child AS (
                 INSERT INTO runs (id, params, pipeline_version, trigger, parent_run_id)

@@ -5,12 +5,12 @@ import PressworkCore
 /// A run is not in a state that allows the action (the API answers 409 Conflict).
 public struct RunConflict: Refusal {
     public var code: RefusalCode { .conflict }
-    public let runID: UUID
+    public let runID: RunID
     public let status: RunStatus
     public let action: String
 
     public var description: String {
-        "run \(runID.uuidString.lowercased()) is \(status); it cannot be \(action)"
+        "run \(runID) is \(status); it cannot be \(action)"
     }
 }
 
@@ -67,7 +67,7 @@ extension RunStore {
     }
 
     /// The run document (see `RunDocument`), or nil when there is no such run.
-    public func document(_ runID: UUID) async throws -> JSONValue? {
+    public func document(_ runID: RunID) async throws -> JSONValue? {
         guard let run = try await run(runID) else { return nil }
         return try RunDocument.build(
             run: run, artifacts: try await artifacts(runID), diagnostics: try await diagnostics(runID), rounds: try await rounds(runID)

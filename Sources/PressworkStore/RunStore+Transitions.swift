@@ -8,7 +8,7 @@ extension RunStore {
     /// requested status (repeating the command changes nothing).
     @discardableResult
     public func transition(
-        _ runID: UUID, to status: RunStatus, reason: String?, diagnostics: [Diagnostic] = [],
+        _ runID: RunID, to status: RunStatus, reason: String?, diagnostics: [Diagnostic] = [],
         approve: Bool = false,
         replacing edits: [(Round, JSONValue)] = [],
         params: RunParams? = nil
@@ -41,7 +41,7 @@ extension RunStore {
     }
 
     /// Copies the artifacts of rounds before `round` from one run to another (reprocess).
-    public func copyArtifacts(from source: UUID, to target: UUID, before round: Round) async throws -> Int {
+    public func copyArtifacts(from source: RunID, to target: RunID, before round: Round) async throws -> Int {
         try await pool.query("""
             INSERT INTO artifacts (run_id, round, payload, schema_version, duration_ms, tokens_in, tokens_out, attempt)
             SELECT \(target), round, payload, schema_version, 0, 0, 0, 0

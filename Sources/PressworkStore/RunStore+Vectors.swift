@@ -17,7 +17,7 @@ extension RunStore {
     /// not end `done` (in progress between rounds 6 and 7, skipped as duplicates, failed) take
     /// places among the candidates; the caller asks for many more than it keeps.
     public func nearestByCode(
-        to probe: [Float], model: String, dimension: Int, candidates: Int, excluding excluded: [UUID]
+        to probe: [Float], model: String, dimension: Int, candidates: Int, excluding excluded: [RunID]
     ) async throws -> [PublishedVector] {
         try await pool.query("""
             WITH probe AS (SELECT presswork_sign_code(\(probe)::real[]) AS code),
@@ -37,7 +37,7 @@ extension RunStore {
             ORDER BY n.distance
             """).map { row in
             PublishedVector(
-                runID: try row.decode(UUID.self, "run_id"), title: try row.decode(String.self, "title"),
+                runID: try row.decode(RunID.self, "run_id"), title: try row.decode(String.self, "title"),
                 values: try row.decode(PostgresSentFloatArray.self, "embedding").values,
                 finishedAt: try row.decode(Date.self, "finished_at")
             )
@@ -47,12 +47,12 @@ extension RunStore {
 
 /// A finished run's article vector, for the duplicate check.
 public struct PublishedVector: Sendable, Equatable {
-    public let runID: UUID
+    public let runID: RunID
     public let title: String
     public let values: [Float]
     public let finishedAt: Date
 
-    public init(runID: UUID, title: String, values: [Float], finishedAt: Date) {
+    public init(runID: RunID, title: String, values: [Float], finishedAt: Date) {
         self.runID = runID
         self.title = title
         self.values = values
@@ -64,7 +64,7 @@ public struct PublishedVector: Sendable, Equatable {
 extension RunStore {
     /// The runs `runID` descends from through reprocessing (its parent, the parent's parent, …),
     /// nearest first; empty for a run that has no parent.
-    public func ancestors(of runID: UUID) async throws -> [UUID] {
+    public func ancestors(of runID: RunID) async throws -> [RunID] {
         try await pool.query("""
             WITH RECURSIVE lineage(id, depth) AS (
                 SELECT parent_run_id, 1 FROM runs WHERE id = \(runID) AND parent_run_id IS NOT NULL
@@ -73,6 +73,6 @@ extension RunStore {
                 WHERE r.parent_run_id IS NOT NULL AND l.depth < 100
             )
             SELECT id FROM lineage ORDER BY depth
-            """).map { try $0.decode(UUID.self, "id") }
+            """).map { try $0.decode(RunID.self, "id") }
     }
 }

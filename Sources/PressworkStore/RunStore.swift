@@ -28,10 +28,10 @@ public struct RunStore: Sendable {
         trigger: RunTrigger,
         pipelineVersion: String,
         idempotencyKey: String? = nil,
-        parentRunID: UUID? = nil,
+        parentRunID: RunID? = nil,
         claimedBy claim: (owner: String, leaseSeconds: Double)? = nil
     ) async throws -> (run: RunRecord, created: Bool) {
-        let id = UUID()
+        let id = RunID.make()
         let inserted = try await pool.query("""
             INSERT INTO runs (id, params, pipeline_version, trigger, idempotency_key, parent_run_id,
                               status, lease_owner, lease_expires_at, attempt, started_at)
@@ -53,7 +53,7 @@ public struct RunStore: Sendable {
 
     // MARK: Reading
 
-    public func run(_ id: UUID) async throws -> RunRecord? {
+    public func run(_ id: RunID) async throws -> RunRecord? {
         try await pool.query("SELECT \(unsafeRaw: RunRecord.columns) FROM runs WHERE id = \(id)")
             .first.map(RunRecord.init)
     }
@@ -66,7 +66,7 @@ public struct RunStore: Sendable {
     /// Finds a run by its full id or by a unique prefix of at least 8 characters (as printed).
     public func resolve(_ reference: String) async throws -> RunRecord {
         let text = reference.lowercased()
-        if let id = UUID(uuidString: text), let run = try await run(id) { return run }
+        if let id = RunID(text), let run = try await run(id) { return run }
         guard text.count >= 8, text.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
             throw RunStateError.missing(reference)
         }
@@ -83,11 +83,11 @@ public struct RunStore: Sendable {
     /// be read (a run inserted with plain SQL whose params or trigger do not decode) are left out
     /// of `runs` and named in `unreadable` with the reason, so one bad row does not hide every
     /// other run.
-    public func listPage(_ filter: RunFilter = RunFilter(), limit: Int = 50, before: UUID? = nil) async throws
-        -> (runs: [RunRecord], unreadable: [(id: UUID, reason: String)])
+    public func listPage(_ filter: RunFilter = RunFilter(), limit: Int = 50, before: RunID? = nil) async throws
+        -> (runs: [RunRecord], unreadable: [(id: RunID, reason: String)])
     {
         var runs: [RunRecord] = []
-        var unreadable: [(id: UUID, reason: String)] = []
+        var unreadable: [(id: RunID, reason: String)] = []
         for row in try await pool.query("""
             SELECT \(unsafeRaw: RunRecord.columns) FROM runs
             WHERE \(fragment: filter.condition)
@@ -97,7 +97,7 @@ public struct RunStore: Sendable {
             do {
                 runs.append(try RunRecord(row: row))
             } catch {
-                unreadable.append((try row.decode(UUID.self, "id"), "\(error)"))
+                unreadable.append((try row.decode(RunID.self, "id"), "\(error)"))
             }
         }
         return (runs, unreadable)
@@ -109,14 +109,14 @@ public struct RunStore: Sendable {
     }
 
     /// The ids of every run `filter` matches, oldest first, at most `limit` (bulk actions).
-    public func ids(_ filter: RunFilter, limit: Int) async throws -> [UUID] {
+    public func ids(_ filter: RunFilter, limit: Int) async throws -> [RunID] {
         try await pool.query("""
             SELECT id FROM runs WHERE \(fragment: filter.condition) ORDER BY created_at, id LIMIT \(limit)
-            """).map { try $0.decode(UUID.self, "id") }
+            """).map { try $0.decode(RunID.self, "id") }
     }
 
     /// Each committed round's artifact as JSON text.
-    public func artifacts(_ runID: UUID) async throws -> [Round: String] {
+    public func artifacts(_ runID: RunID) async throws -> [Round: String] {
         var artifacts: [Round: String] = [:]
         for row in try await pool.query("SELECT round, payload FROM artifacts WHERE run_id = \(runID)") {
             if let round = Round(rawValue: Int(try row.decode(Int16.self, "round"))) {
@@ -127,7 +127,7 @@ public struct RunStore: Sendable {
     }
 
     /// The committed sections of round 3 or 4, by section index, as JSON text.
-    public func checkpoints(_ runID: UUID, round: Round) async throws -> [Int: StoredCheckpoint] {
+    public func checkpoints(_ runID: RunID, round: Round) async throws -> [Int: StoredCheckpoint] {
         var sections: [Int: StoredCheckpoint] = [:]
         for row in try await pool.query("""
             SELECT section, payload, tokens_in, tokens_out, cost_usd FROM section_checkpoints
@@ -143,7 +143,7 @@ public struct RunStore: Sendable {
 
     /// US dollars spent on sections checkpointed in rounds that have not committed yet: paid,
     /// but not in the run's totals until their round commits.
-    public func uncommittedCheckpointCost(_ runID: UUID) async throws -> Double {
+    public func uncommittedCheckpointCost(_ runID: RunID) async throws -> Double {
         try await pool.query("""
             SELECT coalesce(sum(c.cost_usd), 0)::double precision FROM section_checkpoints c
             WHERE c.run_id = \(runID)
@@ -151,7 +151,7 @@ public struct RunStore: Sendable {
             """).scalar(Double.self)
     }
 
-    public func diagnostics(_ runID: UUID) async throws -> [StoredDiagnostic] {
+    public func diagnostics(_ runID: RunID) async throws -> [StoredDiagnostic] {
         try await pool.query("""
             SELECT id, round, kind, message, attempt, duration_ms, tokens_in, tokens_out, details, at
             FROM diagnostics WHERE run_id = \(runID) ORDER BY id
@@ -159,7 +159,7 @@ public struct RunStore: Sendable {
     }
 
     /// Records a diagnostic outside any lease (reviews, CLI actions).
-    public func record(_ diagnostic: Diagnostic, for runID: UUID) async throws {
+    public func record(_ diagnostic: Diagnostic, for runID: RunID) async throws {
         try await pool.withConnection { connection in
             try await Self.insert([diagnostic], runID: runID, on: connection)
         }
@@ -167,7 +167,7 @@ public struct RunStore: Sendable {
 
     /// Inserts diagnostics for a run in one statement, through the same fragment the fenced
     /// writes use.
-    static func insert(_ diagnostics: [Diagnostic], runID: UUID, on connection: isolated PostgresConnection) async throws {
+    static func insert(_ diagnostics: [Diagnostic], runID: RunID, on connection: isolated PostgresConnection) async throws {
         guard !diagnostics.isEmpty else { return }
         _ = try await connection.query("""
             WITH target AS (SELECT \(runID)::uuid AS id)

@@ -123,7 +123,7 @@ public struct RunTimeline: Sendable, Equatable {
 
 extension RunStore {
     /// The committed rounds' records, in round order.
-    public func rounds(_ runID: UUID) async throws -> [RoundRecord] {
+    public func rounds(_ runID: RunID) async throws -> [RoundRecord] {
         try await pool.query("""
             SELECT round, attempt, duration_ms, tokens_in, tokens_out, cost_usd, created_at FROM artifacts
             WHERE run_id = \(runID) ORDER BY round
@@ -137,7 +137,7 @@ extension RunStore {
         }
     }
 
-    public func timeline(_ runID: UUID) async throws -> RunTimeline {
+    public func timeline(_ runID: RunID) async throws -> RunTimeline {
         RunTimeline.build(diagnostics: try await diagnostics(runID), rounds: try await rounds(runID))
     }
 }

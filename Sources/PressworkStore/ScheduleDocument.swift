@@ -25,7 +25,7 @@ extension ScheduleRecord {
             fields.append(("recentFires", .array(fires.map { fire in
                 .object([
                     ("fireAt", .string(iso(fire.fireAt))), ("outcome", .string(fire.outcome)),
-                    ("runId", fire.runID.map { .string($0.uuidString.lowercased()) } ?? .null),
+                    ("runId", fire.runID.map { .string($0.description) } ?? .null),
                 ])
             })))
         }

@@ -117,7 +117,7 @@ public struct ScheduleStore: Sendable {
             SELECT fire_at, outcome, run_id FROM schedule_fires WHERE schedule = \(name) ORDER BY fire_at DESC LIMIT \(limit)
             """).map { row in
             ScheduleFire(fireAt: try row.decode(Date.self, "fire_at"), outcome: try row.decode(String.self, "outcome"),
-                         runID: try row.decode(UUID?.self, "run_id"))
+                         runID: try row.decode(RunID?.self, "run_id"))
         }
     }
 
@@ -256,7 +256,7 @@ public struct ScheduleStore: Sendable {
             )
             SELECT id FROM run
             """)
-        let startedIDs = Set(try inserted.map { try $0.decode(UUID.self, "id") })
+        let startedIDs = Set(try inserted.map { try $0.decode(RunID.self, "id") })
         return fires.started.filter { startedIDs.contains($0.runID) }
     }
 
@@ -537,9 +537,9 @@ struct FireRows {
 
     /// A fire that starts a run.
     mutating func appendRun(_ record: ScheduleRecord, _ fire: Date, outcome: String) {
-        let id = UUID()
+        let id = RunID.make()
         append(record.name, fire, outcome)
-        runIDs[runIDs.count - 1] = id.uuidString.lowercased()
+        runIDs[runIDs.count - 1] = id.description
         started.append(StartedRun(schedule: record.name, fireAt: fire, runID: id))
         // RunTrigger as PostgresJSON writes it (ISO 8601 dates), built by hand for speed.
         triggers.append(#"{"fireAt":"\#(ScheduleStore.iso(fire))","kind":"schedule","schedule":\#(JSONValue.string(record.name).text)}"#)
@@ -569,13 +569,13 @@ struct ScheduleUpdates {
 public struct ScheduleFire: Sendable, Equatable {
     public let fireAt: Date
     public let outcome: String
-    public let runID: UUID?
+    public let runID: RunID?
 }
 
 public struct StartedRun: Sendable, Equatable {
     public let schedule: String
     public let fireAt: Date
-    public let runID: UUID
+    public let runID: RunID
 }
 
 /// A schedule row that does not decode (params that are not a run's, written with plain SQL).

@@ -25,7 +25,7 @@ public struct WebhookStore: Sendable {
         public var eventID: Int64
         public var endpoint: String
         public var kind: String
-        public var runID: UUID
+        public var runID: RunID
         public var state: String
         public var attempts: Int
         public var nextAttemptAt: Date
@@ -139,7 +139,7 @@ public struct WebhookStore: Sendable {
             """).map { row in
             DeliveryState(
                 eventID: try row.decode(Int64.self, "event_id"), endpoint: try row.decode(String.self, "endpoint"),
-                kind: try row.decode(String.self, "kind"), runID: try row.decode(UUID.self, "run_id"),
+                kind: try row.decode(String.self, "kind"), runID: try row.decode(RunID.self, "run_id"),
                 state: try row.decode(String.self, "state"), attempts: try row.decode(Int.self, "attempts"),
                 nextAttemptAt: try row.decode(Date.self, "next_attempt_at"), lastStatus: try row.decode(Int?.self, "last_status"),
                 lastError: try row.decode(String?.self, "last_error"), deliveredAt: try row.decode(Date?.self, "delivered_at")

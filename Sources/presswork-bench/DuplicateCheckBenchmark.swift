@@ -1,3 +1,4 @@
+import PressworkCore
 import ArgumentParser
 import Foundation
 import Logging
@@ -73,7 +74,7 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
 
         let memoryBefore = residentMemory()
         let corpus = DuplicateCorpus(store: RunStore(pool: pool), candidates: candidates)
-        let probeRun = UUID()
+        let probeRun = RunID.make()
         let coldStart = clock.now
         _ = try await corpus.nearest(to: Self.randomVector(dimension), model: model, dimension: dimension, limit: 5, excluding: [probeRun])
         let cold = coldStart.duration(to: clock.now)
@@ -120,7 +121,7 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
             for index in indices {
                 let truth = exact.nearest(to: probes[index].values)
                 similarities.append(truth.similarity)
-                if answers[index] == truth.runID.uuidString.lowercased() { hits += 1 }
+                if answers[index] == truth.runID.description { hits += 1 }
             }
             similarities.sort()
             let median = similarities.isEmpty ? 0 : similarities[similarities.count / 2]
@@ -191,7 +192,7 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
 /// Every `done` run's vector of one model, held in memory: the exact answers the search is
 /// measured against.
 private struct ExactScan {
-    let ids: [UUID]
+    let ids: [RunID]
     let unitVectors: [[Float]]
 
     static func load(model: String, dimension: Int, pool: PostgresConnectionPool) async throws -> ExactScan {
@@ -200,10 +201,10 @@ private struct ExactScan {
             JOIN runs r ON r.id = v.run_id AND r.status = 'done'
             WHERE v.model = \(model) AND v.dimension = \(dimension)
             """)
-        var ids: [UUID] = []
+        var ids: [RunID] = []
         var vectors: [[Float]] = []
         for row in rows {
-            ids.append(try row.decode(UUID.self, "run_id"))
+            ids.append(try row.decode(RunID.self, "run_id"))
             vectors.append(unit(try row.decode(PostgresSentFloatArray.self, "embedding").values))
         }
         return ExactScan(ids: ids, unitVectors: vectors)
@@ -214,7 +215,7 @@ private struct ExactScan {
         return norm > 0 ? vector.map { $0 / norm } : vector
     }
 
-    func nearest(to probe: [Float]) -> (runID: UUID, similarity: Double) {
+    func nearest(to probe: [Float]) -> (runID: RunID, similarity: Double) {
         let unitProbe = Self.unit(probe)
         var best = (index: 0, similarity: -Float.infinity)
         for (index, vector) in unitVectors.enumerated() {

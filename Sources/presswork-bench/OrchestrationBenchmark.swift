@@ -102,7 +102,7 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
                             let params = try RunParams.validated(seeds: ["benchmark topic \(topic)"], thresholds: thresholds)
                             let creating = ContinuousClock.now
                             let run = try await store.create(params: params, trigger: .cli, pipelineVersion: Pipeline.version).run
-                            let key = run.id.uuidString
+                            let key = run.id.description
                             let clock = RoundClock(timing: timing, key: key)
                             clock.mark(.created, at: creating)
                             clock.mark(.executing)

@@ -1,3 +1,4 @@
+import PressworkCore
 import ArgumentParser
 import Foundation
 import PressworkOrchestrator
@@ -15,7 +16,7 @@ enum Execution {
     /// `claimed`: a lease this process holds already (`presswork run` creates its run claimed,
     /// by `orchestrator`, so that no worker of a `serve` beside it takes the run first).
     static func execute(
-        _ runID: UUID, services: Services, json: Bool = false, claimed: Lease? = nil, orchestrator given: Orchestrator? = nil
+        _ runID: RunID, services: Services, json: Bool = false, claimed: Lease? = nil, orchestrator given: Orchestrator? = nil
     ) async throws {
         let printer = json ? nil : ProgressPrinter()
         let orchestrator = given ?? services.orchestrator()
@@ -29,7 +30,7 @@ enum Execution {
             let outcome = try await task.value
             try await RunOutput.printResult(of: runID, outcome: outcome, services: services, json: json)
         } catch is CancellationError {
-            let id = runID.uuidString.lowercased()
+            let id = runID.description
             StandardError.write("\ninterrupted: run \(id) was handed back (queued); `presswork runs retry \(id)` continues it\n")
             throw ExitCode(130)
         }

@@ -30,7 +30,7 @@ struct ReviewListCommand: AsyncParsableCommand {
             }
             if runs.isEmpty { print("nothing waits for review") }
             for run in runs {
-                print("\(run.id.uuidString.lowercased())  \(run.params.seeds.joined(separator: ", "))  \(run.statusReason ?? "")")
+                print("\(run.id)  \(run.params.seeds.joined(separator: ", "))  \(run.statusReason ?? "")")
             }
         }
     }
@@ -62,7 +62,7 @@ struct ReviewApproveCommand: AsyncParsableCommand {
         let edits = try edit.map(ReviewEditFile.load) ?? []
         try await withServices(global) { services in
             let record = try await services.store.resolve(run)
-            let id = record.id.uuidString.lowercased()
+            let id = record.id.description
             guard try await services.store.approve(record, edits: edits, by: "from the command line") else {
                 print("run \(id) was approved already (\(record.status))")
                 return
@@ -94,8 +94,8 @@ struct ReviewRejectCommand: AsyncParsableCommand {
         try await withServices(global) { services in
             let record = try await services.store.resolve(run)
             let changed = try await services.store.reject(record, reason: reason, by: "from the command line")
-            print(changed ? "run \(record.id.uuidString.lowercased()) rejected (skipped)"
-                          : "run \(record.id.uuidString.lowercased()) was skipped already")
+            print(changed ? "run \(record.id) rejected (skipped)"
+                          : "run \(record.id) was skipped already")
         }
     }
 }

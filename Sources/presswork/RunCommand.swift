@@ -100,7 +100,7 @@ struct RunCommand: AsyncParsableCommand {
         let (run, created) = try await services.store.create(
             params: params, trigger: .cli, pipelineVersion: Pipeline.version, idempotencyKey: idempotencyKey, claimedBy: claim
         )
-        let id = run.id.uuidString.lowercased()
+        let id = run.id.description
         // The same key with other params is a mistake, not a replay (the API answers 422).
         if !created, run.params != params {
             throw RunStateError(.conflict, "--idempotency-key \(idempotencyKey ?? "") was used for run \(id) with other params; "

@@ -9,7 +9,7 @@ import PressworkStore
 enum RunOutput {
     /// Prints the run's result and throws the exit code of its status when it is not done, so
     /// that cron, systemd and scripts can tell (see `exitCode(of:)`).
-    static func printResult(of runID: UUID, outcome: RunOutcome?, services: Services, json: Bool) async throws {
+    static func printResult(of runID: RunID, outcome: RunOutcome?, services: Services, json: Bool) async throws {
         guard let run = try await services.store.run(runID) else { throw RunStateError.missing(runID) }
         if json {
             print(try await document(runID, store: services.store).text)
@@ -40,16 +40,16 @@ enum RunOutput {
 
     private static func printSummary(_ run: RunRecord, outcome: RunOutcome?) {
         print("status: \(run.status)" + (run.statusReason.map { " (\($0))" } ?? ""))
-        print("run:    \(run.id.uuidString.lowercased())")
+        print("run:    \(run.id)")
         if let path = outcome?.htmlPath { print("html:   \(path)") }
         switch run.status {
-        case .needsReview: print("next:   presswork review approve \(run.id.uuidString.lowercased())  (or reject)")
-        case .error: print("next:   presswork runs show \(run.id.uuidString.lowercased()); presswork runs retry \(run.id.uuidString.lowercased())")
+        case .needsReview: print("next:   presswork review approve \(run.id)  (or reject)")
+        case .error: print("next:   presswork runs show \(run.id); presswork runs retry \(run.id)")
         default: break
         }
     }
 
-    static func document(_ runID: UUID, store: RunStore) async throws -> JSONValue {
+    static func document(_ runID: RunID, store: RunStore) async throws -> JSONValue {
         guard let document = try await store.document(runID) else { throw RunStateError.missing(runID) }
         return document
     }

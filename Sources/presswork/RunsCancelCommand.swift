@@ -50,7 +50,7 @@ struct RunsCancelCommand: AsyncParsableCommand {
         }
         try await withServices(global) { services in
             let record = try await services.store.resolve(run ?? "")
-            let id = record.id.uuidString.lowercased()
+            let id = record.id.description
             switch try await services.store.cancel(record.id, reason: reason, by: "from the command line") {
             case .cancelled: print("cancelled \(id)")
             case .requested: print("cancel requested: run \(id) stops at its next boundary")

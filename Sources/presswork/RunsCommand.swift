@@ -59,7 +59,7 @@ struct RunsListCommand: AsyncParsableCommand {
         try await withServices(global) { services in
             let (runs, unreadable) = try await services.store.listPage(try filters.filter(site: owners.site, profile: owners.profile), limit: limit)
             for (id, reason) in unreadable {
-                StandardError.write("run \(id.uuidString.lowercased()) cannot be read: \(reason)\n")
+                StandardError.write("run \(id) cannot be read: \(reason)\n")
             }
             if json {
                 print(JSONValue.array(runs.map(\.summary)).text)
@@ -86,7 +86,7 @@ struct RunsListCommand: AsyncParsableCommand {
                 let created = run.createdAt.formatted(Date.ISO8601FormatStyle())
                 // Seeds are checked when a run is created; rows written otherwise are escaped for the terminal.
                 let seeds = TerminalText.safe(run.params.seeds.joined(separator: ", "))
-                print(row(run.id.uuidString.lowercased(), run.status.rawValue, round, created, seeds))
+                print(row(run.id.description, run.status.rawValue, round, created, seeds))
             }
         }
     }
@@ -131,7 +131,7 @@ struct RunsShowCommand: AsyncParsableCommand {
         func usd(_ amount: Double) -> String { String(format: "$%.4f", amount) }
         let params = record.params
         var lines = [
-            "run:       \(record.id.uuidString.lowercased())",
+            "run:       \(record.id)",
             "status:    \(record.status)" + (record.statusReason.map { " (" + TerminalText.safe($0) + ")" } ?? ""),
             "seeds:     " + TerminalText.safe(params.seeds.joined(separator: ", ")) + "  region \(params.region)",
             "writer:    " + (params.profile.map { "profile \($0) v\(params.profileVersion ?? 0)" } ?? "the process's settings")
@@ -231,7 +231,7 @@ struct RunsRetryCommand: AsyncParsableCommand {
             }
             try await services.store.retry(record, requestedBy: "from the command line", params: params)
             if enqueue {
-                print(record.id.uuidString.lowercased())
+                print(record.id.description)
                 return
             }
             try await Execution.execute(record.id, services: services)
@@ -254,7 +254,7 @@ func validateBulk(all: Bool, run: String?, filter: RunFilter, limit: Int) throws
 
 /// The runs a bulk action changed, one id per line on stdout, and a count on stderr.
 func printBulk(_ outcome: BulkOutcome, verb: String) {
-    for id in outcome.changed { print(id.uuidString.lowercased()) }
+    for id in outcome.changed { print(id.description) }
     let moved = outcome.unchanged.isEmpty ? "" : "; \(outcome.unchanged.count) had moved on and were left as they are"
     StandardError.write("\(outcome.changed.count) run\(outcome.changed.count == 1 ? "" : "s") \(verb)\(moved)\n")
 }
@@ -291,9 +291,9 @@ struct RunsReprocessCommand: AsyncParsableCommand {
             let (child, copied) = try await services.store.reprocess(
                 parent, from: round, pipelineVersion: Pipeline.version, by: "by presswork runs reprocess"
             )
-            StandardError.write("new run \(child.id.uuidString.lowercased()), \(copied) artifacts reused\n")
+            StandardError.write("new run \(child.id), \(copied) artifacts reused\n")
             if enqueue {
-                print(child.id.uuidString.lowercased())
+                print(child.id.description)
                 return
             }
             try await Execution.execute(child.id, services: services)

@@ -37,7 +37,7 @@ struct RunsFollowCommand: AsyncParsableCommand {
             if listenConfiguration == nil { listening.continuation.yield() }
             let listener = Task {
                 guard let listenConfiguration else { return }
-                let runID = id.uuidString.lowercased()
+                let runID = id.description
                 await NotificationListener(channel: NotificationChannel.events, configuration: listenConfiguration, logger: services.logger)
                     .run { signal in
                         switch signal {

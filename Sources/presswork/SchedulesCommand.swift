@@ -161,7 +161,7 @@ struct SchedulesShowCommand: AsyncParsableCommand {
                 """)
             for fire in fires {
                 print("  \(ScheduleOutput.time(fire.fireAt, zone: record.timeZone))  \(fire.outcome)"
-                    + (fire.runID.map { "  run \($0.uuidString.lowercased())" } ?? ""))
+                    + (fire.runID.map { "  run \($0.description)" } ?? ""))
             }
         }
     }
@@ -262,7 +262,7 @@ struct SchedulesBackfillCommand: AsyncParsableCommand {
         try await withServices(global) { services in
             let started = try await services.schedules.backfill(name, from: start, through: end, pipelineVersion: Pipeline.version)
             print("backfill of \(name): \(started.count) run(s) queued")
-            for run in started { print("  \(ScheduleOutput.iso(run.fireAt))  run \(run.runID.uuidString.lowercased())") }
+            for run in started { print("  \(ScheduleOutput.iso(run.fireAt))  run \(run.runID)") }
         }
     }
 }
@@ -285,7 +285,7 @@ struct SchedulesTriggerCommand: AsyncParsableCommand {
         try await withServices(global) { services in
             switch try await services.schedules.trigger(name, pipelineVersion: Pipeline.version) {
             case .started(let run):
-                print("\(name) fired at \(ScheduleOutput.iso(run.fireAt)): run \(run.runID.uuidString.lowercased()) queued")
+                print("\(name) fired at \(ScheduleOutput.iso(run.fireAt)): run \(run.runID) queued")
             case .skipped(let reason):
                 throw ScheduleError(.conflict, "\(name) was not fired: \(reason) (recorded as a skipped fire)")
             }

@@ -228,7 +228,7 @@ struct WebhooksDeliveriesCommand: AsyncParsableCommand {
             print(JSONValue.array(deliveries.map { delivery in
                 .object([
                     ("eventId", .number(Double(delivery.eventID))), ("endpoint", .string(delivery.endpoint)),
-                    ("kind", .string(delivery.kind)), ("runId", .string(delivery.runID.uuidString.lowercased())),
+                    ("kind", .string(delivery.kind)), ("runId", .string(delivery.runID.description)),
                     ("state", .string(delivery.state)), ("attempts", .number(Double(delivery.attempts))),
                     ("nextAttemptAt", time(delivery.nextAttemptAt)),
                     ("lastStatus", delivery.lastStatus.map { .number(Double($0)) } ?? .null),

@@ -1,3 +1,4 @@
+import PressworkCore
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -368,7 +369,7 @@ struct ServedConsole: Sendable {
     /// A run waiting at the gate, as the offline writer's perfect scores never leave one: rounds
     /// 0-6 copied from a finished run, stopped below the publish threshold.
     func plantReview(copying source: String) async throws -> String {
-        let id = UUID().uuidString.lowercased()
+        let id = RunID.make().description
         try await sql("""
             INSERT INTO runs (id, params, status, pipeline_version, trigger, round, status_reason, attempt, started_at, finished_at)
             SELECT '\(id)', params, 'needs_review', pipeline_version, '{"kind": "api"}', 6,

@@ -68,7 +68,7 @@ import TestSupport
         let document = try await api.request(.GET, "/v1/runs/\(runID)", token: api.admin)
         #expect(document.status == 200 && (document.json["trigger"] as? [String: Any])?["kind"] as? String == "api")
         #expect((document.json["params"] as? [String: Any])?["region"] as? String == "DE")
-        #expect(try await api.request(.GET, "/v1/runs/\(UUID())", token: api.admin).status == 404)
+        #expect(try await api.request(.GET, "/v1/runs/\(RunID.make())", token: api.admin).status == 404)
         #expect(try await api.request(.GET, "/v1/runs/not-a-uuid", token: api.admin).status == 404)
 
         // Paging: three more runs, two per page, newest first, no run twice.
@@ -89,11 +89,11 @@ import TestSupport
 
         // Retry: a queued run has nothing to retry; an error run is queued again; a done run conflicts.
         #expect(try await api.request(.POST, "/v1/runs/\(runID)/retry", token: api.admin).status == 200)
-        _ = try await api.pool.query("UPDATE runs SET status = 'running' WHERE id = \(UUID(uuidString: runID)!)")
-        _ = try await api.pool.query("UPDATE runs SET status = 'error', finished_at = now() WHERE id = \(UUID(uuidString: runID)!)")
+        _ = try await api.pool.query("UPDATE runs SET status = 'running' WHERE id = \(RunID(runID)!)")
+        _ = try await api.pool.query("UPDATE runs SET status = 'error', finished_at = now() WHERE id = \(RunID(runID)!)")
         let retried = try await api.request(.POST, "/v1/runs/\(runID)/retry", token: api.admin)
         #expect(retried.status == 202 && retried.json["status"] as? String == "queued")
-        _ = try await api.pool.query("UPDATE runs SET status = 'cancelled' WHERE id = \(UUID(uuidString: runID)!)")
+        _ = try await api.pool.query("UPDATE runs SET status = 'cancelled' WHERE id = \(RunID(runID)!)")
         #expect(try await api.request(.POST, "/v1/runs/\(runID)/retry", token: api.admin).status == 409)
 
         // Review: only a run waiting for review; edits are validated; reject ends it as skipped.
@@ -101,18 +101,18 @@ import TestSupport
         #expect(try await api.request(.POST, "/v1/runs/\(runID)/review", token: api.admin, body: #"{"decision": "approve"}"#).status == 409)
         let waiting = try await api.pool.query("""
             INSERT INTO runs (params, status, finished_at) VALUES (\(PostgresJSON(params)), 'needs_review', now()) RETURNING id
-            """).scalar(UUID.self).uuidString.lowercased()
+            """).scalar(RunID.self).description
         let badEdit = try await api.request(.POST, "/v1/runs/\(waiting)/review", token: api.admin,
                                             body: #"{"decision": "approve", "edits": {"metadata": {"seoTitle": 3}}}"#)
         #expect(badEdit.status == 422 && badEdit.json["field"] as? String == "edits")
         #expect(try await api.request(.POST, "/v1/runs/\(waiting)/review", token: api.admin, body: #"{"decision": "maybe"}"#).status == 422)
         let approved = try await api.request(.POST, "/v1/runs/\(waiting)/review", token: api.admin, body: #"{"decision": "approve"}"#)
         #expect(approved.status == 200 && approved.json["status"] as? String == "queued")
-        let reviewed = try await RunStore(pool: api.pool).diagnostics(UUID(uuidString: waiting)!).map(\.diagnostic.message)
+        let reviewed = try await RunStore(pool: api.pool).diagnostics(RunID(waiting)!).map(\.diagnostic.message)
         #expect(reviewed.contains("approved through the API (token admin)"))
         let second = try await api.pool.query("""
             INSERT INTO runs (params, status, finished_at) VALUES (\(PostgresJSON(params)), 'needs_review', now()) RETURNING id
-            """).scalar(UUID.self).uuidString.lowercased()
+            """).scalar(RunID.self).description
         let rejected = try await api.request(.POST, "/v1/runs/\(second)/review", token: api.admin,
                                              body: #"{"decision": "reject", "reason": "off brand"}"#)
         #expect(rejected.status == 200 && rejected.json["status"] as? String == "skipped")
@@ -121,7 +121,7 @@ import TestSupport
         // Cancel: a waiting run at once (with the reason), a running one on request, a finished one conflicts.
         let third = try await api.pool.query("""
             INSERT INTO runs (params, status, finished_at) VALUES (\(PostgresJSON(params)), 'needs_review', now()) RETURNING id
-            """).scalar(UUID.self).uuidString.lowercased()
+            """).scalar(RunID.self).description
         let cancelled = try await api.request(.POST, "/v1/runs/\(third)/cancel", token: api.admin, body: #"{"reason": "off topic"}"#)
         #expect(cancelled.status == 200 && cancelled.json["status"] as? String == "cancelled", "\(cancelled.body)")
         #expect(cancelled.json["statusReason"] as? String == "cancelled through the API (token admin): off topic")
@@ -131,8 +131,8 @@ import TestSupport
         let running = try await api.pool.query("""
             INSERT INTO runs (params, status, lease_owner, lease_expires_at) VALUES (\(PostgresJSON(params)), 'running', 'w',
                 now() + interval '1 minute') RETURNING id
-            """).scalar(UUID.self)
-        let requested = try await api.request(.POST, "/v1/runs/\(running.uuidString.lowercased())/cancel", token: api.admin)
+            """).scalar(RunID.self)
+        let requested = try await api.request(.POST, "/v1/runs/\(running.description)/cancel", token: api.admin)
         #expect(requested.status == 202 && requested.json["status"] as? String == "running")
         #expect(try await RunStore(pool: api.pool).cancelRequest(running) == "cancelled through the API (token admin)")
         await api.stop()
@@ -196,8 +196,8 @@ import TestSupport
     @Test func theEventStreamFollowsARealRun() async throws {
         let api = try await APIHarness.start("apievents")
         let created = try await api.request(.POST, "/v1/runs", token: api.admin, body: #"{"seeds": ["streamed article"]}"#)
-        let runID = try #require(UUID(uuidString: created.json["runId"] as? String ?? ""))
-        let stream = Task { try await api.request(.GET, "/v1/runs/\(runID.uuidString.lowercased())/events", token: api.admin) }
+        let runID = try #require(RunID(created.json["runId"] as? String ?? ""))
+        let stream = Task { try await api.request(.GET, "/v1/runs/\(runID)/events", token: api.admin) }
         try await Task.sleep(for: .milliseconds(300))
         let orchestrator = Orchestrator(
             store: RunStore(pool: api.pool), pipeline: Pipeline(providers: .offline(outputFolder: try TemporaryFolder.make())),
@@ -211,13 +211,13 @@ import TestSupport
         #expect(messages.map(\.id) == messages.map(\.id).sorted())
         #expect(messages.dropLast().compactMap { $0.json["round"] as? Int } == Array(0...7))
 
-        let resumed = try await api.request(.GET, "/v1/runs/\(runID.uuidString.lowercased())/events", token: api.admin,
+        let resumed = try await api.request(.GET, "/v1/runs/\(runID)/events", token: api.admin,
                                             headers: [("Last-Event-ID", String(messages[4].id))])
         #expect(SSE.parse(resumed.body).map(\.id) == messages[5...].map(\.id))
-        let past = try await api.request(.GET, "/v1/runs/\(runID.uuidString.lowercased())/events", token: api.admin,
+        let past = try await api.request(.GET, "/v1/runs/\(runID)/events", token: api.admin,
                                          headers: [("Last-Event-ID", String(messages.last!.id))])
         #expect(past.status == 200 && SSE.parse(past.body).isEmpty)
-        #expect(try await api.request(.GET, "/v1/runs/\(UUID())/events", token: api.admin).status == 404)
+        #expect(try await api.request(.GET, "/v1/runs/\(RunID.make())/events", token: api.admin).status == 404)
         await api.stop()
     }
 

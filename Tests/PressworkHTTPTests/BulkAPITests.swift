@@ -38,11 +38,11 @@ import TestSupport
         let cancelled = try await api.request(.POST, "/v1/runs/cancel?status=queued&seed=tea", token: api.admin,
                                               body: #"{"reason": "off-topic"}"#)
         #expect(cancelled.json["changed"] as? [String] == [ids[2]])
-        let teaID = try #require(UUID(uuidString: ids[2]))
+        let teaID = try #require(RunID(ids[2]))
         let tea = try #require(try await store.run(teaID))
         #expect(tea.status == .cancelled && tea.statusReason?.contains("off-topic") == true)
         // Done runs are not cancellable: the filter leaves them out rather than failing.
-        _ = try await api.pool.query("UPDATE runs SET status = 'done', finished_at = now() WHERE id = \(UUID(uuidString: ids[0])!)")
+        _ = try await api.pool.query("UPDATE runs SET status = 'done', finished_at = now() WHERE id = \(RunID(ids[0])!)")
         let rest = try await api.request(.POST, "/v1/runs/cancel?seed=espresso", token: api.admin)
         #expect(rest.json["changed"] as? [String] == [ids[1]])
         await api.stop()

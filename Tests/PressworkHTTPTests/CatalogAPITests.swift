@@ -46,7 +46,7 @@ import TestSupport
         let run = try await api.request(.POST, "/v1/runs", token: api.admin, body: #"{"seeds": ["tea"], "profile": "writer"}"#)
         #expect(run.status == 201, "\(run.body)")
         let runID = try #require(run.json["runId"] as? String)
-        let params = try await api.pool.query("SELECT params->>'profileVersion' AS v FROM runs WHERE id = \(UUID(uuidString: runID)!)")
+        let params = try await api.pool.query("SELECT params->>'profileVersion' AS v FROM runs WHERE id = \(RunID(runID)!)")
             .scalar(String.self)
         #expect(params == "2")
         let unknown = try await api.request(.POST, "/v1/runs", token: api.admin, body: #"{"seeds": ["tea"], "profile": "ghost"}"#)

@@ -57,7 +57,7 @@ import TestSupport
         let params = try RunParams.validated(seeds: ["documented"])
         let run = try await api.pool.query("""
             INSERT INTO runs (params, status, finished_at) VALUES (\(PostgresJSON(params)), 'done', now()) RETURNING id
-            """).scalar(UUID.self).uuidString.lowercased()
+            """).scalar(RunID.self).description
         _ = try await api.request(.POST, "/v1/schedules", token: api.admin,
                                   body: #"{"name": "documented", "cron": "@daily", "seeds": ["x"]}"#)
         let bodies = [

@@ -1,3 +1,4 @@
+import PressworkCore
 import Foundation
 import PostgresClient
 import PressworkOrchestrator
@@ -27,13 +28,13 @@ import TestSupport
             return zip(probe, noise).map { similarity * $0 + (1 - similarity * similarity).squareRoot() * $1 }
         }
         // 3,000 unrelated articles (random directions: similarity near 0), then the neighbours.
-        var stored: [(UUID, String, [Float])] = (0..<3_000).map { _ in (UUID(), "done", random()) }
+        var stored: [(RunID, String, [Float])] = (0..<3_000).map { _ in (RunID.make(), "done", random()) }
         let near = [(Float(0.97), "near copy"), (0.85, "same story"), (0.7, "same topic"), (0.55, "related")]
-        let plantedRows = near.map { (UUID(), $0.1, planted(similarity: $0.0)) }
+        let plantedRows = near.map { (RunID.make(), $0.1, planted(similarity: $0.0)) }
         stored += plantedRows.map { ($0.0, "done", $0.2) }
         // Closer than all of them, but not candidates: a failed run, a run still going, and the
         // run's own lineage (excluded by the caller).
-        let failed = UUID(), running = UUID(), ancestor = UUID()
+        let failed = RunID.make(), running = RunID.make(), ancestor = RunID.make()
         stored += [(failed, "error", probe), (running, "running", probe), (ancestor, "done", probe)]
         for (id, status, values) in stored {
             let title = plantedRows.first { $0.0 == id }?.1 ?? "unrelated"
@@ -58,7 +59,7 @@ import TestSupport
         for (neighbor, (similarity, _)) in zip(found, near) {
             #expect(abs(neighbor.similarity - Double(similarity)) < 1e-3, "\(neighbor.title): \(neighbor.similarity)")
         }
-        #expect(!found.contains { [failed, running, ancestor].map { $0.uuidString.lowercased() }.contains($0.runId) })
+        #expect(!found.contains { [failed, running, ancestor].map { $0.description }.contains($0.runId) })
 
         // Another model's vectors and a zero probe find nothing; the code is the one SQL computes.
         #expect(try await corpus.nearest(to: probe, model: "other", dimension: dimension, limit: 4, excluding: []).isEmpty)

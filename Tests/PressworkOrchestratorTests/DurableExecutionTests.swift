@@ -205,7 +205,7 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func aCancelRequestStopsTheRunAtTheNextRound() async throws {
         let harness = try await Harness.make("cancelboundary")
         let store = harness.store
-        let runID = Mutex<UUID?>(nil)
+        let runID = Mutex<RunID?>(nil)
         let writer = ScriptedWriter { call, count in
             guard call == .polish(0), count == 0, let id = runID.withLock({ $0 }) else { return }
             _ = try await store.cancel(id, reason: nil, by: "by the test")
@@ -226,7 +226,7 @@ import Testing
         let harness = try await Harness.make("idempotency")
         let store = harness.store
         let params = try RunParams.validated(seeds: ["home espresso"])
-        let results = try await withThrowingTaskGroup(of: (UUID, Bool).self) { group in
+        let results = try await withThrowingTaskGroup(of: (RunID, Bool).self) { group in
             for _ in 0..<8 {
                 group.addTask {
                     let (run, created) = try await store.create(

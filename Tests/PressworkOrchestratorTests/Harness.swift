@@ -119,7 +119,7 @@ struct Harness {
     }
 
     /// Artifact rows per round with the attempt that wrote each.
-    func artifactAttempts(_ runID: UUID) async throws -> [Int: Int] {
+    func artifactAttempts(_ runID: RunID) async throws -> [Int: Int] {
         var attempts: [Int: Int] = [:]
         for row in try await pool.query("SELECT round, attempt FROM artifacts WHERE run_id = \(runID)") {
             attempts[Int(try row.decode(Int16.self, "round"))] = try row.decode(Int.self, "attempt")
@@ -129,13 +129,13 @@ struct Harness {
 
     /// The number of sections in a committed round 3 or 4 (its artifact is their array). The
     /// section checkpoints are gone by then: the round's commit removes them.
-    func sectionCount(_ runID: UUID, round: Round = .drafts) async throws -> Int {
+    func sectionCount(_ runID: RunID, round: Round = .drafts) async throws -> Int {
         try await pool.query(
             "SELECT jsonb_array_length(payload) FROM artifacts WHERE run_id = \(runID) AND round = \(Int16(round.rawValue))"
         ).scalar(Int.self)
     }
 
-    func diagnostics(_ runID: UUID, kind: DiagnosticKind) async throws -> [Diagnostic] {
+    func diagnostics(_ runID: RunID, kind: DiagnosticKind) async throws -> [Diagnostic] {
         try await store.diagnostics(runID).map(\.diagnostic).filter { $0.kind == kind }
     }
 

@@ -15,7 +15,7 @@ private struct MemoryCorpus: PublishedCorpus {
 }
 
 @Suite struct OfflinePipelineTests {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("presswork-pipeline-\(UUID())").path
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("presswork-pipeline-\(RunID.make())").path
     var pipeline: Pipeline { Pipeline(providers: .offline(outputFolder: folder)) }
 
     private func article(_ params: RunParams) async throws -> (Article, [TrendItem], [TopicIdea], [SectionDraft]) {

@@ -10,8 +10,8 @@ import TestSupport
 @Suite struct ResponseCacheTests {
     final class MemoryCache: ResponseCache {
         let entries = Mutex<[String: CachedReply]>([:])
-        func reply(runID: UUID, key: String) async throws -> CachedReply? { entries.withLock { $0["\(runID)/\(key)"] } }
-        func remember(runID: UUID, key: String, reply: CachedReply) async throws {
+        func reply(runID: RunID, key: String) async throws -> CachedReply? { entries.withLock { $0["\(runID)/\(key)"] } }
+        func remember(runID: RunID, key: String, reply: CachedReply) async throws {
             entries.withLock { $0["\(runID)/\(key)"] = reply }
         }
     }
@@ -21,7 +21,7 @@ import TestSupport
         server.enqueue(.chatCompletion(encoding: IdeasReply(ideas: [sampleIdea])), .chatCompletion(encoding: IdeasReply(ideas: [sampleIdea])))
         let cache = MemoryCache()
         let generator = StructuredGenerator(model: chatClient(server), cache: cache)
-        let run = UUID()
+        let run = RunID.make()
 
         let first = try await RunContext.$runID.withValue(run) {
             try await generator.generate(IdeasReply.self, system: "s", prompt: "ideas")
@@ -37,7 +37,7 @@ import TestSupport
         #expect(first.usage.calls == 1)
 
         // Another run, or another prompt, asks the model.
-        _ = try await RunContext.$runID.withValue(UUID()) {
+        _ = try await RunContext.$runID.withValue(RunID.make()) {
             try await generator.generate(IdeasReply.self, system: "s", prompt: "ideas")
         }
         #expect(server.requests.count == 2)

@@ -17,7 +17,7 @@ struct WordPressPublisherTests {
         let site = try await TestWordPress.site("publisher")
         site.clearFaults()
         let client = client(site)
-        let runID = UUID().uuidString.lowercased()
+        let runID = RunID.make().description
         var article = try await Self.article(slug: "espresso-\(runID.prefix(8))")
         article.sections[0].body = #"Pull <em>slowly</em>.<script>alert("x")</script> See <a href="jav&#x61;script:alert(1)" onclick="x()">this</a> and <a href="https://example.com/a?b=1&amp;c=2">that</a>."#
         let ledger = MemoryLedger()
@@ -54,7 +54,7 @@ struct WordPressPublisherTests {
         let site = try await TestWordPress.site("publisher")
         site.clearFaults()
         let client = client(site)
-        let runID = UUID().uuidString.lowercased()
+        let runID = RunID.make().description
         var article = try await Self.article(slug: "hostile-\(runID.prefix(8))")
         article.outline.title = "<img src=x onerror=alert(document.domain)>: Tea & Coffee"
         article.metadata.excerpt = "<script>alert(1)</script>Short."
@@ -93,7 +93,7 @@ struct WordPressPublisherTests {
         let site = try await TestWordPress.site("publisher")
         site.clearFaults()
         let client = client(site)
-        let runID = UUID().uuidString.lowercased()
+        let runID = RunID.make().description
         let article = try await Self.article(slug: "crash-\(runID.prefix(8))")
         let ledger = MemoryLedger(crashOn: .draft)
         let publisher = WordPressPublisher(client: client, logger: logger)
@@ -116,7 +116,7 @@ struct WordPressPublisherTests {
         let client = client(site)
         let slug = "taken-\(UUID().uuidString.prefix(8).lowercased())"
         let other = try await client.createPost(WordPressPostFields(title: "Someone else's", content: "theirs", slug: slug, status: "publish"))
-        let runID = UUID().uuidString.lowercased()
+        let runID = RunID.make().description
         let article = try await Self.article(slug: slug)
         let ledger = MemoryLedger(crashOn: .draft)
         let publisher = WordPressPublisher(client: client, logger: logger)
@@ -137,7 +137,7 @@ struct WordPressPublisherTests {
         let wrong = WordPressClient(
             .init(baseURL: site.url, user: site.user, applicationPassword: "wrong password here"), logger: logger
         )
-        let runID = UUID().uuidString.lowercased()
+        let runID = RunID.make().description
         let ledger = MemoryLedger()
         let error = await #expect(throws: ProviderError.self) {
             try await WordPressPublisher(client: wrong, logger: logger)
@@ -157,7 +157,7 @@ struct WordPressPublisherTests {
     @Test func failedPublishStepRemovesTheDraft() async throws {
         let site = try await TestWordPress.site("publisher")
         let client = client(site)
-        let runID = UUID().uuidString.lowercased()
+        let runID = RunID.make().description
         let article = try await Self.article(slug: "compensate-\(runID.prefix(8))")
         let ledger = MemoryLedger()
         let publisher = WordPressPublisher(client: client, logger: logger)
@@ -184,7 +184,7 @@ struct WordPressPublisherTests {
     @Test func draftThatCannotBeRemovedIsRecordedAndAdoptedLater() async throws {
         let site = try await TestWordPress.site("publisher")
         let client = client(site)
-        let runID = UUID().uuidString.lowercased()
+        let runID = RunID.make().description
         let article = try await Self.article(slug: "left-\(runID.prefix(8))")
         let ledger = MemoryLedger()
         let publisher = WordPressPublisher(client: client, logger: logger)
@@ -219,7 +219,7 @@ struct WordPressPublisherTests {
             .init(baseURL: site.url, user: site.user, applicationPassword: site.applicationPassword),
             policy: CallPolicy(maxAttempts: 1, timeout: .seconds(1)), logger: logger
         )
-        let runID = UUID().uuidString.lowercased()
+        let runID = RunID.make().description
         let article = try await Self.article(slug: "slow-\(runID.prefix(8))")
         let ledger = MemoryLedger()
         let publisher = WordPressPublisher(client: fast, logger: logger)
@@ -243,7 +243,7 @@ struct WordPressPublisherTests {
     @Test func serverErrorOnCreateIsTransientAndLeavesNothing() async throws {
         let site = try await TestWordPress.site("publisher")
         let client = client(site)
-        let runID = UUID().uuidString.lowercased()
+        let runID = RunID.make().description
         let article = try await Self.article(slug: "fivehundred-\(runID.prefix(8))")
         let ledger = MemoryLedger()
         try site.inject([.init(method: "POST", route: "#^/wp/v2/posts$#", status: 500, times: 1)])
@@ -261,7 +261,7 @@ struct WordPressPublisherTests {
         let site = try await TestWordPress.site("publisher")
         site.clearFaults()
         let client = client(site)
-        let runID = UUID().uuidString.lowercased()
+        let runID = RunID.make().description
         let result = try await WordPressPublisher(client: client, postStatus: .draft, logger: logger)
             .publish(try await Self.article(slug: "draft-\(runID.prefix(8))"), runID: runID, ledger: MemoryLedger())
         #expect(result.postStatus == "draft")

@@ -53,7 +53,7 @@ struct EndToEndTests {
         #expect(record.tokensIn == 100 * calls && record.tokensOut == 50 * calls)
         #expect(abs(record.costUSD - Double(calls) * 200 / 1_000_000) < 1e-9)
         let client = WordPressClient(.init(baseURL: site.url, user: site.user, applicationPassword: site.applicationPassword), logger: logger)
-        let posts = try await client.posts(containing: run.id.uuidString.lowercased())
+        let posts = try await client.posts(containing: run.id.description)
         #expect(posts.count == 1)
         #expect(posts.first?.status == "publish")
         #expect(posts.first?.content.raw?.contains("<h2>\(ArticleHTML.escape(model.polished[0].heading))</h2>") == true)

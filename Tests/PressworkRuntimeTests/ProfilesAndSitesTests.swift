@@ -284,7 +284,7 @@ struct SitePublishingTests {
         let client = WordPressClient(
             .init(baseURL: wordpress.url, user: wordpress.user, applicationPassword: wordpress.applicationPassword), logger: logger
         )
-        let posts = try await client.posts(containing: run.id.uuidString.lowercased())
+        let posts = try await client.posts(containing: run.id.description)
         #expect(posts.count == 1)
         #expect(posts.first?.status == "draft")
         let category = try await client.termID(.categories, named: "From Presswork")

@@ -44,7 +44,7 @@ import TestSupport
 
     /// A run that ends in error, written by SQL: the trigger writes the event and its deliveries.
     static func plantFailedRun(_ pool: PostgresConnectionPool) async throws {
-        let id = try await pool.query("INSERT INTO runs (params) VALUES ('{\"seeds\": [\"x\"]}') RETURNING id").scalar(UUID.self)
+        let id = try await pool.query("INSERT INTO runs (params) VALUES ('{\"seeds\": [\"x\"]}') RETURNING id").scalar(RunID.self)
         _ = try await pool.query("UPDATE runs SET status = 'running' WHERE id = \(id)")
         _ = try await pool.query("UPDATE runs SET status = 'error', status_reason = 'planted' WHERE id = \(id)")
     }
@@ -117,7 +117,7 @@ import TestSupport
         }
         #expect(hooks.map { $0.json["type"] as? String } == Array(repeating: "run.round_completed", count: 8) + ["run.done"])
         #expect(hooks.compactMap { ($0.json["data"] as? [String: Any])?["round"] as? Int } == Array(0...7) + [7])
-        #expect(hooks.allSatisfy { ($0.json["data"] as? [String: Any])?["runId"] as? String == run.id.uuidString.lowercased() })
+        #expect(hooks.allSatisfy { ($0.json["data"] as? [String: Any])?["runId"] as? String == run.id.description })
         #expect(Set(hooks.compactMap { $0.header("webhook-id") }).count == 9, "one id per event")
         #expect(receiver.requests.filter { $0.path == "/done" }.map { $0.json["type"] as? String } == ["run.done"])
         let states = try await webhooks.deliveries(endpoint: "receiver")

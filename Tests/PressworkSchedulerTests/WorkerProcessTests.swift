@@ -32,7 +32,7 @@ import TestSupport
     }
 
     /// Waits until the run has committed at least `rounds` rounds.
-    func waitForRounds(_ pool: PostgresConnectionPool, _ run: UUID, atLeast rounds: Int) async throws {
+    func waitForRounds(_ pool: PostgresConnectionPool, _ run: RunID, atLeast rounds: Int) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if try await pool.query("SELECT count(*) FROM artifacts WHERE run_id = \(run)").scalar(Int.self) >= rounds { return }
@@ -41,7 +41,7 @@ import TestSupport
         Issue.record("the worker did not get to round \(rounds)")
     }
 
-    func finishHere(_ pool: PostgresConnectionPool, _ run: UUID) async throws -> RunOutcome {
+    func finishHere(_ pool: PostgresConnectionPool, _ run: RunID) async throws -> RunOutcome {
         let orchestrator = Orchestrator(
             store: RunStore(pool: pool), pipeline: Pipeline(providers: .offline(outputFolder: try TemporaryFolder.make())),
             configuration: OrchestratorConfiguration(), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
@@ -51,11 +51,11 @@ import TestSupport
             if let lease = try await orchestrator.claimNext(maxAbandoned: 3) { return try await orchestrator.execute(claimed: lease) }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw RunNotClaimable(runID: run.uuidString, status: nil)
+        throw RunNotClaimable(runID: run.description, status: nil)
     }
 
     /// Each round was completed (committed) exactly once, by whichever attempt.
-    func expectEachRoundOnce(_ pool: PostgresConnectionPool, _ run: UUID) async throws {
+    func expectEachRoundOnce(_ pool: PostgresConnectionPool, _ run: RunID) async throws {
         let completed = try await pool.query("""
             SELECT round, count(*) AS times FROM diagnostics WHERE run_id = \(run) AND kind = 'round_completed' GROUP BY round
             """)

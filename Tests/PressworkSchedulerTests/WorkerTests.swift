@@ -29,7 +29,7 @@ import TestSupport
             )
         }
 
-        func status(_ id: UUID) async throws -> String {
+        func status(_ id: RunID) async throws -> String {
             try await pool.query("SELECT status FROM runs WHERE id = \(id)").scalar(String.self)
         }
     }
@@ -99,8 +99,8 @@ import TestSupport
                     "dryRun": true, "thresholds": {"review": 0.5, "publish": 0.7, "duplicate": 0.9},
                     "providers": {"llm": "offline", "embeddings": "offline", "trends": "seeds"}}')
                 RETURNING id
-                """).scalar(UUID.self)
-            let bad = try await setup.pool.query("INSERT INTO runs (params) VALUES ('{\"seeds\": 5}') RETURNING id").scalar(UUID.self)
+                """).scalar(RunID.self)
+            let bad = try await setup.pool.query("INSERT INTO runs (params) VALUES ('{\"seeds\": 5}') RETURNING id").scalar(RunID.self)
             try await waitFor("both runs to end") {
                 let goodStatus = try await setup.status(good)
                 let badStatus = try await setup.status(bad)

@@ -1,3 +1,4 @@
+import PressworkCore
 import Foundation
 import PostgresClient
 import Testing
@@ -35,7 +36,7 @@ import TestSupport
         let later = Date().addingTimeInterval(2 * 86_400)
         let report = try await Monitor(pool: pool).check(now: later)
         #expect(report.findings.contains { $0.check == "queued_waiting" && $0.subject == "queue" && $0.since != nil })
-        #expect(report.findings.contains { $0.check == "stalled_rounds" && $0.subject == running.uuidString.lowercased() && $0.severity == .critical })
+        #expect(report.findings.contains { $0.check == "stalled_rounds" && $0.subject == running.description && $0.severity == .critical })
         #expect(abs(report.checkedAt.timeIntervalSince(later)) < 1)
         let now = try await Pruner(pool: pool).plan(Pruner.Retention(finished: .seconds(86_400 * 3)))
         let inAWeek = try await Pruner(pool: pool).plan(Pruner.Retention(finished: .seconds(86_400 * 3), now: Date().addingTimeInterval(7 * 86_400)))
@@ -95,9 +96,9 @@ import TestSupport
         func finding(_ check: String, _ subject: String) -> Monitor.Finding? {
             report.findings.first { $0.check == check && $0.subject == subject }
         }
-        #expect(finding("stalled_rounds", dead.uuidString.lowercased())?.severity == .critical)
-        #expect(finding("stalled_rounds", dead.uuidString.lowercased())?.detail.contains("round 3") == true)
-        #expect(finding("stalled_rounds", slow.uuidString.lowercased())?.severity == .warning)
+        #expect(finding("stalled_rounds", dead.description)?.severity == .critical)
+        #expect(finding("stalled_rounds", dead.description)?.detail.contains("round 3") == true)
+        #expect(finding("stalled_rounds", slow.description)?.severity == .warning)
         #expect(finding("queued_waiting", "queue")?.detail.hasPrefix("1 run(s) queued") == true)
         #expect(finding("review_waiting", "review")?.severity == .warning)
         #expect(finding("overdue_schedules", "nobody-fires-me")?.severity == .critical)
@@ -105,7 +106,7 @@ import TestSupport
         for kind in ["section_checkpoint", "response_cache", "vector", "event"] {
             #expect(finding("orphaned_artifacts", kind)?.detail.hasPrefix("1 orphaned \(kind)") == true, "\(kind)")
         }
-        #expect(finding("orphaned_artifacts", "wordpress post 77")?.detail.contains(left.uuidString.lowercased()) == true)
+        #expect(finding("orphaned_artifacts", "wordpress post 77")?.detail.contains(left.description) == true)
         #expect(report.findings.count == 11, "\(report.findings.map { "\($0.check) \($0.subject)" })")
         #expect(report.exitCode == 2 && report.status == "critical")
 
@@ -129,7 +130,7 @@ import TestSupport
         var relaxed = Monitor.Thresholds()
         relaxed.roundRunning = .seconds(3 * 3600)
         let relaxedReport = try await Monitor(pool: pool).check(relaxed)
-        #expect(!relaxedReport.findings.contains { $0.subject == slow.uuidString.lowercased() })
+        #expect(!relaxedReport.findings.contains { $0.subject == slow.description })
         await pool.close()
     }
 }

@@ -1,3 +1,4 @@
+import PressworkCore
 import Foundation
 import PostgresClient
 @testable import PressworkStore
@@ -14,8 +15,8 @@ struct Planting {
     @discardableResult
     func run(
         _ status: String, daysAgo: Double, rounds: Int = 8, published: Bool = false, leaseExpiresIn seconds: Double? = nil
-    ) async throws -> UUID {
-        let id = UUID()
+    ) async throws -> RunID {
+        let id = RunID.make()
         let age = "\(daysAgo) days"
         let finished = ["queued", "running"].contains(status) ? nil : age
         _ = try await pool.query("""
@@ -60,7 +61,7 @@ struct Planting {
         try await pool.query(PostgresQuery(unsafeSQL: sql)).scalar(Int.self)
     }
 
-    func exists(_ id: UUID) async throws -> Bool {
+    func exists(_ id: RunID) async throws -> Bool {
         try await pool.query("SELECT count(*) FROM runs WHERE id = \(id)").scalar(Int.self) == 1
     }
 }

@@ -11,7 +11,7 @@ import TestSupport
         let pool = try await TestDatabase.makePool("runfilter")
         _ = try await Migrator().migrate(pool)
         let store = RunStore(pool: pool)
-        func create(_ seed: String, site: String? = nil, profile: String? = nil, trigger: RunTrigger = .cli) async throws -> UUID {
+        func create(_ seed: String, site: String? = nil, profile: String? = nil, trigger: RunTrigger = .cli) async throws -> RunID {
             try await store.create(
                 params: try RunParams.validated(seeds: [seed], dryRun: site == nil, profile: profile, site: site), trigger: trigger,
                 pipelineVersion: "test"
@@ -24,7 +24,7 @@ import TestSupport
         _ = try await pool.query("UPDATE runs SET created_at = '2026-11-30T12:00:00Z' WHERE id = \(tea)")
         _ = try await store.cancel(fired, reason: nil, by: "test")
 
-        func ids(_ filter: RunFilter) async throws -> Set<UUID> {
+        func ids(_ filter: RunFilter) async throws -> Set<RunID> {
             Set(try await store.listPage(filter).runs.map(\.id))
         }
         #expect(try await ids(RunFilter()) == [espresso, tea, fired])

@@ -1,3 +1,4 @@
+import PressworkCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -12,7 +13,7 @@ enum ConsoleEventStream {
     }
 
     /// Woken by one run's events (the run's page).
-    static func run(_ runID: UUID, hub: EventHub) -> Response {
+    static func run(_ runID: RunID, hub: EventHub) -> Response {
         stream { await hub.subscribe(runID) } end: { await hub.unsubscribe(runID, id: $0) }
     }
 

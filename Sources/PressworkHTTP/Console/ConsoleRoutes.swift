@@ -103,7 +103,7 @@ struct ConsoleRoutes: Sendable {
 
     /// A run id from the path, or a 404 page.
     func run(_ requestContext: BasicRequestContext) async throws -> RunRecord {
-        guard let text = requestContext.parameters.get("id"), let id = UUID(uuidString: text),
+        guard let text = requestContext.parameters.get("id"), let id = RunID(text),
               let run = try await context.store.run(id)
         else { throw ConsoleError(.notFound, "there is no run \(requestContext.parameters.get("id") ?? "")") }
         return run

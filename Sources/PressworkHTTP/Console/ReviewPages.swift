@@ -19,7 +19,7 @@ struct ReviewPages: Sendable {
             try await console.page(request, scope: .review) { _, layout in
                 let waiting = try await console.context.store.listPage(RunFilter(statuses: [.needsReview]), limit: 200).runs
                 let rows = HTML.join(waiting.map { run in
-                    let id = run.id.uuidString.lowercased()
+                    let id = run.id.description
                     return """
                         <tr><td><a href="/console/review/\(id)">\(id.prefix(8))</a></td><td>\(run.params.seeds.joined(separator: ", "))</td>
                         <td>\(run.statusReason ?? "")</td><td>\(ConsoleLayout.time(run.finishedAt ?? run.createdAt))</td></tr>
@@ -36,7 +36,7 @@ struct ReviewPages: Sendable {
             try await console.page(request, scope: .review) { session, layout in
                 let run = try await console.run(requestContext)
                 let article = try RunPage.articleOf(try await console.context.store.artifacts(run.id))
-                return ConsoleResponse.page(layout.render(title: "Review run \(run.id.uuidString.lowercased().prefix(8))", section: .review,
+                return ConsoleResponse.page(layout.render(title: "Review run \(run.id.description.prefix(8))", section: .review,
                                                           form(run, values: Self.values(article), errors: [:], layout: layout, session: session)))
             }
         }
@@ -63,7 +63,7 @@ struct ReviewPages: Sendable {
                 default:
                     throw ConsoleError(.unprocessableContent, "decision must be approve or reject; nothing was changed")
                 }
-                return ConsoleResponse.redirect(to: "/console/runs/\(run.id.uuidString.lowercased())")
+                return ConsoleResponse.redirect(to: "/console/runs/\(run.id)")
             }
         }
     }
@@ -73,7 +73,7 @@ struct ReviewPages: Sendable {
         var values: [String: String] = [:]
         for field in form.fields where field.name != "csrf" { values[field.name] = field.value }
         let content = self.form(run, values: values, errors: errors, layout: layout, session: session)
-        return ConsoleResponse.page(layout.render(title: "Review run \(run.id.uuidString.lowercased().prefix(8))", section: .review, content),
+        return ConsoleResponse.page(layout.render(title: "Review run \(run.id.description.prefix(8))", section: .review, content),
                                     status: .unprocessableContent)
     }
 
@@ -162,7 +162,7 @@ struct ReviewPages: Sendable {
 
     func form(_ run: RunRecord, values: [String: String], errors: [String: String], layout: ConsoleLayout,
               session: ConsoleSessionStore.Session) -> HTML {
-        let id = run.id.uuidString.lowercased()
+        let id = run.id.description
         let fields = ConsoleFields(values: values, errors: errors)
         func field(_ name: String, _ label: String, multiline: Bool) -> HTML {
             multiline ? fields.textarea(name, label) : fields.input(name, label)

@@ -19,7 +19,7 @@ struct RunPage: Sendable {
         router.get("/console/runs/:id") { request, requestContext in
             try await console.page(request, scope: .runsRead) { _, layout in
                 let run = try await console.run(requestContext)
-                return ConsoleResponse.page(layout.render(title: "Run \(run.id.uuidString.lowercased().prefix(8))", section: .runs,
+                return ConsoleResponse.page(layout.render(title: "Run \(run.id.description.prefix(8))", section: .runs,
                                                           try await detail(run, layout: layout)))
             }
         }
@@ -40,7 +40,7 @@ struct RunPage: Sendable {
             try await console.post(request, scope: .runsWrite) { session, _, _ in
                 let run = try await console.run(requestContext)
                 _ = try await console.context.store.retry(run, requestedBy: session.actor)
-                return ConsoleResponse.redirect(to: "/console/runs/\(run.id.uuidString.lowercased())")
+                return ConsoleResponse.redirect(to: "/console/runs/\(run.id)")
             }
         }
         router.post("/console/runs/:id/cancel") { request, requestContext in
@@ -52,7 +52,7 @@ struct RunPage: Sendable {
                     try RunParams.checkText(reason, field: "reason")
                 }
                 _ = try await console.context.store.cancel(run.id, reason: reason, by: session.actor)
-                return ConsoleResponse.redirect(to: "/console/runs/\(run.id.uuidString.lowercased())")
+                return ConsoleResponse.redirect(to: "/console/runs/\(run.id)")
             }
         }
         router.post("/console/runs/:id/reprocess") { request, requestContext in
@@ -64,7 +64,7 @@ struct RunPage: Sendable {
                 let (child, _) = try await console.context.store.reprocess(
                     run, from: round, pipelineVersion: console.context.defaults.pipelineVersion, by: session.actor
                 )
-                return ConsoleResponse.redirect(to: "/console/runs/\(child.id.uuidString.lowercased())")
+                return ConsoleResponse.redirect(to: "/console/runs/\(child.id)")
             }
         }
     }
@@ -73,7 +73,7 @@ struct RunPage: Sendable {
 
     func detail(_ run: RunRecord, layout: ConsoleLayout) async throws -> HTML {
         let store = console.context.store
-        let id = run.id.uuidString.lowercased()
+        let id = run.id.description
         async let artifactsRead = store.artifacts(run.id)
         async let timelineRead = store.timeline(run.id)
         async let diagnosticsRead = store.diagnostics(run.id)
@@ -99,7 +99,7 @@ struct RunPage: Sendable {
             fact("Cost", text(String(format: "$%.4f", run.costUSD))),
         ]
         if let parent = run.parentRunID {
-            let parentID = parent.uuidString.lowercased()
+            let parentID = parent.description
             facts.append(fact("Reprocess of", "<a href=\"/console/runs/\(parentID)\">\(parentID.prefix(8))</a>"))
         }
         let roundOptions = HTML.join(Round.allCases.map { "<option value=\"\($0.rawValue)\">\($0.description)</option>" })

@@ -62,16 +62,16 @@ struct RunsPages: Sendable {
             let content = filterForm(values, layout: layout, problem: problem, total: nil)
             return ConsoleResponse.page(layout.render(title: "Runs", section: .runs, content), status: .unprocessableContent)
         }
-        let before = query.get("before").flatMap { UUID(uuidString: String($0)) }
+        let before = query.get("before").flatMap { RunID(String($0)) }
         let page = try await console.context.store.listPage(filter, limit: Self.pageSize + 1, before: before)
         let runs = Array(page.runs.prefix(Self.pageSize))
         let rows = HTML.join(runs.map(row))
-        let unreadable = HTML.join(page.unreadable.map { "<p class=\"error\">run \($0.id.uuidString.lowercased()) cannot be read: \($0.reason)</p>" })
+        let unreadable = HTML.join(page.unreadable.map { "<p class=\"error\">run \($0.id.description) cannot be read: \($0.reason)</p>" })
         let queryText = Self.encode(values)
         var pager: [HTML] = []
         if before != nil { pager.append("<a href=\"/console/runs?\(queryText)\">Newest</a>") }
         if page.runs.count > Self.pageSize, let last = runs.last {
-            pager.append("<a href=\"/console/runs?\(queryText)\(queryText.isEmpty ? "" : "&")before=\(last.id.uuidString.lowercased())\">Older</a>")
+            pager.append("<a href=\"/console/runs?\(queryText)\(queryText.isEmpty ? "" : "&")before=\(last.id)\">Older</a>")
         }
         let bulk: HTML = filter.isEmpty ? .empty : """
             <p>For every run these filters match: \(layout.action("Retry the failed ones", to: "/console/runs/retry", scope: .runsWrite, fields: [("query", queryText)], style: "secondary"))
@@ -94,7 +94,7 @@ struct RunsPages: Sendable {
     }
 
     func row(_ run: RunRecord) -> HTML {
-        let id = run.id.uuidString.lowercased()
+        let id = run.id.description
         return """
             <tr><td><a href="/console/runs/\(id)">\(id.prefix(8))</a></td>
             <td class="status status-\(run.status.rawValue)">\(run.status.rawValue)</td>

@@ -34,7 +34,7 @@ struct SchedulesPages: Sendable {
                 let fires = try await console.context.schedules.fires(schedule.name, limit: 50)
                 let rows = HTML.join(fires.map { fire in
                     let run: HTML = fire.runID.map { id in
-                        let text = id.uuidString.lowercased()
+                        let text = id.description
                         return "<a href=\"/console/runs/\(text)\">\(text.prefix(8))</a>"
                     } ?? "–"
                     return "<tr><td>\(Self.zoned(fire.fireAt, schedule.timeZone))</td><td>\(fire.outcome)</td><td>\(run)</td></tr>"
@@ -71,7 +71,7 @@ struct SchedulesPages: Sendable {
                 let schedule = try await schedule(requestContext)
                 switch try await console.context.schedules.trigger(schedule.name, pipelineVersion: console.context.defaults.pipelineVersion) {
                 case .started(let started):
-                    return ConsoleResponse.redirect(to: "/console/runs/\(started.runID.uuidString.lowercased())")
+                    return ConsoleResponse.redirect(to: "/console/runs/\(started.runID)")
                 case .skipped(let reason):
                     let content: HTML = """
                         <p class="notice" role="status">The fire was recorded as skipped: \(reason)</p>

@@ -26,7 +26,7 @@ struct WebhooksPages: Sendable {
                     """
                 })
                 let deliveryRows = HTML.join(deliveries.map { delivery in
-                    let run = delivery.runID.uuidString.lowercased()
+                    let run = delivery.runID.description
                     return """
                         <tr><td>\(delivery.eventID)</td><td>\(delivery.endpoint)</td><td>\(delivery.kind)</td>
                         <td><a href="/console/runs/\(run)">\(run.prefix(8))</a></td><td>\(delivery.state)</td><td class="number">\(delivery.attempts)</td>
