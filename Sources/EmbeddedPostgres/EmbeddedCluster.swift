@@ -123,7 +123,7 @@ public final class EmbeddedCluster: Sendable {
     /// the calling thread: for `atexit` handlers of test processes, where nothing async can run.
     public func stopImmediatelyBlocking() {
         guard let account = try? ServerAccount.resolve(environment: environment),
-              let installation = try? installation()
+            let installation = try? installation()
         else { return }
         _ = try? account.command(installation.pgCtl, ["stop", "-D", dataDirectory, "-m", "immediate", "-w"])
             .runBlocking()
@@ -158,13 +158,16 @@ public final class EmbeddedCluster: Sendable {
     private func prepareFolders(for account: ServerAccount) throws {
         let fileManager = FileManager.default
         for folder in [home, home + "/postgres"] where !fileManager.fileExists(atPath: folder) {
-            try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [
-                .posixPermissions: account.isInvokingUser ? 0o700 : 0o755,
-            ])
+            try fileManager.createDirectory(
+                atPath: folder, withIntermediateDirectories: true,
+                attributes: [
+                    .posixPermissions: account.isInvokingUser ? 0o700 : 0o755
+                ])
         }
         if !fileManager.fileExists(atPath: socketDirectory) {
-            try fileManager.createDirectory(atPath: socketDirectory, withIntermediateDirectories: false,
-                                            attributes: [.posixPermissions: 0o700])
+            try fileManager.createDirectory(
+                atPath: socketDirectory, withIntermediateDirectories: false,
+                attributes: [.posixPermissions: 0o700])
             try account.takeOwnership(of: socketDirectory)
         }
         // unix socket paths are limited to 107 bytes.
@@ -179,7 +182,8 @@ public final class EmbeddedCluster: Sendable {
             let check = try account.command("/usr/bin/test", ["-x", home + "/postgres", "-a", "-x", socketDirectory])
                 .runBlocking()
             guard check.succeeded else {
-                throw EmbeddedPostgresError("""
+                throw EmbeddedPostgresError(
+                    """
                     the server account \(account.name) cannot reach \(home)/postgres: a folder above it is not \
                     searchable by other users (a home under /root is not). Choose a --home outside it \
                     (as root the default is /var/lib/presswork), or make its parents searchable (chmod o+x).
@@ -192,8 +196,9 @@ public final class EmbeddedCluster: Sendable {
         let installation = try installation()
         let staging = home + "/postgres/data.initdb"
         try? FileManager.default.removeItem(atPath: staging)
-        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: staging, withIntermediateDirectories: false,
+            attributes: [.posixPermissions: 0o700])
         try account.takeOwnership(of: staging)
         logger.info("initializing embedded postgres", metadata: ["presswork.data": "\(dataDirectory)"])
         var arguments = ["-D", staging, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--locale=C"]
@@ -210,7 +215,8 @@ public final class EmbeddedCluster: Sendable {
             "port": String(Self.port),
         ]
         settings.merge(extraSettings) { _, extra in extra }
-        let block = "\n# Added by Presswork: a private server reachable only through its socket folder.\n"
+        let block =
+            "\n# Added by Presswork: a private server reachable only through its socket folder.\n"
             + settings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)\n" }.joined()
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: staging + "/postgresql.conf"))
         try handle.seekToEnd()
@@ -226,9 +232,10 @@ public final class EmbeddedCluster: Sendable {
     private func createDatabaseIfMissing() async throws {
         let connection = try await PostgresConnection.connect(try configuration(database: "postgres"), logger: logger)
         do {
-            let exists = try await connection.query(
-                "SELECT count(*) FROM pg_database WHERE datname = \(databaseName)"
-            ).scalar(Int.self) > 0
+            let exists =
+                try await connection.query(
+                    "SELECT count(*) FROM pg_database WHERE datname = \(databaseName)"
+                ).scalar(Int.self) > 0
             if !exists {
                 try await connection.executeScript(unsafeSQL: "CREATE DATABASE \(databaseName)")
             }
@@ -248,7 +255,8 @@ public final class EmbeddedCluster: Sendable {
         let major = version.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         let installation = try PostgresInstallation.locate(environment: environment, preferredMajor: major)
         if let major, let found = installation.majorVersion, found != major {
-            throw EmbeddedPostgresError("""
+            throw EmbeddedPostgresError(
+                """
                 the embedded cluster in \(dataDirectory) was created by PostgreSQL \(major), but only \
                 PostgreSQL \(found) was found (\(installation.binDirectory)). Install PostgreSQL \(major), \
                 point PRESSWORK_PG_BINDIR at it, or upgrade the cluster with pg_upgrade.
@@ -260,7 +268,7 @@ public final class EmbeddedCluster: Sendable {
     /// The postmaster's pid from `postmaster.pid`, if that process is alive and is a postgres.
     private func postmasterPID() -> Int32? {
         guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
-              let first = text.split(separator: "\n").first, let pid = Int32(first)
+            let first = text.split(separator: "\n").first, let pid = Int32(first)
         else { return nil }
         guard kill(pid, 0) == 0 || errno == EPERM else { return nil }
         let command = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "postgres"
@@ -299,7 +307,8 @@ public final class EmbeddedCluster: Sendable {
         for component in path.split(separator: "/") {
             current += "/" + component
             if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw EmbeddedPostgresError("""
+                throw EmbeddedPostgresError(
+                    """
                     cannot create the home folder \(home): \(current): \(String(cString: strerror(errno))); give a folder this \
                     user can write with --home or PRESSWORK_HOME, or a server with --database-url
                     """)

@@ -29,15 +29,18 @@ public struct PostgresInstallation: Sendable, Equatable {
         }
         var candidates: [String] = []
         if let pgConfig = findInPath("pg_config", environment: environment),
-           let outcome = try? ChildProcess(executable: pgConfig, arguments: ["--bindir"]).runBlocking(),
-           outcome.succeeded {
+            let outcome = try? ChildProcess(executable: pgConfig, arguments: ["--bindir"]).runBlocking(),
+            outcome.succeeded
+        {
             candidates.append(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         candidates += versionedFolders(under: "/usr/lib/postgresql", pattern: { "/usr/lib/postgresql/\($0)/bin" })
         candidates += versionedFolders(under: "/usr", prefix: "pgsql-", pattern: { "/usr/pgsql-\($0)/bin" })
-        candidates += versionedFolders(under: "/opt/homebrew/opt", prefix: "postgresql@", pattern: {
-            "/opt/homebrew/opt/postgresql@\($0)/bin"
-        })
+        candidates += versionedFolders(
+            under: "/opt/homebrew/opt", prefix: "postgresql@",
+            pattern: {
+                "/opt/homebrew/opt/postgresql@\($0)/bin"
+            })
         candidates += (environment["PATH"] ?? "").split(separator: ":").map(String.init)
 
         let found = candidates.filter(isComplete).map {
@@ -49,7 +52,8 @@ public struct PostgresInstallation: Sendable, Equatable {
         if let newest = found.max(by: { ($0.majorVersion ?? 0) < ($1.majorVersion ?? 0) }) {
             return newest
         }
-        throw EmbeddedPostgresError("""
+        throw EmbeddedPostgresError(
+            """
             PostgreSQL server programs (initdb, pg_ctl, postgres) were not found.
             Presswork's embedded database needs them. Install them with:
               Debian/Ubuntu:  apt-get install postgresql
@@ -78,8 +82,9 @@ public struct PostgresInstallation: Sendable, Equatable {
     }
 
     private static func majorVersion(of directory: String) -> Int? {
-        guard let outcome = try? ChildProcess(executable: directory + "/pg_ctl", arguments: ["--version"])
-            .runBlocking(), outcome.succeeded
+        guard
+            let outcome = try? ChildProcess(executable: directory + "/pg_ctl", arguments: ["--version"])
+                .runBlocking(), outcome.succeeded
         else { return nil }
         // "pg_ctl (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
         let words = outcome.output.split(separator: " ")

@@ -30,13 +30,16 @@ public struct ServerAccount: Sendable, Equatable {
         }
         let useradd = ChildProcess(
             executable: "/usr/sbin/useradd",
-            arguments: ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", "presswork"]
+            arguments: [
+                "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+                "--shell", "/usr/sbin/nologin", "presswork",
+            ]
         )
         guard let outcome = try? useradd.runBlocking(), outcome.succeeded || lookUp(name: "presswork") != nil,
-              let created = lookUp(name: "presswork")
+            let created = lookUp(name: "presswork")
         else {
-            throw EmbeddedPostgresError("""
+            throw EmbeddedPostgresError(
+                """
                 PostgreSQL will not run as root, and no unprivileged account could be found or created \
                 for it. Create one (useradd --system presswork) or name one with PRESSWORK_PG_USER.
                 """)

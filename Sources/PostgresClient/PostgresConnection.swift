@@ -292,10 +292,12 @@ public actor PostgresConnection {
     }
 
     private func connectionError(handle: OpaquePointer, sql: String, result: OpaquePointer? = nil) -> PostgresError {
-        var error = result.map { Self.serverError($0, sql: sql) }
+        var error =
+            result.map { Self.serverError($0, sql: sql) }
             ?? PostgresError(.connectionLost, String(cString: PQerrorMessage(handle)), query: sql)
         error.kind = .connectionLost
-        error.message = "lost the connection to \(configuration.targetDescription): "
+        error.message =
+            "lost the connection to \(configuration.targetDescription): "
             + error.message.trimmingCharacters(in: [" ", "\n"]).replacingOccurrences(of: "\n", with: " ")
         return error
     }
@@ -304,7 +306,8 @@ public actor PostgresConnection {
         func field(_ code: Int32) -> String? {
             PQresultErrorField(result, code).map { String(cString: $0) }
         }
-        let message = field(CLibPQ_PG_DIAG_MESSAGE_PRIMARY)
+        let message =
+            field(CLibPQ_PG_DIAG_MESSAGE_PRIMARY)
             ?? String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: [" ", "\n"])
         return PostgresError(
             .server,

@@ -181,11 +181,13 @@ public final class PostgresConnectionPool: Sendable {
                 let timeoutTask = Task { [acquireTimeout] in
                     try? await Task.sleep(for: acquireTimeout)
                     guard !Task.isCancelled else { return }
-                    self.failWaiter(id, with: PostgresError(
-                        .poolTimeout,
-                        "no database connection became free within \(acquireTimeout) "
-                            + "(pool of \(self.maxConnections) to \(self.configuration.targetDescription))"
-                    ))
+                    self.failWaiter(
+                        id,
+                        with: PostgresError(
+                            .poolTimeout,
+                            "no database connection became free within \(acquireTimeout) "
+                                + "(pool of \(self.maxConnections) to \(self.configuration.targetDescription))"
+                        ))
                 }
                 let enqueued = state.withLock { state in
                     guard !state.isClosed, !Task.isCancelled else { return false }
@@ -194,8 +196,9 @@ public final class PostgresConnectionPool: Sendable {
                 }
                 if !enqueued {
                     timeoutTask.cancel()
-                    continuation.resume(throwing: Task.isCancelled
-                        ? CancellationError() : PostgresError(.poolClosed, "the connection pool was closed"))
+                    continuation.resume(
+                        throwing: Task.isCancelled
+                            ? CancellationError() : PostgresError(.poolClosed, "the connection pool was closed"))
                 }
             }
         } onCancel: {

@@ -66,8 +66,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
             return true
         case .server:
             guard let sqlState else { return false }
-            return [.serializationFailure, .deadlockDetected, .adminShutdown, .crashShutdown,
-                    .cannotConnectNow, .tooManyConnections].contains(sqlState)
+            return [
+                .serializationFailure, .deadlockDetected, .adminShutdown, .crashShutdown,
+                .cannotConnectNow, .tooManyConnections,
+            ].contains(sqlState)
                 || sqlState.errorClass == "08"
         case .invalidConfiguration, .decoding, .encoding, .poolClosed, .unexpected:
             return false

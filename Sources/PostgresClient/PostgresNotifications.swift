@@ -62,18 +62,20 @@ extension PostgresConnection {
         let descriptor = socketDescriptor.get()
         while true {
             guard let handle = liveHandleIfOpen(), PQconsumeInput(handle) == 1 else {
-                continuation.finish(throwing: PostgresError(
-                    .connectionLost,
-                    "lost the listening connection to \(configuration.targetDescription)"
-                ))
+                continuation.finish(
+                    throwing: PostgresError(
+                        .connectionLost,
+                        "lost the listening connection to \(configuration.targetDescription)"
+                    ))
                 return
             }
             while let notification = PQnotifies(handle) {
-                continuation.yield(PostgresNotification(
-                    channel: String(cString: notification.pointee.relname),
-                    payload: String(cString: notification.pointee.extra),
-                    senderProcessID: notification.pointee.be_pid
-                ))
+                continuation.yield(
+                    PostgresNotification(
+                        channel: String(cString: notification.pointee.relname),
+                        payload: String(cString: notification.pointee.extra),
+                        senderProcessID: notification.pointee.be_pid
+                    ))
                 PQfreemem(notification)
             }
             var descriptors = [

@@ -27,7 +27,8 @@ public struct PostgresSentFloatArray: PostgresDecodable, Equatable {
             return [UInt8](unsafeUninitializedCapacity: (utf8.count - 2) / 2) { buffer, initialized in
                 var index = 2
                 while index < utf8.count {
-                    let high = hexDigits[Int(utf8[index])], low = hexDigits[Int(utf8[index + 1])]
+                    let high = hexDigits[Int(utf8[index])]
+                    let low = hexDigits[Int(utf8[index + 1])]
                     guard high | low < 16 else { return }
                     buffer[initialized] = high << 4 | low
                     initialized += 1
@@ -45,19 +46,20 @@ public struct PostgresSentFloatArray: PostgresDecodable, Equatable {
         var offset = 0
         func int32() throws(PostgresDecodingFailure) -> Int32 {
             guard offset + 4 <= bytes.count else { throw PostgresDecodingFailure("ends inside the array") }
-            let value = UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+            let value =
+                UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
                 | UInt32(bytes[offset + 3])
             offset += 4
             return Int32(bitPattern: value)
         }
         let dimensions = try int32()
-        _ = try int32()   // the NULL flag: NULL elements are refused below, one by one
+        _ = try int32()  // the NULL flag: NULL elements are refused below, one by one
         let elementType = try int32()
         guard dimensions <= 1 else { throw PostgresDecodingFailure("has \(dimensions) dimensions; expected one") }
         guard dimensions == 1 else { return [] }
         guard elementType == 700 else { throw PostgresDecodingFailure("has elements of type oid \(elementType); expected real (700)") }
         let count = try int32()
-        _ = try int32()   // lower bound
+        _ = try int32()  // lower bound
         guard count >= 0, count <= (bytes.count - offset) / 4 else { throw PostgresDecodingFailure("claims \(count) elements") }
         var values: [Float] = []
         values.reserveCapacity(Int(count))

@@ -39,15 +39,15 @@ enum PostgresTimestamp {
             PostgresDecodingFailure("value \(text.prefix(40)) is not an ISO timestamp")
         }
         guard let year = scanner.number(minDigits: 4), scanner.skip("-"),
-              let month = scanner.number(exactDigits: 2), scanner.skip("-"),
-              let day = scanner.number(exactDigits: 2), (1...12).contains(month), (1...31).contains(day)
+            let month = scanner.number(exactDigits: 2), scanner.skip("-"),
+            let day = scanner.number(exactDigits: 2), (1...12).contains(month), (1...31).contains(day)
         else { throw fail() }
 
         var seconds = Double(days(fromCivil: year, month, day)) * 86_400
         if scanner.skip(" ") || scanner.skip("T") {
             guard let hour = scanner.number(exactDigits: 2), scanner.skip(":"),
-                  let minute = scanner.number(exactDigits: 2), scanner.skip(":"),
-                  let second = scanner.number(exactDigits: 2)
+                let minute = scanner.number(exactDigits: 2), scanner.skip(":"),
+                let second = scanner.number(exactDigits: 2)
             else { throw fail() }
             seconds += Double(hour * 3600 + minute * 60 + second)
             if scanner.skip(".") {

@@ -48,7 +48,7 @@ struct StatementCache {
     mutating func didPrepare(_ key: Key, name: String) -> String? {
         prepared[key] = (name, clock)
         guard prepared.count > capacity,
-              let oldest = prepared.min(by: { $0.value.lastUse < $1.value.lastUse })
+            let oldest = prepared.min(by: { $0.value.lastUse < $1.value.lastUse })
         else { return nil }
         prepared.removeValue(forKey: oldest.key)
         return oldest.value.name

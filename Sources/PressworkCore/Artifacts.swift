@@ -21,10 +21,11 @@ public struct TrendItem: SchemaDescribed {
         self.link = link
     }
 
-    public static let schema = JSONSchema.object(properties: [
-        ("title", Text.short), ("source", Text.short), ("score", .number(minimum: 0, maximum: 1)),
-        ("relatedQueries", Text.list), ("link", .string(maxLength: 2_000)),
-    ], required: ["title", "source", "score", "relatedQueries"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("title", Text.short), ("source", Text.short), ("score", .number(minimum: 0, maximum: 1)),
+            ("relatedQueries", Text.list), ("link", .string(maxLength: 2_000)),
+        ], required: ["title", "source", "score", "relatedQueries"])
 }
 
 // MARK: Round 1
@@ -43,10 +44,11 @@ public struct TopicIdea: SchemaDescribed {
         self.score = score
     }
 
-    public static let schema = JSONSchema.object(properties: [
-        ("title", Text.short), ("angle", Text.paragraph), ("keywords", Text.list),
-        ("score", .number(minimum: 0, maximum: 1)),
-    ], required: ["title", "angle", "keywords", "score"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("title", Text.short), ("angle", Text.paragraph), ("keywords", Text.list),
+            ("score", .number(minimum: 0, maximum: 1)),
+        ], required: ["title", "angle", "keywords", "score"])
 }
 
 // MARK: Round 2
@@ -60,9 +62,10 @@ public struct OutlineSection: SchemaDescribed {
         self.keyPoints = keyPoints
     }
 
-    public static let schema = JSONSchema.object(properties: [
-        ("heading", Text.short), ("keyPoints", .array(items: Text.paragraph, minItems: 1, maxItems: 5)),
-    ], required: ["heading", "keyPoints"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("heading", Text.short), ("keyPoints", .array(items: Text.paragraph, minItems: 1, maxItems: 5)),
+        ], required: ["heading", "keyPoints"])
 }
 
 /// The chosen idea's structure: 4 to 7 sections.
@@ -81,11 +84,16 @@ public struct Outline: SchemaDescribed {
 
     public static let sectionRange = 4...7
 
-    public static let schema = JSONSchema.object(properties: [
-        ("title", Text.short), ("thesis", Text.paragraph), ("keywords", Text.list),
-        ("sections", .array(items: OutlineSection.schema, minItems: sectionRange.lowerBound,
-                            maxItems: sectionRange.upperBound)),
-    ], required: ["title", "thesis", "keywords", "sections"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("title", Text.short), ("thesis", Text.paragraph), ("keywords", Text.list),
+            (
+                "sections",
+                .array(
+                    items: OutlineSection.schema, minItems: sectionRange.lowerBound,
+                    maxItems: sectionRange.upperBound)
+            ),
+        ], required: ["title", "thesis", "keywords", "sections"])
 }
 
 // MARK: Rounds 3 and 4
@@ -105,10 +113,11 @@ public struct SectionDraft: SchemaDescribed {
     /// The longest section body, in characters: the prompts ask for 150 to 400 words.
     public static let bodyLimit = 6_000
 
-    public static let schema = JSONSchema.object(properties: [
-        ("index", .integer(minimum: 0, maximum: 20)), ("heading", Text.short),
-        ("body", .string(minLength: 1, maxLength: bodyLimit)),
-    ], required: ["index", "heading", "body"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("index", .integer(minimum: 0, maximum: 20)), ("heading", Text.short),
+            ("body", .string(minLength: 1, maxLength: bodyLimit)),
+        ], required: ["index", "heading", "body"])
 }
 
 /// One section after polishing, with what the polish changed.
@@ -125,10 +134,11 @@ public struct PolishedSection: SchemaDescribed {
         self.edits = edits
     }
 
-    public static let schema = JSONSchema.object(properties: [
-        ("index", .integer(minimum: 0, maximum: 20)), ("heading", Text.short),
-        ("body", .string(minLength: 1, maxLength: SectionDraft.bodyLimit)), ("edits", Text.list),
-    ], required: ["index", "heading", "body", "edits"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("index", .integer(minimum: 0, maximum: 20)), ("heading", Text.short),
+            ("body", .string(minLength: 1, maxLength: SectionDraft.bodyLimit)), ("edits", Text.list),
+        ], required: ["index", "heading", "body", "edits"])
 }
 
 // MARK: Round 5
@@ -146,10 +156,11 @@ public struct ImagePrompt: SchemaDescribed {
         self.altText = altText
     }
 
-    public static let schema = JSONSchema.object(properties: [
-        ("prompt", Text.paragraph), ("placement", .string(pattern: "hero|section-[0-9]+")),
-        ("altText", .string(minLength: 1, maxLength: Metadata.altTextLimit)),
-    ], required: ["prompt", "placement", "altText"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("prompt", Text.paragraph), ("placement", .string(pattern: "hero|section-[0-9]+")),
+            ("altText", .string(minLength: 1, maxLength: Metadata.altTextLimit)),
+        ], required: ["prompt", "placement", "altText"])
 }
 
 /// Search and sharing metadata, within the limits search engines display.
@@ -180,15 +191,16 @@ public struct Metadata: SchemaDescribed {
         self.imagePrompts = imagePrompts
     }
 
-    public static let schema = JSONSchema.object(properties: [
-        ("seoTitle", .string(minLength: 1, maxLength: seoTitleLimit)),
-        ("slug", .string(minLength: 1, maxLength: slugLimit, pattern: "[a-z0-9]+(-[a-z0-9]+)*")),
-        ("metaDescription", .string(minLength: 1, maxLength: metaDescriptionLimit)),
-        ("tags", .array(items: .string(minLength: 1, maxLength: 60), maxItems: 10)),
-        ("categories", .array(items: .string(minLength: 1, maxLength: 60), minItems: 1, maxItems: 3)),
-        ("excerpt", .string(minLength: 1, maxLength: 300)),
-        ("imagePrompts", .array(items: ImagePrompt.schema, maxItems: 6)),
-    ], required: ["seoTitle", "slug", "metaDescription", "tags", "categories", "excerpt", "imagePrompts"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("seoTitle", .string(minLength: 1, maxLength: seoTitleLimit)),
+            ("slug", .string(minLength: 1, maxLength: slugLimit, pattern: "[a-z0-9]+(-[a-z0-9]+)*")),
+            ("metaDescription", .string(minLength: 1, maxLength: metaDescriptionLimit)),
+            ("tags", .array(items: .string(minLength: 1, maxLength: 60), maxItems: 10)),
+            ("categories", .array(items: .string(minLength: 1, maxLength: 60), minItems: 1, maxItems: 3)),
+            ("excerpt", .string(minLength: 1, maxLength: 300)),
+            ("imagePrompts", .array(items: ImagePrompt.schema, maxItems: 6)),
+        ], required: ["seoTitle", "slug", "metaDescription", "tags", "categories", "excerpt", "imagePrompts"])
 }
 
 // MARK: Round 6
@@ -205,9 +217,10 @@ public struct Neighbor: SchemaDescribed {
         self.similarity = similarity
     }
 
-    public static let schema = JSONSchema.object(properties: [
-        ("runId", Text.short), ("title", Text.short), ("similarity", .number(minimum: -1, maximum: 1)),
-    ], required: ["runId", "title", "similarity"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("runId", Text.short), ("title", Text.short), ("similarity", .number(minimum: -1, maximum: 1)),
+        ], required: ["runId", "title", "similarity"])
 }
 
 /// The duplicate check: the article's nearest earlier posts by embedding.
@@ -224,10 +237,11 @@ public struct DuplicateCheck: SchemaDescribed {
         self.dimension = dimension
     }
 
-    public static let schema = JSONSchema.object(properties: [
-        ("isDuplicate", .boolean), ("nearest", .array(items: Neighbor.schema, maxItems: 10)),
-        ("model", Text.short), ("dimension", .integer(minimum: 1)),
-    ], required: ["isDuplicate", "nearest", "model", "dimension"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("isDuplicate", .boolean), ("nearest", .array(items: Neighbor.schema, maxItems: 10)),
+            ("model", Text.short), ("dimension", .integer(minimum: 1)),
+        ], required: ["isDuplicate", "nearest", "model", "dimension"])
 }
 
 /// How well the article holds together, and whether it repeats an earlier one.
@@ -243,9 +257,10 @@ public struct CoherenceReport: SchemaDescribed {
         self.duplicate = duplicate
     }
 
-    public static let schema = JSONSchema.object(properties: [
-        ("score", .number(minimum: 0, maximum: 1)), ("issues", Text.list), ("duplicate", DuplicateCheck.schema),
-    ], required: ["score", "issues", "duplicate"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("score", .number(minimum: 0, maximum: 1)), ("issues", Text.list), ("duplicate", DuplicateCheck.schema),
+        ], required: ["score", "issues", "duplicate"])
 }
 
 // MARK: Round 7
@@ -283,10 +298,11 @@ public struct PublishResult: SchemaDescribed {
         self.html = html
     }
 
-    public static let schema = JSONSchema.object(properties: [
-        ("mode", .string(enumeration: ["wordpress", "dry-run"])), ("wpPostId", .integer(minimum: 1)),
-        ("link", .string(maxLength: 2_000)), ("postStatus", .string(enumeration: ["publish", "future", "draft"])),
-        ("slug", .string(maxLength: 200)), ("adopted", .boolean),
-        ("htmlPath", .string(maxLength: 4_096)), ("html", .string(maxLength: 2_000_000)),
-    ], required: ["mode"])
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("mode", .string(enumeration: ["wordpress", "dry-run"])), ("wpPostId", .integer(minimum: 1)),
+            ("link", .string(maxLength: 2_000)), ("postStatus", .string(enumeration: ["publish", "future", "draft"])),
+            ("slug", .string(maxLength: 200)), ("adopted", .boolean),
+            ("htmlPath", .string(maxLength: 4_096)), ("html", .string(maxLength: 2_000_000)),
+        ], required: ["mode"])
 }

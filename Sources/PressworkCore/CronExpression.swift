@@ -42,15 +42,19 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         var expanded = trimmed
         if trimmed.hasPrefix("@") {
             guard let macro = Self.macros[trimmed.lowercased()] else {
-                throw CronError(field: "expression", "\(trimmed) is not a known macro; use one of "
-                    + Self.macros.keys.sorted().joined(separator: ", "))
+                throw CronError(
+                    field: "expression",
+                    "\(trimmed) is not a known macro; use one of "
+                        + Self.macros.keys.sorted().joined(separator: ", "))
             }
             expanded = macro
         }
         var fields = expanded.split(separator: " ").map(String.init)
         guard fields.count == 5 || fields.count == 6 else {
-            throw CronError(field: "expression", "has \(fields.count) field(s); expected 5 (minute hour day-of-month month "
-                + "day-of-week) or 6 (with seconds first)")
+            throw CronError(
+                field: "expression",
+                "has \(fields.count) field(s); expected 5 (minute hour day-of-month month "
+                    + "day-of-week) or 6 (with seconds first)")
         }
         if fields.count == 5 { fields.insert("0", at: 0) }
         seconds = try Self.parse(fields[0], name: "second", range: 0...59)
@@ -67,7 +71,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         weekdayRestricted = fields[5] != "*" && fields[5] != "?"
         // A day-of-month that no selected month has (31 in April only, 30 February) never fires.
         if dayOfMonthRestricted && !weekdayRestricted && !lastDayOfMonth,
-           let smallest = daysOfMonth.min(), months.allSatisfy({ smallest > Self.maximumDays(inMonth: $0) }) {
+            let smallest = daysOfMonth.min(), months.allSatisfy({ smallest > Self.maximumDays(inMonth: $0) })
+        {
             throw CronError(field: "day-of-month", "day \(smallest) never occurs in the selected month(s)")
         }
     }
@@ -84,7 +89,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
                 return number
             }
             if let index = names.firstIndex(of: text.uppercased()) { return index + firstNameValue }
-            throw CronError(field: name, "\"\(text)\" is not a number" + (names.isEmpty ? "" : " or a name (\(names.joined(separator: ", ")))"))
+            throw CronError(
+                field: name, "\"\(text)\" is not a number" + (names.isEmpty ? "" : " or a name (\(names.joined(separator: ", ")))"))
         }
         var values: Set<Int> = []
         for item in field.split(separator: ",", omittingEmptySubsequences: false) {
@@ -170,7 +176,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
                 if let second = seconds.filter({ $0 > t.second }).min() {
                     t.second = second
                 } else {
-                    t = LocalDateTime(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: 59).adding(seconds: 1)
+                    t = LocalDateTime(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: 59).adding(
+                        seconds: 1)
                 }
                 continue
             }
@@ -234,7 +241,8 @@ public struct LocalDateTime: Sendable, Equatable, Comparable, CustomStringConver
     }
 
     static func startOfMonth(after t: LocalDateTime) -> LocalDateTime {
-        t.month == 12 ? LocalDateTime(year: t.year + 1, month: 1, day: 1, hour: 0, minute: 0)
+        t.month == 12
+            ? LocalDateTime(year: t.year + 1, month: 1, day: 1, hour: 0, minute: 0)
             : LocalDateTime(year: t.year, month: t.month + 1, day: 1, hour: 0, minute: 0)
     }
 

@@ -89,7 +89,8 @@ public struct CronSchedule: Sendable, Equatable {
         let afterChange = wall - before
         let searchFrom = Date(timeIntervalSince1970: TimeInterval(afterChange - 86_400))
         if let change = timeZone.nextDaylightSavingTimeTransition(after: searchFrom),
-           Int64(change.timeIntervalSince1970) <= afterChange {
+            Int64(change.timeIntervalSince1970) <= afterChange
+        {
             return Int64(change.timeIntervalSince1970.rounded(.up))
         }
         return afterChange

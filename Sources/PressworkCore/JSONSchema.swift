@@ -56,8 +56,8 @@ public indirect enum JSONSchema: Sendable, Equatable {
             return .object([("type", .string("boolean"))])
         case .nullable(let wrapped):
             guard case .object(var fields) = wrapped.json,
-                  let index = fields.firstIndex(where: { $0.0 == "type" }),
-                  case .string(let type) = fields[index].1
+                let index = fields.firstIndex(where: { $0.0 == "type" }),
+                case .string(let type) = fields[index].1
             else { return wrapped.json }
             fields[index] = ("type", .array([.string(type), .string("null")]))
             return .object(fields)

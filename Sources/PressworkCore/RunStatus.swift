@@ -30,7 +30,7 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable, CustomStringConv
         case (.queued, .running), (.queued, .cancelled):
             return true
         case (.running, .done), (.running, .error), (.running, .needsReview), (.running, .skipped),
-             (.running, .cancelled), (.running, .queued), (.running, .running):
+            (.running, .cancelled), (.running, .queued), (.running, .running):
             return true
         case (.error, .queued), (.error, .cancelled):
             return true

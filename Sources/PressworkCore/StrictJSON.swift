@@ -39,7 +39,12 @@ public enum StrictJSON {
             var line = 1
             var column = 1
             for byte in bytes[..<min(index, bytes.count)] {
-                if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+                if byte == UInt8(ascii: "\n") {
+                    line += 1
+                    column = 1
+                } else if byte & 0xC0 != 0x80 {
+                    column += 1
+                }
             }
             return Failure(line: line, column: column, problem: problem)
         }
@@ -68,7 +73,10 @@ public enum StrictJSON {
             index += 1
             var keys = Set<String>()
             skipWhitespace()
-            if peek == UInt8(ascii: "}") { index += 1; return }
+            if peek == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
             while true {
                 skipWhitespace()
                 guard peek == UInt8(ascii: "\"") else {
@@ -88,7 +96,9 @@ public enum StrictJSON {
                 skipWhitespace()
                 switch peek {
                 case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "}"): index += 1; return
+                case UInt8(ascii: "}"):
+                    index += 1
+                    return
                 case nil: throw failure("the text ends inside an object")
                 default: throw failure("expected , or } after the value of \"\(key)\"")
                 }
@@ -98,7 +108,10 @@ public enum StrictJSON {
         mutating func array(depth: Int) throws(Failure) {
             index += 1
             skipWhitespace()
-            if peek == UInt8(ascii: "]") { index += 1; return }
+            if peek == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
             while true {
                 skipWhitespace()
                 if peek == UInt8(ascii: "]") { throw failure("a trailing comma before ]") }
@@ -106,7 +119,9 @@ public enum StrictJSON {
                 skipWhitespace()
                 switch peek {
                 case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "]"): index += 1; return
+                case UInt8(ascii: "]"):
+                    index += 1
+                    return
                 case nil: throw failure("the text ends inside an array")
                 default: throw failure("expected , or ] after an array element")
                 }
@@ -187,7 +202,8 @@ public enum StrictJSON {
         static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
 
         static func isHexDigit(_ byte: UInt8) -> Bool {
-            isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+            isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
         }
 
         static func show(_ byte: UInt8) -> String {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Where a webhook may be POSTed. Webhook URLs are typed by people who may not be trusted with
 /// the network Presswork runs in: a URL naming the cloud's metadata service (169.254.169.254),
@@ -29,7 +30,9 @@ public struct WebhookDestination: Sendable, Equatable {
         guard !text.isEmpty else { throw refuse("is empty; give an http:// or https:// URL") }
         guard text.utf8.count <= 2_000 else { throw refuse("is longer than 2000 characters") }
         if let bad = text.unicodeScalars.first(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
-            throw refuse("contains \(bad.value < 0x21 || bad.value == 0x7F ? String(format: "the control character U+%04X", bad.value) : "whitespace") (a URL has none; percent-encode it)")
+            throw refuse(
+                "contains \(bad.value < 0x21 || bad.value == 0x7F ? String(format: "the control character U+%04X", bad.value) : "whitespace") (a URL has none; percent-encode it)"
+            )
         }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
             throw refuse("must be an http:// or https:// URL, not \(text)")

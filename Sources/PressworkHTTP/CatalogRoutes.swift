@@ -47,8 +47,9 @@ struct CatalogRoutes: Sendable {
                     version = number
                 }
                 guard let entry = try await configurations.store(kind).get(name, version: version) else {
-                    throw Problem.notFound(version.map { "profile \(name) has no version \($0)" }
-                        ?? CatalogEntryMissing(kind: kind, name: name).description)
+                    throw Problem.notFound(
+                        version.map { "profile \(name) has no version \($0)" }
+                            ?? CatalogEntryMissing(kind: kind, name: name).description)
                 }
                 return JSONBody.response(Self.document(entry))
             }
@@ -79,11 +80,12 @@ struct CatalogRoutes: Sendable {
                 // WordPress refused or could not be reached: the site's fault, not the request's.
                 throw Problem(.badGateway, "WordPress did not answer the check: \(error)")
             }
-            return JSONBody.response(.object([
-                ("user", .string(access.user)), ("roles", .array(access.roles.map(JSONValue.string))),
-                ("capabilities", .object(access.capabilities.sorted { $0.key < $1.key }.map { ($0.key, .bool($0.value)) })),
-                ("findings", .array(access.summary.map(JSONValue.string))),
-            ]))
+            return JSONBody.response(
+                .object([
+                    ("user", .string(access.user)), ("roles", .array(access.roles.map(JSONValue.string))),
+                    ("capabilities", .object(access.capabilities.sorted { $0.key < $1.key }.map { ($0.key, .bool($0.value)) })),
+                    ("findings", .array(access.summary.map(JSONValue.string))),
+                ]))
         }
     }
 

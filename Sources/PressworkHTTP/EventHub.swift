@@ -1,7 +1,7 @@
-import PressworkCore
 import Foundation
 import Logging
 import PostgresClient
+import PressworkCore
 import PressworkStore
 
 /// One `LISTEN presswork_events` connection for every progress stream of the server: each

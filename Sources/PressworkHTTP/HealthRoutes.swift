@@ -44,7 +44,9 @@ struct HealthRoutes: Sendable {
             let applied = try await HealthQueries(pool: context.pool).appliedMigrations()
             let expected = Self.builtInMigrations
             guard applied == expected else {
-                throw Problem(.serviceUnavailable, "the database has \(applied) migrations applied; this presswork has \(expected): run presswork migrate")
+                throw Problem(
+                    .serviceUnavailable,
+                    "the database has \(applied) migrations applied; this presswork has \(expected): run presswork migrate")
             }
             return JSONBody.response(.object([("status", .string("ready")), ("migrations", .number(Double(applied)))]))
         } catch let problem as Problem {

@@ -1,7 +1,7 @@
 import HTTPTypes
-import PressworkCore
 import Hummingbird
 import Logging
+import PressworkCore
 import Synchronization
 
 /// Every error leaves as problem details: the domain's refusals with the status their code calls
@@ -24,7 +24,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             guard !allowed.isEmpty else {
                 throw Problem(.notFound, "no route \(request.method) \(request.uri.path)")
             }
-            var problem = Problem(.methodNotAllowed, "\(request.uri.path) answers \(allowed.joined(separator: ", ")), not \(request.method)")
+            var problem = Problem(
+                .methodNotAllowed, "\(request.uri.path) answers \(allowed.joined(separator: ", ")), not \(request.method)")
             problem.headers[.allow] = allowed.joined(separator: ", ")
             throw problem
         } catch let error as HTTPError {
@@ -34,9 +35,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             throw Problem(error.status, "\(error)")
         } catch {
-            logger.error("request failed", metadata: [
-                "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)",
-            ])
+            logger.error(
+                "request failed",
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)",
+                ])
             // The error's text (a database message, a path) is for the operator, not the client.
             throw Problem(.internalServerError, "the server could not answer this request; its log says why")
         }

@@ -30,43 +30,48 @@ struct RunEventRoutes: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
-            let store = context.store, hub = context.hub, startAfter = after
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                // Subscribe before the first read, so that nothing falls between the two.
-                let subscription = await hub.subscribe(runID)
-                var last = startAfter
-                var lastWrite = ContinuousClock.now
-                do {
-                    var finished = false
-                    try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
-                    func drain() async throws {
-                        for event in try await store.events(runID, after: last) {
-                            try await writer.write(ByteBuffer(string: "id: \(event.id)\nevent: \(event.kind)\ndata: \(event.payload)\n\n"))
-                            last = event.id
-                            lastWrite = .now
-                            if event.isFinal { finished = true }
-                        }
-                    }
-                    try await drain()
-                    // Resumed after the last event of a run that has ended: nothing more will come.
-                    if !finished, let run = try await store.run(runID), run.status.isFinal { finished = true }
-                    if !finished {
-                        for await _ in subscription.wakeups {
-                            try await drain()
-                            if finished { break }
-                            if lastWrite.duration(to: .now) >= .seconds(14) {
-                                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+            let store = context.store
+            let hub = context.hub
+            let startAfter = after
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    // Subscribe before the first read, so that nothing falls between the two.
+                    let subscription = await hub.subscribe(runID)
+                    var last = startAfter
+                    var lastWrite = ContinuousClock.now
+                    do {
+                        var finished = false
+                        try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+                        func drain() async throws {
+                            for event in try await store.events(runID, after: last) {
+                                try await writer.write(
+                                    ByteBuffer(string: "id: \(event.id)\nevent: \(event.kind)\ndata: \(event.payload)\n\n"))
+                                last = event.id
                                 lastWrite = .now
+                                if event.isFinal { finished = true }
                             }
                         }
+                        try await drain()
+                        // Resumed after the last event of a run that has ended: nothing more will come.
+                        if !finished, let run = try await store.run(runID), run.status.isFinal { finished = true }
+                        if !finished {
+                            for await _ in subscription.wakeups {
+                                try await drain()
+                                if finished { break }
+                                if lastWrite.duration(to: .now) >= .seconds(14) {
+                                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                                    lastWrite = .now
+                                }
+                            }
+                        }
+                        await hub.unsubscribe(runID, id: subscription.id)
+                        try await writer.finish(nil)
+                    } catch {
+                        await hub.unsubscribe(runID, id: subscription.id)
+                        throw error
                     }
-                    await hub.unsubscribe(runID, id: subscription.id)
-                    try await writer.finish(nil)
-                } catch {
-                    await hub.unsubscribe(runID, id: subscription.id)
-                    throw error
-                }
-            })
+                })
         }
     }
 }

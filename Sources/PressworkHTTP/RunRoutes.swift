@@ -97,8 +97,9 @@ struct RunRoutes: Sendable {
         )
         // The same key with other params is a mistake of the caller's, not a replay.
         if !created, run.params != params {
-            throw Problem.unprocessable("Idempotency-Key \(key ?? "") was used for a run with other params (run \(run.id))",
-                                        field: "Idempotency-Key")
+            throw Problem.unprocessable(
+                "Idempotency-Key \(key ?? "") was used for a run with other params (run \(run.id))",
+                field: "Idempotency-Key")
         }
         var headers = HTTPFields()
         headers[.location] = "/v1/runs/\(run.id)"
@@ -164,13 +165,18 @@ struct RunRoutes: Sendable {
         }
         let page = try await context.store.listPage(filter, limit: limit, before: before)
         // The next page starts after the last row read, readable or not.
-        let next: JSONValue = page.runs.count + page.unreadable.count == limit
+        let next: JSONValue =
+            page.runs.count + page.unreadable.count == limit
             ? (page.runs.last.map { .string($0.id.description) } ?? .null) : .null
-        return JSONBody.response(.object([
-            ("runs", .array(page.runs.map(\.summary))),
-            ("unreadable", .array(page.unreadable.map { .object([("runId", .string($0.id.description)), ("reason", .string($0.reason))]) })),
-            ("next", next),
-        ]))
+        return JSONBody.response(
+            .object([
+                ("runs", .array(page.runs.map(\.summary))),
+                (
+                    "unreadable",
+                    .array(page.unreadable.map { .object([("runId", .string($0.id.description)), ("reason", .string($0.reason))]) })
+                ),
+                ("next", next),
+            ]))
     }
 
     /// The filters of a listing: `status` (comma-separated), `schedule`, `site`, `profile`,
@@ -179,7 +185,8 @@ struct RunRoutes: Sendable {
         var filter = RunFilter()
         for text in query.getAll("status").flatMap({ $0.split(separator: ",") }) {
             guard let status = RunStatus(rawValue: String(text)) else {
-                throw Problem.badRequest("status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
+                throw Problem.badRequest(
+                    "status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
             }
             filter.statuses.insert(status)
         }

@@ -16,10 +16,11 @@ struct ScheduleRoutes: Sendable {
         router.get("/v1/schedules") { request, _ in
             try await context.auth.require(.schedulesRead, request)
             let (schedules, unreadable) = try await context.schedules.listAll()
-            return JSONBody.response(.object([
-                ("schedules", .array(schedules.map { $0.document() })),
-                ("unreadable", .array(unreadable.map { .object([("name", .string($0.name)), ("reason", .string($0.reason))]) })),
-            ]))
+            return JSONBody.response(
+                .object([
+                    ("schedules", .array(schedules.map { $0.document() })),
+                    ("unreadable", .array(unreadable.map { .object([("name", .string($0.name)), ("reason", .string($0.reason))]) })),
+                ]))
         }
         router.post("/v1/schedules") { request, _ in try await create(request) }
         router.put("/v1/schedules/:name") { request, requestContext in
@@ -117,16 +118,20 @@ struct ScheduleRoutes: Sendable {
             guard let cron = try body.string("cron") else { throw ValidationError(field: "cron", "required: a cron expression") }
             var params = body
             for key in ["name", "cron", "timeZone", "misfire", "catchUpLimit", "overlap", "maxActive"] { params.removeValue(forKey: key) }
-            let misfire = try body.string("misfire").map { text in
-                guard let policy = MisfirePolicy(rawValue: text) else { throw ValidationError(field: "misfire", "must be skip, latest or all") }
-                return policy
-            } ?? .latest
-            let overlap = try body.string("overlap").map { text in
-                guard let policy = OverlapPolicy(rawValue: text) else {
-                    throw ValidationError(field: "overlap", "must be skip, buffer-one or allow")
-                }
-                return policy
-            } ?? .skip
+            let misfire =
+                try body.string("misfire").map { text in
+                    guard let policy = MisfirePolicy(rawValue: text) else {
+                        throw ValidationError(field: "misfire", "must be skip, latest or all")
+                    }
+                    return policy
+                } ?? .latest
+            let overlap =
+                try body.string("overlap").map { text in
+                    guard let policy = OverlapPolicy(rawValue: text) else {
+                        throw ValidationError(field: "overlap", "must be skip, buffer-one or allow")
+                    }
+                    return policy
+                } ?? .skip
             let catchUp = try body.integer("catchUpLimit") ?? 10
             guard (1...1_000).contains(catchUp) else { throw ValidationError(field: "catchUpLimit", "must be from 1 to 1000") }
             let maxActive = try body.integer("maxActive")

@@ -66,9 +66,11 @@ enum VectorMath {
         var index = 0
         while index + 16 <= count {
             let offset = index * MemoryLayout<Float>.stride
-            first += rawA.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            first +=
+                rawA.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
                 * rawB.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            second += rawA.loadUnaligned(fromByteOffset: offset + 32, as: SIMD8<Float>.self)
+            second +=
+                rawA.loadUnaligned(fromByteOffset: offset + 32, as: SIMD8<Float>.self)
                 * rawB.loadUnaligned(fromByteOffset: offset + 32, as: SIMD8<Float>.self)
             index += 16
         }

@@ -1,7 +1,7 @@
-import PressworkCore
 import Foundation
 import Logging
 import PostgresClient
+import PressworkCore
 import PressworkStore
 import Synchronization
 
@@ -75,9 +75,11 @@ final class LeaseKeeper: Sendable {
             do {
                 held = try await store.beat(owner: owner, leases: followers.map(\.lease), leaseSeconds: leaseSeconds)
             } catch let error as PostgresError where error.isUnavailable {
-                logger.warning("heartbeat failed: the database does not answer", metadata: [
-                    "error": "\(error)", "runs": "\(followers.count)",
-                ])
+                logger.warning(
+                    "heartbeat failed: the database does not answer",
+                    metadata: [
+                        "error": "\(error)", "runs": "\(followers.count)",
+                    ])
                 continue
             } catch {
                 logger.error("heartbeat failed", metadata: ["error": "\(error)", "runs": "\(followers.count)"])

@@ -109,9 +109,11 @@ public struct Orchestrator: Sendable {
             // Cancelled while a round was in flight: its calls were cancelled with it; the rounds
             // committed so far are kept, and the run ends as cancelled.
             let reason = (try? await store.cancelRequest(runID)) ?? "cancelled"
-            try await store.finish(lease, status: .cancelled, reason: reason, diagnostics: [
-                Diagnostic(round: nil, kind: .status, message: "stopped by a cancel; \(reason)", attempt: lease.attempt),
-            ])
+            try await store.finish(
+                lease, status: .cancelled, reason: reason,
+                diagnostics: [
+                    Diagnostic(round: nil, kind: .status, message: "stopped by a cancel; \(reason)", attempt: lease.attempt)
+                ])
             PipelineMetrics.runFinished(.cancelled)
             logger.notice("run cancelled")
             progress(.finished(.cancelled, reason: reason))
@@ -123,10 +125,13 @@ public struct Orchestrator: Sendable {
             let store = self.store
             let owner = configuration.owner
             try? await Task {
-                try await store.finish(lease, status: .queued, reason: "released by \(owner)", diagnostics: [
-                    Diagnostic(round: nil, kind: .status, message: "run released before finishing; it will be continued",
-                               attempt: lease.attempt),
-                ])
+                try await store.finish(
+                    lease, status: .queued, reason: "released by \(owner)",
+                    diagnostics: [
+                        Diagnostic(
+                            round: nil, kind: .status, message: "run released before finishing; it will be continued",
+                            attempt: lease.attempt)
+                    ])
             }.value
             logger.notice("run released")
             throw CancellationError()
@@ -147,10 +152,13 @@ public struct Orchestrator: Sendable {
         var wait = Duration.milliseconds(100)
         while true {
             do {
-                try await store.finish(lease, status: .queued, reason: "handed back after a database outage", diagnostics: [
-                    Diagnostic(round: nil, kind: .status, message: "the database went away; handed back to be continued",
-                               attempt: lease.attempt),
-                ])
+                try await store.finish(
+                    lease, status: .queued, reason: "handed back after a database outage",
+                    diagnostics: [
+                        Diagnostic(
+                            round: nil, kind: .status, message: "the database went away; handed back to be continued",
+                            attempt: lease.attempt)
+                    ])
                 return true
             } catch is LeaseLost {
                 return false

@@ -16,13 +16,16 @@ extension RunExecution {
     }
 
     func decodeArticleParts(_ artifacts: [Round: String]) throws -> (outline: Outline, sections: [PolishedSection]) {
-        (try decode(Outline.self, round: .outline, from: artifacts),
-         try decode([PolishedSection].self, round: .polish, from: artifacts))
+        (
+            try decode(Outline.self, round: .outline, from: artifacts),
+            try decode([PolishedSection].self, round: .polish, from: artifacts)
+        )
     }
 
     func decodeArticle(_ artifacts: [Round: String]) throws -> Article {
         let parts = try decodeArticleParts(artifacts)
-        return Article(outline: parts.outline, sections: parts.sections,
-                       metadata: try decode(Metadata.self, round: .metadata, from: artifacts))
+        return Article(
+            outline: parts.outline, sections: parts.sections,
+            metadata: try decode(Metadata.self, round: .metadata, from: artifacts))
     }
 }

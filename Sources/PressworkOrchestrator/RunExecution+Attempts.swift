@@ -26,15 +26,20 @@ extension RunExecution {
                 let delay = Duration.nanoseconds(Int64.random(in: 0...max(0, ceiling.nanoseconds)))
                 let reason = Self.chain(error).joined(separator: ": ")
                 guard ContinuousClock.now.advanced(by: delay) < deadline else { throw error }
-                logger.warning("transient failure, retrying", metadata: [
-                    LogKey.round: "\(round.rawValue)", "retry": "\(failures)", "error": "\(reason)",
-                ])
-                try await store.record([Diagnostic(
-                    round: round, kind: .retry,
-                    message: "retry \(failures) of \(configuration.transientRetries)"
-                        + (section.map { " (section \($0))" } ?? "") + ": \(reason)",
-                    attempt: lease.attempt
-                )], lease: lease)
+                logger.warning(
+                    "transient failure, retrying",
+                    metadata: [
+                        LogKey.round: "\(round.rawValue)", "retry": "\(failures)", "error": "\(reason)",
+                    ])
+                try await store.record(
+                    [
+                        Diagnostic(
+                            round: round, kind: .retry,
+                            message: "retry \(failures) of \(configuration.transientRetries)"
+                                + (section.map { " (section \($0))" } ?? "") + ": \(reason)",
+                            attempt: lease.attempt
+                        )
+                    ], lease: lease)
                 progress(.retrying(round, attempt: failures, reason: reason))
                 try await Task.sleep(for: delay)
             }

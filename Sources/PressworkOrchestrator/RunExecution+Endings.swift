@@ -36,10 +36,14 @@ extension RunExecution {
         ]
         if unrecorded.calls > 0 { details.append(("calls", .number(Double(unrecorded.calls)))) }
         if unrecorded.costUSD > 0 { details.append(("costUSD", .number(unrecorded.costUSD))) }
-        try await store.finish(lease, status: .error, reason: "\(round): \(message)", diagnostics: [Diagnostic(
-            round: round, kind: .error, message: message, attempt: lease.attempt,
-            tokensIn: unrecorded.input, tokensOut: unrecorded.output, details: .object(details)
-        )], unrecorded: (unrecorded.input, unrecorded.output, unrecorded.costUSD))
+        try await store.finish(
+            lease, status: .error, reason: "\(round): \(message)",
+            diagnostics: [
+                Diagnostic(
+                    round: round, kind: .error, message: message, attempt: lease.attempt,
+                    tokensIn: unrecorded.input, tokensOut: unrecorded.output, details: .object(details)
+                )
+            ], unrecorded: (unrecorded.input, unrecorded.output, unrecorded.costUSD))
         PipelineMetrics.roundFailed(round)
         PipelineMetrics.runFinished(.error)
         progress(.finished(.error, reason: "\(round): \(message)"))

@@ -4,8 +4,8 @@ import PostgresClient
 import PressworkCore
 import PressworkPipeline
 import PressworkStore
-import Tracing
 import Synchronization
+import Tracing
 
 /// One claim of one run: the rounds loop, under a lease.
 struct RunExecution: Sendable {
@@ -65,9 +65,11 @@ struct RunExecution: Sendable {
             round: nil, kind: .status, message: (lease.tookOver ? "taken over by " : "claimed by ") + lease.owner,
             attempt: lease.attempt, details: RunTimeline.claimDetails(owner: lease.owner, tookOver: lease.tookOver)
         )
-        try await store.record([claim] + skipped.map {
-            Diagnostic(round: $0, kind: .roundSkipped, message: "artifact exists; round not executed again", attempt: lease.attempt)
-        }, lease: lease)
+        try await store.record(
+            [claim]
+                + skipped.map {
+                    Diagnostic(round: $0, kind: .roundSkipped, message: "artifact exists; round not executed again", attempt: lease.attempt)
+                }, lease: lease)
         var gateDiagnostics: [Diagnostic] = []
         for round in Round.allCases {
             if skipped.contains(round) {
@@ -94,12 +96,14 @@ struct RunExecution: Sendable {
                 let approved = record.reviewApprovedAt != nil
                 switch GateDecision.decide(report, thresholds: params.thresholds, approved: approved) {
                 case .publish:
-                    gateDiagnostics.append(Diagnostic(
-                        round: .coherence, kind: .gate,
-                        message: approved ? "approved by review; publishing"
-                            : "coherence \(String(format: "%.2f", report.score)) passes; publishing",
-                        attempt: lease.attempt
-                    ))
+                    gateDiagnostics.append(
+                        Diagnostic(
+                            round: .coherence, kind: .gate,
+                            message: approved
+                                ? "approved by review; publishing"
+                                : "coherence \(String(format: "%.2f", report.score)) passes; publishing",
+                            attempt: lease.attempt
+                        ))
                 case .review(let reason):
                     return try await finish(.needsReview, reason: reason, gate: true)
                 case .skip(let reason):
@@ -136,9 +140,11 @@ struct RunExecution: Sendable {
             }
         }
         // Every round's artifact existed already: nothing was left to run.
-        return try await finish(.done, reason: nil, gate: false, htmlPath: try? decode(
-            PublishResult.self, round: .publish, from: artifacts
-        ).htmlPath)
+        return try await finish(
+            .done, reason: nil, gate: false,
+            htmlPath: try? decode(
+                PublishResult.self, round: .publish, from: artifacts
+            ).htmlPath)
     }
 
     func outcome(_ status: RunStatus, reason: String?, artifacts: [Round: String]) -> RunOutcome {
@@ -191,17 +197,21 @@ struct RunExecution: Sendable {
             }
         case .ideas:
             let trends = try decode([TrendItem].self, round: .trends, from: artifacts)
-            output = try RoundResult(try await attempt(round, until: deadline) {
-                try await pipeline.ideas(trends, params: params)
-            }) {
+            output = try RoundResult(
+                try await attempt(round, until: deadline) {
+                    try await pipeline.ideas(trends, params: params)
+                }
+            ) {
                 "\($0.count) ideas; best: \($0.first?.title ?? "")"
             }
         case .outline:
             let trends = try decode([TrendItem].self, round: .trends, from: artifacts)
             let ideas = try decode([TopicIdea].self, round: .ideas, from: artifacts)
-            output = try RoundResult(try await attempt(round, until: deadline) {
-                try await pipeline.outline(ideas, trends: trends, params: params)
-            }) { "\"\($0.title)\", \($0.sections.count) sections" }
+            output = try RoundResult(
+                try await attempt(round, until: deadline) {
+                    try await pipeline.outline(ideas, trends: trends, params: params)
+                }
+            ) { "\"\($0.title)\", \($0.sections.count) sections" }
         case .drafts:
             let outline = try decode(Outline.self, round: .outline, from: artifacts)
             output = try await perSection(
@@ -219,9 +229,11 @@ struct RunExecution: Sendable {
             }
         case .metadata:
             let article = try decodeArticleParts(artifacts)
-            output = try RoundResult(try await attempt(round, until: deadline) {
-                try await pipeline.metadata(article.outline, sections: article.sections, params: params)
-            }) { "\"\($0.seoTitle)\", \($0.imagePrompts.count) image prompts" }
+            output = try RoundResult(
+                try await attempt(round, until: deadline) {
+                    try await pipeline.metadata(article.outline, sections: article.sections, params: params)
+                }
+            ) { "\"\($0.seoTitle)\", \($0.imagePrompts.count) image prompts" }
         case .coherence:
             let article = try decodeArticle(artifacts)
             // A reprocess is not a duplicate of the run it reprocesses, nor of that run's parents.
@@ -241,9 +253,11 @@ struct RunExecution: Sendable {
             let article = try decodeArticle(artifacts)
             let runID = lease.runID.description
             let ledger = StoreLedger(store: store, lease: lease)
-            output = try RoundResult(try await attempt(round, until: deadline) {
-                try await pipeline.publish(article, runID: runID, params: params, ledger: ledger)
-            }) {
+            output = try RoundResult(
+                try await attempt(round, until: deadline) {
+                    try await pipeline.publish(article, runID: runID, params: params, ledger: ledger)
+                }
+            ) {
                 $0.htmlPath.map { "HTML written to \($0)" } ?? "post \($0.wpPostId.map(String.init) ?? "?")"
             }
         }
@@ -253,31 +267,37 @@ struct RunExecution: Sendable {
         output.usage = output.usage + waste
         spent.add(-waste.costUSD)
         let durationMs = started.duration(to: .now).wholeMilliseconds
-        var diagnostics = extra + output.warnings.map {
-            Diagnostic(round: round, kind: .warning, message: $0, attempt: lease.attempt)
-        }
+        var diagnostics =
+            extra
+            + output.warnings.map {
+                Diagnostic(round: round, kind: .warning, message: $0, attempt: lease.attempt)
+            }
         // Provider calls and their cost, when there were any: what a round cost in requests and money.
         var spending: [(String, JSONValue)] = []
         if output.usage.calls > 0 { spending.append(("calls", .number(Double(output.usage.calls)))) }
         if output.usage.costUSD > 0 { spending.append(("costUSD", .number(output.usage.costUSD))) }
-        diagnostics.append(Diagnostic(
-            round: round, kind: .roundCompleted, message: output.summary, attempt: lease.attempt, durationMs: durationMs,
-            tokensIn: output.usage.input, tokensOut: output.usage.output, details: spending.isEmpty ? nil : .object(spending)
-        ))
+        diagnostics.append(
+            Diagnostic(
+                round: round, kind: .roundCompleted, message: output.summary, attempt: lease.attempt, durationMs: durationMs,
+                tokensIn: output.usage.input, tokensOut: output.usage.output, details: spending.isEmpty ? nil : .object(spending)
+            ))
         // Rounds 3 and 4 counted each section's cost as it was checkpointed.
         if !output.countedAsSpent { spent.add(output.usage.costUSD) }
-        current.cancelRequested = try await store.commit(RoundCommit(
-            round: round, payload: output.payload, durationMs: durationMs, tokensIn: output.usage.input,
-            tokensOut: output.usage.output, costUSD: output.usage.costUSD, diagnostics: diagnostics, vector: output.vector
-        ), lease: lease, leaseSeconds: configuration.leaseSeconds, finishing: finishing.map { ($0, nil) })
+        current.cancelRequested = try await store.commit(
+            RoundCommit(
+                round: round, payload: output.payload, durationMs: durationMs, tokensIn: output.usage.input,
+                tokensOut: output.usage.output, costUSD: output.usage.costUSD, diagnostics: diagnostics, vector: output.vector
+            ), lease: lease, leaseSeconds: configuration.leaseSeconds, finishing: finishing.map { ($0, nil) })
         PipelineMetrics.roundCompleted(
             round, duration: started.duration(to: .now), tokensIn: output.usage.input, tokensOut: output.usage.output
         )
         for warning in output.warnings { progress(.warning(round, warning)) }
         progress(.roundFinished(round, durationMs: durationMs, summary: output.summary))
-        logger.info("round finished", metadata: [
-            "durationMs": "\(durationMs)", "tokensIn": "\(output.usage.input)", "tokensOut": "\(output.usage.output)",
-        ])
+        logger.info(
+            "round finished",
+            metadata: [
+                "durationMs": "\(durationMs)", "tokensIn": "\(output.usage.input)", "tokensOut": "\(output.usage.output)",
+            ])
         return output.payload
     }
 
@@ -327,8 +347,9 @@ struct RoundResult: Sendable {
     }
 
     init<Value: Encodable & Sendable>(_ output: RoundOutput<Value>, summary: (Value) -> String) throws {
-        self.init(payload: try ArtifactJSON.encode(output.value), usage: output.usage, warnings: output.warnings,
-                  summary: summary(output.value), vector: nil)
+        self.init(
+            payload: try ArtifactJSON.encode(output.value), usage: output.usage, warnings: output.warnings,
+            summary: summary(output.value), vector: nil)
     }
 }
 

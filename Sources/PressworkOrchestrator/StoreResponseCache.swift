@@ -1,5 +1,5 @@
-import PressworkCore
 import Foundation
+import PressworkCore
 import PressworkPipeline
 import PressworkStore
 

@@ -19,7 +19,9 @@ public enum ArticleHTML {
         for section in article.sections.sorted(by: { $0.index < $1.index }) {
             var lines = ["    <section>", "      <h2>\(escape(section.heading))</h2>"]
             for prompt in metadata.imagePrompts where prompt.placement == "section-\(section.index)" {
-                lines.append(figure(prompt).replacingOccurrences(of: "\n    ", with: "\n      ").replacingOccurrences(of: "    <figure", with: "      <figure"))
+                lines.append(
+                    figure(prompt).replacingOccurrences(of: "\n    ", with: "\n      ").replacingOccurrences(
+                        of: "    <figure", with: "      <figure"))
             }
             lines += paragraphs(section.body).map { "      " + $0 }
             lines.append("    </section>")

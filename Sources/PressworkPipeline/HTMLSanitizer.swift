@@ -159,7 +159,8 @@ public enum HTMLSanitizer {
             let closer = Array("</\(name)".unicodeScalars)
             while position < input.count {
                 if input[position] == "<", position + closer.count <= input.count,
-                   zip(closer, input[position..<position + closer.count]).allSatisfy({ lower($0.1) == $0.0 }) {
+                    zip(closer, input[position..<position + closer.count]).allSatisfy({ lower($0.1) == $0.0 })
+                {
                     let after = position + closer.count
                     if after == input.count || !isNameScalar(input[after]) {
                         position = index(after: ">", from: after) ?? input.count
@@ -188,7 +189,9 @@ public enum HTMLSanitizer {
             let digitsStart = end
             while end < input.count, end - digitsStart < 32 {
                 let scalar = input[end]
-                let fits = isHex ? scalar.properties.isASCIIHexDigit
+                let fits =
+                    isHex
+                    ? scalar.properties.isASCIIHexDigit
                     : isNumeric ? ("0"..."9").contains(scalar) : isNameScalar(scalar)
                 guard fits else { break }
                 end += 1

@@ -23,16 +23,19 @@ public enum MinorFailures {
         }
         if placed.count < repaired.imagePrompts.count {
             let dropped = repaired.imagePrompts.filter { !placed.contains($0) }.map(\.placement)
-            warnings.append("dropped image prompts placed in sections the article does not have: "
-                + dropped.joined(separator: ", "))
+            warnings.append(
+                "dropped image prompts placed in sections the article does not have: "
+                    + dropped.joined(separator: ", "))
             repaired.imagePrompts = placed
         }
         if repaired.imagePrompts.isEmpty {
-            repaired.imagePrompts = [ImagePrompt(
-                prompt: "An editorial photograph illustrating \(outline.title)",
-                placement: "hero",
-                altText: TextShaping.clip(outline.title, to: Metadata.altTextLimit)
-            )]
+            repaired.imagePrompts = [
+                ImagePrompt(
+                    prompt: "An editorial photograph illustrating \(outline.title)",
+                    placement: "hero",
+                    altText: TextShaping.clip(outline.title, to: Metadata.altTextLimit)
+                )
+            ]
             warnings.append("no image prompts were produced; added a hero image prompt from the title")
         }
         for index in repaired.imagePrompts.indices where repaired.imagePrompts[index].altText.count > Metadata.altTextLimit {

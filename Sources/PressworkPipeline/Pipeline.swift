@@ -95,8 +95,9 @@ public struct Pipeline: Sendable {
         let checks = CoherenceChecks.check(article)
         var issues = review.value.issues + checks.issues
         if isDuplicate, let closest = nearest.first {
-            issues.append("nearly the same as run \(closest.runId) (\"\(closest.title)\", similarity "
-                + "\(String(format: "%.2f", closest.similarity)))")
+            issues.append(
+                "nearly the same as run \(closest.runId) (\"\(closest.title)\", similarity "
+                    + "\(String(format: "%.2f", closest.similarity)))")
         }
         let report = CoherenceReport(
             score: min(1, max(0, review.value.score), checks.score), issues: issues,
@@ -116,8 +117,10 @@ public struct Pipeline: Sendable {
             return RoundOutput(try await providers.dryRun.publish(article, runID: runID, ledger: ledger), usage: .zero)
         }
         guard let publisher = providers.publisher else {
-            throw PipelineError(.publish, "this run publishes to WordPress, but none is configured here: set WORDPRESS_URL, "
-                + "WORDPRESS_USER and WORDPRESS_APP_PASSWORD (or retry it after approving it as a dry run)")
+            throw PipelineError(
+                .publish,
+                "this run publishes to WordPress, but none is configured here: set WORDPRESS_URL, "
+                    + "WORDPRESS_USER and WORDPRESS_APP_PASSWORD (or retry it after approving it as a dry run)")
         }
         return RoundOutput(try await publisher.publish(article, runID: runID, ledger: ledger), usage: .zero)
     }

@@ -20,8 +20,11 @@ public struct SiteAccess: Sendable, Equatable, Codable {
     public var summary: [String] {
         var lines = ["authenticated as \(user)" + (roles.isEmpty ? "" : " (" + roles.joined(separator: ", ") + ")")]
         let has = { (name: String) in capabilities[name] == true }
-        lines.append(has("publish_posts") ? "may publish posts" : has("edit_posts")
-            ? "may only write drafts: use postStatus draft, or give the user the Author role" : "may not write posts")
+        lines.append(
+            has("publish_posts")
+                ? "may publish posts"
+                : has("edit_posts")
+                    ? "may only write drafts: use postStatus draft, or give the user the Author role" : "may not write posts")
         if !has("delete_posts") { lines.append("may not delete posts: a failed publish cannot remove its draft") }
         if !has("manage_categories") { lines.append("may not create categories: posts get only existing ones") }
         if !has("upload_files") { lines.append("may not upload media") }

@@ -45,9 +45,10 @@ public enum TextShaping {
     }
 
     public static func isSlug(_ text: String) -> Bool {
-        !text.isEmpty && text.split(separator: "-", omittingEmptySubsequences: false).allSatisfy { part in
-            !part.isEmpty && part.allSatisfy { ($0.isLetter && $0.isLowercase && $0.isASCII) || ($0.isNumber && $0.isASCII) }
-        }
+        !text.isEmpty
+            && text.split(separator: "-", omittingEmptySubsequences: false).allSatisfy { part in
+                !part.isEmpty && part.allSatisfy { ($0.isLetter && $0.isLowercase && $0.isASCII) || ($0.isNumber && $0.isASCII) }
+            }
     }
 
     public static func titleCase(_ text: String) -> String {
@@ -111,7 +112,8 @@ public enum TextShaping {
                 for (pattern, replacement) in patterns where bytes[index] == pattern[0] {
                     let end = index + pattern.count
                     guard end <= bytes.count, bytes[index..<end].elementsEqual(pattern),
-                          end == bytes.count || !isWordByte(bytes[end]) else { continue }
+                        end == bytes.count || !isWordByte(bytes[end])
+                    else { continue }
                     out.append(contentsOf: replacement)
                     index = end
                     continue outer
@@ -127,9 +129,11 @@ public enum TextShaping {
 extension String {
     /// Letters with their accents removed where a plain ASCII letter exists ("café" → "cafe").
     var decomposedASCII: String {
-        String(String.UnicodeScalarView(decomposedStringWithCanonicalMapping.unicodeScalars.filter {
-            $0.isASCII || !$0.properties.isDiacritic && $0.properties.generalCategory != .nonspacingMark
-        }))
+        String(
+            String.UnicodeScalarView(
+                decomposedStringWithCanonicalMapping.unicodeScalars.filter {
+                    $0.isASCII || !$0.properties.isDiacritic && $0.properties.generalCategory != .nonspacingMark
+                }))
     }
 
     func trimmingCharacters(in characters: String) -> String {

@@ -77,8 +77,10 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
     static let knownKeys: Set<String> = [
         "schemaBounds", "generation", "embeddingsBaseURL", "embeddingsAPIKey", "embeddingWindow", "callTimeoutSeconds",
         "roundTimeoutSeconds", "runTimeoutSeconds",
-        "databaseURL", "databasePooler", "directDatabaseURL", "home", "logFormat", "logLevel", "llm", "openaiBaseURL", "openaiModel", "openaiAPIKey", "models",
-        "geminiModel", "geminiBaseURL", "geminiAPIKey", "embeddings", "openaiEmbeddingModel", "embeddingDimension", "prices", "runBudgetUSD", "trends", "feeds", "googleTrendsURL", "wordpressURL", "wordpressUser",
+        "databaseURL", "databasePooler", "directDatabaseURL", "home", "logFormat", "logLevel", "llm", "openaiBaseURL", "openaiModel",
+        "openaiAPIKey", "models",
+        "geminiModel", "geminiBaseURL", "geminiAPIKey", "embeddings", "openaiEmbeddingModel", "embeddingDimension", "prices",
+        "runBudgetUSD", "trends", "feeds", "googleTrendsURL", "wordpressURL", "wordpressUser",
         "wordpressAppPassword", "wordpressPostStatus", "wordpressFutureDelayMinutes",
     ]
 
@@ -110,7 +112,8 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
         }
         // Settings end up in URLs, headers, prompts and posts: no control or bidi characters.
         if let (key, scalar) = firstUnsafeScalar(in: dictionary, path: "") {
-            throw SettingsError(String(format: "the config file \(path) has the control character U+%04X in \"\(key)\"; remove it", scalar.value))
+            throw SettingsError(
+                String(format: "the config file \(path) has the control character U+%04X in \"\(key)\"; remove it", scalar.value))
         }
         if let unknown = dictionary.keys.sorted().first(where: { !knownKeys.contains($0) }) {
             throw SettingsError(

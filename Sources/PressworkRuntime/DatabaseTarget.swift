@@ -61,7 +61,8 @@ public struct DatabaseTarget: Sendable {
     /// what to configure when there is none.
     public func makeSessionPool(maxConnections: Int = 2, logger: Logger, purpose: String) async throws -> PostgresConnectionPool {
         guard let configuration = try await sessionConfiguration() else {
-            throw SettingsError("""
+            throw SettingsError(
+                """
                 \(purpose) needs a session of its own (an advisory lock), which a transaction pooler does not keep: \
                 set PRESSWORK_DIRECT_DATABASE_URL to Postgres itself, bypassing the pooler
                 """)

@@ -84,7 +84,8 @@ public struct PressworkLogHandler: LogHandler {
         case .stringConvertible(let convertible): return convertible.description
         case .array(let values): return "[" + values.map(flatten).joined(separator: ",") + "]"
         case .dictionary(let values):
-            return "{" + values.sorted { $0.key < $1.key }.map { "\($0.key)=\(flatten($0.value))" }
+            return "{"
+                + values.sorted { $0.key < $1.key }.map { "\($0.key)=\(flatten($0.value))" }
                 .joined(separator: ",") + "}"
         }
     }

@@ -17,8 +17,9 @@ extension ProviderSettings {
     static func schemaBounds(env: (String) -> String?, file: ConfigFile) throws(SettingsError) -> SchemaBounds? {
         guard let text = env("PRESSWORK_SCHEMA_BOUNDS") ?? file.schemaBounds else { return nil }
         guard let bounds = SchemaBounds(rawValue: text.lowercased()) else {
-            throw SettingsError("PRESSWORK_SCHEMA_BOUNDS \"\(text)\" is unknown; use one of: "
-                + SchemaBounds.allCases.map(\.rawValue).joined(separator: ", "))
+            throw SettingsError(
+                "PRESSWORK_SCHEMA_BOUNDS \"\(text)\" is unknown; use one of: "
+                    + SchemaBounds.allCases.map(\.rawValue).joined(separator: ", "))
         }
         return bounds
     }
@@ -31,17 +32,20 @@ extension ProviderSettings {
         if let unknown = file.generation?.keys.sorted().first(where: { name in
             name != "default" && !modelRounds.contains { $0.configName == name }
         }) {
-            throw SettingsError("the config file's \"generation\" has an unknown round \"\(unknown)\"; use default or "
-                + modelRounds.map(\.configName).joined(separator: ", "))
+            throw SettingsError(
+                "the config file's \"generation\" has an unknown round \"\(unknown)\"; use default or "
+                    + modelRounds.map(\.configName).joined(separator: ", "))
         }
         func settingsFor(_ suffix: String, entry: ConfigFile.GenerationEntry?, base: StructuredGenerator.Settings)
             throws(SettingsError) -> StructuredGenerator.Settings
         {
-            let maxTokens = try positiveInt("PRESSWORK_MAX_OUTPUT_TOKENS" + suffix, env("PRESSWORK_MAX_OUTPUT_TOKENS" + suffix),
-                                            file: entry?.maxOutputTokens, range: 16...1_000_000)
-            let ceiling = try positiveInt("PRESSWORK_MAX_OUTPUT_TOKENS_CEILING" + suffix,
-                                          env("PRESSWORK_MAX_OUTPUT_TOKENS_CEILING" + suffix),
-                                          file: entry?.maxOutputTokensCeiling, range: 16...1_000_000)
+            let maxTokens = try positiveInt(
+                "PRESSWORK_MAX_OUTPUT_TOKENS" + suffix, env("PRESSWORK_MAX_OUTPUT_TOKENS" + suffix),
+                file: entry?.maxOutputTokens, range: 16...1_000_000)
+            let ceiling = try positiveInt(
+                "PRESSWORK_MAX_OUTPUT_TOKENS_CEILING" + suffix,
+                env("PRESSWORK_MAX_OUTPUT_TOKENS_CEILING" + suffix),
+                file: entry?.maxOutputTokensCeiling, range: 16...1_000_000)
             let round = suffix.isEmpty ? "" : " of " + suffix.dropFirst().lowercased()
             let temperature = try number(
                 "PRESSWORK_TEMPERATURE" + suffix, env("PRESSWORK_TEMPERATURE" + suffix),
@@ -66,9 +70,11 @@ extension ProviderSettings {
         for round in modelRounds {
             let suffix = "_" + round.configName.uppercased()
             let entry = file.generation?[round.configName]
-            let hasEnv = ["PRESSWORK_MAX_OUTPUT_TOKENS", "PRESSWORK_MAX_OUTPUT_TOKENS_CEILING", "PRESSWORK_TEMPERATURE",
-                          "PRESSWORK_FREQUENCY_PENALTY"]
-                .contains { env($0 + suffix) != nil }
+            let hasEnv = [
+                "PRESSWORK_MAX_OUTPUT_TOKENS", "PRESSWORK_MAX_OUTPUT_TOKENS_CEILING", "PRESSWORK_TEMPERATURE",
+                "PRESSWORK_FREQUENCY_PENALTY",
+            ]
+            .contains { env($0 + suffix) != nil }
             guard entry != nil || hasEnv else { continue }
             settings.roundGeneration[round] = try settingsFor(suffix, entry: entry, base: settings.generation)
         }
@@ -90,12 +96,14 @@ extension ProviderSettings {
         timeouts.round = try seconds("PRESSWORK_ROUND_TIMEOUT_SECONDS", file.roundTimeoutSeconds, timeouts.round)
         timeouts.run = try seconds("PRESSWORK_RUN_TIMEOUT_SECONDS", file.runTimeoutSeconds, timeouts.run)
         guard timeouts.round >= timeouts.call else {
-            throw SettingsError("the round timeout (\(timeouts.round)) is shorter than one call's (\(timeouts.call)): "
-                + "raise PRESSWORK_ROUND_TIMEOUT_SECONDS or lower PRESSWORK_CALL_TIMEOUT_SECONDS")
+            throw SettingsError(
+                "the round timeout (\(timeouts.round)) is shorter than one call's (\(timeouts.call)): "
+                    + "raise PRESSWORK_ROUND_TIMEOUT_SECONDS or lower PRESSWORK_CALL_TIMEOUT_SECONDS")
         }
         guard timeouts.run >= timeouts.round else {
-            throw SettingsError("the run timeout (\(timeouts.run)) is shorter than one round's (\(timeouts.round)): "
-                + "raise PRESSWORK_RUN_TIMEOUT_SECONDS or lower PRESSWORK_ROUND_TIMEOUT_SECONDS")
+            throw SettingsError(
+                "the run timeout (\(timeouts.run)) is shorter than one round's (\(timeouts.round)): "
+                    + "raise PRESSWORK_RUN_TIMEOUT_SECONDS or lower PRESSWORK_ROUND_TIMEOUT_SECONDS")
         }
         settings.timeouts = timeouts
     }

@@ -83,7 +83,8 @@ public struct ProviderSettings: Sendable, Equatable {
     ) throws(SettingsError) -> ProviderSettings {
         let llmText = llmOption ?? env("PRESSWORK_LLM") ?? file.llm ?? LLM.offline.rawValue
         guard let llm = LLM(rawValue: llmText.lowercased()) else {
-            throw SettingsError("the LLM provider \"\(llmText)\" is unknown; use one of: " + LLM.allCases.map(\.rawValue).joined(separator: ", "))
+            throw SettingsError(
+                "the LLM provider \"\(llmText)\" is unknown; use one of: " + LLM.allCases.map(\.rawValue).joined(separator: ", "))
         }
         let embeddingsText = embeddingsOption ?? env("PRESSWORK_EMBEDDINGS") ?? file.embeddings ?? Embeddings.offline.rawValue
         guard let embeddings = Embeddings(rawValue: embeddingsText.lowercased()) else {
@@ -144,7 +145,8 @@ public struct ProviderSettings: Sendable, Equatable {
             }
             let embeddingsKey = env("PRESSWORK_EMBEDDINGS_API_KEY") ?? file.embeddingsAPIKey ?? key
             let isOpenAIEmbeddings = embeddingsURL.hasPrefix(openAIBaseURL)
-            let model = env("PRESSWORK_EMBEDDINGS_MODEL") ?? env("OPENAI_EMBEDDING_MODEL") ?? file.openaiEmbeddingModel
+            let model =
+                env("PRESSWORK_EMBEDDINGS_MODEL") ?? env("OPENAI_EMBEDDING_MODEL") ?? file.openaiEmbeddingModel
                 ?? (isOpenAIEmbeddings ? "text-embedding-3-small" : nil)
             guard let model else {
                 throw SettingsError("OPENAI_EMBEDDING_MODEL is not set: name the embedding model the server at \(embeddingsURL) should use")
@@ -165,9 +167,10 @@ public struct ProviderSettings: Sendable, Equatable {
             }
             settings.embeddingModel = .init(baseURL: embeddingsURL, apiKey: embeddingsKey, model: model)
             settings.embeddingDimension = dimension
-            settings.embeddingWindow = try positiveInt(
-                "PRESSWORK_EMBEDDINGS_WINDOW", env("PRESSWORK_EMBEDDINGS_WINDOW"), file: file.embeddingWindow, range: 8...1_000_000
-            ) ?? OpenAIEmbeddingClient.knownWindow(of: model)
+            settings.embeddingWindow =
+                try positiveInt(
+                    "PRESSWORK_EMBEDDINGS_WINDOW", env("PRESSWORK_EMBEDDINGS_WINDOW"), file: file.embeddingWindow, range: 8...1_000_000
+                ) ?? OpenAIEmbeddingClient.knownWindow(of: model)
         }
         try resolveWordPress(into: &settings, env: env, file: file)
         try resolveTrends(into: &settings, option: trendsOption, env: env, file: file)
@@ -175,8 +178,10 @@ public struct ProviderSettings: Sendable, Equatable {
         try resolveGeneration(into: &settings, env: env, file: file)
         try resolveTimeouts(into: &settings, env: env, file: file)
         // Whatever echoes them later (a provider's error body, a log line), they are masked.
-        for secret in [settings.openAI?.apiKey, settings.gemini?.apiKey, settings.embeddingModel?.apiKey,
-                       settings.wordpress?.applicationPassword] {
+        for secret in [
+            settings.openAI?.apiKey, settings.gemini?.apiKey, settings.embeddingModel?.apiKey,
+            settings.wordpress?.applicationPassword,
+        ] {
             SecretRedactor.register(secret)
         }
         if let text = env("PRESSWORK_OFFLINE_LATENCY_MS") {
@@ -221,11 +226,13 @@ public struct ProviderSettings: Sendable, Equatable {
     ) throws(SettingsError) {
         let text = option ?? env("PRESSWORK_TRENDS") ?? file.trends ?? Trends.seeds.rawValue
         guard let trends = Trends(rawValue: text.lowercased()) else {
-            throw SettingsError("the trend source \"\(text)\" is unknown; use one of: " + Trends.allCases.map(\.rawValue).joined(separator: ", "))
+            throw SettingsError(
+                "the trend source \"\(text)\" is unknown; use one of: " + Trends.allCases.map(\.rawValue).joined(separator: ", "))
         }
         settings.trends = trends
         guard trends != .seeds else { return }
-        let feeds = env("PRESSWORK_FEEDS").map { $0.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init) }
+        let feeds =
+            env("PRESSWORK_FEEDS").map { $0.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init) }
             ?? file.feeds ?? []
         if let bad = feeds.first(where: { !isHTTP($0) }) {
             throw SettingsError("PRESSWORK_FEEDS holds \"\(bad)\", which is not an http(s) URL")
@@ -254,8 +261,9 @@ public struct ProviderSettings: Sendable, Equatable {
         let missing = values.filter { $0.1 == nil }.map(\.0)
         guard missing.count < values.count else { return }
         guard missing.isEmpty, let url = values[0].1, let user = values[1].1, let password = values[2].1 else {
-            throw SettingsError("WordPress is partly configured: \(missing.joined(separator: " and ")) "
-                + (missing.count == 1 ? "is" : "are") + " not set (publishing needs the URL, the user and an application password)")
+            throw SettingsError(
+                "WordPress is partly configured: \(missing.joined(separator: " and ")) "
+                    + (missing.count == 1 ? "is" : "are") + " not set (publishing needs the URL, the user and an application password)")
         }
         guard isHTTP(url), URLComponents(string: url)?.host != nil else {
             throw SettingsError("WORDPRESS_URL must be the site's address starting with http:// or https://, not \(url)")

@@ -113,7 +113,8 @@ public final class RunCatalog: PipelineSource, RunConfigurations {
         if params.dryRun {
             choice.publisher = nil
         } else if choice.publisher == nil {
-            throw ValidationError(field: "dryRun", "false needs a site (--site) or WordPress configured for this process (WORDPRESS_URL, …)")
+            throw ValidationError(
+                field: "dryRun", "false needs a site (--site) or WordPress configured for this process (WORDPRESS_URL, …)")
         }
         params.providers = choice
         if params.budgetUSD == nil { params.budgetUSD = settings.runBudgetUSD }

@@ -72,11 +72,13 @@ public struct RuntimeSettings: Sendable, Equatable {
         SecretRedactor.register(env("PGPASSWORD"))
         let poolerText = env("PRESSWORK_DATABASE_POOLER") ?? file.databasePooler ?? DatabasePooler.none.rawValue
         guard let pooler = DatabasePooler(rawValue: poolerText.lowercased()) else {
-            throw SettingsError("PRESSWORK_DATABASE_POOLER must be none or transaction (PgBouncer's pool_mode = transaction), not \(poolerText)")
+            throw SettingsError(
+                "PRESSWORK_DATABASE_POOLER must be none or transaction (PgBouncer's pool_mode = transaction), not \(poolerText)")
         }
         let directURL = env("PRESSWORK_DIRECT_DATABASE_URL") ?? file.directDatabaseURL
         if pooler == .transaction && databaseURL == nil {
-            throw SettingsError("PRESSWORK_DATABASE_POOLER=transaction needs DATABASE_URL (the pooler's address); the embedded cluster has no pooler")
+            throw SettingsError(
+                "PRESSWORK_DATABASE_POOLER=transaction needs DATABASE_URL (the pooler's address); the embedded cluster has no pooler")
         }
         SecretRedactor.register(directURL.flatMap { URLComponents(string: $0)?.password })
         let home = try checkedHome(
@@ -105,7 +107,8 @@ public struct RuntimeSettings: Sendable, Equatable {
         guard let given else { return defaultHome(environment: environment) }
         let path = given.path.trimmingCharacters(in: .whitespaces)
         guard !path.isEmpty else {
-            throw SettingsError("\(given.source) is empty; give the directory for Presswork's data (default \(defaultHome(environment: environment)))")
+            throw SettingsError(
+                "\(given.source) is empty; give the directory for Presswork's data (default \(defaultHome(environment: environment)))")
         }
         guard !path.contains("\u{0}") else { throw SettingsError("\(given.source) contains a NUL character") }
         if path.hasPrefix("/") { return path }

@@ -81,9 +81,10 @@ public struct ServeProcess: Sendable {
 
     /// Runs until `shutdown` asks it to stop (or a service fails: the error is rethrown).
     public func run(shutdown: ShutdownRequests) async throws {
-        let orchestrator = services.orchestrator(configuration: OrchestratorConfiguration(
-            leaseSeconds: options.leaseSeconds, heartbeatSeconds: options.leaseSeconds / 3
-        ))
+        let orchestrator = services.orchestrator(
+            configuration: OrchestratorConfiguration(
+                leaseSeconds: options.leaseSeconds, heartbeatSeconds: options.leaseSeconds / 3
+            ))
         // Before anything runs, so that every metric reaches the registry /metrics renders.
         let registry = options.http.map { _ in PressworkMetrics.bootstrap() }
         var parts: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -115,9 +116,11 @@ public struct ServeProcess: Sendable {
             }
         }
         if let http = options.http, let registry {
-            let server = APIServer(pool: services.pool, registry: registry, defaults: .init(
-                configurations: services.catalog, pipelineVersion: Pipeline.version, prompts: LLMPrompts.Reconstructor()
-            ), logger: logger, listenConfiguration: services.listenConfiguration)
+            let server = APIServer(
+                pool: services.pool, registry: registry,
+                defaults: .init(
+                    configurations: services.catalog, pipelineVersion: Pipeline.version, prompts: LLMPrompts.Reconstructor()
+                ), logger: logger, listenConfiguration: services.listenConfiguration)
             add("http") {
                 try await server.run(host: http.host, port: http.port) { port in
                     logger.notice("HTTP API listening", metadata: ["address": "\(http.host):\(port)"])
@@ -134,16 +137,20 @@ public struct ServeProcess: Sendable {
         var configuration = ServiceGroupConfiguration(services: parts, logger: logger)
         configuration.maximumGracefulShutdownDuration = options.drain
         let group = ServiceGroup(configuration: configuration)
-        logger.notice("serving", metadata: [
-            "workers": "\(options.workers)", "scheduler": "\(options.scheduler)", "owner": "\(orchestrator.configuration.owner)",
-        ])
+        logger.notice(
+            "serving",
+            metadata: [
+                "workers": "\(options.workers)", "scheduler": "\(options.scheduler)", "owner": "\(orchestrator.configuration.owner)",
+            ])
         let running = Task { try await group.run() }
         let drain = options.drain
         shutdown.onRequest { count in
             if count == 1 && drain > .zero {
-                logger.notice("stopping: no new claims; runs in progress finish their round, then are handed back", metadata: [
-                    "drain_seconds": "\(drain.seconds)",
-                ])
+                logger.notice(
+                    "stopping: no new claims; runs in progress finish their round, then are handed back",
+                    metadata: [
+                        "drain_seconds": "\(drain.seconds)"
+                    ])
                 Task { await group.triggerGracefulShutdown() }
             } else {
                 logger.notice("stopping now: runs in progress are handed back")

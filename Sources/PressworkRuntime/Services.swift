@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import PostgresClient
-import PressworkOrchestrator
 import PressworkCore
+import PressworkOrchestrator
 import PressworkPipeline
 import PressworkProviders
 import PressworkStore
@@ -33,7 +33,8 @@ public struct Services: Sendable {
                 // across transactions, so it is `presswork migrate`'s job, done beforehand.
                 let pending = try await Migrator(logger: logger).pendingCount(pool)
                 if pending > 0 {
-                    throw SettingsError("""
+                    throw SettingsError(
+                        """
                         the database has \(pending) migration\(pending == 1 ? "" : "s") to apply, which cannot be done through \
                         a transaction pooler: run presswork migrate with PRESSWORK_DIRECT_DATABASE_URL set to Postgres itself
                         """)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes to stderr that cannot end the process. `FileHandle.write` traps when the write
@@ -17,9 +17,9 @@ public enum StandardError {
         while offset < bytes.count {
             let written = bytes.withUnsafeMutableBytes { raw in
                 #if canImport(Glibc)
-                Glibc.write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                    Glibc.write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
                 #else
-                Darwin.write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                    Darwin.write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
                 #endif
             }
             if written > 0 {

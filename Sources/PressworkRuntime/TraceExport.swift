@@ -24,10 +24,12 @@ public final class TraceExport: Sendable {
     public static func startIfConfigured(
         environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
     ) throws -> TraceExport? {
-        let variable = environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] == nil ? "OTEL_EXPORTER_OTLP_ENDPOINT" : "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+        let variable =
+            environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] == nil ? "OTEL_EXPORTER_OTLP_ENDPOINT" : "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
         guard let endpoint = environment[variable], !endpoint.isEmpty else { return nil }
         guard let components = URLComponents(string: endpoint), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
-              components.host?.isEmpty == false else {
+            components.host?.isEmpty == false
+        else {
             throw SettingsError("\(variable) must be an http:// or https:// URL with a host (the collector), not \(endpoint)")
         }
         // Header values carry the collector's API key (`x-honeycomb-team=…`): masked in every
@@ -49,7 +51,7 @@ public final class TraceExport: Sendable {
         }
         configuration.serviceName = "presswork"
         configuration.logs.enabled = false
-        configuration.metrics.enabled = false   // metrics go to Prometheus (/metrics)
+        configuration.metrics.enabled = false  // metrics go to Prometheus (/metrics)
         configuration.traces.enabled = true
         configuration.traces.otlpExporter.protocol = .httpProtobuf
         let (tracer, service) = try OTel.makeTracingBackend(configuration: configuration)

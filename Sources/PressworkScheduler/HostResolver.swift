@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOPosix
 import PressworkCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Resolves a host name to its addresses with the system's resolver (getaddrinfo, which
 /// blocks, so it runs on NIO's blocking-IO thread pool and not on the cooperative pool).
@@ -21,9 +22,9 @@ enum HostResolver {
             var hints = addrinfo()
             hints.ai_family = AF_UNSPEC
             #if canImport(Glibc)
-            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+                hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
             #else
-            hints.ai_socktype = SOCK_STREAM
+                hints.ai_socktype = SOCK_STREAM
             #endif
             var list: UnsafeMutablePointer<addrinfo>?
             let status = getaddrinfo(host, nil, &hints, &list)

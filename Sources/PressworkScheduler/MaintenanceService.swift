@@ -36,15 +36,21 @@ public struct MaintenanceService: Sendable {
     public func run() async throws {
         while !Task.isCancelled {
             do {
-                let pruner = self.pruner, retention = self.retention
-                if let report = try await log.run(.prune, owner: owner, unlessFinishedWithin: interval, { connection in
-                    try await pruner.prune(retention, batchSize: 500, pause: .milliseconds(10), on: connection)
-                }) {
-                    logger.notice("pruned", metadata: [
-                        "runs_deleted": "\(report.runsDeleted)", "runs_compacted": "\(report.runsCompacted)",
-                        "orphans": "\(report.orphans.values.reduce(0, +))", "events": "\(report.events)",
-                        "duration_ms": "\(report.durationMs)",
-                    ])
+                let pruner = self.pruner
+                let retention = self.retention
+                if let report = try await log.run(
+                    .prune, owner: owner, unlessFinishedWithin: interval,
+                    { connection in
+                        try await pruner.prune(retention, batchSize: 500, pause: .milliseconds(10), on: connection)
+                    })
+                {
+                    logger.notice(
+                        "pruned",
+                        metadata: [
+                            "runs_deleted": "\(report.runsDeleted)", "runs_compacted": "\(report.runsCompacted)",
+                            "orphans": "\(report.orphans.values.reduce(0, +))", "events": "\(report.events)",
+                            "duration_ms": "\(report.durationMs)",
+                        ])
                     onCheck(true)
                 } else {
                     onCheck(false)

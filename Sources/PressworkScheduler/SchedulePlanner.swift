@@ -33,10 +33,12 @@ public struct SchedulePlanner: FirePlanning {
                 var fires = [first] + cron.fires(from: first, through: now, limit: 1_000_000)
                 let uncounted = max(0, fires.count - maxFireRows)
                 fires = Array(fires.suffix(maxFireRows))
-                plans[key] = (FirePlan.plan(
-                    due: fires, now: now, next: cron.next(after: now), policy: record.misfire,
-                    catchUpLimit: record.catchUpLimit, grace: grace
-                ), uncounted)
+                plans[key] = (
+                    FirePlan.plan(
+                        due: fires, now: now, next: cron.next(after: now), policy: record.misfire,
+                        catchUpLimit: record.catchUpLimit, grace: grace
+                    ), uncounted
+                )
             }
             let (plan, uncounted) = plans[key]!
             return Self.applyOverlap(plan, to: schedule, uncountedMissed: uncounted)

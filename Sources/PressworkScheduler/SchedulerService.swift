@@ -34,9 +34,11 @@ public struct SchedulerService: Sendable {
                     // How late each fire started its run: the scheduler's health in one histogram.
                     Metrics.Timer(label: "presswork_schedule_lateness_seconds", preferredDisplayUnit: .seconds)
                         .recordNanoseconds(Int64(max(0, now.timeIntervalSince(run.fireAt)) * 1e9))
-                    logger.info("schedule fired", metadata: [
-                        LogKey.schedule: "\(run.schedule)", LogKey.runID: "\(run.runID)",
-                    ])
+                    logger.info(
+                        "schedule fired",
+                        metadata: [
+                            LogKey.schedule: "\(run.schedule)", LogKey.runID: "\(run.runID)",
+                        ])
                 }
                 let wait = try await store.secondsUntilNextFire().map { Duration.milliseconds(Int64(max(0, $0) * 1000)) } ?? maxSleep
                 try await Task.sleep(for: min(maxSleep, max(.milliseconds(10), wait)))

@@ -45,7 +45,9 @@ public struct WebhookDispatcher: Sendable {
     let configuration: Configuration
     let logger: Logger
 
-    public init(store: WebhookStore, listenConfiguration: PostgresConfiguration?, configuration: Configuration = Configuration(), logger: Logger) {
+    public init(
+        store: WebhookStore, listenConfiguration: PostgresConfiguration?, configuration: Configuration = Configuration(), logger: Logger
+    ) {
         self.store = store
         self.listenConfiguration = listenConfiguration
         self.configuration = configuration
@@ -122,9 +124,11 @@ public struct WebhookDispatcher: Sendable {
         request.headers.add(name: "user-agent", value: configuration.userAgent)
         request.headers.add(name: "webhook-id", value: id)
         request.headers.add(name: "webhook-timestamp", value: String(timestamp))
-        request.headers.add(name: "webhook-signature", value: try WebhookSignature.sign(
-            id: id, timestamp: timestamp, body: body, secret: delivery.secret
-        ))
+        request.headers.add(
+            name: "webhook-signature",
+            value: try WebhookSignature.sign(
+                id: id, timestamp: timestamp, body: body, secret: delivery.secret
+            ))
         request.body = .bytes(ByteBuffer(bytes: body))
         var status: Int?
         var retryAfter: Duration?
@@ -133,11 +137,15 @@ public struct WebhookDispatcher: Sendable {
         let timeout = configuration.timeout
         do {
             // One deadline for the head and the body: a receiver that trickles its answer is cut.
-            guard let (response, answer) = try await withTimeLimit(timeout, {
-                let response = try await client.execute(prepared, timeout: .nanoseconds(timeout.nanoseconds))
-                // Read (and drop) the answer so the connection can be reused; keep a little for the record.
-                return (response, try await response.body.collect(upTo: 1 << 20))
-            }) else { throw HTTPClientError.deadlineExceeded }
+            guard
+                let (response, answer) = try await withTimeLimit(
+                    timeout,
+                    {
+                        let response = try await client.execute(prepared, timeout: .nanoseconds(timeout.nanoseconds))
+                        // Read (and drop) the answer so the connection can be reused; keep a little for the record.
+                        return (response, try await response.body.collect(upTo: 1 << 20))
+                    })
+            else { throw HTTPClientError.deadlineExceeded }
             status = Int(response.status.code)
             if (200..<300).contains(Int(response.status.code)) {
                 try await store.recordDelivered(delivery, status: Int(response.status.code))
@@ -162,9 +170,11 @@ public struct WebhookDispatcher: Sendable {
         let wait = nextWait(afterAttempt: delivery.attempt, receiverAsked: retryAfter)
         try await store.recordFailed(delivery, status: status, error: problem, retryAfter: wait)
         Counter(label: "presswork_webhook_deliveries_total", dimensions: [("outcome", wait == nil ? "failed" : "retried")]).increment()
-        logger.warning(wait == nil ? "webhook failed for good" : "webhook attempt failed", metadata: metadata.merging([
-            "error": "\(problem)", "retry_in_s": "\(wait.map { String(format: "%.1f", $0.seconds) } ?? "never")",
-        ]) { $1 })
+        logger.warning(
+            wait == nil ? "webhook failed for good" : "webhook attempt failed",
+            metadata: metadata.merging([
+                "error": "\(problem)", "retry_in_s": "\(wait.map { String(format: "%.1f", $0.seconds) } ?? "never")",
+            ]) { $1 })
     }
 
     /// Where one attempt connects: the endpoint's URL, or, for plain http, the URL with its host
@@ -184,7 +194,8 @@ public struct WebhookDispatcher: Sendable {
         let addresses = try await HostResolver.addresses(of: destination.host)
         if let refusal = WebhookDestination.refusal(for: addresses) { throw WebhookRefusal(reason: refusal) }
         guard destination.scheme == "http", IPAddress(literal: destination.host) == nil,
-              let components = URLComponents(url: destination.url, resolvingAgainstBaseURL: false) else {
+            let components = URLComponents(url: destination.url, resolvingAgainstBaseURL: false)
+        else {
             return Target(url: delivery.url)
         }
         let address = addresses[0]

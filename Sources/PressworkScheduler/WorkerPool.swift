@@ -64,7 +64,8 @@ public struct WorkerPool: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let listenConfiguration {
                 group.addTask {
-                    await doorbell.ring(onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger, listening: onListening)
+                    await doorbell.ring(
+                        onNotificationsFrom: Self.channel, configuration: listenConfiguration, logger: logger, listening: onListening)
                 }
             }
             try await claimAndExecute(doorbell: doorbell)
@@ -114,9 +115,11 @@ public struct WorkerPool: Sendable {
     private func execute(_ lease: Lease) async {
         do {
             let outcome = try await orchestrator.execute(claimed: lease)
-            logger.info("run ended", metadata: [
-                LogKey.runID: "\(outcome.runID)", "status": "\(outcome.status)",
-            ])
+            logger.info(
+                "run ended",
+                metadata: [
+                    LogKey.runID: "\(outcome.runID)", "status": "\(outcome.status)",
+                ])
         } catch is CancellationError {
             return
         } catch let error as LeaseLost {
@@ -127,9 +130,11 @@ public struct WorkerPool: Sendable {
             // A run that cannot even be read (a plain SQL INSERT with bad params) ends as an
             // error with the reason, instead of being claimed again and again.
             logger.error("run cannot be executed", metadata: [LogKey.runID: "\(lease.runID)", "error": "\(error)"])
-            try? await orchestrator.store.finish(lease, status: .error, reason: "cannot be executed: \(error)", diagnostics: [
-                Diagnostic(round: nil, kind: .error, message: "cannot be executed: \(error)", attempt: lease.attempt),
-            ])
+            try? await orchestrator.store.finish(
+                lease, status: .error, reason: "cannot be executed: \(error)",
+                diagnostics: [
+                    Diagnostic(round: nil, kind: .error, message: "cannot be executed: \(error)", attempt: lease.attempt)
+                ])
         }
     }
 }

@@ -61,10 +61,12 @@ public struct CatalogStore: Sendable {
                 return try await connection.query("\(unsafeRaw: Self.profileSelect) WHERE p.name = \(name)").rows
             }
         case .site:
-            rows = try await pool.query("""
+            rows = try await pool.query(
+                """
                 INSERT INTO sites (name, settings) VALUES (\(name), \(document)) ON CONFLICT (name) DO NOTHING
                 RETURNING name, version, settings, created_at, updated_at
-                """).rows
+                """
+            ).rows
         }
         guard let row = rows.first else { throw NameTaken(kind: "\(kind)", name: name) }
         return try entry(row)
@@ -78,7 +80,8 @@ public struct CatalogStore: Sendable {
         switch kind {
         case .profile:
             rows = try await pool.withTransaction { connection in
-                let bumped = try await connection.query("""
+                let bumped = try await connection.query(
+                    """
                     UPDATE profiles SET current_version = current_version + 1, updated_at = now()
                     WHERE name = \(name) RETURNING current_version
                     """)
@@ -89,10 +92,12 @@ public struct CatalogStore: Sendable {
                 return try await connection.query("\(unsafeRaw: Self.profileSelect) WHERE p.name = \(name)").rows
             }
         case .site:
-            rows = try await pool.query("""
+            rows = try await pool.query(
+                """
                 UPDATE sites SET settings = \(document), version = version + 1, updated_at = now() WHERE name = \(name)
                 RETURNING name, version, settings, created_at, updated_at
-                """).rows
+                """
+            ).rows
         }
         guard let row = rows.first else { throw missing(name) }
         return try entry(row)
@@ -104,11 +109,13 @@ public struct CatalogStore: Sendable {
         switch kind {
         case .profile:
             if let version {
-                rows = try await pool.query("""
+                rows = try await pool.query(
+                    """
                     SELECT p.name, v.version, v.settings, p.created_at, v.created_at AS updated_at
                     FROM profiles p JOIN profile_versions v ON v.profile = p.name
                     WHERE p.name = \(name) AND v.version = \(version)
-                    """).rows
+                    """
+                ).rows
             } else {
                 rows = try await pool.query("\(unsafeRaw: Self.profileSelect) WHERE p.name = \(name)").rows
             }
@@ -138,10 +145,13 @@ public struct CatalogStore: Sendable {
         let schedules = try await connection.query(
             "SELECT name FROM schedules WHERE params ->> \(key) = \(name) ORDER BY name FOR SHARE"
         ).map { try $0.decode(String.self, "name") }
-        let runs = try await connection.query("""
-            SELECT count(*)::bigint AS n FROM runs
-            WHERE params ? \(key) AND params ->> \(key) = \(name) AND status IN ('queued', 'running', 'needs_review')
-            """).first?.decode(Int.self, "n") ?? 0
+        let runs =
+            try await connection.query(
+                """
+                SELECT count(*)::bigint AS n FROM runs
+                WHERE params ? \(key) AND params ->> \(key) = \(name) AND status IN ('queued', 'running', 'needs_review')
+                """
+            ).first?.decode(Int.self, "n") ?? 0
         return Users(schedules: schedules, unfinishedRuns: runs)
     }
 

@@ -34,12 +34,14 @@ public struct ConsoleSessionStore: Sendable {
     public func signIn(token secret: String) async throws -> (secret: String, session: Session)? {
         guard let token = try await TokenStore(pool: pool).authenticate(secret) else { return nil }
         let (sessionSecret, csrf) = (Self.randomSecret(), Self.randomSecret())
-        let expires = try await pool.query("""
+        let expires = try await pool.query(
+            """
             WITH expired AS (DELETE FROM console_sessions WHERE expires_at < now() - interval '1 day')
             INSERT INTO console_sessions (secret_sha256, token_name, csrf_token, expires_at)
             VALUES (\(TokenStore.digest(sessionSecret)), \(token.name), \(csrf), now() + make_interval(secs => \(lifetime.seconds)))
             RETURNING expires_at
-            """).scalar(Date.self)
+            """
+        ).scalar(Date.self)
         return (sessionSecret, Session(tokenName: token.name, scopes: token.scopes, csrfToken: csrf, expiresAt: expires))
     }
 
@@ -47,7 +49,8 @@ public struct ConsoleSessionStore: Sendable {
     /// prints inside a link.
     public func makeSignInLink(scopes: Set<TokenStore.Scope>, validFor: Duration = .seconds(600)) async throws -> String {
         let code = Self.randomSecret()
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             WITH spent AS (DELETE FROM console_sign_in_links WHERE expires_at < now() - interval '1 day')
             INSERT INTO console_sign_in_links (code_sha256, scopes, expires_at)
             VALUES (\(TokenStore.digest(code)), \(scopes.map(\.rawValue).sorted()), now() + make_interval(secs => \(validFor.seconds)))
@@ -60,17 +63,21 @@ public struct ConsoleSessionStore: Sendable {
     public func redeem(code: String) async throws -> (secret: String, session: Session)? {
         guard code.count < 200 else { return nil }
         let (sessionSecret, csrf) = (Self.randomSecret(), Self.randomSecret())
-        guard let row = try await pool.query("""
-            WITH spent AS (
-                UPDATE console_sign_in_links SET used_at = now()
-                WHERE code_sha256 = \(TokenStore.digest(code)) AND used_at IS NULL AND expires_at > now()
-                RETURNING scopes
-            )
-            INSERT INTO console_sessions (secret_sha256, scopes, csrf_token, expires_at)
-            SELECT \(TokenStore.digest(sessionSecret)), scopes, \(csrf), now() + make_interval(secs => \(lifetime.seconds))
-            FROM spent
-            RETURNING scopes, expires_at
-            """).first else { return nil }
+        guard
+            let row = try await pool.query(
+                """
+                WITH spent AS (
+                    UPDATE console_sign_in_links SET used_at = now()
+                    WHERE code_sha256 = \(TokenStore.digest(code)) AND used_at IS NULL AND expires_at > now()
+                    RETURNING scopes
+                )
+                INSERT INTO console_sessions (secret_sha256, scopes, csrf_token, expires_at)
+                SELECT \(TokenStore.digest(sessionSecret)), scopes, \(csrf), now() + make_interval(secs => \(lifetime.seconds))
+                FROM spent
+                RETURNING scopes, expires_at
+                """
+            ).first
+        else { return nil }
         let scopes = Set(try row.decode([String].self, "scopes").compactMap(TokenStore.Scope.init(rawValue:)))
         return (sessionSecret, Session(tokenName: nil, scopes: scopes, csrfToken: csrf, expiresAt: try row.decode(Date.self, "expires_at")))
     }
@@ -79,12 +86,16 @@ public struct ConsoleSessionStore: Sendable {
     /// revoked; the scopes are the token's as they are now.
     public func session(_ secret: String) async throws -> Session? {
         guard !secret.isEmpty, secret.count < 200 else { return nil }
-        guard let row = try await pool.query("""
-            SELECT s.token_name, coalesce(t.scopes, s.scopes) AS scopes, s.csrf_token, s.expires_at
-            FROM console_sessions s LEFT JOIN api_tokens t ON t.name = s.token_name
-            WHERE s.secret_sha256 = \(TokenStore.digest(secret)) AND s.expires_at > now()
-              AND (s.token_name IS NULL OR (t.name IS NOT NULL AND t.revoked_at IS NULL))
-            """).first else { return nil }
+        guard
+            let row = try await pool.query(
+                """
+                SELECT s.token_name, coalesce(t.scopes, s.scopes) AS scopes, s.csrf_token, s.expires_at
+                FROM console_sessions s LEFT JOIN api_tokens t ON t.name = s.token_name
+                WHERE s.secret_sha256 = \(TokenStore.digest(secret)) AND s.expires_at > now()
+                  AND (s.token_name IS NULL OR (t.name IS NOT NULL AND t.revoked_at IS NULL))
+                """
+            ).first
+        else { return nil }
         return Session(
             tokenName: try row.decode(String?.self, "token_name"),
             scopes: Set(try row.decode([String].self, "scopes").compactMap(TokenStore.Scope.init(rawValue:))),

@@ -27,9 +27,11 @@ public struct HealthQueries: Sendable {
         for row in try await pool.query("SELECT status, count(*)::double precision AS n FROM runs GROUP BY status") {
             if let status = RunStatus(rawValue: try row.decode(String.self, "status")) { counts[status] = try row.decode(Double.self, "n") }
         }
-        let oldest = try await pool.query("""
+        let oldest = try await pool.query(
+            """
             SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::double precision FROM runs WHERE status = 'queued'
-            """).scalar(Double.self)
+            """
+        ).scalar(Double.self)
         let pending = try await pool.query(
             "SELECT count(*)::double precision FROM webhook_deliveries WHERE state = 'pending'"
         ).scalar(Double.self)

@@ -11,7 +11,7 @@ public struct MaintenanceLog: Sendable {
     /// does (the maintenance service of every `serve`, and `presswork prune`).
     static func lockKey(_ task: Task) -> Int64 {
         switch task {
-        case .prune: return 0x7072_756e_6500_0001   // "prune", then a task number
+        case .prune: return 0x7072_756e_6500_0001  // "prune", then a task number
         }
     }
 
@@ -23,9 +23,11 @@ public struct MaintenanceLog: Sendable {
 
     /// When the task last finished, and whether it is running now (started, not finished).
     public func last(_ task: Task) async throws -> (finishedAt: Date?, running: Bool) {
-        guard let row = try await pool.query(
-            "SELECT finished_at FROM maintenance WHERE task = \(task.rawValue)"
-        ).first else { return (nil, false) }
+        guard
+            let row = try await pool.query(
+                "SELECT finished_at FROM maintenance WHERE task = \(task.rawValue)"
+            ).first
+        else { return (nil, false) }
         let finished = try row.decode(Date?.self, "finished_at")
         return (finished, finished == nil)
     }
@@ -43,16 +45,19 @@ public struct MaintenanceLog: Sendable {
             guard try await connection.query("SELECT pg_try_advisory_lock(\(key))").scalar(Bool.self) else { return nil }
             do {
                 if let interval {
-                    let due = try await connection.query("""
+                    let due = try await connection.query(
+                        """
                         SELECT NOT EXISTS (SELECT 1 FROM maintenance WHERE task = \(task.rawValue)
                             AND finished_at > now() - make_interval(secs => \(interval.seconds)))
-                        """).scalar(Bool.self)
+                        """
+                    ).scalar(Bool.self)
                     if !due {
                         _ = try await connection.query("SELECT pg_advisory_unlock(\(key))")
                         return nil
                     }
                 }
-                _ = try await connection.query("""
+                _ = try await connection.query(
+                    """
                     INSERT INTO maintenance (task, owner, started_at) VALUES (\(task.rawValue), \(owner), now())
                     ON CONFLICT (task) DO UPDATE SET owner = excluded.owner, started_at = now(), finished_at = NULL
                     """)
@@ -60,7 +65,8 @@ public struct MaintenanceLog: Sendable {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = .sortedKeys
                 let json = String(decoding: try encoder.encode(report), as: UTF8.self)
-                _ = try await connection.query("""
+                _ = try await connection.query(
+                    """
                     UPDATE maintenance SET finished_at = now(), report = \(PostgresJSONText(json)) WHERE task = \(task.rawValue)
                     """)
                 _ = try await connection.query("SELECT pg_advisory_unlock(\(key))")

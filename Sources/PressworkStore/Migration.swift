@@ -32,9 +32,9 @@ public struct Migration: Sendable, Equatable {
             guard fileName.hasSuffix(".sql"), !fileName.contains("/") else { continue }
             let stem = fileName.dropLast(4)
             guard let separator = stem.firstIndex(of: "_"),
-                  let version = Int(stem[..<separator]), version > 0,
-                  stem[..<separator].count == 4,
-                  !stem[stem.index(after: separator)...].isEmpty
+                let version = Int(stem[..<separator]), version > 0,
+                stem[..<separator].count == 4,
+                !stem[stem.index(after: separator)...].isEmpty
             else {
                 throw MigrationError(
                     "migration file \(fileName) is misnamed: expected NNNN_name.sql (four digits, from 0001)"

@@ -93,7 +93,8 @@ public struct Migrator: Sendable {
                 try await connection.withTransaction { connection in
                     try await connection.executeScript(unsafeSQL: migration.sql)
                     let milliseconds = started.duration(to: .now).wholeMilliseconds
-                    _ = try await connection.query("""
+                    _ = try await connection.query(
+                        """
                         INSERT INTO presswork_schema_migrations (version, name, checksum, duration_ms)
                         VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(milliseconds))
                         """)
@@ -120,7 +121,8 @@ public struct Migrator: Sendable {
             do {
                 try await connection.withTransaction { connection in
                     try await connection.executeScript(unsafeSQL: view.sql)
-                    _ = try await connection.query("""
+                    _ = try await connection.query(
+                        """
                         INSERT INTO presswork_schema_views (name, checksum) VALUES (\(view.name), \(view.checksum))
                         ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
                         """)
@@ -136,14 +138,16 @@ public struct Migrator: Sendable {
     private func verify(recorded: [Int: (name: String, checksum: String)]) throws(MigrationError) {
         for (version, record) in recorded.sorted(by: { $0.key < $1.key }) {
             guard let migration = migrations.first(where: { $0.version == version }) else {
-                throw MigrationError("""
+                throw MigrationError(
+                    """
                     the database has migration \(String(format: "%04d", version))_\(record.name) applied, which this \
                     presswork does not have: the database was migrated by a newer version. Run that version, \
                     or restore a backup taken before it.
                     """)
             }
             guard migration.checksum == record.checksum else {
-                throw MigrationError("""
+                throw MigrationError(
+                    """
                     migration \(migration.fileName) was edited after it was applied (recorded checksum \
                     \(record.checksum.prefix(12))…, file now \(migration.checksum.prefix(12))…). Migrations are \
                     forward-only: restore the file as it was and put the change in a new migration.

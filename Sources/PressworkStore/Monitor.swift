@@ -108,11 +108,12 @@ public struct Monitor: Sendable {
                 for check in Self.checks {
                     for row in try await connection.query(SQLFiles.query("monitor/\(check).sql")) {
                         let severity = try row.decode(String.self, "severity")
-                        findings.append(Finding(
-                            check: check, severity: Severity(rawValue: severity) ?? .critical,
-                            subject: try row.decode(String.self, "subject"), detail: try row.decode(String.self, "detail"),
-                            since: try row.decode(Date?.self, "since")
-                        ))
+                        findings.append(
+                            Finding(
+                                check: check, severity: Severity(rawValue: severity) ?? .critical,
+                                subject: try row.decode(String.self, "subject"), detail: try row.decode(String.self, "detail"),
+                                since: try row.decode(Date?.self, "since")
+                            ))
                     }
                 }
                 return Report(checks: Self.checks, findings: findings, checkedAt: checkedAt)

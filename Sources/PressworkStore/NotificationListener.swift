@@ -42,9 +42,11 @@ public struct NotificationListener: Sendable {
                 return
             } catch {
                 if Task.isCancelled { return }
-                logger.warning("lost the notification connection; listening again after a pause", metadata: [
-                    "channel": "\(channel)", "error": "\(error)",
-                ])
+                logger.warning(
+                    "lost the notification connection; listening again after a pause",
+                    metadata: [
+                        "channel": "\(channel)", "error": "\(error)",
+                    ])
                 await handle(.lost)
                 try? await Task.sleep(for: reconnectPause)
             }

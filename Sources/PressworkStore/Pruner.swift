@@ -22,8 +22,10 @@ public struct Pruner: Sendable {
         /// When ages are measured from (nil: the server's clock); tests pass it.
         public var now: Date?
 
-        public init(finished: Duration = .seconds(30 * 86_400), errors: Duration = .seconds(90 * 86_400),
-                    events: Duration = .seconds(14 * 86_400), now: Date? = nil) {
+        public init(
+            finished: Duration = .seconds(30 * 86_400), errors: Duration = .seconds(90 * 86_400),
+            events: Duration = .seconds(14 * 86_400), now: Date? = nil
+        ) {
             self.finished = finished
             self.errors = max(errors, finished)
             self.events = events
@@ -103,7 +105,8 @@ public struct Pruner: Sendable {
         // Runs: a batch that found rows but removed none (all locked by others) ends the loop
         // too; they are left for the next prune.
         while let row = try await batch("runs") {
-            let deleted = try row.decode(Int.self, "runs_deleted"), compacted = try row.decode(Int.self, "runs_compacted")
+            let deleted = try row.decode(Int.self, "runs_deleted")
+            let compacted = try row.decode(Int.self, "runs_compacted")
             report.runsDeleted += deleted
             report.runsCompacted += compacted
             report.artifacts += try row.decode(Int.self, "artifacts")
@@ -116,8 +119,10 @@ public struct Pruner: Sendable {
         }
         while let row = try await batch("orphans") {
             var removed = 0
-            for (column, kind) in [("checkpoints", "section_checkpoint"), ("cached_replies", "response_cache"),
-                                   ("vectors", "vector"), ("events", "event")] {
+            for (column, kind) in [
+                ("checkpoints", "section_checkpoint"), ("cached_replies", "response_cache"),
+                ("vectors", "vector"), ("events", "event"),
+            ] {
                 let count = try row.decode(Int.self, column)
                 if count > 0 { report.orphans[kind, default: 0] += count }
                 removed += count

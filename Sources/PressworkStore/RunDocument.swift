@@ -44,11 +44,14 @@ public enum RunDocument {
             ("createdAt", date(run.createdAt)),
             ("startedAt", date(run.startedAt)),
             ("finishedAt", date(run.finishedAt)),
-            ("totals", .object([
-                ("tokensIn", int(run.tokensIn)), ("tokensOut", int(run.tokensOut)),
-                ("costUSD", .number((run.costUSD * 1_000_000).rounded() / 1_000_000)),
-                ("workMs", int(run.workMs)), ("elapsedMs", int(elapsed)),
-            ])),
+            (
+                "totals",
+                .object([
+                    ("tokensIn", int(run.tokensIn)), ("tokensOut", int(run.tokensOut)),
+                    ("costUSD", .number((run.costUSD * 1_000_000).rounded() / 1_000_000)),
+                    ("workMs", int(run.workMs)), ("elapsedMs", int(elapsed)),
+                ])
+            ),
             ("artifacts", .object(artifactFields)),
             ("diagnostics", .array(diagnosticValues)),
             ("timeline", RunTimeline.build(diagnostics: diagnostics, rounds: rounds).json),

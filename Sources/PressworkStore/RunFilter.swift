@@ -46,20 +46,21 @@ public struct RunFilter: Sendable, Equatable {
     /// 0017, and 0023's trigram index for the seed text where the server has pg_trgm).
     var condition: PostgresQuery {
         """
-            (\(statuses.isEmpty) OR status = ANY(\(statuses.map(\.rawValue).sorted())::text[]))
-            AND (\(schedule)::text IS NULL OR (trigger ? 'schedule' AND trigger ->> 'schedule' = \(schedule)))
-            AND (\(site)::text IS NULL OR (params ? 'site' AND params ->> 'site' = \(site)))
-            AND (\(profile)::text IS NULL OR (params ? 'profile' AND params ->> 'profile' = \(profile)))
-            AND (\(since)::timestamptz IS NULL OR created_at >= \(since))
-            AND (\(until)::timestamptz IS NULL OR created_at < \(until))
-            AND (\(seed.map(Self.likePattern))::text IS NULL
-                 OR presswork_seed_text(params) ILIKE \(seed.map(Self.likePattern)))
-            """
+        (\(statuses.isEmpty) OR status = ANY(\(statuses.map(\.rawValue).sorted())::text[]))
+        AND (\(schedule)::text IS NULL OR (trigger ? 'schedule' AND trigger ->> 'schedule' = \(schedule)))
+        AND (\(site)::text IS NULL OR (params ? 'site' AND params ->> 'site' = \(site)))
+        AND (\(profile)::text IS NULL OR (params ? 'profile' AND params ->> 'profile' = \(profile)))
+        AND (\(since)::timestamptz IS NULL OR created_at >= \(since))
+        AND (\(until)::timestamptz IS NULL OR created_at < \(until))
+        AND (\(seed.map(Self.likePattern))::text IS NULL
+             OR presswork_seed_text(params) ILIKE \(seed.map(Self.likePattern)))
+        """
     }
 
     /// `text` as a LIKE pattern that matches it literally, anywhere.
     static func likePattern(_ text: String) -> String {
-        "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+        "%"
+            + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"
     }
 }

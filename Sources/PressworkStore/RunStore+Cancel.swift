@@ -26,16 +26,19 @@ extension RunStore {
             case .cancelled:
                 return .already
             case .running:
-                _ = try await connection.query("""
+                _ = try await connection.query(
+                    """
                     UPDATE runs SET cancel_requested_at = coalesce(cancel_requested_at, now()), cancel_reason = \(text),
                            updated_at = now()
                     WHERE id = \(runID)
                     """)
-                try await Self.insert([Diagnostic(round: nil, kind: .status, message: "cancel requested \(who)")],
-                                      runID: runID, on: connection)
+                try await Self.insert(
+                    [Diagnostic(round: nil, kind: .status, message: "cancel requested \(who)")],
+                    runID: runID, on: connection)
                 return .requested
             case .queued, .error, .needsReview:
-                _ = try await connection.query("""
+                _ = try await connection.query(
+                    """
                     UPDATE runs SET status = 'cancelled', status_reason = \(text), updated_at = now(), finished_at = now(),
                            lease_owner = NULL, lease_expires_at = NULL
                     WHERE id = \(runID)
@@ -50,8 +53,10 @@ extension RunStore {
 
     /// The reason given when a cancel of this run was requested; nil when none was.
     public func cancelRequest(_ runID: RunID) async throws -> String? {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT coalesce(cancel_reason, 'cancelled') AS reason FROM runs WHERE id = \(runID) AND cancel_requested_at IS NOT NULL
-            """).first.map { try $0.decode(String.self, "reason") }
+            """
+        ).first.map { try $0.decode(String.self, "reason") }
     }
 }

@@ -1,6 +1,6 @@
-import PressworkCore
 import Foundation
 import PostgresClient
+import PressworkCore
 
 /// One row of `events` (migration 0009): something that happened to a run.
 public struct RunEvent: Sendable, Equatable {
@@ -19,10 +19,12 @@ public struct RunEvent: Sendable, Equatable {
 extension RunStore {
     /// A run's events after `afterID` (all when 0), oldest first.
     public func events(_ runID: RunID, after afterID: Int64 = 0, limit: Int = 1_000) async throws -> [RunEvent] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT id, run_id, kind, round, payload::text AS payload, at FROM events
             WHERE run_id = \(runID) AND id > \(afterID) ORDER BY id LIMIT \(limit)
-            """).map { row in
+            """
+        ).map { row in
             RunEvent(
                 id: try row.decode(Int64.self, "id"), runID: try row.decode(RunID.self, "run_id"),
                 kind: try row.decode(String.self, "kind"), round: try row.decode(Int16?.self, "round").map(Int.init),

@@ -51,7 +51,8 @@ extension RunStore {
     /// `now` is when leases are judged expired (nil: the server's clock, `coalesce($now, now())`);
     /// tests pass a later time instead of waiting for a lease to run out.
     public func claim(_ runID: RunID, owner: String, leaseSeconds: Double, now: Date? = nil) async throws -> Lease? {
-        let claimed = try await pool.query("""
+        let claimed = try await pool.query(
+            """
             WITH previous AS (SELECT id, status FROM runs WHERE id = \(runID) FOR UPDATE)
             UPDATE runs SET status = 'running', lease_owner = \(owner),
                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
@@ -76,7 +77,8 @@ extension RunStore {
     /// `now` as for `claim`.
     public func claimNext(owner: String, leaseSeconds: Double, maxAbandoned: Int, now: Date? = nil) async throws -> Lease? {
         while true {
-            let rows = try await pool.query("""
+            let rows = try await pool.query(
+                """
                 WITH candidate AS (
                     SELECT id, status, abandoned + CASE WHEN status = 'running' THEN 1 ELSE 0 END AS abandoned
                     FROM runs
@@ -127,7 +129,8 @@ extension RunStore {
     /// held, whether a cancel was requested; a lease missing from the answer is lost.
     public func beat(owner: String, leases: [Lease], leaseSeconds: Double) async throws -> [RunID: Bool] {
         guard !leases.isEmpty else { return [:] }
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             UPDATE runs r SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), updated_at = now()
             FROM unnest(\(leases.map(\.runID))::uuid[], \(leases.map { String($0.attempt) })::integer[]) AS l(id, attempt)
             WHERE r.id = l.id AND r.attempt = l.attempt AND r.lease_owner = \(owner) AND r.status = 'running'
@@ -160,7 +163,8 @@ extension RunStore {
         if let final { try Self.checkTransition(lease, to: final.0) }
         let round = Int16(commit.round.rawValue)
         let finalStatus = final?.0.rawValue
-        let result = try await pool.query("""
+        let result = try await pool.query(
+            """
             WITH fence AS (\(fragment: Self.fence(lease))
             ), artifact AS (
                 INSERT INTO artifacts (run_id, round, payload, duration_ms, tokens_in, tokens_out, cost_usd, attempt)
@@ -218,7 +222,8 @@ extension RunStore {
         _ section: Int, of round: Round, payload: String, durationMs: Int, tokensIn: Int, tokensOut: Int,
         costUSD: Double = 0, lease: Lease
     ) async throws {
-        let result = try await pool.query("""
+        let result = try await pool.query(
+            """
             WITH fence AS (\(fragment: Self.fence(lease))
             ), checkpoint AS (
                 INSERT INTO section_checkpoints (run_id, round, section, payload, duration_ms, tokens_in, tokens_out, cost_usd,
@@ -235,7 +240,8 @@ extension RunStore {
 
     /// Records diagnostics under the lease (skips, retries).
     public func record(_ diagnostics: [Diagnostic], lease: Lease) async throws {
-        let result = try await pool.query("""
+        let result = try await pool.query(
+            """
             WITH fence AS (\(fragment: Self.fence(lease))
             ), diagnostic AS (\(fragment: Self.insertDiagnostics(diagnostics, forRunIn: "fence", column: "id"))
             )
@@ -255,7 +261,8 @@ extension RunStore {
         unrecorded: (tokensIn: Int, tokensOut: Int, costUSD: Double) = (0, 0, 0)
     ) async throws {
         try Self.checkTransition(lease, to: status)
-        let result = try await pool.query("""
+        let result = try await pool.query(
+            """
             WITH fence AS (\(fragment: Self.fence(lease))
             ), ending AS (
                 UPDATE runs SET status = \(status.rawValue), status_reason = \(reason),
@@ -302,14 +309,15 @@ extension RunStore {
 
     static func json(_ diagnostics: [Diagnostic]) -> JSONValue {
         func int(_ value: Int?) -> JSONValue { value.map { .number(Double($0)) } ?? .null }
-        return .array(diagnostics.map { diagnostic in
-            .object([
-                ("round", int(diagnostic.round?.rawValue)), ("kind", .string(diagnostic.kind.rawValue)),
-                ("message", .string(diagnostic.message)), ("attempt", int(diagnostic.attempt)),
-                ("duration_ms", int(diagnostic.durationMs)), ("tokens_in", int(diagnostic.tokensIn)),
-                ("tokens_out", int(diagnostic.tokensOut)), ("details", diagnostic.details ?? .null),
-            ])
-        })
+        return .array(
+            diagnostics.map { diagnostic in
+                .object([
+                    ("round", int(diagnostic.round?.rawValue)), ("kind", .string(diagnostic.kind.rawValue)),
+                    ("message", .string(diagnostic.message)), ("attempt", int(diagnostic.attempt)),
+                    ("duration_ms", int(diagnostic.durationMs)), ("tokens_in", int(diagnostic.tokensIn)),
+                    ("tokens_out", int(diagnostic.tokensOut)), ("details", diagnostic.details ?? .null),
+                ])
+            })
     }
 
     /// A running run may move to any ending; the table says so, and the fence guarantees

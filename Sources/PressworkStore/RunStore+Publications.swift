@@ -11,7 +11,8 @@ extension RunStore {
     /// Records that publishing begins (a new row, or one more attempt on the existing row) and
     /// returns the row as it now stands.
     public func beginPublication(site: String, slug: String, lease: Lease) async throws -> StoredPublication {
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             WITH fence AS (\(fragment: Self.fence(lease))
             )
             INSERT INTO publications AS p (run_id, site, slug, stage, run_attempt)
@@ -23,7 +24,9 @@ extension RunStore {
                     wp_post_id = CASE WHEN p.stage = 'removed' THEN NULL ELSE p.wp_post_id END
             RETURNING p.stage, p.wp_post_id, p.slug, p.attempts, p.site
             """)
-        guard let row = rows.first else { throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil) }
+        guard let row = rows.first else {
+            throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
+        }
         return try StoredPublication(row: row)
     }
 
@@ -31,7 +34,8 @@ extension RunStore {
     public func recordPublication(
         stage: String, postID: Int?, link: String?, error: String?, lease: Lease
     ) async throws {
-        let result = try await pool.query("""
+        let result = try await pool.query(
+            """
             WITH fence AS (\(fragment: Self.fence(lease))
             ), step AS (
                 UPDATE publications p SET stage = \(stage), wp_post_id = coalesce(\(postID)::bigint, p.wp_post_id),
@@ -50,9 +54,11 @@ extension RunStore {
 
     /// A run's publication row, if publishing ever began.
     public func publication(_ runID: RunID) async throws -> StoredPublication? {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT stage, wp_post_id, slug, attempts, site FROM publications WHERE run_id = \(runID)
-            """).first.map(StoredPublication.init)
+            """
+        ).first.map(StoredPublication.init)
     }
 }
 

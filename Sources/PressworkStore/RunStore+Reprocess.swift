@@ -11,7 +11,8 @@ extension RunStore {
         -> (run: RunRecord, copied: Int)
     {
         let id = RunID.make()
-        let copied = try await pool.query("""
+        let copied = try await pool.query(
+            """
             WITH child AS (
                 INSERT INTO runs (id, params, pipeline_version, trigger, parent_run_id)
                 VALUES (\(id), \(PostgresJSON(parent.params)), \(pipelineVersion), \(PostgresJSON(RunTrigger(kind: .reprocess))), \(parent.id))
@@ -29,7 +30,8 @@ extension RunStore {
                 FROM child
             )
             SELECT count(*)::integer FROM copies
-            """).scalar(Int.self)
+            """
+        ).scalar(Int.self)
         guard let child = try await run(id) else { throw RunStateError(.conflict, "the reprocessed run \(id) vanished while being read") }
         return (child, copied)
     }

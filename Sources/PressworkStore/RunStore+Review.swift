@@ -61,9 +61,11 @@ extension RunStore {
             throw RunConflict(runID: run.id, status: run.status, action: "rejected")
         }
         let why = "rejected in review" + (reason.map { ": \($0)" } ?? "")
-        return try await transition(run.id, to: .skipped, reason: why, diagnostics: [
-            Diagnostic(round: .coherence, kind: .review, message: "\(why) (\(who))"),
-        ])
+        return try await transition(
+            run.id, to: .skipped, reason: why,
+            diagnostics: [
+                Diagnostic(round: .coherence, kind: .review, message: "\(why) (\(who))")
+            ])
     }
 
     /// The run document (see `RunDocument`), or nil when there is no such run.

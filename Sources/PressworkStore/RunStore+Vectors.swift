@@ -19,7 +19,8 @@ extension RunStore {
     public func nearestByCode(
         to probe: [Float], model: String, dimension: Int, candidates: Int, excluding excluded: [RunID]
     ) async throws -> [PublishedVector] {
-        try await pool.query("""
+        try await pool.query(
+            """
             WITH probe AS (SELECT presswork_sign_code(\(probe)::real[]) AS code),
             nearest AS (
                 SELECT v.run_id, bit_count(v.code # probe.code) AS distance
@@ -35,7 +36,8 @@ extension RunStore {
             JOIN vectors v ON v.run_id = n.run_id AND v.model = \(model)
             LEFT JOIN artifacts a ON a.run_id = n.run_id AND a.round = 2
             ORDER BY n.distance
-            """).map { row in
+            """
+        ).map { row in
             PublishedVector(
                 runID: try row.decode(RunID.self, "run_id"), title: try row.decode(String.self, "title"),
                 values: try row.decode(PostgresSentFloatArray.self, "embedding").values,
@@ -65,7 +67,8 @@ extension RunStore {
     /// The runs `runID` descends from through reprocessing (its parent, the parent's parent, …),
     /// nearest first; empty for a run that has no parent.
     public func ancestors(of runID: RunID) async throws -> [RunID] {
-        try await pool.query("""
+        try await pool.query(
+            """
             WITH RECURSIVE lineage(id, depth) AS (
                 SELECT parent_run_id, 1 FROM runs WHERE id = \(runID) AND parent_run_id IS NOT NULL
                 UNION ALL
@@ -73,6 +76,7 @@ extension RunStore {
                 WHERE r.parent_run_id IS NOT NULL AND l.depth < 100
             )
             SELECT id FROM lineage ORDER BY depth
-            """).map { try $0.decode(RunID.self, "id") }
+            """
+        ).map { try $0.decode(RunID.self, "id") }
     }
 }

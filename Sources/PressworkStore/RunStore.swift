@@ -32,7 +32,8 @@ public struct RunStore: Sendable {
         claimedBy claim: (owner: String, leaseSeconds: Double)? = nil
     ) async throws -> (run: RunRecord, created: Bool) {
         let id = RunID.make()
-        let inserted = try await pool.query("""
+        let inserted = try await pool.query(
+            """
             INSERT INTO runs (id, params, pipeline_version, trigger, idempotency_key, parent_run_id,
                               status, lease_owner, lease_expires_at, attempt, started_at)
             VALUES (\(id), \(PostgresJSON(params)), \(pipelineVersion), \(PostgresJSON(trigger)), \(idempotencyKey),
@@ -70,7 +71,8 @@ public struct RunStore: Sendable {
         guard text.count >= 8, text.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
             throw RunStateError.missing(reference)
         }
-        let matches = try await pool.query("""
+        let matches = try await pool.query(
+            """
             SELECT \(unsafeRaw: RunRecord.columns) FROM runs WHERE id::text LIKE \(text + "%") LIMIT 2
             """)
         guard let first = matches.first else { throw RunStateError.missing(reference) }
@@ -88,12 +90,14 @@ public struct RunStore: Sendable {
     {
         var runs: [RunRecord] = []
         var unreadable: [(id: RunID, reason: String)] = []
-        for row in try await pool.query("""
+        for row in try await pool.query(
+            """
             SELECT \(unsafeRaw: RunRecord.columns) FROM runs
             WHERE \(fragment: filter.condition)
               AND (\(before)::uuid IS NULL OR (created_at, id) < (SELECT created_at, id FROM runs WHERE id = \(before)))
             ORDER BY created_at DESC, id DESC LIMIT \(limit)
-            """) {
+            """)
+        {
             do {
                 runs.append(try RunRecord(row: row))
             } catch {
@@ -110,9 +114,11 @@ public struct RunStore: Sendable {
 
     /// The ids of every run `filter` matches, oldest first, at most `limit` (bulk actions).
     public func ids(_ filter: RunFilter, limit: Int) async throws -> [RunID] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT id FROM runs WHERE \(fragment: filter.condition) ORDER BY created_at, id LIMIT \(limit)
-            """).map { try $0.decode(RunID.self, "id") }
+            """
+        ).map { try $0.decode(RunID.self, "id") }
     }
 
     /// Each committed round's artifact as JSON text.
@@ -129,10 +135,12 @@ public struct RunStore: Sendable {
     /// The committed sections of round 3 or 4, by section index, as JSON text.
     public func checkpoints(_ runID: RunID, round: Round) async throws -> [Int: StoredCheckpoint] {
         var sections: [Int: StoredCheckpoint] = [:]
-        for row in try await pool.query("""
+        for row in try await pool.query(
+            """
             SELECT section, payload, tokens_in, tokens_out, cost_usd FROM section_checkpoints
             WHERE run_id = \(runID) AND round = \(Int16(round.rawValue))
-            """) {
+            """)
+        {
             sections[try row.decode(Int.self, "section")] = StoredCheckpoint(
                 payload: try row.decode(String.self, "payload"), tokensIn: try row.decode(Int.self, "tokens_in"),
                 tokensOut: try row.decode(Int.self, "tokens_out"), costUSD: try row.decode(Double.self, "cost_usd")
@@ -144,18 +152,22 @@ public struct RunStore: Sendable {
     /// US dollars spent on sections checkpointed in rounds that have not committed yet: paid,
     /// but not in the run's totals until their round commits.
     public func uncommittedCheckpointCost(_ runID: RunID) async throws -> Double {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT coalesce(sum(c.cost_usd), 0)::double precision FROM section_checkpoints c
             WHERE c.run_id = \(runID)
               AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.run_id = c.run_id AND a.round = c.round)
-            """).scalar(Double.self)
+            """
+        ).scalar(Double.self)
     }
 
     public func diagnostics(_ runID: RunID) async throws -> [StoredDiagnostic] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT id, round, kind, message, attempt, duration_ms, tokens_in, tokens_out, details, at
             FROM diagnostics WHERE run_id = \(runID) ORDER BY id
-            """).map(StoredDiagnostic.init)
+            """
+        ).map(StoredDiagnostic.init)
     }
 
     /// Records a diagnostic outside any lease (reviews, CLI actions).
@@ -169,7 +181,8 @@ public struct RunStore: Sendable {
     /// writes use.
     static func insert(_ diagnostics: [Diagnostic], runID: RunID, on connection: isolated PostgresConnection) async throws {
         guard !diagnostics.isEmpty else { return }
-        _ = try await connection.query("""
+        _ = try await connection.query(
+            """
             WITH target AS (SELECT \(runID)::uuid AS id)
             \(fragment: Self.insertDiagnostics(diagnostics, forRunIn: "target", column: "id"))
             """)

@@ -75,11 +75,12 @@ public struct RunTimeline: Sendable, Equatable {
                 attempts[number]?.ending = diagnostic.message
             }
         }
-        return RunTimeline(attempts: attempts.keys.sorted().compactMap { attempts[$0] }.map { attempt in
-            var attempt = attempt
-            attempt.rounds.sort { $0.round.rawValue < $1.round.rawValue }
-            return attempt
-        })
+        return RunTimeline(
+            attempts: attempts.keys.sorted().compactMap { attempts[$0] }.map { attempt in
+                var attempt = attempt
+                attempt.rounds.sort { $0.round.rawValue < $1.round.rawValue }
+                return attempt
+            })
     }
 
     public var json: JSONValue {
@@ -124,10 +125,12 @@ public struct RunTimeline: Sendable, Equatable {
 extension RunStore {
     /// The committed rounds' records, in round order.
     public func rounds(_ runID: RunID) async throws -> [RoundRecord] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT round, attempt, duration_ms, tokens_in, tokens_out, cost_usd, created_at FROM artifacts
             WHERE run_id = \(runID) ORDER BY round
-            """).compactMap { row in
+            """
+        ).compactMap { row in
             guard let round = Round(rawValue: Int(try row.decode(Int16.self, "round"))) else { return nil }
             return RoundRecord(
                 round: round, attempt: try row.decode(Int.self, "attempt"), durationMs: try row.decode(Int.self, "duration_ms"),

@@ -14,20 +14,28 @@ extension ScheduleRecord {
             ("catchUpLimit", .number(Double(catchUpLimit))), ("overlap", .string(overlap.rawValue)),
             ("maxActive", maxActive.map { .number(Double($0)) } ?? .null),
             ("nextFireAt", date(nextFireAt)), ("lastFireAt", date(lastFireAt)),
-            ("fires", .object([
-                ("run", .number(Double(firesRun))), ("missed", .number(Double(firesMissed))),
-                ("skipped", .number(Double(firesSkipped))),
-            ])),
+            (
+                "fires",
+                .object([
+                    ("run", .number(Double(firesRun))), ("missed", .number(Double(firesMissed))),
+                    ("skipped", .number(Double(firesSkipped))),
+                ])
+            ),
             ("params", (try? JSONValue.encoding(params)) ?? .null),
             ("disabledReason", disabledReason.map(JSONValue.string) ?? .null),
         ]
         if !fires.isEmpty {
-            fields.append(("recentFires", .array(fires.map { fire in
-                .object([
-                    ("fireAt", .string(iso(fire.fireAt))), ("outcome", .string(fire.outcome)),
-                    ("runId", fire.runID.map { .string($0.description) } ?? .null),
-                ])
-            })))
+            fields.append(
+                (
+                    "recentFires",
+                    .array(
+                        fires.map { fire in
+                            .object([
+                                ("fireAt", .string(iso(fire.fireAt))), ("outcome", .string(fire.outcome)),
+                                ("runId", fire.runID.map { .string($0.description) } ?? .null),
+                            ])
+                        })
+                ))
         }
         return .object(fields)
     }

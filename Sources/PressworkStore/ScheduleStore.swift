@@ -22,7 +22,8 @@ public struct ScheduleStore: Sendable {
         let schedule = try definition.cronSchedule()
         let next = schedule.next(after: now)
         do {
-            let rows = try await pool.query("""
+            let rows = try await pool.query(
+                """
                 INSERT INTO schedules (name, cron, time_zone, params, misfire, catch_up_limit, overlap, max_active, next_fire_at)
                 VALUES (\(definition.name), \(definition.cron), \(definition.timeZone), \(PostgresJSON(definition.params)),
                         \(definition.misfire.rawValue), \(definition.catchUpLimit), \(definition.overlap.rawValue),
@@ -34,7 +35,9 @@ public struct ScheduleStore: Sendable {
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             throw NameTaken(kind: "schedule", name: definition.name)
         } catch let error as PostgresError where error.sqlState == .checkViolation {
-            throw ScheduleError(.invalid, field: "name", "the name \"\(definition.name)\" is not allowed: use letters, digits, '.', '_' and '-' (at most 63)")
+            throw ScheduleError(
+                .invalid, field: "name",
+                "the name \"\(definition.name)\" is not allowed: use letters, digits, '.', '_' and '-' (at most 63)")
         }
     }
 
@@ -79,11 +82,15 @@ public struct ScheduleStore: Sendable {
     public func setEnabled(_ name: String, _ enabled: Bool, now: Date = Date()) async throws -> ScheduleRecord {
         let record = try await get(name)
         let next = enabled ? try record.definition.cronSchedule().next(after: now) : record.nextFireAt
-        guard let row = try await pool.query("""
-            UPDATE schedules SET enabled = \(enabled), next_fire_at = \(next), updated_at = now(),
-                   disabled_reason = CASE WHEN \(enabled) THEN NULL ELSE disabled_reason END
-            WHERE name = \(name) RETURNING \(unsafeRaw: ScheduleRecord.columns)
-            """).first else { throw ScheduleError.missing(name) }
+        guard
+            let row = try await pool.query(
+                """
+                UPDATE schedules SET enabled = \(enabled), next_fire_at = \(next), updated_at = now(),
+                       disabled_reason = CASE WHEN \(enabled) THEN NULL ELSE disabled_reason END
+                WHERE name = \(name) RETURNING \(unsafeRaw: ScheduleRecord.columns)
+                """
+            ).first
+        else { throw ScheduleError.missing(name) }
         return try ScheduleRecord(row: row)
     }
 
@@ -92,15 +99,19 @@ public struct ScheduleStore: Sendable {
     /// `now`, a paused one's when it is resumed. The expression and zone are checked first.
     public func replace(_ definition: ScheduleDefinition, now: Date = Date()) async throws -> ScheduleRecord {
         let next = try definition.cronSchedule().next(after: now)
-        guard let row = try await pool.query("""
-            UPDATE schedules
-            SET cron = \(definition.cron), time_zone = \(definition.timeZone), params = \(PostgresJSON(definition.params)),
-                misfire = \(definition.misfire.rawValue), catch_up_limit = \(definition.catchUpLimit),
-                overlap = \(definition.overlap.rawValue), max_active = \(definition.maxActive),
-                next_fire_at = CASE WHEN enabled THEN \(next) ELSE next_fire_at END, updated_at = now()
-            WHERE name = \(definition.name)
-            RETURNING \(unsafeRaw: ScheduleRecord.columns)
-            """).first else { throw ScheduleError.missing(definition.name) }
+        guard
+            let row = try await pool.query(
+                """
+                UPDATE schedules
+                SET cron = \(definition.cron), time_zone = \(definition.timeZone), params = \(PostgresJSON(definition.params)),
+                    misfire = \(definition.misfire.rawValue), catch_up_limit = \(definition.catchUpLimit),
+                    overlap = \(definition.overlap.rawValue), max_active = \(definition.maxActive),
+                    next_fire_at = CASE WHEN enabled THEN \(next) ELSE next_fire_at END, updated_at = now()
+                WHERE name = \(definition.name)
+                RETURNING \(unsafeRaw: ScheduleRecord.columns)
+                """
+            ).first
+        else { throw ScheduleError.missing(definition.name) }
         return try ScheduleRecord(row: row)
     }
 
@@ -113,11 +124,14 @@ public struct ScheduleStore: Sendable {
 
     /// The most recent fires of a schedule, newest first.
     public func fires(_ name: String, limit: Int = 20) async throws -> [ScheduleFire] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT fire_at, outcome, run_id FROM schedule_fires WHERE schedule = \(name) ORDER BY fire_at DESC LIMIT \(limit)
-            """).map { row in
-            ScheduleFire(fireAt: try row.decode(Date.self, "fire_at"), outcome: try row.decode(String.self, "outcome"),
-                         runID: try row.decode(RunID?.self, "run_id"))
+            """
+        ).map { row in
+            ScheduleFire(
+                fireAt: try row.decode(Date.self, "fire_at"), outcome: try row.decode(String.self, "outcome"),
+                runID: try row.decode(RunID?.self, "run_id"))
         }
     }
 
@@ -156,7 +170,8 @@ public struct ScheduleStore: Sendable {
         _ size: Int, on connection: isolated PostgresConnection, pipelineVersion: String, now given: Date?,
         planner: some FirePlanning
     ) async throws -> (started: [StartedRun], schedules: Int)? {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT \(unsafeRaw: ScheduleRecord.columns), coalesce(\(given)::timestamptz, now()) AS server_now FROM schedules
             WHERE enabled AND next_fire_at <= coalesce(\(given)::timestamptz, now())
             ORDER BY next_fire_at LIMIT \(size) FOR UPDATE SKIP LOCKED
@@ -178,7 +193,8 @@ public struct ScheduleStore: Sendable {
             }
         }
         if !broken.names.isEmpty {
-            _ = try await connection.query("""
+            _ = try await connection.query(
+                """
                 UPDATE schedules s SET enabled = false, disabled_reason = u.reason, updated_at = now()
                 FROM unnest(\(broken.names)::text[], \(broken.reasons)::text[]) AS u(name, reason)
                 WHERE s.name = u.name
@@ -210,7 +226,8 @@ public struct ScheduleStore: Sendable {
         }
 
         let started = try await insert(fires, pipelineVersion: pipelineVersion, on: connection)
-        _ = try await connection.query("""
+        _ = try await connection.query(
+            """
             UPDATE schedules s SET next_fire_at = nullif(u.next, '')::timestamptz,
                    last_fire_at = coalesce(nullif(u.last, '')::timestamptz, s.last_fire_at),
                    fires_run = s.fires_run + u.ran, fires_skipped = s.fires_skipped + u.skipped,
@@ -231,7 +248,8 @@ public struct ScheduleStore: Sendable {
     private func insert(_ fires: FireRows, pipelineVersion: String, on connection: isolated PostgresConnection)
         async throws -> [StartedRun]
     {
-        let inserted = try await connection.query("""
+        let inserted = try await connection.query(
+            """
             WITH fire AS (
                 INSERT INTO schedule_fires (schedule, fire_at, outcome, run_id)
                 SELECT u.name, u.at, u.outcome, nullif(u.run, '')::uuid
@@ -268,9 +286,11 @@ public struct ScheduleStore: Sendable {
 
     /// Seconds until the earliest enabled schedule is due (negative when overdue); nil when none.
     public func secondsUntilNextFire() async throws -> Double? {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT extract(epoch FROM min(next_fire_at) - clock_timestamp())::double precision FROM schedules WHERE enabled
-            """).scalar(Double?.self)
+            """
+        ).scalar(Double?.self)
     }
 
     // MARK: Backfill
@@ -288,7 +308,8 @@ public struct ScheduleStore: Sendable {
         let rows = fires.reduce(into: FireRows()) { rows, fire in rows.appendRun(record, fire, outcome: "backfill") }
         return try await pool.withTransaction { connection in
             let started = try await insert(rows, pipelineVersion: pipelineVersion, on: connection)
-            _ = try await connection.query("""
+            _ = try await connection.query(
+                """
                 UPDATE schedules SET fires_run = fires_run + \(started.count), updated_at = now() WHERE name = \(name)
                 """)
             return started
@@ -302,12 +323,14 @@ public struct ScheduleStore: Sendable {
     {
         guard !names.isEmpty else { return [:] }
         var active: [String: (running: Int, queued: Int)] = [:]
-        for row in try await connection.query("""
+        for row in try await connection.query(
+            """
             SELECT trigger->>'schedule' AS schedule, count(*) FILTER (WHERE status = 'running') AS running,
                    count(*) FILTER (WHERE status = 'queued') AS queued
             FROM runs WHERE trigger->>'schedule' = ANY(\(names)) AND status IN ('queued', 'running')
             GROUP BY 1
-            """) {
+            """)
+        {
             active[try row.decode(String.self, "schedule")] = (try row.decode(Int.self, "running"), try row.decode(Int.self, "queued"))
         }
         return active
@@ -325,10 +348,14 @@ public struct ScheduleStore: Sendable {
     /// active-run limit like any fire. The schedule's next fire and misfire state are untouched.
     public func trigger(_ name: String, pipelineVersion: String, now given: Date? = nil) async throws -> TriggerOutcome {
         try await pool.withTransaction { connection in
-            guard let row = try await connection.query("""
-                SELECT \(unsafeRaw: ScheduleRecord.columns), coalesce(\(given)::timestamptz, now()) AS server_now
-                FROM schedules WHERE name = \(name) FOR UPDATE
-                """).first else { throw ScheduleError.missing(name) }
+            guard
+                let row = try await connection.query(
+                    """
+                    SELECT \(unsafeRaw: ScheduleRecord.columns), coalesce(\(given)::timestamptz, now()) AS server_now
+                    FROM schedules WHERE name = \(name) FOR UPDATE
+                    """
+                ).first
+            else { throw ScheduleError.missing(name) }
             let record = try ScheduleRecord(row: row)
             // Fires are whole seconds; a second manual fire in the same second is the same fire.
             let now = Date(timeIntervalSince1970: (try row.decode(Date.self, "server_now").timeIntervalSince1970).rounded(.down))
@@ -337,9 +364,11 @@ public struct ScheduleStore: Sendable {
             guard record.overlap.allowsAnother(running: running, queued: queued, maxActive: record.maxActive) else {
                 rows.append(name, now, "skipped")
                 _ = try await insert(rows, pipelineVersion: pipelineVersion, on: connection)
-                _ = try await connection.query("UPDATE schedules SET fires_skipped = fires_skipped + 1, updated_at = now() WHERE name = \(name)")
-                return .skipped(reason: "overlap \(record.overlap.rawValue)" + (record.maxActive.map { ", at most \($0) active" } ?? "")
-                    + ": \(running) running and \(queued) queued")
+                _ = try await connection.query(
+                    "UPDATE schedules SET fires_skipped = fires_skipped + 1, updated_at = now() WHERE name = \(name)")
+                return .skipped(
+                    reason: "overlap \(record.overlap.rawValue)" + (record.maxActive.map { ", at most \($0) active" } ?? "")
+                        + ": \(running) running and \(queued) queued")
             }
             rows.appendRun(record, now, outcome: "manual")
             guard let started = try await insert(rows, pipelineVersion: pipelineVersion, on: connection).first else {
@@ -374,7 +403,8 @@ public struct ScheduleStore: Sendable {
 
     public func fillMissingNextFires(now given: Date? = nil) async throws -> Int {
         try await pool.withTransaction { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT name, cron, time_zone, params::text AS params, coalesce(\(given)::timestamptz, now()) AS server_now
                 FROM schedules WHERE enabled AND next_fire_at IS NULL FOR UPDATE SKIP LOCKED
                 """)
@@ -388,12 +418,14 @@ public struct ScheduleStore: Sendable {
                     )
                     // Written with plain SQL, the params get the checks `schedules add` makes.
                     try Self.checkParams(try row.decode(String.self, "params"))
-                    _ = try await connection.query("""
+                    _ = try await connection.query(
+                        """
                         UPDATE schedules SET next_fire_at = \(schedule.next(after: now)), updated_at = now() WHERE name = \(name)
                         """)
                     filled += 1
                 } catch {
-                    _ = try await connection.query("""
+                    _ = try await connection.query(
+                        """
                         UPDATE schedules SET enabled = false, disabled_reason = \("\(error)"), updated_at = now() WHERE name = \(name)
                         """)
                 }

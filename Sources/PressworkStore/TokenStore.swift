@@ -43,12 +43,16 @@ public struct TokenStore: Sendable {
         }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let secret = "pw_" + Data(bytes).base64EncodedString()
+        let secret =
+            "pw_"
+            + Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        let inserted = try await pool.query("""
+        let inserted = try await pool.query(
+            """
             INSERT INTO api_tokens (name, token_sha256, scopes) VALUES (\(name), \(Self.digest(secret)), \(Array(Set(scopes)).sorted()))
             ON CONFLICT (name) DO NOTHING
-            """).affectedRows
+            """
+        ).affectedRows
         guard inserted == 1 else { throw NameTaken(kind: "token", name: name) }
         return secret
     }
@@ -58,10 +62,14 @@ public struct TokenStore: Sendable {
     public func authenticate(_ secret: String) async throws -> Token? {
         guard secret.hasPrefix("pw_"), secret.count < 200 else { return nil }
         let digest = Self.digest(secret)
-        guard let row = try await pool.query("""
-            SELECT name, scopes, created_at, last_used_at, revoked_at FROM api_tokens
-            WHERE token_sha256 = \(digest) AND revoked_at IS NULL
-            """).first else { return nil }
+        guard
+            let row = try await pool.query(
+                """
+                SELECT name, scopes, created_at, last_used_at, revoked_at FROM api_tokens
+                WHERE token_sha256 = \(digest) AND revoked_at IS NULL
+                """
+            ).first
+        else { return nil }
         let token = try Self.token(row)
         if (token.lastUsedAt ?? .distantPast) < Date().addingTimeInterval(-60) {
             _ = try await pool.query("UPDATE api_tokens SET last_used_at = now() WHERE token_sha256 = \(digest)")

@@ -71,7 +71,8 @@ public struct WebhookStore: Sendable {
         }
         let secret = secret ?? Self.makeSecret()
         try Self.checkSecret(secret)
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             INSERT INTO webhook_endpoints (name, url, secret, events, allow_private_networks)
             VALUES (\(name), \(url), \(secret), \(events), \(allowPrivateNetworks))
             ON CONFLICT (name) DO NOTHING
@@ -100,11 +101,13 @@ public struct WebhookStore: Sendable {
         let url = url ?? current.url
         let allow = allowPrivateNetworks ?? current.allowPrivateNetworks
         _ = try WebhookDestination.check(url, allowPrivateNetworks: allow)
-        return try await pool.query("""
+        return try await pool.query(
+            """
             UPDATE webhook_endpoints SET url = \(url), allow_private_networks = \(allow), updated_at = now()
             WHERE name = \(name)
             RETURNING \(unsafeRaw: Self.endpointColumns)
-            """).first.map(Self.endpoint)
+            """
+        ).first.map(Self.endpoint)
     }
 
     /// Removes an endpoint and its deliveries; false when there was none.
@@ -121,22 +124,26 @@ public struct WebhookStore: Sendable {
 
     /// Makes failed deliveries of an endpoint pending again, to be tried from the start.
     public func redeliverFailed(_ name: String) async throws -> Int {
-        try await pool.query("""
+        try await pool.query(
+            """
             UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = now()
             WHERE endpoint = \(name) AND state = 'failed'
-            """).affectedRows
+            """
+        ).affectedRows
     }
 
     /// The newest deliveries, optionally of one endpoint or in one state.
     public func deliveries(endpoint: String? = nil, state: String? = nil, limit: Int = 50) async throws -> [DeliveryState] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT d.event_id, d.endpoint, e.kind, e.run_id, d.state, d.attempts, d.next_attempt_at, d.last_status,
                    d.last_error, d.delivered_at
             FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
             WHERE (\(endpoint)::text IS NULL OR d.endpoint = \(endpoint))
               AND (\(state)::text IS NULL OR d.state = \(state))
             ORDER BY d.event_id DESC LIMIT \(limit)
-            """).map { row in
+            """
+        ).map { row in
             DeliveryState(
                 eventID: try row.decode(Int64.self, "event_id"), endpoint: try row.decode(String.self, "endpoint"),
                 kind: try row.decode(String.self, "kind"), runID: try row.decode(RunID.self, "run_id"),
@@ -154,7 +161,8 @@ public struct WebhookStore: Sendable {
     /// ahead: if this dispatcher dies before recording the outcome, it is tried again then (at
     /// least once, never lost).
     public func claimDue(limit: Int, inFlight: Duration) async throws -> [Delivery] {
-        try await pool.query("""
+        try await pool.query(
+            """
             WITH due AS (
                 SELECT d.event_id, d.endpoint FROM webhook_deliveries d
                 JOIN webhook_endpoints w ON w.name = d.endpoint AND w.enabled
@@ -169,7 +177,8 @@ public struct WebhookStore: Sendable {
             WHERE d.event_id = due.event_id AND d.endpoint = due.endpoint AND e.id = d.event_id AND w.name = d.endpoint
             RETURNING d.event_id, d.endpoint, d.attempts, e.kind, e.payload::text AS payload, e.at, w.url, w.secret,
                       w.allow_private_networks
-            """).map { row in
+            """
+        ).map { row in
             Delivery(
                 eventID: try row.decode(Int64.self, "event_id"), endpoint: try row.decode(String.self, "endpoint"),
                 attempt: try row.decode(Int.self, "attempts"), kind: try row.decode(String.self, "kind"),
@@ -183,7 +192,8 @@ public struct WebhookStore: Sendable {
     /// Records a 2xx answer. Only the attempt that claimed it may (a slower, older attempt of a
     /// dispatcher presumed dead changes nothing).
     public func recordDelivered(_ delivery: Delivery, status: Int) async throws {
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_status = \(status), last_error = NULL
             WHERE event_id = \(delivery.eventID) AND endpoint = \(delivery.endpoint) AND attempts = \(delivery.attempt)
               AND state = 'pending'
@@ -192,7 +202,8 @@ public struct WebhookStore: Sendable {
 
     /// Records a failed attempt: tried again after `retryAfter`, or, with nil, failed for good.
     public func recordFailed(_ delivery: Delivery, status: Int?, error: String, retryAfter: Duration?) async throws {
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             UPDATE webhook_deliveries
             SET last_status = \(status), last_error = \(String(error.prefix(500))),
                 state = CASE WHEN \(retryAfter == nil) THEN 'failed' ELSE 'pending' END,
@@ -205,11 +216,13 @@ public struct WebhookStore: Sendable {
 
     /// Seconds until the next pending delivery of an enabled endpoint is due (nil: none).
     public func secondsUntilNextDue() async throws -> Double? {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT extract(epoch FROM min(d.next_attempt_at) - now())::double precision FROM webhook_deliveries d
             JOIN webhook_endpoints w ON w.name = d.endpoint AND w.enabled
             WHERE d.state = 'pending'
-            """).scalar(Double?.self)
+            """
+        ).scalar(Double?.self)
     }
 
     // MARK: Helpers

@@ -1,8 +1,8 @@
-import PressworkCore
 import ArgumentParser
 import Foundation
 import Logging
 import PostgresClient
+import PressworkCore
 import PressworkOrchestrator
 import PressworkStore
 
@@ -48,11 +48,13 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
         let model = "bench-topics-\(dimension)"
         let clock = ContinuousClock()
 
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             CREATE TABLE IF NOT EXISTS bench_topics (model text, topic integer, centroid real[], PRIMARY KEY (model, topic))
             """)
         if try await pool.query("SELECT count(*) FROM bench_topics WHERE model = \(model)").scalar(Int.self) == 0 {
-            _ = try await pool.query("""
+            _ = try await pool.query(
+                """
                 INSERT INTO bench_topics
                 SELECT \(model), t, ARRAY(SELECT (random() - 0.5)::real FROM generate_series(1, \(dimension)) WHERE t IS NOT NULL)
                 FROM generate_series(0, \(topics - 1)) AS t
@@ -63,7 +65,9 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
         if existing < vectors {
             let started = clock.now
             try await insertRuns(vectors - existing, model: model, topics: topicCount, pool: pool, spreadOverDays: 365)
-            print("generated \(vectors - existing) finished runs with \(dimension)-dimension vectors in \(format(started.duration(to: clock.now)))")
+            print(
+                "generated \(vectors - existing) finished runs with \(dimension)-dimension vectors in \(format(started.duration(to: clock.now)))"
+            )
             // As autovacuum would have by then: statistics for the plan, and the visibility map
             // that lets the search read the code index alone.
             _ = try await pool.query("VACUUM ANALYZE runs")
@@ -125,8 +129,10 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
             }
             similarities.sort()
             let median = similarities.isEmpty ? 0 : similarities[similarities.count / 2]
-            print(String(format: "    %@: %d of %d (%.3f), the exact nearest at median similarity %.2f",
-                         kind.rawValue, hits, indices.count, Double(hits) / Double(max(1, indices.count)), median))
+            print(
+                String(
+                    format: "    %@: %d of %d (%.3f), the exact nearest at median similarity %.2f",
+                    kind.rawValue, hits, indices.count, Double(hits) / Double(max(1, indices.count)), median))
         }
         await pool.close()
     }
@@ -144,7 +150,8 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
         var remaining = count
         while remaining > 0 {
             let batch = min(remaining, 5_000)
-            _ = try await pool.query("""
+            _ = try await pool.query(
+                """
                 WITH new_runs AS (
                     INSERT INTO runs (id, params, status, pipeline_version, trigger, started_at, finished_at)
                     SELECT gen_random_uuid(), '{"bench": true}', 'done', 'bench', '{"kind": "cli"}', now(),
@@ -164,10 +171,12 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
 
     /// Stored vectors to make near copies of.
     private func storedSample(model: String, count: Int, pool: PostgresConnectionPool) async throws -> [[Float]] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT array_send(embedding) AS embedding FROM vectors TABLESAMPLE SYSTEM (1)
             WHERE model = \(model) LIMIT \(count)
-            """).map { try $0.decode(PostgresSentFloatArray.self, "embedding").values }
+            """
+        ).map { try $0.decode(PostgresSentFloatArray.self, "embedding").values }
     }
 
     static func randomVector(_ dimension: Int) -> [Float] {
@@ -182,8 +191,8 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
     /// The process's resident set, from /proc (Linux), in bytes.
     private func residentMemory() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
         else { return 0 }
         return kilobytes * 1024
     }
@@ -196,7 +205,8 @@ private struct ExactScan {
     let unitVectors: [[Float]]
 
     static func load(model: String, dimension: Int, pool: PostgresConnectionPool) async throws -> ExactScan {
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT v.run_id, array_send(v.embedding) AS embedding FROM vectors v
             JOIN runs r ON r.id = v.run_id AND r.status = 'done'
             WHERE v.model = \(model) AND v.dimension = \(dimension)

@@ -66,14 +66,16 @@ struct NearDuplicateEvaluation: AsyncParsableCommand {
         let duplicates = scored.filter(\.pair.duplicate).count
         let precision = flagged.isEmpty ? 1 : Double(truePositives) / Double(flagged.count)
         let recall = duplicates == 0 ? 1 : Double(truePositives) / Double(duplicates)
-        print("\(name): precision \(String(format: "%.3f", precision)), recall \(String(format: "%.3f", recall))"
-            + " (\(truePositives) of \(duplicates) near-duplicates flagged, \(flagged.count - truePositives) distinct pairs flagged)")
+        print(
+            "\(name): precision \(String(format: "%.3f", precision)), recall \(String(format: "%.3f", recall))"
+                + " (\(truePositives) of \(duplicates) near-duplicates flagged, \(flagged.count - truePositives) distinct pairs flagged)")
         for kind in Set(scored.map(\.pair.kind)).sorted() {
             let values = scored.filter { $0.pair.kind == kind }.map(\.similarity).sorted()
             let hits = values.filter { $0 >= threshold }.count
-            print("  \(kind): \(values.count) pairs, similarity min \(String(format: "%.3f", values.first ?? 0))"
-                + " median \(String(format: "%.3f", values[values.count / 2])) max \(String(format: "%.3f", values.last ?? 0)),"
-                + " \(hits) at or above \(threshold)")
+            print(
+                "  \(kind): \(values.count) pairs, similarity min \(String(format: "%.3f", values.first ?? 0))"
+                    + " median \(String(format: "%.3f", values[values.count / 2])) max \(String(format: "%.3f", values.last ?? 0)),"
+                    + " \(hits) at or above \(threshold)")
         }
     }
 }

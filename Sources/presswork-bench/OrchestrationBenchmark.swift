@@ -39,7 +39,10 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
     @Option(help: "Unmeasured runs first, then ANALYZE, so that the measurements see a database in steady state.")
     var warmup = 100
 
-    @Option(help: "offline: the offline writer generates every article. precomputed: its answers for \(Self.topics) topics, computed during the warm-up, are served from memory (the orchestrator alone).")
+    @Option(
+        help:
+            "offline: the offline writer generates every article. precomputed: its answers for \(Self.topics) topics, computed during the warm-up, are served from memory (the orchestrator alone)."
+    )
     var providers = ProviderKind.offline
 
     enum ProviderKind: String, ExpressibleByArgument, CaseIterable {
@@ -65,19 +68,23 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: output) }
         let timing = ProviderTiming()
         let offline = Providers.offline(outputFolder: output)
-        let base = providers == .offline ? offline : Providers(
-            trends: MemoizedTrends(base: offline.trends), writer: MemoizedWriter(base: offline.writer),
-            embeddings: RandomEmbeddings(model: offline.embeddings.model, dimension: offline.embeddings.dimension),
-            dryRun: offline.dryRun
-        )
+        let base =
+            providers == .offline
+            ? offline
+            : Providers(
+                trends: MemoizedTrends(base: offline.trends), writer: MemoizedWriter(base: offline.writer),
+                embeddings: RandomEmbeddings(model: offline.embeddings.model, dimension: offline.embeddings.dimension),
+                dryRun: offline.dryRun
+            )
         let orchestrator = Orchestrator(
             store: store,
-            pipeline: Pipeline(providers: Providers(
-                trends: TimedTrends(base: base.trends, timing: timing),
-                writer: TimedWriter(base: base.writer, timing: timing),
-                embeddings: TimedEmbeddings(base: base.embeddings, timing: timing),
-                dryRun: TimedPublisher(base: base.dryRun, timing: timing)
-            )),
+            pipeline: Pipeline(
+                providers: Providers(
+                    trends: TimedTrends(base: base.trends, timing: timing),
+                    writer: TimedWriter(base: base.writer, timing: timing),
+                    embeddings: TimedEmbeddings(base: base.embeddings, timing: timing),
+                    dryRun: TimedPublisher(base: base.dryRun, timing: timing)
+                )),
             configuration: OrchestratorConfiguration(owner: "bench", sectionConcurrency: 1),
             logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
         )
@@ -130,15 +137,22 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
             let elapsed = started.duration(to: .now)
             let seconds = elapsed.seconds
             let samples = overheads.values.sorted()
-            print(String(format: "orchestration (%@ providers) %d concurrent: %.1f runs/s, %.0f rounds/s, %.0f transactions/s, per-round overhead p50 %.2f ms, p99 %.2f ms (%d rounds)",
-                         providers.rawValue, clients, Double(runs) / seconds, Double(runs * 8) / seconds,
-                         Double(counter.transactions) / seconds, samples.percentile(0.5) ?? 0, samples.percentile(0.99) ?? 0,
-                         samples.count))
-            print("  per-round overhead p50 by round (ms): " + rounds.medians().map { String(format: "r%d %.2f", $0.0, $0.1) }
-                .joined(separator: ", "))
+            print(
+                String(
+                    format:
+                        "orchestration (%@ providers) %d concurrent: %.1f runs/s, %.0f rounds/s, %.0f transactions/s, per-round overhead p50 %.2f ms, p99 %.2f ms (%d rounds)",
+                    providers.rawValue, clients, Double(runs) / seconds, Double(runs * 8) / seconds,
+                    Double(counter.transactions) / seconds, samples.percentile(0.5) ?? 0, samples.percentile(0.99) ?? 0,
+                    samples.count))
+            print(
+                "  per-round overhead p50 by round (ms): "
+                    + rounds.medians().map { String(format: "r%d %.2f", $0.0, $0.1) }
+                    .joined(separator: ", "))
             let phase = Dictionary(uniqueKeysWithValues: phases.medians())
-            print(String(format: "  per run p50 (ms): create %.2f, execute until round 0 starts %.2f, rounds (wall) %.2f, after round 7 %.2f",
-                         phase[0] ?? 0, phase[1] ?? 0, phase[2] ?? 0, phase[3] ?? 0))
+            print(
+                String(
+                    format: "  per run p50 (ms): create %.2f, execute until round 0 starts %.2f, rounds (wall) %.2f, after round 7 %.2f",
+                    phase[0] ?? 0, phase[1] ?? 0, phase[2] ?? 0, phase[3] ?? 0))
         }
         await pool.close()
     }
@@ -149,7 +163,12 @@ final class Samples: Sendable {
     private let state = Mutex<(values: [Double], count: Int)>(([], 0))
     func append(_ values: [Double]) { state.withLock { $0.values += values } }
     var values: [Double] { state.withLock { $0.values } }
-    func next() -> Int { state.withLock { $0.count += 1; return $0.count } }
+    func next() -> Int {
+        state.withLock {
+            $0.count += 1
+            return $0.count
+        }
+    }
     private let transactionTotal = Atomic<Int>(0)
     func count(transactions: Int) { transactionTotal.add(transactions, ordering: .relaxed) }
     var transactions: Int { transactionTotal.load(ordering: .relaxed) }
@@ -221,8 +240,10 @@ final class RoundClock: Sendable {
             guard let from = m[a], let to = m[b] else { return 0 }
             return from.duration(to: to).milliseconds
         }
-        return [0: ms(.created, .executing), 1: ms(.executing, .firstRound), 2: ms(.firstRound, .lastRoundDone),
-                3: ms(.lastRoundDone, .returned)]
+        return [
+            0: ms(.created, .executing), 1: ms(.executing, .firstRound), 2: ms(.firstRound, .lastRoundDone),
+            3: ms(.lastRoundDone, .returned),
+        ]
     }
 
     func observe(_ event: RunProgress) {

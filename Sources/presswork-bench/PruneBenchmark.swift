@@ -40,7 +40,8 @@ struct PruneBenchmark: AsyncParsableCommand {
         let slice = 25_000
         for start in stride(from: 0, to: runs, by: slice) {
             let count = min(slice, runs - start)
-            _ = try await pool.query("""
+            _ = try await pool.query(
+                """
                 WITH new AS (
                     INSERT INTO runs (params, status, round, pipeline_version, created_at, started_at, finished_at)
                     SELECT '{"seeds": ["bulk"]}', 'done', 7, 'bench', now() - interval '60 days', now() - interval '60 days',
@@ -59,7 +60,8 @@ struct PruneBenchmark: AsyncParsableCommand {
                 SELECT count(*) FROM new
                 """)
         }
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             WITH chosen AS (SELECT id FROM runs WHERE status = 'done' AND id::text LIKE '0%' LIMIT \(runs / 100))
             INSERT INTO publications (run_id, site, slug, stage, wp_post_id, run_attempt)
             SELECT id, 'https://blog.example', 'bulk', 'published', 1, 1 FROM chosen
@@ -68,23 +70,31 @@ struct PruneBenchmark: AsyncParsableCommand {
         _ = try await pool.query("VACUUM ANALYZE artifacts")
         _ = try await pool.query("VACUUM ANALYZE diagnostics")
         let artifactRows = try await pool.query("SELECT count(*) FROM artifacts").scalar(Int.self)
-        print(String(format: "loaded %d runs, %d artifact rows, %d diagnostics in %.1f s", runs, artifactRows,
-                     try await pool.query("SELECT count(*) FROM diagnostics").scalar(Int.self),
-                     (ContinuousClock.now - loading).seconds))
+        print(
+            String(
+                format: "loaded %d runs, %d artifact rows, %d diagnostics in %.1f s", runs, artifactRows,
+                try await pool.query("SELECT count(*) FROM diagnostics").scalar(Int.self),
+                (ContinuousClock.now - loading).seconds))
 
         let (quiet, _) = try await claimLatencies(configuration, while: { try await Task.sleep(for: .seconds(seconds)) })
         print(latencyLine("claim latency without a prune", quiet))
 
-        let (busy, report) = try await claimLatencies(configuration, while: {
-            try await Pruner(pool: pool, logger: logger).prune()
-        })
+        let (busy, report) = try await claimLatencies(
+            configuration,
+            while: {
+                try await Pruner(pool: pool, logger: logger).prune()
+            })
         let elapsed = Double(report.durationMs) / 1000
         let rows = report.artifacts + report.diagnostics + report.runsDeleted + report.runsCompacted
-        print(String(format: "prune: %d runs deleted, %d compacted, %d artifact rows, %d diagnostics in %.1f s (%d batches)",
-                     report.runsDeleted, report.runsCompacted, report.artifacts, report.diagnostics, elapsed, report.batches))
-        print(String(format: "prune speed: %.0f runs/s, %.0f artifact rows/s, %.0f rows/s in all",
-                     Double(report.runsDeleted + report.runsCompacted) / elapsed, Double(report.artifacts) / elapsed,
-                     Double(rows) / elapsed))
+        print(
+            String(
+                format: "prune: %d runs deleted, %d compacted, %d artifact rows, %d diagnostics in %.1f s (%d batches)",
+                report.runsDeleted, report.runsCompacted, report.artifacts, report.diagnostics, elapsed, report.batches))
+        print(
+            String(
+                format: "prune speed: %.0f runs/s, %.0f artifact rows/s, %.0f rows/s in all",
+                Double(report.runsDeleted + report.runsCompacted) / elapsed, Double(report.artifacts) / elapsed,
+                Double(rows) / elapsed))
         print(latencyLine("claim latency during the prune", busy))
         if let quietP99 = quiet.percentile(0.99), let busyP99 = busy.percentile(0.99) {
             print(String(format: "claim p99 during / without: %.2f×", busyP99 / quietP99))
@@ -118,8 +128,9 @@ struct PruneBenchmark: AsyncParsableCommand {
     }
 
     func latencyLine(_ label: String, _ latencies: [Double]) -> String {
-        String(format: "%@ (%d claims): p50 %.2f ms, p99 %.2f ms, max %.2f ms", label, latencies.count,
-               (latencies.percentile(0.5) ?? 0) * 1000, (latencies.percentile(0.99) ?? 0) * 1000, (latencies.last ?? 0) * 1000)
+        String(
+            format: "%@ (%d claims): p50 %.2f ms, p99 %.2f ms, max %.2f ms", label, latencies.count,
+            (latencies.percentile(0.5) ?? 0) * 1000, (latencies.percentile(0.99) ?? 0) * 1000, (latencies.last ?? 0) * 1000)
     }
 }
 

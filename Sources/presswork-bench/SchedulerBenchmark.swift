@@ -44,14 +44,17 @@ struct SchedulerBenchmark: AsyncParsableCommand {
 
         // --- Fire lateness ---
         let params = try RunParams.validated(seeds: ["home espresso"])
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO schedules (name, cron, time_zone, params, overlap, next_fire_at)
             SELECT 'bench-' || g, '* * * * *', 'UTC', \(PostgresJSON(params)), 'allow',
                    date_trunc('minute', now()) + interval '1 minute'
             FROM generate_series(1, \(schedules)) g
             """)
         let fireAt = try await pool.query("SELECT min(next_fire_at) FROM schedules").scalar(Date.self)
-        print("\(schedules) schedules due at \(ISO8601DateFormatter().string(from: fireAt)); \(schedulers) schedulers, \(batch) per transaction")
+        print(
+            "\(schedules) schedules due at \(ISO8601DateFormatter().string(from: fireAt)); \(schedulers) schedulers, \(batch) per transaction"
+        )
         let lateness = try await withThrowingTaskGroup(of: [Double].self) { group in
             for _ in 0..<schedulers {
                 group.addTask {
@@ -62,12 +65,19 @@ struct SchedulerBenchmark: AsyncParsableCommand {
                     // every schedule of this minute is handled.
                     while Date() < fireAt { try await Task.sleep(for: .milliseconds(Int64(max(1, fireAt.timeIntervalSinceNow * 1000)))) }
                     while true {
-                        let started = try await store.fireDue(limit: batch, batch: batch, pipelineVersion: "bench", planner: SchedulePlanner())
+                        let started = try await store.fireDue(
+                            limit: batch, batch: batch, pipelineVersion: "bench", planner: SchedulePlanner())
                         let visible = Date()
                         late += started.map { visible.timeIntervalSince($0.fireAt) }
-                        if started.isEmpty, try await pool.query("""
-                            SELECT count(*) FROM schedules WHERE next_fire_at <= \(fireAt)
-                            """).scalar(Int.self) == 0 { break }
+                        if started.isEmpty,
+                            try await pool.query(
+                                """
+                                SELECT count(*) FROM schedules WHERE next_fire_at <= \(fireAt)
+                                """
+                            ).scalar(Int.self) == 0
+                        {
+                            break
+                        }
                     }
                     await pool.close()
                     return late
@@ -77,8 +87,10 @@ struct SchedulerBenchmark: AsyncParsableCommand {
             for try await part in group { all += part }
             return all.sorted()
         }
-        print(String(format: "fire lateness (%d fires): p50 %.0f ms, p99 %.0f ms, max %.0f ms", lateness.count,
-                     (lateness.percentile(0.5) ?? 0) * 1000, (lateness.percentile(0.99) ?? 0) * 1000, (lateness.last ?? 0) * 1000))
+        print(
+            String(
+                format: "fire lateness (%d fires): p50 %.0f ms, p99 %.0f ms, max %.0f ms", lateness.count,
+                (lateness.percentile(0.5) ?? 0) * 1000, (lateness.percentile(0.99) ?? 0) * 1000, (lateness.last ?? 0) * 1000))
         _ = try await pool.query("TRUNCATE runs, schedules CASCADE")
 
         // --- Claim latency ---
@@ -94,19 +106,24 @@ struct SchedulerBenchmark: AsyncParsableCommand {
         let serving = Task { try await workers.run() }
         try await Task.sleep(for: .seconds(1))
         for index in 0..<claims {
-            _ = try await pool.query("""
+            _ = try await pool.query(
+                """
                 INSERT INTO runs (params) VALUES (\(PostgresJSON(try RunParams.validated(seeds: ["claim \(index)"]))))
                 """)
             try await Task.sleep(for: .milliseconds(250))
         }
         try await Task.sleep(for: .seconds(2))
         serving.cancel()
-        let latency = try await pool.query("""
+        let latency = try await pool.query(
+            """
             SELECT extract(epoch FROM started_at - created_at)::double precision AS seconds FROM runs
             WHERE started_at IS NOT NULL ORDER BY 1
-            """).map { try $0.decode(Double.self, "seconds") }
-        print(String(format: "claim latency with NOTIFY (%d runs, 2 idle workers): p50 %.1f ms, p99 %.1f ms", latency.count,
-                     (latency.percentile(0.5) ?? 0) * 1000, (latency.percentile(0.99) ?? 0) * 1000))
+            """
+        ).map { try $0.decode(Double.self, "seconds") }
+        print(
+            String(
+                format: "claim latency with NOTIFY (%d runs, 2 idle workers): p50 %.1f ms, p99 %.1f ms", latency.count,
+                (latency.percentile(0.5) ?? 0) * 1000, (latency.percentile(0.99) ?? 0) * 1000))
         await pool.close()
     }
 }

@@ -29,7 +29,8 @@ struct ConsoleURLCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...60).contains(validFor) else { throw ValidationError("--valid-for must be 1 to 60 minutes, not \(validFor)") }
         if let unknown = scopes.first(where: { TokenStore.Scope(rawValue: $0) == nil }) {
-            throw ValidationError("--scope \(unknown) is not a scope (\(TokenStore.Scope.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ValidationError(
+                "--scope \(unknown) is not a scope (\(TokenStore.Scope.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         _ = try base()
     }

@@ -8,7 +8,9 @@ struct DatabaseCommand: AsyncParsableCommand {
             The embedded cluster lives in <home>/postgres/data and listens only on a unix socket in \
             <home>/run. Commands that need the database start it on demand; it is left running.
             """,
-        subcommands: [DatabaseStartCommand.self, DatabaseStopCommand.self, DatabaseStatusCommand.self,
-                      DatabaseURLCommand.self]
+        subcommands: [
+            DatabaseStartCommand.self, DatabaseStopCommand.self, DatabaseStatusCommand.self,
+            DatabaseURLCommand.self,
+        ]
     )
 }

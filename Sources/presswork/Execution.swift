@@ -1,6 +1,6 @@
-import PressworkCore
 import ArgumentParser
 import Foundation
+import PressworkCore
 import PressworkOrchestrator
 import PressworkRuntime
 import PressworkStore

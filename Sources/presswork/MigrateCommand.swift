@@ -36,8 +36,9 @@ struct MigrateCommand: AsyncParsableCommand {
             print("applied \(view.fileName)")
         }
         let total = report.applied.count + report.alreadyApplied
-        print(report.applied.isEmpty
-            ? "database is up to date (\(total) migration\(total == 1 ? "" : "s"))"
-            : "applied \(report.applied.count) of \(total) migrations")
+        print(
+            report.applied.isEmpty
+                ? "database is up to date (\(total) migration\(total == 1 ? "" : "s"))"
+                : "applied \(report.applied.count) of \(total) migrations")
     }
 }

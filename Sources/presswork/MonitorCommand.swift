@@ -103,15 +103,18 @@ struct MonitorCommand: AsyncParsableCommand {
 
     static func text(_ report: Monitor.Report) -> String {
         var lines = report.findings.sorted { $0.severity > $1.severity }.map { finding in
-            [finding.severity.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0),
-             finding.check.padding(toLength: 20, withPad: " ", startingAt: 0),
-             finding.subject, "—", finding.detail].joined(separator: " ")
+            [
+                finding.severity.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0),
+                finding.check.padding(toLength: 20, withPad: " ", startingAt: 0),
+                finding.subject, "—", finding.detail,
+            ].joined(separator: " ")
         }
         let critical = report.findings.filter { $0.severity == .critical }.count
         let warnings = report.findings.count - critical
-        lines.append(report.findings.isEmpty
-            ? "healthy: \(report.checks.count) checks, nothing found"
-            : "\(report.status): \(critical) critical, \(warnings) warning\(warnings == 1 ? "" : "s") (\(report.checks.count) checks)")
+        lines.append(
+            report.findings.isEmpty
+                ? "healthy: \(report.checks.count) checks, nothing found"
+                : "\(report.status): \(critical) critical, \(warnings) warning\(warnings == 1 ? "" : "s") (\(report.checks.count) checks)")
         return lines.joined(separator: "\n")
     }
 }

@@ -20,7 +20,8 @@ struct Presswork: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, RunsCommand.self, ReviewCommand.self, SchedulesCommand.self, ProfilesCommand.self, SitesCommand.self,
             ServeCommand.self, WorkerCommand.self,
-            WebhooksCommand.self, TokensCommand.self, ConsoleURLCommand.self, PruneCommand.self, MonitorCommand.self, MigrateCommand.self, DatabaseCommand.self,
+            WebhooksCommand.self, TokensCommand.self, ConsoleURLCommand.self, PruneCommand.self, MonitorCommand.self, MigrateCommand.self,
+            DatabaseCommand.self,
         ]
     )
 

@@ -42,8 +42,8 @@ func readSettingsDocument(_ path: String) throws -> JSONValue {
 /// A settings document as indented JSON, keys sorted.
 func prettyJSON(_ value: JSONValue) -> String {
     guard let object = try? JSONSerialization.jsonObject(with: Data(value.text.utf8)),
-          let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
-          let text = String(data: data, encoding: .utf8)
+        let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
+        let text = String(data: data, encoding: .utf8)
     else { return value.text }
     return TerminalText.safe(text).replacingOccurrences(of: "\\u{a}", with: "\n")
 }
@@ -102,18 +102,24 @@ struct ProfilesListCommand: AsyncParsableCommand {
         }
         print(catalogRow("NAME", "VERSION", "WRITER", "UPDATED"))
         for entry in entries {
-            let writer = [entry.settings["llm"]?.stringValue ?? "offline", entry.settings["openaiModel"]?.stringValue
-                ?? entry.settings["geminiModel"]?.stringValue].compactMap { $0 }.joined(separator: " ")
-            print(catalogRow(entry.name, "\(entry.version)", TerminalText.safe(writer), entry.updatedAt.formatted(Date.ISO8601FormatStyle())))
+            let writer = [
+                entry.settings["llm"]?.stringValue ?? "offline",
+                entry.settings["openaiModel"]?.stringValue
+                    ?? entry.settings["geminiModel"]?.stringValue,
+            ].compactMap { $0 }.joined(separator: " ")
+            print(
+                catalogRow(entry.name, "\(entry.version)", TerminalText.safe(writer), entry.updatedAt.formatted(Date.ISO8601FormatStyle())))
         }
     }
 }
 
 /// A row of a catalog listing, in columns.
 func catalogRow(_ name: String, _ version: String, _ what: String, _ updated: String) -> String {
-    [name.padding(toLength: max(name.count, 20), withPad: " ", startingAt: 0),
-     version.padding(toLength: 8, withPad: " ", startingAt: 0),
-     what.padding(toLength: max(what.count, 36), withPad: " ", startingAt: 0), updated].joined(separator: " ")
+    [
+        name.padding(toLength: max(name.count, 20), withPad: " ", startingAt: 0),
+        version.padding(toLength: 8, withPad: " ", startingAt: 0),
+        what.padding(toLength: max(what.count, 36), withPad: " ", startingAt: 0), updated,
+    ].joined(separator: " ")
 }
 
 struct ProfilesShowCommand: AsyncParsableCommand {
@@ -130,7 +136,8 @@ struct ProfilesShowCommand: AsyncParsableCommand {
     func run() async throws {
         let entry = try await withServices(global) { try await $0.catalog.store(.profile).get(name, version: version) }
         guard let entry else {
-            throw ValidationError(version.map { "profile \(name) has no version \($0)" } ?? CatalogEntryMissing(kind: .profile, name: name).description)
+            throw ValidationError(
+                version.map { "profile \(name) has no version \($0)" } ?? CatalogEntryMissing(kind: .profile, name: name).description)
         }
         print("profile \(entry.name), version \(entry.version), created \(entry.createdAt.formatted(Date.ISO8601FormatStyle()))")
         print(prettyJSON(entry.settings))

@@ -1,7 +1,7 @@
 import Foundation
 import PressworkCore
-import PressworkRuntime
 import PressworkOrchestrator
+import PressworkRuntime
 
 /// Shows a run's progress on stderr: on a terminal, a live line per round (a spinner while it
 /// runs, then its duration and summary); otherwise one plain line per event.

@@ -38,7 +38,10 @@ struct PruneCommand: AsyncParsableCommand {
     @Flag(help: "Count what would be removed; remove nothing.")
     var dryRun = false
 
-    @Flag(help: "Print the report as JSON: {runsDeleted, runsCompacted, artifacts, checkpoints, diagnostics, vectors, orphans: {kind: n}, events, batches, durationMs, dryRun}.")
+    @Flag(
+        help:
+            "Print the report as JSON: {runsDeleted, runsCompacted, artifacts, checkpoints, diagnostics, vectors, orphans: {kind: n}, events, batches, durationMs, dryRun}."
+    )
     var json = false
 
     @OptionGroup var global: GlobalOptions

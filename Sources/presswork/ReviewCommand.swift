@@ -94,8 +94,10 @@ struct ReviewRejectCommand: AsyncParsableCommand {
         try await withServices(global) { services in
             let record = try await services.store.resolve(run)
             let changed = try await services.store.reject(record, reason: reason, by: "from the command line")
-            print(changed ? "run \(record.id) rejected (skipped)"
-                          : "run \(record.id) was skipped already")
+            print(
+                changed
+                    ? "run \(record.id) rejected (skipped)"
+                    : "run \(record.id) was skipped already")
         }
     }
 }

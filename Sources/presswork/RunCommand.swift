@@ -52,7 +52,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Similarity to an earlier article at or above this skips the run as a duplicate (0…1, default 0.9).")
     var duplicateThreshold: Double?
 
-    @Option(name: .customLong("budget-usd"), parsing: .unconditional, help: "The most this run may spend on priced models, in US dollars (default: $PRESSWORK_RUN_BUDGET_USD, else no limit; prices: $PRESSWORK_PRICES).")
+    @Option(
+        name: .customLong("budget-usd"), parsing: .unconditional,
+        help:
+            "The most this run may spend on priced models, in US dollars (default: $PRESSWORK_RUN_BUDGET_USD, else no limit; prices: $PRESSWORK_PRICES)."
+    )
     var budgetUSD: Double?
 
     @Flag(help: "Print the run document as JSON instead of a summary.")
@@ -103,8 +107,10 @@ struct RunCommand: AsyncParsableCommand {
         let id = run.id.description
         // The same key with other params is a mistake, not a replay (the API answers 422).
         if !created, run.params != params {
-            throw RunStateError(.conflict, "--idempotency-key \(idempotencyKey ?? "") was used for run \(id) with other params; "
-                + "use another key, or the same params to get that run")
+            throw RunStateError(
+                .conflict,
+                "--idempotency-key \(idempotencyKey ?? "") was used for run \(id) with other params; "
+                    + "use another key, or the same params to get that run")
         }
         if !created { StandardError.write("idempotency key matches run \(id) (\(run.status))\n") }
         if enqueue {
@@ -114,7 +120,8 @@ struct RunCommand: AsyncParsableCommand {
         let choice = params.providers
         let profile = params.profile.map { "profile \($0) v\(params.profileVersion ?? 0): " } ?? ""
         let providers = profile + (choice.isOffline ? "offline providers" : "writer \(choice.llm), embeddings \(choice.embeddings)")
-        let target = params.dryRun ? "dry run" : "publishing to " + (params.site.map { "site \($0), " } ?? "") + (choice.publisher ?? "WordPress")
+        let target =
+            params.dryRun ? "dry run" : "publishing to " + (params.site.map { "site \($0), " } ?? "") + (choice.publisher ?? "WordPress")
         StandardError.write("run \(id) — \(providers), \(target)\n")
         if created, let lease = run.lease {
             try await Execution.execute(run.id, services: services, json: json, claimed: lease, orchestrator: orchestrator)

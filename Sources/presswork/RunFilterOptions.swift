@@ -29,7 +29,9 @@ struct InstantArgument: ExpressibleByArgument, Sendable {
 /// hold. `--site` and `--profile` are the command's own (`SiteFilterOptions`, or for `runs retry`
 /// its `ProfileOptions`, which name the new profile of one run and filter with `--all`).
 struct RunFilterOptions: ParsableArguments {
-    @Option(name: .customLong("status"), help: "Runs with this status (queued, running, done, error, needs_review, skipped, cancelled); repeat for several.")
+    @Option(
+        name: .customLong("status"),
+        help: "Runs with this status (queued, running, done, error, needs_review, skipped, cancelled); repeat for several.")
     var statuses: [RunStatus] = []
 
     @Option(help: "Runs started by this schedule's fires.")

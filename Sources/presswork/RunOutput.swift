@@ -21,7 +21,8 @@ enum RunOutput {
     }
 
     /// The exit codes, for the commands' help.
-    static let exitCodesHelp = "Exit codes: 0 done, 3 error, 4 skipped, 5 needs_review, 6 cancelled, "
+    static let exitCodesHelp =
+        "Exit codes: 0 done, 3 error, 4 skipped, 5 needs_review, 6 cancelled, "
         + "7 queued or running elsewhere (not ended here), 130 interrupted (the run was handed back, queued)."
 
     /// The exit code of a command that ended (or found) a run: `run`, `runs retry`, `runs

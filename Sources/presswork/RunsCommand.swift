@@ -50,14 +50,18 @@ struct RunsListCommand: AsyncParsableCommand {
     @Option(help: "At most this many runs.")
     var limit = 50
 
-    @Flag(help: "JSON: an array of {runId, status, round, seeds, createdAt, finishedAt, statusReason}. Without it: a table whose ROUND is the last round committed, or for a run in error the round it failed in.")
+    @Flag(
+        help:
+            "JSON: an array of {runId, status, round, seeds, createdAt, finishedAt, statusReason}. Without it: a table whose ROUND is the last round committed, or for a run in error the round it failed in."
+    )
     var json = false
 
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         try await withServices(global) { services in
-            let (runs, unreadable) = try await services.store.listPage(try filters.filter(site: owners.site, profile: owners.profile), limit: limit)
+            let (runs, unreadable) = try await services.store.listPage(
+                try filters.filter(site: owners.site, profile: owners.profile), limit: limit)
             for (id, reason) in unreadable {
                 StandardError.write("run \(id) cannot be read: \(reason)\n")
             }
@@ -70,9 +74,11 @@ struct RunsListCommand: AsyncParsableCommand {
                 return
             }
             func row(_ id: String, _ status: String, _ round: String, _ created: String, _ seeds: String) -> String {
-                [id.padding(toLength: 36, withPad: " ", startingAt: 0), status.padding(toLength: 12, withPad: " ", startingAt: 0),
-                 round.padding(toLength: 10, withPad: " ", startingAt: 0), created.padding(toLength: 20, withPad: " ", startingAt: 0),
-                 seeds].joined(separator: "  ")
+                [
+                    id.padding(toLength: 36, withPad: " ", startingAt: 0), status.padding(toLength: 12, withPad: " ", startingAt: 0),
+                    round.padding(toLength: 10, withPad: " ", startingAt: 0), created.padding(toLength: 20, withPad: " ", startingAt: 0),
+                    seeds,
+                ].joined(separator: "  ")
             }
             print(row("RUN", "STATUS", "ROUND", "CREATED", "SEEDS"))
             for run in runs {
@@ -118,8 +124,9 @@ struct RunsShowCommand: AsyncParsableCommand {
                 let diagnostic = stored.diagnostic
                 let round = diagnostic.round.map { "r\($0.rawValue)" } ?? "  "
                 let duration = diagnostic.durationMs.map { " \($0) ms" } ?? ""
-                print("  \(round) \(diagnostic.kind.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) "
-                    + TerminalText.safe(diagnostic.message) + duration)
+                print(
+                    "  \(round) \(diagnostic.kind.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) "
+                        + TerminalText.safe(diagnostic.message) + duration)
             }
         }
     }
@@ -136,8 +143,11 @@ struct RunsShowCommand: AsyncParsableCommand {
             "seeds:     " + TerminalText.safe(params.seeds.joined(separator: ", ")) + "  region \(params.region)",
             "writer:    " + (params.profile.map { "profile \($0) v\(params.profileVersion ?? 0)" } ?? "the process's settings")
                 + " (\(params.providers.llm))",
-            "publishes: " + (params.dryRun ? "no (dry run)" : (params.site.map { "site \($0)" } ?? "the process's WordPress")
-                + " (\(params.providers.publisher ?? "?"))"),
+            "publishes: "
+                + (params.dryRun
+                    ? "no (dry run)"
+                    : (params.site.map { "site \($0)" } ?? "the process's WordPress")
+                        + " (\(params.providers.publisher ?? "?"))"),
             "trigger:   \(record.trigger.kind.rawValue)" + (record.trigger.schedule.map { " \($0)" } ?? "")
                 + (record.trigger.fireAt.map { " fire \(time($0))" } ?? "") + ", pipeline \(record.pipelineVersion)",
             "times:     created \(time(record.createdAt)), started \(time(record.startedAt)), finished \(time(record.finishedAt))",
@@ -147,14 +157,18 @@ struct RunsShowCommand: AsyncParsableCommand {
         ]
         for attempt in timeline.attempts {
             if attempt.number == 0 {
-                lines.append("  copied from the parent run: rounds " + attempt.rounds.map { "\($0.round.rawValue)" }.joined(separator: ", "))
+                lines.append(
+                    "  copied from the parent run: rounds " + attempt.rounds.map { "\($0.round.rawValue)" }.joined(separator: ", "))
                 continue
             }
-            let who = attempt.claimedBy.map { (attempt.tookOver ? "taken over by " : "claimed by ") + $0 + " at " + time(attempt.claimedAt) }
+            let who = attempt.claimedBy.map {
+                (attempt.tookOver ? "taken over by " : "claimed by ") + $0 + " at " + time(attempt.claimedAt)
+            }
             lines.append("  attempt \(attempt.number)  " + (who ?? "claimed") + "  \(usd(attempt.costUSD))")
             for round in attempt.rounds {
-                lines.append("    round \(round.round.rawValue) \(round.round.name)".padding(toLength: 28, withPad: " ", startingAt: 0)
-                    + "\(round.durationMs) ms  \(round.tokensIn)/\(round.tokensOut) tokens  \(usd(round.costUSD))")
+                lines.append(
+                    "    round \(round.round.rawValue) \(round.round.name)".padding(toLength: 28, withPad: " ", startingAt: 0)
+                        + "\(round.durationMs) ms  \(round.tokensIn)/\(round.tokensOut) tokens  \(usd(round.costUSD))")
             }
             for event in attempt.events {
                 let round = event.diagnostic.round.map { "round \($0.rawValue) " } ?? ""

@@ -67,7 +67,9 @@ struct RunsFollowCommand: AsyncParsableCommand {
                     last = event.id
                     print(json ? Self.json(event) : Self.line(event))
                 }
-                guard let current = try await services.store.run(id) else { throw RunStateError(.notFound, "run \(id) was removed (pruned)") }
+                guard let current = try await services.store.run(id) else {
+                    throw RunStateError(.notFound, "run \(id) was removed (pruned)")
+                }
                 if current.status.isFinal || current.status == .needsReview {
                     let code = RunOutput.exitCode(of: current.status)
                     if code != 0 { throw ExitCode(code) }

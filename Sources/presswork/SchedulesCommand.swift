@@ -33,7 +33,10 @@ struct SchedulesAddCommand: AsyncParsableCommand {
     @Argument(help: "The schedule's name: letters, digits, '.', '_' and '-'.")
     var name: String
 
-    @Option(help: "Five fields (minute hour day-of-month month day-of-week), six with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly.")
+    @Option(
+        help:
+            "Five fields (minute hour day-of-month month day-of-week), six with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly."
+    )
     var cron: String
 
     @Option(help: "IANA time zone the expression is read in.")
@@ -125,9 +128,12 @@ struct SchedulesListCommand: AsyncParsableCommand {
             }
             if records.isEmpty { print("no schedules") }
             for record in records {
-                print([record.name, record.enabled ? "enabled" : "paused ", record.cron, record.timeZone,
-                       "next " + ScheduleOutput.time(record.nextFireAt, zone: record.timeZone)].joined(separator: "  ")
-                    + (record.disabledReason.map { "  (paused by the scheduler: \($0))" } ?? ""))
+                print(
+                    [
+                        record.name, record.enabled ? "enabled" : "paused ", record.cron, record.timeZone,
+                        "next " + ScheduleOutput.time(record.nextFireAt, zone: record.timeZone),
+                    ].joined(separator: "  ")
+                        + (record.disabledReason.map { "  (paused by the scheduler: \($0))" } ?? ""))
             }
         }
     }
@@ -138,7 +144,10 @@ struct SchedulesShowCommand: AsyncParsableCommand {
 
     @Argument var name: String
 
-    @Flag(help: "JSON: {name, cron, timeZone, enabled, misfire, catchUpLimit, overlap, maxActive, nextFireAt, lastFireAt, fires {run, missed, skipped}, params, disabledReason, recentFires [{fireAt, outcome, runId}]}.")
+    @Flag(
+        help:
+            "JSON: {name, cron, timeZone, enabled, misfire, catchUpLimit, overlap, maxActive, nextFireAt, lastFireAt, fires {run, missed, skipped}, params, disabledReason, recentFires [{fireAt, outcome, runId}]}."
+    )
     var json = false
 
     @OptionGroup var global: GlobalOptions
@@ -151,7 +160,8 @@ struct SchedulesShowCommand: AsyncParsableCommand {
                 print(record.document(fires: fires).text)
                 return
             }
-            print("""
+            print(
+                """
                 schedule: \(record.name) (\(record.enabled ? "enabled" : record.disabledReason.map { "paused by the scheduler: \($0)" } ?? "paused"))
                 cron: \(record.cron) in \(record.timeZone)
                 policies: misfire \(record.misfire.rawValue) (catch-up \(record.catchUpLimit)), overlap \(record.overlap.rawValue)\(record.maxActive.map { ", at most \($0) active" } ?? "")
@@ -160,8 +170,9 @@ struct SchedulesShowCommand: AsyncParsableCommand {
                 seeds: \(record.params.seeds.joined(separator: ", ")); region \(record.params.region)\(record.params.dryRun ? "; dry run" : "")
                 """)
             for fire in fires {
-                print("  \(ScheduleOutput.time(fire.fireAt, zone: record.timeZone))  \(fire.outcome)"
-                    + (fire.runID.map { "  run \($0.description)" } ?? ""))
+                print(
+                    "  \(ScheduleOutput.time(fire.fireAt, zone: record.timeZone))  \(fire.outcome)"
+                        + (fire.runID.map { "  run \($0.description)" } ?? ""))
             }
         }
     }
@@ -196,7 +207,8 @@ struct SchedulesResumeCommand: AsyncParsableCommand {
 }
 
 struct SchedulesRemoveCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a schedule and its fire records (its runs stay).")
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove a schedule and its fire records (its runs stay).")
     @Argument var name: String
     @OptionGroup var global: GlobalOptions
 

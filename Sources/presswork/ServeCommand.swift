@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PressworkHTTP
 import PressworkOrchestrator
 import PressworkPipeline
 import PressworkRuntime
 import PressworkScheduler
 import PressworkStore
-import PressworkHTTP
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,10 +37,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Runs executed at once by this process (0: the scheduler only; up to 10000, sharing --pool-size connections).")
     var workers = 2
 
-    @Option(help: ArgumentHelp(
-        "Serve the HTTP API (runs, review, progress, schedules, health, /metrics) and the web console (/console) on this address, e.g. 127.0.0.1:8080; requests need tokens from `presswork tokens create`.",
-        valueName: "host:port"
-    ))
+    @Option(
+        help: ArgumentHelp(
+            "Serve the HTTP API (runs, review, progress, schedules, health, /metrics) and the web console (/console) on this address, e.g. 127.0.0.1:8080; requests need tokens from `presswork tokens create`.",
+            valueName: "host:port"
+        ))
     var http: HTTPAddress?
 
     @Option(help: "Prune once per this interval (24h, 12h…) from inside serve; default: never (use cron).")
@@ -63,9 +64,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let maintenance = pruneEvery.map {
-            ServeProcess.Options.Maintenance(interval: $0.duration, retention: Pruner.Retention(
-                finished: olderThan.duration, errors: errorsOlderThan.duration, events: eventsOlderThan.duration
-            ))
+            ServeProcess.Options.Maintenance(
+                interval: $0.duration,
+                retention: Pruner.Retention(
+                    finished: olderThan.duration, errors: errorsOlderThan.duration, events: eventsOlderThan.duration
+                ))
         }
         try await Service.run(
             global: global, workers: workers, leases: leases, pool: connections, scheduler: true, maintenance: maintenance, http: http
@@ -101,16 +104,23 @@ struct LeaseOptions: ParsableArguments {
     @Option(help: "Seconds a claim lasts without a heartbeat; a dead worker's runs are taken over after it.")
     var leaseSeconds: Double = 30
 
-    @Option(help: "A run abandoned by this many workers (their leases expired while it ran) ends as error instead of being taken over again.")
+    @Option(
+        help: "A run abandoned by this many workers (their leases expired while it ran) ends as error instead of being taken over again.")
     var maxAbandoned = 3
 
-    @Option(help: "On SIGTERM or Ctrl-C, seconds that runs in progress may take to finish their round before they are handed back (0: hand back at once; a second signal always does).")
+    @Option(
+        help:
+            "On SIGTERM or Ctrl-C, seconds that runs in progress may take to finish their round before they are handed back (0: hand back at once; a second signal always does)."
+    )
     var drainSeconds: Double = 20
 }
 
 /// The database connections of `serve` and `worker`.
 struct PoolOptions: ParsableArguments {
-    @Option(help: "Database connections this process's statements share, whatever the number of runs in flight (2 to 1000; plus up to 3 for notifications).")
+    @Option(
+        help:
+            "Database connections this process's statements share, whatever the number of runs in flight (2 to 1000; plus up to 3 for notifications)."
+    )
     var poolSize = 10
 }
 

@@ -129,7 +129,8 @@ struct SitesListCommand: AsyncParsableCommand {
 }
 
 struct SitesShowCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "A site's settings (the password's reference, never the password).")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "A site's settings (the password's reference, never the password).")
 
     @Argument(help: "The site's name.")
     var name: String

@@ -23,7 +23,8 @@ struct WebhooksCommand: AsyncParsableCommand {
             resolution before each delivery, unless the endpoint allows private networks.
             """,
         subcommands: [
-            WebhooksAddCommand.self, WebhooksEditCommand.self, WebhooksListCommand.self, WebhooksRemoveCommand.self, WebhooksPauseCommand.self,
+            WebhooksAddCommand.self, WebhooksEditCommand.self, WebhooksListCommand.self, WebhooksRemoveCommand.self,
+            WebhooksPauseCommand.self,
             WebhooksResumeCommand.self, WebhooksDeliveriesCommand.self, WebhooksRedeliverCommand.self,
         ]
     )
@@ -60,7 +61,9 @@ struct WebhooksAddCommand: AsyncParsableCommand {
                 name: name, url: url, events: events, secret: secret, allowPrivateNetworks: allowPrivateNetworks
             )
         }
-        print("webhook \(endpoint.name) → \(TerminalText.safe(endpoint.url))\(endpoint.allowPrivateNetworks ? " (private networks allowed)" : "")")
+        print(
+            "webhook \(endpoint.name) → \(TerminalText.safe(endpoint.url))\(endpoint.allowPrivateNetworks ? " (private networks allowed)" : "")"
+        )
         print("events: \(endpoint.events.joined(separator: ", "))")
         print("secret: \(endpoint.secret)")
     }
@@ -101,7 +104,9 @@ struct WebhooksEditCommand: AsyncParsableCommand {
             }
             return edited
         }
-        print("webhook \(endpoint.name) → \(TerminalText.safe(endpoint.url))\(endpoint.allowPrivateNetworks ? " (private networks allowed)" : "")")
+        print(
+            "webhook \(endpoint.name) → \(TerminalText.safe(endpoint.url))\(endpoint.allowPrivateNetworks ? " (private networks allowed)" : "")"
+        )
     }
 }
 
@@ -121,23 +126,29 @@ struct WebhooksListCommand: AsyncParsableCommand {
             try await WebhookStore(pool: services.pool).endpoints()
         }
         if json {
-            print(JSONValue.array(endpoints.map { endpoint in
-                var fields: [(String, JSONValue)] = [
-                    ("name", .string(endpoint.name)), ("url", .string(endpoint.url)),
-                    ("events", .array(endpoint.events.map(JSONValue.string))), ("enabled", .bool(endpoint.enabled)),
-                    ("allowPrivateNetworks", .bool(endpoint.allowPrivateNetworks)),
-                    ("createdAt", .string(endpoint.createdAt.formatted(Date.ISO8601FormatStyle()))),
-                ]
-                if secrets { fields.append(("secret", .string(endpoint.secret))) }
-                return .object(fields)
-            }).text)
+            print(
+                JSONValue.array(
+                    endpoints.map { endpoint in
+                        var fields: [(String, JSONValue)] = [
+                            ("name", .string(endpoint.name)), ("url", .string(endpoint.url)),
+                            ("events", .array(endpoint.events.map(JSONValue.string))), ("enabled", .bool(endpoint.enabled)),
+                            ("allowPrivateNetworks", .bool(endpoint.allowPrivateNetworks)),
+                            ("createdAt", .string(endpoint.createdAt.formatted(Date.ISO8601FormatStyle()))),
+                        ]
+                        if secrets { fields.append(("secret", .string(endpoint.secret))) }
+                        return .object(fields)
+                    }
+                ).text)
             return
         }
         if endpoints.isEmpty { print("no webhooks") }
         for endpoint in endpoints {
-            print([endpoint.name, endpoint.enabled ? "enabled" : "paused", TerminalText.safe(endpoint.url),
-                   endpoint.events.joined(separator: ","), endpoint.allowPrivateNetworks ? "private-networks" : nil,
-                   secrets ? endpoint.secret : nil].compactMap { $0 }.joined(separator: "  "))
+            print(
+                [
+                    endpoint.name, endpoint.enabled ? "enabled" : "paused", TerminalText.safe(endpoint.url),
+                    endpoint.events.joined(separator: ","), endpoint.allowPrivateNetworks ? "private-networks" : nil,
+                    secrets ? endpoint.secret : nil,
+                ].compactMap { $0 }.joined(separator: "  "))
         }
     }
 }
@@ -225,25 +236,33 @@ struct WebhooksDeliveriesCommand: AsyncParsableCommand {
         }
         func time(_ date: Date?) -> JSONValue { date.map { .string($0.formatted(Date.ISO8601FormatStyle())) } ?? .null }
         if json {
-            print(JSONValue.array(deliveries.map { delivery in
-                .object([
-                    ("eventId", .number(Double(delivery.eventID))), ("endpoint", .string(delivery.endpoint)),
-                    ("kind", .string(delivery.kind)), ("runId", .string(delivery.runID.description)),
-                    ("state", .string(delivery.state)), ("attempts", .number(Double(delivery.attempts))),
-                    ("nextAttemptAt", time(delivery.nextAttemptAt)),
-                    ("lastStatus", delivery.lastStatus.map { .number(Double($0)) } ?? .null),
-                    ("lastError", delivery.lastError.map(JSONValue.string) ?? .null), ("deliveredAt", time(delivery.deliveredAt)),
-                ])
-            }).text)
+            print(
+                JSONValue.array(
+                    deliveries.map { delivery in
+                        .object([
+                            ("eventId", .number(Double(delivery.eventID))), ("endpoint", .string(delivery.endpoint)),
+                            ("kind", .string(delivery.kind)), ("runId", .string(delivery.runID.description)),
+                            ("state", .string(delivery.state)), ("attempts", .number(Double(delivery.attempts))),
+                            ("nextAttemptAt", time(delivery.nextAttemptAt)),
+                            ("lastStatus", delivery.lastStatus.map { .number(Double($0)) } ?? .null),
+                            ("lastError", delivery.lastError.map(JSONValue.string) ?? .null), ("deliveredAt", time(delivery.deliveredAt)),
+                        ])
+                    }
+                ).text)
             return
         }
         if deliveries.isEmpty { print("no deliveries") }
         for delivery in deliveries {
-            let outcome = delivery.state == "pending"
-                ? "next attempt \(delivery.nextAttemptAt.formatted(Date.ISO8601FormatStyle()))" : (delivery.lastStatus.map { "HTTP \($0)" } ?? "")
-            print(["evt_\(delivery.eventID)", delivery.endpoint, delivery.kind, delivery.state,
-                   "\(delivery.attempts) attempt\(delivery.attempts == 1 ? "" : "s")", outcome,
-                   TerminalText.safe(delivery.lastError ?? "")]
+            let outcome =
+                delivery.state == "pending"
+                ? "next attempt \(delivery.nextAttemptAt.formatted(Date.ISO8601FormatStyle()))"
+                : (delivery.lastStatus.map { "HTTP \($0)" } ?? "")
+            print(
+                [
+                    "evt_\(delivery.eventID)", delivery.endpoint, delivery.kind, delivery.state,
+                    "\(delivery.attempts) attempt\(delivery.attempts == 1 ? "" : "s")", outcome,
+                    TerminalText.safe(delivery.lastError ?? ""),
+                ]
                 .filter { !$0.isEmpty }.joined(separator: "  "))
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
+
 @testable import EmbeddedPostgres
 
 /// The embedded default's life cycle, on clusters of their own. CI runs these as root, where the
@@ -20,9 +21,12 @@ import TestSupport
 
         // Listens on the socket only, as the presswork superuser, with the presswork database.
         let connection = try await PostgresConnection.connect(try cluster.configuration())
-        let row = try #require(try await connection.query("""
-            SELECT current_database() AS db, current_user AS who, current_setting('listen_addresses') AS tcp
-            """).first)
+        let row = try #require(
+            try await connection.query(
+                """
+                SELECT current_database() AS db, current_user AS who, current_setting('listen_addresses') AS tcp
+                """
+            ).first)
         #expect(try row.decode(String.self, "db") == "presswork")
         #expect(try row.decode(String.self, "who") == "presswork")
         #expect(try row.decode(String.self, "tcp") == "")
@@ -41,8 +45,9 @@ import TestSupport
         _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         let cluster = EmbeddedCluster(home: file + "/presswork")
         let error = await #expect(throws: EmbeddedPostgresError.self) { try await cluster.start() }
-        #expect(error?.description.contains("cannot create the home folder \(file)/presswork: \(file) is a file, not a folder") == true,
-                "\(error.map(String.init(describing:)) ?? "")")
+        #expect(
+            error?.description.contains("cannot create the home folder \(file)/presswork: \(file) is a file, not a folder") == true,
+            "\(error.map(String.init(describing:)) ?? "")")
     }
 
     @Test func concurrentStartsInitializeOnce() async throws {

@@ -1,6 +1,6 @@
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct BlockedConnectionTests {
     /// Connections blocked in the server (lock waits, a LISTEN) outnumber the cores here; the

@@ -1,6 +1,6 @@
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct CancellationTests {
     @Test func cancellingTheTaskCancelsTheRunningStatement() async throws {

@@ -1,6 +1,6 @@
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct PoolTests {
     @Test func exhaustionTimesOutThenRecoversAndWaitersAreServedInTurn() async throws {
@@ -76,7 +76,7 @@ import TestSupport
         _ = try await pool.query("CREATE TABLE survived (n int)")
         _ = try await pool.query("INSERT INTO survived VALUES (1)")
 
-        cluster.stopImmediatelyBlocking()   // like a crash: no shutdown checkpoint
+        cluster.stopImmediatelyBlocking()  // like a crash: no shutdown checkpoint
         await #expect {
             try await pool.query("SELECT 1")
         } throws: { error in

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PostgresClient
 
 /// The text formats the client reads and writes, checked without a server.
@@ -99,8 +100,9 @@ import Testing
             sqlState: .uniqueViolation, detail: "Key (slug)=(private-value) already exists.", query: "INSERT …"
         )
         error = error.adding(context: "creating run")
-        #expect(error.description
-            == "creating run: duplicate key value violates unique constraint \"runs_slug_key\" (SQLSTATE 23505)")
+        #expect(
+            error.description
+                == "creating run: duplicate key value violates unique constraint \"runs_slug_key\" (SQLSTATE 23505)")
         #expect(!error.description.contains("private-value"))
         #expect(error.debugDescription.contains("private-value"))
         #expect(!error.isRetryable)

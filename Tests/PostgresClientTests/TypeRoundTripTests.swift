@@ -1,7 +1,7 @@
 import Foundation
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 private struct Article: Codable, Equatable, Sendable {
     var title: String
@@ -13,7 +13,8 @@ private struct Article: Codable, Equatable, Sendable {
 @Suite struct TypeRoundTripTests {
     @Test func everyTypeSurvivesATableRoundTrip() async throws {
         let pool = try await TestDatabase.makePool("types")
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             CREATE TABLE samples (
                 id uuid PRIMARY KEY, label text, count bigint, small integer, flag boolean, ratio double precision,
                 at timestamptz, doc jsonb, tags text[], embedding real[], ids uuid[], none uuid[]
@@ -25,7 +26,8 @@ private struct Article: Codable, Equatable, Sendable {
         let tags = ["naïve", "with,comma", "quote\"d", "NULL", "", "\"\u{301}accent on a quote", "back\\slash"]
         let embedding: [Float] = [0.1, -2.5, 3.4028235e38, 1e-7]
         let ids = [id, UUID()]
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO samples VALUES (\(id), \("héllo wörld ✓"), \(Int.max), \(Int32.min), \(true), \(-0.1),
                 \(at), \(PostgresJSON(doc)), \(tags), \(embedding), \(ids), \([UUID]()))
             """)
@@ -48,10 +50,13 @@ private struct Article: Codable, Equatable, Sendable {
     @Test func nullsDecodeAsNilAndRefuseNonOptionals() async throws {
         let pool = try await TestDatabase.makePool("nulls")
         let none: String? = nil
-        let row = try #require(try await pool.query("""
-            SELECT \(none)::text AS t, NULL::bigint AS i, NULL::timestamptz AS at, NULL::uuid AS u,
-                   NULL::text[] AS tags, NULL::jsonb AS doc
-            """).first)
+        let row = try #require(
+            try await pool.query(
+                """
+                SELECT \(none)::text AS t, NULL::bigint AS i, NULL::timestamptz AS at, NULL::uuid AS u,
+                       NULL::text[] AS tags, NULL::jsonb AS doc
+                """
+            ).first)
         #expect(try row.decode(String?.self, "t") == nil)
         #expect(try row.decode(Int?.self, "i") == nil)
         #expect(try row.decode(Date?.self, "at") == nil)
@@ -83,18 +88,24 @@ private struct Article: Codable, Equatable, Sendable {
     @Test func realArraysInTheBinaryFormatMatchTheTextFormat() async throws {
         let pool = try await TestDatabase.makePool("sentarrays")
         let values: [Float] = [0.1, -2.5, .greatestFiniteMagnitude, .leastNonzeroMagnitude, 1e-7, -0.0, 0.333_333_34, .infinity]
-        let row = try #require(try await pool.query("""
-            SELECT array_send(\(values)::real[]) AS sent, \(values)::real[] AS text, array_send('{}'::real[]) AS empty
-            """).first)
+        let row = try #require(
+            try await pool.query(
+                """
+                SELECT array_send(\(values)::real[]) AS sent, \(values)::real[] AS text, array_send('{}'::real[]) AS empty
+                """
+            ).first)
         let sent = try row.decode(PostgresSentFloatArray.self, "sent").values
         #expect(sent.map(\.bitPattern) == values.map(\.bitPattern))
         #expect(sent.map(\.bitPattern) == (try row.decode([Float].self, "text")).map(\.bitPattern))
         #expect(try row.decode(PostgresSentFloatArray.self, "empty").values.isEmpty)
 
-        let refusals = try #require(try await pool.query("""
-            SELECT array_send('{1, NULL}'::real[]) AS nulls, array_send('{1.5}'::double precision[]) AS doubles,
-                   array_send('{{1},{2}}'::real[]) AS matrix, 'not sent'::text AS plain
-            """).first)
+        let refusals = try #require(
+            try await pool.query(
+                """
+                SELECT array_send('{1, NULL}'::real[]) AS nulls, array_send('{1.5}'::double precision[]) AS doubles,
+                       array_send('{{1},{2}}'::real[]) AS matrix, 'not sent'::text AS plain
+                """
+            ).first)
         for (column, reason) in [("nulls", "NULL at index 1"), ("doubles", "expected real"), ("matrix", "2 dimensions")] {
             #expect { try refusals.decode(PostgresSentFloatArray.self, column) } throws: { "\($0)".contains(reason) }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Testing
+
 @testable import presswork
 
 /// Every command's options are well formed. ArgumentParser checks a definition only when the
@@ -19,8 +20,9 @@ import Testing
             do {
                 _ = try Presswork.parseAsRoot(path + ["--help"])
             } catch {
-                #expect(!Presswork.message(for: error).contains("Validation failed"),
-                        "presswork \(path.joined(separator: " ")): \(Presswork.message(for: error))")
+                #expect(
+                    !Presswork.message(for: error).contains("Validation failed"),
+                    "presswork \(path.joined(separator: " ")): \(Presswork.message(for: error))")
             }
         }
     }

@@ -1,11 +1,11 @@
-import PressworkCore
 import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
 import PostgresClient
-import Testing
+import PressworkCore
 import TestSupport
+import Testing
 
 /// The web console in a real browser (headless Chromium over WebDriver) against a real
 /// `presswork serve --http` with a worker, on a real Postgres: sign in, watch a run move round
@@ -41,14 +41,17 @@ import TestSupport
     static func axeSource() throws -> String {
         let finder = Process()
         finder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        finder.arguments = ["python3", "-c",
-                            "import axe_selenium_python, os; print(os.path.join(os.path.dirname(axe_selenium_python.__file__), 'node_modules/axe-core/axe.min.js'))"]
+        finder.arguments = [
+            "python3", "-c",
+            "import axe_selenium_python, os; print(os.path.join(os.path.dirname(axe_selenium_python.__file__), 'node_modules/axe-core/axe.min.js'))",
+        ]
         let pipe = Pipe()
         finder.standardOutput = pipe
         finder.standardError = FileHandle.nullDevice
         try finder.run()
         finder.waitUntilExit()
-        let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         guard finder.terminationStatus == 0, let source = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw WebDriver.Failure(description: "axe-core is missing: pip install axe-selenium-python (.ci/run does)")
         }
@@ -62,13 +65,15 @@ import TestSupport
         func shot(_ name: String) async throws {
             try await browser.screenshot("\(Self.screenshots)/\(name).png")
             _ = try await browser.script(axe + "; return true;")
-            let found = try await browser.asyncScript("""
-                var done = arguments[arguments.length - 1];
-                axe.run(document, { resultTypes: ['violations'] }).then(function (r) {
-                  done(r.violations.filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
-                    .map(function (v) { return v.id + ': ' + v.help + ' (' + v.nodes.map(function (n) { return n.target.join(' '); }).join(', ') + ')'; }));
-                }).catch(function (e) { done(['axe failed: ' + e]); });
-                """) as? [String] ?? ["axe returned nothing"]
+            let found =
+                try await browser.asyncScript(
+                    """
+                    var done = arguments[arguments.length - 1];
+                    axe.run(document, { resultTypes: ['violations'] }).then(function (r) {
+                      done(r.violations.filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
+                        .map(function (v) { return v.id + ': ' + v.help + ' (' + v.nodes.map(function (n) { return n.target.join(' '); }).join(', ') + ')'; }));
+                    }).catch(function (e) { done(['axe failed: ' + e]); });
+                    """) as? [String] ?? ["axe returned nothing"]
             #expect(found.isEmpty, "accessibility violations on \(name): \(found.joined(separator: "; "))")
         }
 
@@ -88,7 +93,9 @@ import TestSupport
         try await shot("02-runs-empty")
 
         // A run appears on the runs page by itself, and its page follows it round by round.
-        try await browser.waitUntil("console.js") { try await browser.script("return document.documentElement.dataset.enhanced") as? String == "1" }
+        try await browser.waitUntil("console.js") {
+            try await browser.script("return document.documentElement.dataset.enhanced") as? String == "1"
+        }
         let pacer = try await RoundPacer.install(server.databaseURL, holding: 1...7)
         let first = try await server.createRun(seeds: ["espresso at home"])
         try await browser.waitUntil("the new run in the list", timeout: .seconds(60)) {
@@ -153,7 +160,9 @@ import TestSupport
         #expect(try await server.status(rejected) == "skipped")
 
         // Schedules: pause, then trigger now.
-        try await server.presswork(["schedules", "add", "mornings", "--cron", "0 7 * * *", "--tz", "Europe/Berlin", "--seed", "morning coffee"])
+        try await server.presswork([
+            "schedules", "add", "mornings", "--cron", "0 7 * * *", "--tz", "Europe/Berlin", "--seed", "morning coffee",
+        ])
         try await browser.open(base + "/console/schedules")
         try await shot("08-schedules")
         #expect(try await browser.text("#state-mornings") == "active")
@@ -172,7 +181,8 @@ import TestSupport
         try await server.waitForStatus(hostile, "done")
         try await browser.open(base + "/console/runs/\(hostile)")
         try await browser.waitUntil("the preview frame") {
-            try await browser.script("var f = document.querySelector('iframe.preview'); return f ? f.getAttribute('sandbox') : null") as? String == ""
+            try await browser.script("var f = document.querySelector('iframe.preview'); return f ? f.getAttribute('sandbox') : null")
+                as? String == ""
         }
         for page in ["/console/runs/\(hostile)", "/console/runs/\(hostile)/preview", "/console/runs", "/console/review"] {
             try await browser.open(base + page)
@@ -213,7 +223,6 @@ import TestSupport
         try await browser.waitFor("p.notice")
         #expect(try await browser.text("p.notice").contains("Queued 0 runs"))
 
-
         for (name, page) in [("12-overview", "/console"), ("13-webhooks", "/console/webhooks"), ("14-monitor", "/console/monitor")] {
             try await browser.open(base + page)
             #expect(try await browser.element("main h1") != nil)
@@ -238,7 +247,8 @@ import TestSupport
         try await browser.open(base + "/console/runs/\(failed)")
         #expect(try await browser.elements("main form").isEmpty, "a read-only sign-in sees a form")
         try await shot("15-read-only")
-        let readerSession = try #require(try await browser.cookies().first { $0["name"] as? String == "presswork_session" }?["value"] as? String)
+        let readerSession = try #require(
+            try await browser.cookies().first { $0["name"] as? String == "presswork_session" }?["value"] as? String)
         let csrf = try #require(try await server.csrfToken(cookie: readerSession))
         #expect(try await server.post("/console/runs/\(failed)/cancel", form: "csrf=\(csrf)", cookie: readerSession) == 403)
         #expect(try await server.status(failed) == "needs_review")
@@ -273,7 +283,9 @@ struct ServedConsole: Sendable {
 
     static func start() async throws -> ServedConsole {
         let databaseURL = TestDatabase.url(try await TestDatabase.makeDatabase("console"))
-        let environment = ["DATABASE_URL": databaseURL, "PRESSWORK_HOME": try TemporaryFolder.make(), "PRESSWORK_OFFLINE_LATENCY_MS": "150"]
+        let environment = [
+            "DATABASE_URL": databaseURL, "PRESSWORK_HOME": try TemporaryFolder.make(), "PRESSWORK_OFFLINE_LATENCY_MS": "150",
+        ]
         func token(_ name: String, _ scopes: [String]) async throws -> String {
             let process = try PressworkProcess(["tokens", "create", name] + scopes.flatMap { ["--scope", $0] }, environment: environment)
             guard await process.waitForExit(timeout: .seconds(60)) == 0 else { throw WebDriver.Failure(description: process.output) }
@@ -285,7 +297,8 @@ struct ServedConsole: Sendable {
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
             if let line = serve.output.split(separator: "\n").first(where: { $0.contains("HTTP API listening") }),
-               let range = line.range(of: #"127\.0\.0\.1:\d+"#, options: .regularExpression) {
+                let range = line.range(of: #"127\.0\.0\.1:\d+"#, options: .regularExpression)
+            {
                 let served = ServedConsole(
                     serve: serve, base: "http://" + line[range], environment: environment, databaseURL: databaseURL,
                     adminToken: admin, readerToken: reader
@@ -328,7 +341,9 @@ struct ServedConsole: Sendable {
         if let thresholds { body["thresholds"] = thresholds }
         let text = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
         let (status, answer) = try await api(.POST, "/v1/runs", body: text)
-        guard status == 201, let id = answer["runId"] as? String else { throw WebDriver.Failure(description: "POST /v1/runs: \(status) \(answer)") }
+        guard status == 201, let id = answer["runId"] as? String else {
+            throw WebDriver.Failure(description: "POST /v1/runs: \(status) \(answer)")
+        }
         return id
     }
 
@@ -370,7 +385,8 @@ struct ServedConsole: Sendable {
     /// 0-6 copied from a finished run, stopped below the publish threshold.
     func plantReview(copying source: String) async throws -> String {
         let id = RunID.make().description
-        try await sql("""
+        try await sql(
+            """
             INSERT INTO runs (id, params, status, pipeline_version, trigger, round, status_reason, attempt, started_at, finished_at)
             SELECT '\(id)', params, 'needs_review', pipeline_version, '{"kind": "api"}', 6,
                    'coherence 0.62 is below the publish threshold 0.70', 1, now(), now()
@@ -402,15 +418,16 @@ final class RoundPacer: Sendable {
 
     static func install(_ databaseURL: String, holding rounds: ClosedRange<Int>) async throws -> RoundPacer {
         let connection = try await PostgresConnection.connect(try PostgresConfiguration(databaseURL))
-        try await connection.executeScript(unsafeSQL: """
-            CREATE OR REPLACE FUNCTION test_round_pacer() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                PERFORM pg_advisory_xact_lock_shared(\(lockClass), NEW.round);
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER test_round_pacer BEFORE INSERT ON artifacts
-                FOR EACH ROW EXECUTE FUNCTION test_round_pacer();
-            """ + rounds.map { "SELECT pg_advisory_lock(\(lockClass), \($0));" }.joined(separator: "\n"))
+        try await connection.executeScript(
+            unsafeSQL: """
+                CREATE OR REPLACE FUNCTION test_round_pacer() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_advisory_xact_lock_shared(\(lockClass), NEW.round);
+                    RETURN NEW;
+                END $$;
+                CREATE TRIGGER test_round_pacer BEFORE INSERT ON artifacts
+                    FOR EACH ROW EXECUTE FUNCTION test_round_pacer();
+                """ + rounds.map { "SELECT pg_advisory_lock(\(lockClass), \($0));" }.joined(separator: "\n"))
         return RoundPacer(connection: connection)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import PressworkCore
 import Testing
+
 @testable import presswork
 
 /// Every schedule in cron/ parses with Presswork's own cron parser, and every command it runs

@@ -1,8 +1,8 @@
 import Foundation
 import PostgresClient
 import PressworkStore
-import Testing
 import TestSupport
+import Testing
 
 /// `presswork monitor` and `presswork prune` as cron runs them: real processes against a real
 /// database, judged by exit code and output.
@@ -24,7 +24,8 @@ import TestSupport
         #expect(quiet.status == 0 && quiet.output.isEmpty, "\(quiet.output)")
 
         // A run waiting for review for two days: a warning.
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO runs (params, status, pipeline_version, finished_at)
             VALUES ('{"seeds": ["x"]}', 'needs_review', 'test', now() - interval '2 days')
             """)
@@ -33,7 +34,8 @@ import TestSupport
         #expect(try await presswork(["monitor", "--review-after", "3d"], database: database).status == 0)
 
         // A schedule nobody fires: critical, also in JSON.
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO schedules (name, cron, time_zone, params, next_fire_at)
             VALUES ('stuck', '@hourly', 'UTC', '{"seeds": ["x"]}', now() - interval '1 hour')
             """)
@@ -58,7 +60,8 @@ import TestSupport
         let database = try await TestDatabase.makeDatabase("prunecli")
         let pool = PostgresConnectionPool(configuration: database, maxConnections: 1)
         _ = try await Migrator().migrate(pool)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO runs (params, status, pipeline_version, finished_at)
             SELECT '{"seeds": ["x"]}', s, 'test', now() - interval '40 days'
             FROM unnest(ARRAY['done', 'done', 'error', 'needs_review']) AS s

@@ -2,8 +2,8 @@ import EmbeddedPostgres
 import Foundation
 import PostgresClient
 import PressworkCore
-import Testing
 import TestSupport
+import Testing
 
 /// Presswork behind a real PgBouncer (Debian's package) in transaction pooling, in front of the
 /// test server: statements go unnamed, notifications are polled when there is no direct URL,
@@ -35,11 +35,13 @@ struct PgBouncerTests {
         let pool = PostgresConnectionPool(configuration: configuration, maxConnections: 2)
         defer { Task { await pool.close() } }
         for index in 0..<12 {
-            let params = String(decoding: try JSONEncoder().encode(try RunParams.validated(seeds: ["pooled topic \(index)"])), as: UTF8.self)
+            let params = String(
+                decoding: try JSONEncoder().encode(try RunParams.validated(seeds: ["pooled topic \(index)"])), as: UTF8.self)
             _ = try await pool.query("INSERT INTO runs (params) VALUES (\(params)::jsonb)")
         }
         let every = String(decoding: try JSONEncoder().encode(try RunParams.validated(seeds: ["every second"])), as: UTF8.self)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO schedules (name, cron, time_zone, params, overlap) VALUES ('tick', '* * * * * *', 'UTC', \(every)::jsonb, 'allow')
             """)
 
@@ -49,12 +51,16 @@ struct PgBouncerTests {
         var finished = 0
         var fired = 0
         while ContinuousClock.now < deadline {
-            finished = try await pool.query("""
+            finished = try await pool.query(
+                """
                 SELECT count(*) FROM runs WHERE trigger->>'kind' IS DISTINCT FROM 'schedule' AND status IN ('done', 'skipped')
-                """).scalar(Int.self)
-            fired = try await pool.query("""
+                """
+            ).scalar(Int.self)
+            fired = try await pool.query(
+                """
                 SELECT count(*) FROM runs WHERE trigger->>'schedule' = 'tick' AND status IN ('done', 'skipped')
-                """).scalar(Int.self)
+                """
+            ).scalar(Int.self)
             if finished == 12 && fired >= 2 { break }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -89,26 +95,28 @@ final class PgBouncer: Sendable {
         let folder = try TemporaryFolder.make()
         let port = try LoopbackPort.free()
         try """
-            [databases]
-            * = host=\(socket) port=5432
-            [pgbouncer]
-            listen_addr = 127.0.0.1
-            listen_port = \(port)
-            unix_socket_dir =
-            auth_type = trust
-            auth_file = \(folder)/users.txt
-            pool_mode = transaction
-            default_pool_size = 6
-            max_client_conn = 200
-            logfile = \(folder)/pgbouncer.log
-            """.write(toFile: folder + "/pgbouncer.ini", atomically: true, encoding: .utf8)
+        [databases]
+        * = host=\(socket) port=5432
+        [pgbouncer]
+        listen_addr = 127.0.0.1
+        listen_port = \(port)
+        unix_socket_dir =
+        auth_type = trust
+        auth_file = \(folder)/users.txt
+        pool_mode = transaction
+        default_pool_size = 6
+        max_client_conn = 200
+        logfile = \(folder)/pgbouncer.log
+        """.write(toFile: folder + "/pgbouncer.ini", atomically: true, encoding: .utf8)
         try "\"\(user)\" \"\"\n".write(toFile: folder + "/users.txt", atomically: true, encoding: .utf8)
         let process = Process()
         if geteuid() == 0 {
             let account = try ServerAccount.resolve()
             for path in [folder, folder + "/pgbouncer.ini", folder + "/users.txt"] { chown(path, account.uid, account.gid) }
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=\(account.uid)", "--regid=\(account.gid)", "--init-groups", "--", executable, folder + "/pgbouncer.ini"]
+            process.arguments = [
+                "--reuid=\(account.uid)", "--regid=\(account.gid)", "--init-groups", "--", executable, folder + "/pgbouncer.ini",
+            ]
         } else {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = [folder + "/pgbouncer.ini"]

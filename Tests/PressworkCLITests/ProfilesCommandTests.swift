@@ -1,8 +1,8 @@
 import Foundation
 import PostgresClient
 import PressworkCore
-import Testing
 import TestSupport
+import Testing
 
 /// `presswork profiles`, `sites` and `schedules edit` as a person types them: a plain secret is
 /// refused without being echoed, a run names its profile and records its version, a schedule is
@@ -22,10 +22,12 @@ import TestSupport
         let database = try await TestDatabase.makeDatabase("profilescli")
         let home = try TemporaryFolder.make()
         let plain = home + "/plain.json"
-        try #"{"llm": "openai", "openaiModel": "m", "openaiAPIKey": "sk-live-plain"}"#.write(toFile: plain, atomically: true, encoding: .utf8)
+        try #"{"llm": "openai", "openaiModel": "m", "openaiAPIKey": "sk-live-plain"}"#.write(
+            toFile: plain, atomically: true, encoding: .utf8)
         let refused = try await presswork(["profiles", "add", "writer", "--file", plain], database: database, home: home)
-        #expect(refused.status == 65 && refused.output.contains("settings.openaiAPIKey") && !refused.output.contains("sk-live-plain"),
-                "\(refused.output)")
+        #expect(
+            refused.status == 65 && refused.output.contains("settings.openaiAPIKey") && !refused.output.contains("sk-live-plain"),
+            "\(refused.output)")
 
         let offline = home + "/offline.json"
         try #"{"llm": "offline", "runBudgetUSD": 2.5}"#.write(toFile: offline, atomically: true, encoding: .utf8)
@@ -36,7 +38,9 @@ import TestSupport
 
         let run = try await presswork(["run", "--seed", "home espresso", "--profile", "writer", "--json"], database: database, home: home)
         #expect(run.status == 0, "\(run.output)")
-        #expect(run.output.contains(#""profile":"writer""#) && run.output.contains(#""profileVersion":1"#) && run.output.contains(#""budgetUSD":2.5"#))
+        #expect(
+            run.output.contains(#""profile":"writer""#) && run.output.contains(#""profileVersion":1"#)
+                && run.output.contains(#""budgetUSD":2.5"#))
         let unknown = try await presswork(["run", "--seed", "tea", "--profile", "ghost"], database: database, home: home)
         #expect(unknown.status == 65 && unknown.output.contains("profile: there is no profile named ghost"), "\(unknown.output)")
 
@@ -65,12 +69,15 @@ import TestSupport
         #expect(taken.status == 67 && taken.output.contains("a schedule named daily exists already"), "\(taken.output)")
         let missing = try await presswork(["schedules", "show", "nightly"], database: database, home: home)
         #expect(missing.status == 66 && missing.output.contains("no schedule named nightly"), "\(missing.output)")
-        let badCron = try await presswork(["schedules", "add", "nightly", "--cron", "0 25 * * *", "--seed", "x"], database: database, home: home)
+        let badCron = try await presswork(
+            ["schedules", "add", "nightly", "--cron", "0 25 * * *", "--seed", "x"], database: database, home: home)
         #expect(badCron.status == 65 && badCron.output.contains("hour"), "\(badCron.output)")
-        let edited = try await presswork(["schedules", "edit", "daily", "--cron", "0 10 * * *", "--region", "DE"], database: database, home: home)
+        let edited = try await presswork(
+            ["schedules", "edit", "daily", "--cron", "0 10 * * *", "--region", "DE"], database: database, home: home)
         #expect(edited.status == 0 && edited.output.contains("changed daily"), "\(edited.output)")
         let json = try await presswork(["schedules", "show", "daily", "--json"], database: database, home: home)
-        #expect(json.output.contains(#""cron":"0 10 * * *""#) && json.output.contains(#""region":"DE""#)
+        #expect(
+            json.output.contains(#""cron":"0 10 * * *""#) && json.output.contains(#""region":"DE""#)
                 && json.output.contains(#""profile":"writer""#) && json.output.contains("latte art"), "\(json.output)")
         let busy = try await presswork(["profiles", "remove", "writer"], database: database, home: home)
         #expect(busy.status == 67 && busy.output.contains("profile writer is used by schedules daily"), "\(busy.output)")

@@ -1,9 +1,10 @@
 import Foundation
 import PostgresClient
-@testable import presswork
 import PressworkCore
-import Testing
 import TestSupport
+import Testing
+
+@testable import presswork
 
 /// `presswork run` as cron and scripts use it: the exit code says how the run ended, the same
 /// idempotency key with other params is refused as the API refuses it, and a reprocess is not a
@@ -82,8 +83,9 @@ import TestSupport
         let other = try await presswork(
             ["run", "--seed", "trail running", "--dry-run", "--enqueue", "--idempotency-key", "k1"], database: database, home: home
         )
-        #expect(other.status == 67 && other.output.contains("was used for run") && other.output.contains("with other params"),
-                "\(other.output)")
+        #expect(
+            other.status == 67 && other.output.contains("was used for run") && other.output.contains("with other params"),
+            "\(other.output)")
         // Cancel: the queued run at once; again changes nothing; then retrying it is refused.
         let queuedID = try #require(queued.output.split(separator: "\n").last.map(String.init))
         let cancel = try await presswork(["runs", "cancel", queuedID, "--reason", "not needed"], database: database, home: home)

@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 /// `presswork serve --http` as deployed: a token made with `presswork tokens create`, a run
 /// queued through the API and executed by the same process's worker, and /metrics showing what
@@ -42,7 +42,8 @@ import TestSupport
         let deadline = ContinuousClock.now + .seconds(30)
         while port == nil, ContinuousClock.now < deadline {
             if let line = serve.output.split(separator: "\n").first(where: { $0.contains("HTTP API listening") }),
-               let range = line.range(of: #"127\.0\.0\.1:\d+"#, options: .regularExpression) {
+                let range = line.range(of: #"127\.0\.0\.1:\d+"#, options: .regularExpression)
+            {
                 port = Int(line[range].split(separator: ":").last!)
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -62,8 +63,10 @@ import TestSupport
 
         let (scraped, metrics) = try await get(base + "/metrics", token: token)
         #expect(scraped == 200)
-        for line in [#"presswork_rounds_total{round="7",outcome="completed"} 1"#, #"presswork_runs_finished_total{status="done"} 1"#,
-                     #"presswork_runs{status="done"} 1.0"#, #"presswork_round_duration_seconds_count{round="3"} 1"#] {
+        for line in [
+            #"presswork_rounds_total{round="7",outcome="completed"} 1"#, #"presswork_runs_finished_total{status="done"} 1"#,
+            #"presswork_runs{status="done"} 1.0"#, #"presswork_round_duration_seconds_count{round="3"} 1"#,
+        ] {
             #expect(metrics.contains(line), "\(line) missing from /metrics")
         }
         let (_, document) = try await get(base + "/v1/runs/\(runID)", token: token)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// With OTEL_EXPORTER_OTLP_ENDPOINT set, a run's spans reach an OTLP/HTTP receiver (here a
 /// loopback server standing in for an OpenTelemetry collector): the run, each round, and the
@@ -10,12 +10,14 @@ import TestSupport
         let collector = try await ScriptedHTTPServer.start()
         collector.respond { _ in .status(200, headers: [("Content-Type", "application/x-protobuf")], body: "") }
         let database = try await TestDatabase.makeDatabase("traces")
-        let process = try PressworkProcess(["run", "--seed", "traced topic", "--dry-run"], environment: [
-            "DATABASE_URL": TestDatabase.url(database), "PRESSWORK_HOME": try TemporaryFolder.make(),
-            "OTEL_EXPORTER_OTLP_ENDPOINT": collector.baseURL, "OTEL_SERVICE_NAME": "presswork-test",
-            // The collector's key: sent as a header, written to no log (at any level).
-            "OTEL_EXPORTER_OTLP_HEADERS": "x-honeycomb-team=hc-secret-4f2a9c", "PRESSWORK_LOG_LEVEL": "debug",
-        ])
+        let process = try PressworkProcess(
+            ["run", "--seed", "traced topic", "--dry-run"],
+            environment: [
+                "DATABASE_URL": TestDatabase.url(database), "PRESSWORK_HOME": try TemporaryFolder.make(),
+                "OTEL_EXPORTER_OTLP_ENDPOINT": collector.baseURL, "OTEL_SERVICE_NAME": "presswork-test",
+                // The collector's key: sent as a header, written to no log (at any level).
+                "OTEL_EXPORTER_OTLP_HEADERS": "x-honeycomb-team=hc-secret-4f2a9c", "PRESSWORK_LOG_LEVEL": "debug",
+            ])
         #expect(await process.waitForExit(timeout: .seconds(60)) == 0, "\(process.output)")
         #expect(!process.output.contains("hc-secret-4f2a9c"), "\(process.output)")
         let exports = collector.requests.filter { $0.path == "/v1/traces" }

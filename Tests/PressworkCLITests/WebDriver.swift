@@ -18,7 +18,8 @@ final class WebDriver: @unchecked Sendable {
 
     /// Starts chromedriver on a free port and opens a browser session.
     static func start() async throws -> WebDriver {
-        guard let path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first(where: FileManager.default.isExecutableFile) else {
+        guard let path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first(where: FileManager.default.isExecutableFile)
+        else {
             throw Failure(description: "chromedriver is not installed: apt-get install chromium chromium-driver (.ci/run does)")
         }
         let port = try LoopbackPort.free()
@@ -32,16 +33,25 @@ final class WebDriver: @unchecked Sendable {
         // Ready when /status says so (chromedriver answers within a second or two).
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
-            if let status = try? await driver.call(.GET, "/status"), (status["value"] as? [String: Any])?["ready"] as? Bool == true { break }
-            guard ContinuousClock.now < deadline else { driver.quitDriver(); throw Failure(description: "chromedriver did not get ready") }
+            if let status = try? await driver.call(.GET, "/status"), (status["value"] as? [String: Any])?["ready"] as? Bool == true {
+                break
+            }
+            guard ContinuousClock.now < deadline else {
+                driver.quitDriver()
+                throw Failure(description: "chromedriver did not get ready")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         var arguments = ["--headless=new", "--disable-gpu", "--window-size=1280,1000", "--disable-dev-shm-usage"]
         if getuid() == 0 { arguments.append("--no-sandbox") }  // Chromium's own sandbox refuses root.
         let options: [String: Any] = ["args": arguments, "binary": "/usr/bin/chromium"]
-        let created = try await driver.call(.POST, "/session", [
-            "capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": options, "unhandledPromptBehavior": "ignore"]],
-        ])
+        let created = try await driver.call(
+            .POST, "/session",
+            [
+                "capabilities": [
+                    "alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": options, "unhandledPromptBehavior": "ignore"]
+                ]
+            ])
         guard let value = created["value"] as? [String: Any], let id = value["sessionId"] as? String else {
             driver.quitDriver()
             throw Failure(description: "no browser session: \(created)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PressworkCore
 
 /// Each artifact type and its JSON Schema must describe the same thing: a fully populated value
@@ -7,21 +8,41 @@ import Testing
 /// both the schema and the Swift decoder refuse it.
 @Suite struct SchemaAgreementTests {
     static let samples: [(String, any SchemaDescribed)] = [
-        ("TrendItem", TrendItem(title: "Home espresso", source: "seed", score: 0.9, relatedQueries: ["grinder"], link: "https://example.com/x")),
+        (
+            "TrendItem",
+            TrendItem(title: "Home espresso", source: "seed", score: 0.9, relatedQueries: ["grinder"], link: "https://example.com/x")
+        ),
         ("TopicIdea", TopicIdea(title: "Espresso at home", angle: "Start simple", keywords: ["espresso"], score: 0.8)),
-        ("Outline", Outline(title: "T", thesis: "Th", keywords: ["k"], sections: (0..<4).map {
-            OutlineSection(heading: "H\($0)", keyPoints: ["p"])
-        })),
+        (
+            "Outline",
+            Outline(
+                title: "T", thesis: "Th", keywords: ["k"],
+                sections: (0..<4).map {
+                    OutlineSection(heading: "H\($0)", keyPoints: ["p"])
+                })
+        ),
         ("SectionDraft", SectionDraft(index: 0, heading: "H", body: "Body.")),
         ("PolishedSection", PolishedSection(index: 1, heading: "H", body: "Body.", edits: ["tightened"])),
-        ("Metadata", Metadata(seoTitle: "T", slug: "a-slug-2", metaDescription: "D", tags: ["t"], categories: ["c"],
-                              excerpt: "E", imagePrompts: [ImagePrompt(prompt: "P", placement: "section-2", altText: "A")])),
-        ("CoherenceReport", CoherenceReport(score: 0.7, issues: ["i"], duplicate: DuplicateCheck(
-            isDuplicate: false, nearest: [Neighbor(runId: "r", title: "t", similarity: 0.2)], model: "m", dimension: 8))),
-        ("PublishResult", PublishResult(
-            mode: .wordpress, wpPostId: 5, link: "l", postStatus: "publish", slug: "s", adopted: false, htmlPath: "/p",
-            html: "<p>"
-        )),
+        (
+            "Metadata",
+            Metadata(
+                seoTitle: "T", slug: "a-slug-2", metaDescription: "D", tags: ["t"], categories: ["c"],
+                excerpt: "E", imagePrompts: [ImagePrompt(prompt: "P", placement: "section-2", altText: "A")])
+        ),
+        (
+            "CoherenceReport",
+            CoherenceReport(
+                score: 0.7, issues: ["i"],
+                duplicate: DuplicateCheck(
+                    isDuplicate: false, nearest: [Neighbor(runId: "r", title: "t", similarity: 0.2)], model: "m", dimension: 8))
+        ),
+        (
+            "PublishResult",
+            PublishResult(
+                mode: .wordpress, wpPostId: 5, link: "l", postStatus: "publish", slug: "s", adopted: false, htmlPath: "/p",
+                html: "<p>"
+            )
+        ),
     ]
 
     @Test(arguments: samples.map(\.0))
@@ -54,11 +75,13 @@ import Testing
     }
 
     @Test func validationReportsEveryProblemWithItsPath() throws {
-        let reply = try JSONValue.parse(Data("""
-            {"seoTitle": "\(String(repeating: "x", count: 61))", "slug": "Not A Slug", "metaDescription": "d",
-             "tags": [], "categories": [], "excerpt": "e", "imagePrompts": [{"prompt": "p", "placement": "footer"}],
-             "extra": 1}
-            """.utf8))
+        let reply = try JSONValue.parse(
+            Data(
+                """
+                {"seoTitle": "\(String(repeating: "x", count: 61))", "slug": "Not A Slug", "metaDescription": "d",
+                 "tags": [], "categories": [], "excerpt": "e", "imagePrompts": [{"prompt": "p", "placement": "footer"}],
+                 "extra": 1}
+                """.utf8))
         let problems = Metadata.schema.validate(reply)
         #expect(problems.contains("seoTitle: longer than 60 characters"))
         #expect(problems.contains { $0.hasPrefix("slug: does not match") })

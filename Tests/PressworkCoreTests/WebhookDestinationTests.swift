@@ -38,13 +38,18 @@ import Testing
     }
 
     @Test func refusalsNameTheRangeAndTheWayOut() {
-        let error = #expect(throws: ValidationError.self) { try WebhookDestination.check("http://0xA9FEA9FE/", allowPrivateNetworks: false) }
+        let error = #expect(throws: ValidationError.self) {
+            try WebhookDestination.check("http://0xA9FEA9FE/", allowPrivateNetworks: false)
+        }
         #expect(error?.problem.contains("169.254.169.254") == true && error?.problem.contains("metadata") == true)
         #expect(error?.problem.contains("--allow-private-networks") == true)
-        let port = #expect(throws: ValidationError.self) { try WebhookDestination.check("http://example.com:99999/", allowPrivateNetworks: false) }
+        let port = #expect(throws: ValidationError.self) {
+            try WebhookDestination.check("http://example.com:99999/", allowPrivateNetworks: false)
+        }
         #expect(port?.problem.contains("99999") == true)
         #expect(WebhookDestination.refusal(for: [IPAddress(literal: "93.184.216.34")!]) == nil)
-        #expect(WebhookDestination.refusal(for: [IPAddress(literal: "93.184.216.34")!, IPAddress(literal: "10.0.0.1")!])?
-            .contains("10.0.0.1") == true, "one inward address among several is enough to refuse")
+        #expect(
+            WebhookDestination.refusal(for: [IPAddress(literal: "93.184.216.34")!, IPAddress(literal: "10.0.0.1")!])?
+                .contains("10.0.0.1") == true, "one inward address among several is enough to refuse")
     }
 }

@@ -5,11 +5,12 @@ import NIOCore
 import NIOHTTP1
 import PostgresClient
 import PressworkCore
-@testable import PressworkHTTP
 import PressworkRuntime
 import PressworkStore
 import Prometheus
 import TestSupport
+
+@testable import PressworkHTTP
 
 /// A live API server on a free loopback port over a fresh database, and a client for it.
 struct APIHarness: Sendable {
@@ -37,7 +38,10 @@ struct APIHarness: Sendable {
         let (ports, port) = AsyncStream.makeStream(of: Int.self)
         let server = Task { try await api.run(host: "127.0.0.1", port: 0) { port.yield($0) } }
         var bound = 0
-        for await value in ports { bound = value; break }
+        for await value in ports {
+            bound = value
+            break
+        }
         let admin = try await TokenStore(pool: pool).create(name: "admin", scopes: TokenStore.Scope.allCases.map(\.rawValue))
         return APIHarness(pool: pool, baseURL: "http://127.0.0.1:\(bound)", server: server, admin: admin)
     }
@@ -64,8 +68,9 @@ struct APIHarness: Sendable {
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let buffer = try await response.body.collect(upTo: 16 << 20)
-        return Reply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                     body: String(buffer: buffer))
+        return Reply(
+            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+            body: String(buffer: buffer))
     }
 
     func token(_ name: String, _ scopes: [TokenStore.Scope]) async throws -> String {

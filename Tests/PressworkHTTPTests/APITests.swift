@@ -3,12 +3,13 @@ import Hummingbird
 import Logging
 import PostgresClient
 import PressworkCore
-@testable import PressworkHTTP
 import PressworkOrchestrator
 import PressworkPipeline
 import PressworkStore
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkHTTP
 
 /// The HTTP API against a live server on loopback: authentication, every route, the
 /// OpenAPI document against the routes the server has, and the progress stream of a real run.
@@ -49,8 +50,9 @@ import TestSupport
         #expect(created.header("Location") == "/v1/runs/\(runID)" && created.json["status"] as? String == "queued")
         let again = try await api.request(.POST, "/v1/runs", token: api.admin, body: body, headers: [("Idempotency-Key", "order-1")])
         #expect(again.status == 200 && again.json["runId"] as? String == runID)
-        let other = try await api.request(.POST, "/v1/runs", token: api.admin, body: #"{"seeds": ["tea"]}"#,
-                                          headers: [("Idempotency-Key", "order-1")])
+        let other = try await api.request(
+            .POST, "/v1/runs", token: api.admin, body: #"{"seeds": ["tea"]}"#,
+            headers: [("Idempotency-Key", "order-1")])
         #expect(other.status == 422 && other.json["field"] as? String == "Idempotency-Key")
         #expect(try await api.pool.query("SELECT count(*) FROM runs").scalar(Int.self) == 1)
 
@@ -99,39 +101,49 @@ import TestSupport
         // Review: only a run waiting for review; edits are validated; reject ends it as skipped.
         let params = try RunParams.validated(seeds: ["review me"])
         #expect(try await api.request(.POST, "/v1/runs/\(runID)/review", token: api.admin, body: #"{"decision": "approve"}"#).status == 409)
-        let waiting = try await api.pool.query("""
+        let waiting = try await api.pool.query(
+            """
             INSERT INTO runs (params, status, finished_at) VALUES (\(PostgresJSON(params)), 'needs_review', now()) RETURNING id
-            """).scalar(RunID.self).description
-        let badEdit = try await api.request(.POST, "/v1/runs/\(waiting)/review", token: api.admin,
-                                            body: #"{"decision": "approve", "edits": {"metadata": {"seoTitle": 3}}}"#)
+            """
+        ).scalar(RunID.self).description
+        let badEdit = try await api.request(
+            .POST, "/v1/runs/\(waiting)/review", token: api.admin,
+            body: #"{"decision": "approve", "edits": {"metadata": {"seoTitle": 3}}}"#)
         #expect(badEdit.status == 422 && badEdit.json["field"] as? String == "edits")
         #expect(try await api.request(.POST, "/v1/runs/\(waiting)/review", token: api.admin, body: #"{"decision": "maybe"}"#).status == 422)
         let approved = try await api.request(.POST, "/v1/runs/\(waiting)/review", token: api.admin, body: #"{"decision": "approve"}"#)
         #expect(approved.status == 200 && approved.json["status"] as? String == "queued")
         let reviewed = try await RunStore(pool: api.pool).diagnostics(RunID(waiting)!).map(\.diagnostic.message)
         #expect(reviewed.contains("approved through the API (token admin)"))
-        let second = try await api.pool.query("""
+        let second = try await api.pool.query(
+            """
             INSERT INTO runs (params, status, finished_at) VALUES (\(PostgresJSON(params)), 'needs_review', now()) RETURNING id
-            """).scalar(RunID.self).description
-        let rejected = try await api.request(.POST, "/v1/runs/\(second)/review", token: api.admin,
-                                             body: #"{"decision": "reject", "reason": "off brand"}"#)
+            """
+        ).scalar(RunID.self).description
+        let rejected = try await api.request(
+            .POST, "/v1/runs/\(second)/review", token: api.admin,
+            body: #"{"decision": "reject", "reason": "off brand"}"#)
         #expect(rejected.status == 200 && rejected.json["status"] as? String == "skipped")
         #expect(rejected.json["statusReason"] as? String == "rejected in review: off brand")
 
         // Cancel: a waiting run at once (with the reason), a running one on request, a finished one conflicts.
-        let third = try await api.pool.query("""
+        let third = try await api.pool.query(
+            """
             INSERT INTO runs (params, status, finished_at) VALUES (\(PostgresJSON(params)), 'needs_review', now()) RETURNING id
-            """).scalar(RunID.self).description
+            """
+        ).scalar(RunID.self).description
         let cancelled = try await api.request(.POST, "/v1/runs/\(third)/cancel", token: api.admin, body: #"{"reason": "off topic"}"#)
         #expect(cancelled.status == 200 && cancelled.json["status"] as? String == "cancelled", "\(cancelled.body)")
         #expect(cancelled.json["statusReason"] as? String == "cancelled through the API (token admin): off topic")
         #expect(try await api.request(.POST, "/v1/runs/\(third)/cancel", token: api.admin).status == 200)
         #expect(try await api.request(.POST, "/v1/runs/\(third)/cancel", token: api.admin, body: #"{"reason": 3}"#).status == 422)
         #expect(try await api.request(.POST, "/v1/runs/\(second)/cancel", token: api.admin).status == 409)
-        let running = try await api.pool.query("""
+        let running = try await api.pool.query(
+            """
             INSERT INTO runs (params, status, lease_owner, lease_expires_at) VALUES (\(PostgresJSON(params)), 'running', 'w',
                 now() + interval '1 minute') RETURNING id
-            """).scalar(RunID.self)
+            """
+        ).scalar(RunID.self)
         let requested = try await api.request(.POST, "/v1/runs/\(running.description)/cancel", token: api.admin)
         #expect(requested.status == 202 && requested.json["status"] as? String == "running")
         #expect(try await RunStore(pool: api.pool).cancelRequest(running) == "cancelled through the API (token admin)")
@@ -140,20 +152,26 @@ import TestSupport
 
     @Test func schedulesAreManagedThroughTheAPI() async throws {
         let api = try await APIHarness.start("apischedules")
-        let body = #"{"name": "morning", "cron": "0 7 * * MON-FRI", "timeZone": "Europe/Berlin", "seeds": ["home espresso"], "overlap": "allow"}"#
+        let body =
+            #"{"name": "morning", "cron": "0 7 * * MON-FRI", "timeZone": "Europe/Berlin", "seeds": ["home espresso"], "overlap": "allow"}"#
         let created = try await api.request(.POST, "/v1/schedules", token: api.admin, body: body)
         #expect(created.status == 201 && created.json["nextFireAt"] is String, "\(created.body)")
         #expect(try await api.request(.POST, "/v1/schedules", token: api.admin, body: body).status == 409)
-        let badCron = try await api.request(.POST, "/v1/schedules", token: api.admin,
-                                            body: #"{"name": "bad", "cron": "61 * * * *", "seeds": ["x"]}"#)
-        #expect(badCron.status == 422 && badCron.json["field"] as? String == "cron" && (badCron.json["detail"] as? String)?.contains("minute") == true)
-        let badZone = try await api.request(.POST, "/v1/schedules", token: api.admin,
-                                            body: #"{"name": "bad", "cron": "@daily", "timeZone": "Mars/Olympus", "seeds": ["x"]}"#)
+        let badCron = try await api.request(
+            .POST, "/v1/schedules", token: api.admin,
+            body: #"{"name": "bad", "cron": "61 * * * *", "seeds": ["x"]}"#)
+        #expect(
+            badCron.status == 422 && badCron.json["field"] as? String == "cron"
+                && (badCron.json["detail"] as? String)?.contains("minute") == true)
+        let badZone = try await api.request(
+            .POST, "/v1/schedules", token: api.admin,
+            body: #"{"name": "bad", "cron": "@daily", "timeZone": "Mars/Olympus", "seeds": ["x"]}"#)
         #expect(badZone.status == 422)
         let listed = try await api.request(.GET, "/v1/schedules", token: api.admin)
         #expect((listed.json["schedules"] as? [[String: Any]])?.map { $0["name"] as? String } == ["morning"])
         // A row written with plain SQL that cannot be read is named, not a 500 for the whole list.
-        _ = try await api.pool.query("""
+        _ = try await api.pool.query(
+            """
             INSERT INTO schedules (name, cron, time_zone, params) VALUES ('broken', '@daily', 'UTC', '{"seeds": 3}')
             """)
         let withBroken = try await api.request(.GET, "/v1/schedules", token: api.admin)
@@ -163,18 +181,23 @@ import TestSupport
         #expect(try await api.request(.POST, "/v1/schedules/morning/resume", token: api.admin).json["enabled"] as? Bool == true)
         #expect(try await api.request(.GET, "/v1/schedules/morning", token: api.admin).json["timeZone"] as? String == "Europe/Berlin")
         // Replace: a new expression and zone, the same name; the name cannot change.
-        let replaced = try await api.request(.PUT, "/v1/schedules/morning", token: api.admin,
-                                             body: #"{"cron": "30 6 * * *", "timeZone": "UTC", "seeds": ["tea"]}"#)
+        let replaced = try await api.request(
+            .PUT, "/v1/schedules/morning", token: api.admin,
+            body: #"{"cron": "30 6 * * *", "timeZone": "UTC", "seeds": ["tea"]}"#)
         #expect(replaced.status == 200 && replaced.json["cron"] as? String == "30 6 * * *", "\(replaced.body)")
         #expect((replaced.json["nextFireAt"] as? String)?.hasSuffix("06:30:00Z") == true)
         #expect(((replaced.json["params"] as? [String: Any])?["seeds"] as? [String]) == ["tea"])
-        let renamed = try await api.request(.PUT, "/v1/schedules/morning", token: api.admin,
-                                            body: #"{"name": "evening", "cron": "@daily", "seeds": ["x"]}"#)
+        let renamed = try await api.request(
+            .PUT, "/v1/schedules/morning", token: api.admin,
+            body: #"{"name": "evening", "cron": "@daily", "seeds": ["x"]}"#)
         #expect(renamed.status == 422 && renamed.json["field"] as? String == "name")
-        #expect(try await api.request(.PUT, "/v1/schedules/nothing", token: api.admin, body: #"{"cron": "@daily", "seeds": ["x"]}"#).status == 404)
+        #expect(
+            try await api.request(.PUT, "/v1/schedules/nothing", token: api.admin, body: #"{"cron": "@daily", "seeds": ["x"]}"#).status
+                == 404)
         // Patch: what is given changes, the rest stays; null clears; the result is checked whole.
-        let patched = try await api.request(.PATCH, "/v1/schedules/morning", token: api.admin,
-                                            body: #"{"maxActive": 2, "region": "DE", "overlap": "buffer-one"}"#)
+        let patched = try await api.request(
+            .PATCH, "/v1/schedules/morning", token: api.admin,
+            body: #"{"maxActive": 2, "region": "DE", "overlap": "buffer-one"}"#)
         #expect(patched.status == 200, "\(patched.body)")
         #expect(patched.json["cron"] as? String == "30 6 * * *" && patched.json["maxActive"] as? Int == 2)
         #expect(patched.json["overlap"] as? String == "buffer-one")
@@ -211,11 +234,13 @@ import TestSupport
         #expect(messages.map(\.id) == messages.map(\.id).sorted())
         #expect(messages.dropLast().compactMap { $0.json["round"] as? Int } == Array(0...7))
 
-        let resumed = try await api.request(.GET, "/v1/runs/\(runID)/events", token: api.admin,
-                                            headers: [("Last-Event-ID", String(messages[4].id))])
+        let resumed = try await api.request(
+            .GET, "/v1/runs/\(runID)/events", token: api.admin,
+            headers: [("Last-Event-ID", String(messages[4].id))])
         #expect(SSE.parse(resumed.body).map(\.id) == messages[5...].map(\.id))
-        let past = try await api.request(.GET, "/v1/runs/\(runID)/events", token: api.admin,
-                                         headers: [("Last-Event-ID", String(messages.last!.id))])
+        let past = try await api.request(
+            .GET, "/v1/runs/\(runID)/events", token: api.admin,
+            headers: [("Last-Event-ID", String(messages.last!.id))])
         #expect(past.status == 200 && SSE.parse(past.body).isEmpty)
         #expect(try await api.request(.GET, "/v1/runs/\(RunID.make())/events", token: api.admin).status == 404)
         await api.stop()
@@ -244,7 +269,9 @@ enum SSE {
 
     static func parse(_ text: String) -> [Message] {
         text.components(separatedBy: "\n\n").compactMap { block in
-            var id: Int64?, event = "message", data: [String] = []
+            var id: Int64?
+            var event = "message"
+            var data: [String] = []
             for line in block.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix(":") {
                 if line.hasPrefix("id: ") { id = Int64(line.dropFirst(4)) }
                 if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }

@@ -1,10 +1,11 @@
 import Foundation
 import PostgresClient
 import PressworkCore
-@testable import PressworkHTTP
 import PressworkStore
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkHTTP
 
 /// GET /v1/runs's filters, and the bulk retry and cancel that take the same filters.
 @Suite struct BulkAPITests {
@@ -35,8 +36,9 @@ import TestSupport
         #expect(Set(retried.json["changed"] as? [String] ?? []) == Set(ids[0...1]))
         #expect(try await store.list(status: .queued).count == 3)
 
-        let cancelled = try await api.request(.POST, "/v1/runs/cancel?status=queued&seed=tea", token: api.admin,
-                                              body: #"{"reason": "off-topic"}"#)
+        let cancelled = try await api.request(
+            .POST, "/v1/runs/cancel?status=queued&seed=tea", token: api.admin,
+            body: #"{"reason": "off-topic"}"#)
         #expect(cancelled.json["changed"] as? [String] == [ids[2]])
         let teaID = try #require(RunID(ids[2]))
         let tea = try #require(try await store.run(teaID))

@@ -1,16 +1,18 @@
 import Foundation
 import PressworkCore
-@testable import PressworkHTTP
 import PressworkStore
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkHTTP
 
 /// /v1/profiles and /v1/sites: documents with secret references only, checked by the server
 /// before anything is written; runs and schedules that name them.
 @Suite struct CatalogAPITests {
     @Test func profilesAreManagedAndRunsNameThem() async throws {
         let api = try await APIHarness.start("apicatalog", environment: ["WRITER_KEY": "sk-test"])
-        let profile = #"{"name": "writer", "settings": {"llm": "openai", "openaiBaseURL": "http://127.0.0.1:9/v1", "openaiModel": "m", "openaiAPIKey": "env:WRITER_KEY"}}"#
+        let profile =
+            #"{"name": "writer", "settings": {"llm": "openai", "openaiBaseURL": "http://127.0.0.1:9/v1", "openaiModel": "m", "openaiAPIKey": "env:WRITER_KEY"}}"#
 
         // Scopes: reading and writing profiles are their own.
         let runsOnly = try await api.token("runs-only", [.runsRead, .runsWrite])
@@ -19,12 +21,14 @@ import TestSupport
         #expect(try await api.request(.POST, "/v1/profiles", token: reader, body: profile).status == 403)
 
         // Refusals name the field and write nothing; a plain secret is not echoed.
-        let plain = try await api.request(.POST, "/v1/profiles", token: api.admin,
-                                          body: #"{"name": "p", "settings": {"llm": "openai", "openaiModel": "m", "openaiAPIKey": "sk-live-abc"}}"#)
+        let plain = try await api.request(
+            .POST, "/v1/profiles", token: api.admin,
+            body: #"{"name": "p", "settings": {"llm": "openai", "openaiModel": "m", "openaiAPIKey": "sk-live-abc"}}"#)
         #expect(plain.status == 422 && plain.json["field"] as? String == "settings.openaiAPIKey")
         #expect(!plain.body.contains("sk-live-abc"))
-        let unresolved = try await api.request(.POST, "/v1/profiles", token: api.admin,
-                                               body: #"{"name": "p", "settings": {"llm": "openai", "openaiModel": "m", "openaiAPIKey": "env:NOT_THERE"}}"#)
+        let unresolved = try await api.request(
+            .POST, "/v1/profiles", token: api.admin,
+            body: #"{"name": "p", "settings": {"llm": "openai", "openaiModel": "m", "openaiAPIKey": "env:NOT_THERE"}}"#)
         #expect(unresolved.status == 422 && (unresolved.json["detail"] as? String)?.contains("env:NOT_THERE does not resolve") == true)
         let badName = try await api.request(.POST, "/v1/profiles", token: api.admin, body: #"{"name": "a b", "settings": {}}"#)
         #expect(badName.status == 422 && badName.json["field"] as? String == "name")
@@ -34,8 +38,9 @@ import TestSupport
         #expect(created.status == 201, "\(created.body)")
         #expect(created.header("Location") == "/v1/profiles/writer" && created.json["version"] as? Int == 1)
         #expect(try await api.request(.POST, "/v1/profiles", token: api.admin, body: profile).status == 409)
-        let replaced = try await api.request(.PUT, "/v1/profiles/writer", token: api.admin,
-                                             body: #"{"settings": {"llm": "offline"}}"#)
+        let replaced = try await api.request(
+            .PUT, "/v1/profiles/writer", token: api.admin,
+            body: #"{"settings": {"llm": "offline"}}"#)
         #expect(replaced.status == 200 && replaced.json["version"] as? Int == 2)
         let first = try await api.request(.GET, "/v1/profiles/writer?version=1", token: reader)
         #expect((first.json["settings"] as? [String: Any])?["openaiAPIKey"] as? String == "env:WRITER_KEY")
@@ -53,8 +58,9 @@ import TestSupport
         #expect(unknown.status == 422 && unknown.json["field"] as? String == "profile")
         let noSite = try await api.request(.POST, "/v1/runs", token: api.admin, body: #"{"seeds": ["tea"], "site": "ghost"}"#)
         #expect(noSite.status == 422 && noSite.json["field"] as? String == "site")
-        let schedule = try await api.request(.POST, "/v1/schedules", token: api.admin,
-                                             body: #"{"name": "daily", "cron": "0 9 * * *", "seeds": ["tea"], "profile": "ghost"}"#)
+        let schedule = try await api.request(
+            .POST, "/v1/schedules", token: api.admin,
+            body: #"{"name": "daily", "cron": "0 9 * * *", "seeds": ["tea"], "profile": "ghost"}"#)
         #expect(schedule.status == 422 && schedule.json["field"] as? String == "profile")
 
         // In use by a queued run: not removed.
@@ -68,11 +74,13 @@ import TestSupport
 
     @Test func sitesAreCheckedAndTestedAgainstWordPress() async throws {
         let api = try await APIHarness.start("apisites", environment: ["BLOG_PASSWORD": "not the password"])
-        let missing = try await api.request(.POST, "/v1/sites", token: api.admin,
-                                            body: #"{"name": "blog", "settings": {"url": "https://blog.example", "user": "u"}}"#)
+        let missing = try await api.request(
+            .POST, "/v1/sites", token: api.admin,
+            body: #"{"name": "blog", "settings": {"url": "https://blog.example", "user": "u"}}"#)
         #expect(missing.status == 422 && missing.json["field"] as? String == "settings.appPassword")
         // Nothing listens on port 9: the check fails as the site's fault (502), naming WordPress.
-        let site = #"{"name": "blog", "settings": {"url": "http://127.0.0.1:9", "user": "u", "appPassword": "env:BLOG_PASSWORD", "postStatus": "draft", "categories": ["Coffee"]}}"#
+        let site =
+            #"{"name": "blog", "settings": {"url": "http://127.0.0.1:9", "user": "u", "appPassword": "env:BLOG_PASSWORD", "postStatus": "draft", "categories": ["Coffee"]}}"#
         #expect(try await api.request(.POST, "/v1/sites", token: api.admin, body: site).status == 201)
         let test = try await api.request(.POST, "/v1/sites/blog/test", token: api.admin)
         #expect(test.status == 502 && (test.json["detail"] as? String)?.hasPrefix("WordPress did not answer the check") == true)

@@ -1,6 +1,7 @@
 import Foundation
-@testable import PressworkHTTP
 import Testing
+
+@testable import PressworkHTTP
 
 /// The server does not let a client hold a socket with a request it never finishes, answers
 /// malformed and oversized bodies with problems, and /readyz tells strangers nothing internal.
@@ -55,7 +56,8 @@ import Testing
         #expect((duplicate.json["detail"] as? String)?.contains(#"the key "seeds" is given twice"#) == true)
         let trailing = try await api.request(.POST, "/v1/runs", token: api.admin, body: #"{"seeds": ["a"],}"#)
         #expect(trailing.status == 400 && (trailing.json["detail"] as? String)?.contains("trailing comma") == true)
-        let huge = try await api.request(.POST, "/v1/runs", token: api.admin, body: #"{"seeds": [""# + String(repeating: "x", count: 2 << 20) + #""]}"#)
+        let huge = try await api.request(
+            .POST, "/v1/runs", token: api.admin, body: #"{"seeds": [""# + String(repeating: "x", count: 2 << 20) + #""]}"#)
         #expect(huge.status == 413)
         #expect(try await api.pool.query("SELECT count(*) FROM runs").scalar(Int.self) == 0, "nothing written")
         await api.stop()

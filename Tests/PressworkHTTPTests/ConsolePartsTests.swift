@@ -1,7 +1,8 @@
 import Foundation
-@testable import PressworkHTTP
 import PressworkCore
 import Testing
+
+@testable import PressworkHTTP
 
 /// The console's small parts that guard its edges: escaping by type, where a sign-in may send a
 /// browser next, form decoding, and review problems mapped back to their fields.
@@ -9,8 +10,10 @@ import Testing
     @Test func interpolatedTextIsEscapedAndOnlyHTMLIsNot() {
         let hostile = #"<script>alert("x")</script><img src=x onerror='y'> & more"#
         let page: HTML = "<p title=\"\(hostile)\">\(hostile)</p>\(HTML("<b>kept</b>"))"
-        #expect(page.description == "<p title=\"&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=&#39;y&#39;&gt; &amp; more\">"
-            + "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=&#39;y&#39;&gt; &amp; more</p><b>kept</b>")
+        #expect(
+            page.description
+                == "<p title=\"&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=&#39;y&#39;&gt; &amp; more\">"
+                + "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=&#39;y&#39;&gt; &amp; more</p><b>kept</b>")
         let optional: String? = nil
         #expect(HTML("\(optional)\(42)").description == "42")
         // A "<" followed by a combining mark is one Character but still a "<" to a parser.
@@ -19,7 +22,9 @@ import Testing
 
     @Test func signInSendsOnlyToConsolePaths() {
         #expect(SignInPages.safeNext("/console/runs?status=error") == "/console/runs?status=error")
-        for hostile in [nil, "https://evil.example/console", "//evil.example/console", "/console\\@evil", "/consolé\n", "/other", "/console/\u{7F}"] {
+        for hostile in [
+            nil, "https://evil.example/console", "//evil.example/console", "/console\\@evil", "/consolé\n", "/other", "/console/\u{7F}",
+        ] {
             #expect(SignInPages.safeNext(hostile) == "/console", "\(hostile ?? "nil")")
         }
     }

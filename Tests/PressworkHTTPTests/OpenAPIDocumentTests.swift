@@ -1,15 +1,16 @@
 import Foundation
 import Hummingbird
-import NIOHTTP1
 import Logging
+import NIOHTTP1
 import PostgresClient
 import PressworkCore
-@testable import PressworkHTTP
 import PressworkRuntime
 import PressworkStore
 import Prometheus
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkHTTP
 
 /// The OpenAPI document (Sources/PressworkHTTP/openapi.json, served at /openapi.json) against
 /// the server: the same routes, and every documented operation answers, on a live server, with
@@ -33,35 +34,46 @@ import TestSupport
         #expect(document["openapi"] as? String == "3.1.0")
         let server = APIServer(
             pool: api.pool, registry: PrometheusCollectorRegistry(),
-            defaults: .init(configurations: RunCatalog(
-                defaults: .offline, store: RunStore(pool: api.pool), outputFolder: try TemporaryFolder.make(), logger: Logger(label: "test")
-            ), pipelineVersion: "test"), logger: Logger(label: "test")
+            defaults: .init(
+                configurations: RunCatalog(
+                    defaults: .offline, store: RunStore(pool: api.pool), outputFolder: try TemporaryFolder.make(),
+                    logger: Logger(label: "test")
+                ), pipelineVersion: "test"), logger: Logger(label: "test")
         )
         let router = server.makeRouter(hub: EventHub(listenConfiguration: api.pool.configuration, logger: Logger(label: "test")))
         // The console (/console, and / that leads there) is HTML for browsers, not the API.
-        let routes = Set(router.routes.filter { route in
-            let path = "\(route.path)"
-            return path != "/" && path != "" && !path.hasPrefix("/console")
-        }.map { route in
-            // Captures are declared as :name; OpenAPI writes {name}, as does Hummingbird's description.
-            let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
-            return "\(route.method) /" + path.joined(separator: "/")
-        })
-        #expect(routes == Set(Self.documentedOperations(document).keys), "server only: \(routes.subtracting(Self.documentedOperations(document).keys)); document only: \(Set(Self.documentedOperations(document).keys).subtracting(routes))")
+        let routes = Set(
+            router.routes.filter { route in
+                let path = "\(route.path)"
+                return path != "/" && path != "" && !path.hasPrefix("/console")
+            }.map { route in
+                // Captures are declared as :name; OpenAPI writes {name}, as does Hummingbird's description.
+                let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                return "\(route.method) /" + path.joined(separator: "/")
+            })
+        #expect(
+            routes == Set(Self.documentedOperations(document).keys),
+            "server only: \(routes.subtracting(Self.documentedOperations(document).keys)); document only: \(Set(Self.documentedOperations(document).keys).subtracting(routes))"
+        )
         await api.stop()
     }
 
     @Test func everyOperationAnswersWithADocumentedStatus() async throws {
         let api = try await APIHarness.start("openapicalls")
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(try await api.request(.GET, "/openapi.json").body.utf8)) as? [String: Any])
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(try await api.request(.GET, "/openapi.json").body.utf8)) as? [String: Any])
         let params = try RunParams.validated(seeds: ["documented"])
-        let run = try await api.pool.query("""
+        let run = try await api.pool.query(
+            """
             INSERT INTO runs (params, status, finished_at) VALUES (\(PostgresJSON(params)), 'done', now()) RETURNING id
-            """).scalar(RunID.self).description
-        _ = try await api.request(.POST, "/v1/schedules", token: api.admin,
-                                  body: #"{"name": "documented", "cron": "@daily", "seeds": ["x"]}"#)
+            """
+        ).scalar(RunID.self).description
+        _ = try await api.request(
+            .POST, "/v1/schedules", token: api.admin,
+            body: #"{"name": "documented", "cron": "@daily", "seeds": ["x"]}"#)
         let bodies = [
-            "POST /v1/runs": #"{"seeds": ["documented too"]}"#, "POST /v1/schedules": #"{"name": "second", "cron": "@hourly", "seeds": ["x"]}"#,
+            "POST /v1/runs": #"{"seeds": ["documented too"]}"#,
+            "POST /v1/schedules": #"{"name": "second", "cron": "@hourly", "seeds": ["x"]}"#,
             "POST /v1/runs/{id}/review": #"{"decision": "approve"}"#,
             "PUT /v1/schedules/{name}": #"{"cron": "@hourly", "seeds": ["y"]}"#,
             "PATCH /v1/schedules/{name}": #"{"cron": "@weekly"}"#,
@@ -78,7 +90,9 @@ import TestSupport
             let secured = !(description["security"] as? [Any] ?? []).isEmpty
             let method = HTTPMethod(rawValue: String(parts[0]))
             let reply = try await api.request(method, path, token: api.admin, body: bodies[operation])
-            #expect(documented.contains(String(reply.status)), "\(operation) answered \(reply.status), documented \(documented.sorted()): \(reply.body.prefix(200))")
+            #expect(
+                documented.contains(String(reply.status)),
+                "\(operation) answered \(reply.status), documented \(documented.sorted()): \(reply.body.prefix(200))")
             if secured {
                 let anonymous = try await api.request(method, path, body: bodies[operation])
                 #expect(anonymous.status == 401 && documented.contains("401"), "\(operation) without a token: \(anonymous.status)")
@@ -88,7 +102,9 @@ import TestSupport
         let unknown = try await api.request(.GET, "/v1/nothing", token: api.admin)
         #expect(unknown.status == 404 && unknown.header("Content-Type") == "application/problem+json")
         let wrongMethod = try await api.request(.POST, "/v1/schedules/documented", token: api.admin)
-        #expect(wrongMethod.status == 405 && wrongMethod.header("Allow") == "DELETE, GET, PATCH, PUT", "\(wrongMethod.status) \(wrongMethod.headers) \(wrongMethod.body)")
+        #expect(
+            wrongMethod.status == 405 && wrongMethod.header("Allow") == "DELETE, GET, PATCH, PUT",
+            "\(wrongMethod.status) \(wrongMethod.headers) \(wrongMethod.body)")
         await api.stop()
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
 import PostgresClient
 import PressworkCore
-@testable import PressworkOrchestrator
 import PressworkPipeline
 import PressworkStore
 import Synchronization
 import Testing
+
+@testable import PressworkOrchestrator
 
 /// The offline writer, priced: every call "costs" one cent, as a priced model's would.
 final class PricedOfflineWriter: ContentWriter {
@@ -144,7 +145,10 @@ final class WastefulWriter: ContentWriter {
     }
 
     func metadata(for outline: Outline, sections: [PolishedSection], params: RunParams) async throws -> Generated<Metadata> {
-        let call = metadataCalls.withLock { $0 += 1; return $0 }
+        let call = metadataCalls.withLock {
+            $0 += 1
+            return $0
+        }
         if call == 1 {
             RunContext.meter?.add(PricedOfflineWriter.cent)
             throw InjectedFailure(isTransient: true)

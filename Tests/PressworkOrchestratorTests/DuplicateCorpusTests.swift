@@ -1,10 +1,10 @@
-import PressworkCore
 import Foundation
 import PostgresClient
+import PressworkCore
 import PressworkOrchestrator
 import PressworkStore
-import Testing
 import TestSupport
+import Testing
 
 /// The duplicate check's search in Postgres (sign-code prefilter, exact cosine ranking) finds the
 /// neighbours an exact scan finds, with exact similarities, among `done` runs only.
@@ -34,11 +34,14 @@ import TestSupport
         stored += plantedRows.map { ($0.0, "done", $0.2) }
         // Closer than all of them, but not candidates: a failed run, a run still going, and the
         // run's own lineage (excluded by the caller).
-        let failed = RunID.make(), running = RunID.make(), ancestor = RunID.make()
+        let failed = RunID.make()
+        let running = RunID.make()
+        let ancestor = RunID.make()
         stored += [(failed, "error", probe), (running, "running", probe), (ancestor, "done", probe)]
         for (id, status, values) in stored {
             let title = plantedRows.first { $0.0 == id }?.1 ?? "unrelated"
-            _ = try await pool.query("""
+            _ = try await pool.query(
+                """
                 WITH run AS (
                     INSERT INTO runs (id, params, status, pipeline_version, trigger, started_at, finished_at)
                     VALUES (\(id), '{"seeds": ["corpus"]}', \(status), 'test', '{"kind": "cli"}', now(),
@@ -63,8 +66,11 @@ import TestSupport
 
         // Another model's vectors and a zero probe find nothing; the code is the one SQL computes.
         #expect(try await corpus.nearest(to: probe, model: "other", dimension: dimension, limit: 4, excluding: []).isEmpty)
-        #expect(try await corpus.nearest(to: [Float](repeating: 0, count: dimension), model: "test-model",
-                                         dimension: dimension, limit: 4, excluding: []).isEmpty)
+        #expect(
+            try await corpus.nearest(
+                to: [Float](repeating: 0, count: dimension), model: "test-model",
+                dimension: dimension, limit: 4, excluding: []
+            ).isEmpty)
         let code = try await pool.query("SELECT presswork_sign_code('{1.5,-2,0,0.25}'::real[])::text AS code").scalar(String.self)
         #expect(code == "1001")
         await pool.close()

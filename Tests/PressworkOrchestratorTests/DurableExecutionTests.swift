@@ -250,7 +250,8 @@ import Testing
         #expect(try await harness.pool.query("SELECT count(*) FROM runs").scalar(Int.self) == 0)
         // The database refuses what the type system would let through: an unknown status.
         await #expect(throws: PostgresError.self) {
-            _ = try await harness.pool.query("""
+            _ = try await harness.pool.query(
+                """
                 INSERT INTO runs (id, params, pipeline_version, trigger, status)
                 VALUES (gen_random_uuid(), '{}', 'x', '{}', 'finished')
                 """)

@@ -42,7 +42,7 @@ import Testing
         let harness = try await Harness.make("corpuscache")
         let longLived = harness.orchestrator()
         let unrelated = try await harness.create(["kayak fishing"])
-        #expect(try await longLived.execute(unrelated.id).status == .done)   // loads the (empty) corpus
+        #expect(try await longLived.execute(unrelated.id).status == .done)  // loads the (empty) corpus
         let elsewhere = try await harness.create(["home espresso"])
         #expect(try await harness.orchestrator().execute(elsewhere.id).status == .done)
         let again = try await harness.create(["home espresso"])
@@ -57,15 +57,18 @@ import Testing
         let run = try await harness.create()
         #expect(try await harness.orchestrator(ScriptedWriter(score: 0.6)).execute(run.id).status == .needsReview)
 
-        var metadata = try JSONDecoder().decode(Metadata.self, from: Data(try #require(try await harness.store.artifacts(run.id)[.metadata]).utf8))
+        var metadata = try JSONDecoder().decode(
+            Metadata.self, from: Data(try #require(try await harness.store.artifacts(run.id)[.metadata]).utf8))
         metadata.seoTitle = "Edited by a person"
         let edit = try JSONValue.encoding(metadata)
-        #expect(try await harness.store.transition(
-            run.id, to: .queued, reason: "approved", diagnostics: [
-                Diagnostic(round: .coherence, kind: .review, message: "approved"),
-                Diagnostic(round: .metadata, kind: .humanEdit, message: "metadata replaced", details: edit),
-            ], approve: true, replacing: [(.metadata, edit)]
-        ))
+        #expect(
+            try await harness.store.transition(
+                run.id, to: .queued, reason: "approved",
+                diagnostics: [
+                    Diagnostic(round: .coherence, kind: .review, message: "approved"),
+                    Diagnostic(round: .metadata, kind: .humanEdit, message: "metadata replaced", details: edit),
+                ], approve: true, replacing: [(.metadata, edit)]
+            ))
         let outcome = try await harness.orchestrator(ScriptedWriter(score: 0.6)).execute(run.id)
         #expect(outcome.status == .done)
         let html = try String(contentsOfFile: try #require(outcome.htmlPath), encoding: .utf8)

@@ -12,7 +12,10 @@ import TestSupport
 /// coherence score, to drive the orchestrator down each path.
 final class ScriptedWriter: ContentWriter {
     enum Call: Hashable, Sendable {
-        case ideas, outline, draft(Int), polish(Int), metadata, review
+        case ideas, outline
+        case draft(Int)
+        case polish(Int)
+        case metadata, review
     }
 
     let name = "scripted-offline"
@@ -96,10 +99,11 @@ struct Harness {
     ) -> Orchestrator {
         Orchestrator(
             store: store,
-            pipeline: Pipeline(providers: Providers(
-                trends: SeedTrendSource(), writer: writer, embeddings: ContentWordEmbedding(),
-                dryRun: DryRunPublisher(outputFolder: output, writerDescription: "test")
-            )),
+            pipeline: Pipeline(
+                providers: Providers(
+                    trends: SeedTrendSource(), writer: writer, embeddings: ContentWordEmbedding(),
+                    dryRun: DryRunPublisher(outputFolder: output, writerDescription: "test")
+                )),
             configuration: OrchestratorConfiguration(
                 owner: "test-\(UUID().uuidString.prefix(6))", leaseSeconds: leaseSeconds,
                 heartbeatSeconds: heartbeatSeconds, roundTimeout: .seconds(30), transientRetries: 3,

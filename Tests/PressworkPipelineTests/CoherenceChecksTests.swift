@@ -1,6 +1,7 @@
 import PressworkCore
-@testable import PressworkPipeline
 import Testing
+
+@testable import PressworkPipeline
 
 @Suite struct CoherenceChecksTests {
     func offlineArticle(_ seed: String) async throws -> Article {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PressworkPipeline
 
 /// What a model's (or a feed's) HTML becomes before it is published.

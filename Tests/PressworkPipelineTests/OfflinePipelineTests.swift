@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PressworkCore
 @testable import PressworkPipeline
 
@@ -62,9 +63,11 @@ private struct MemoryCorpus: PublishedCorpus {
     /// The offline embedding measures what an article is about: the offline writer's articles
     /// on distinct seeds share its template phrases, and are still never duplicates.
     @Test func distinctSeedsAreNeverDuplicatesAndTheSameArticleIs() async throws {
-        let seeds = ["home espresso", "urban cycling", "sourdough baking", "balcony gardening", "trail running",
-                     "budget travel in Portugal", "houseplant care", "watercolor painting", "bouldering",
-                     "cold water swimming", "beginner birdwatching", "backyard composting"]
+        let seeds = [
+            "home espresso", "urban cycling", "sourdough baking", "balcony gardening", "trail running",
+            "budget travel in Portugal", "houseplant care", "watercolor painting", "bouldering",
+            "cold water swimming", "beginner birdwatching", "backyard composting",
+        ]
         let embedding = ContentWordEmbedding()
         var vectors: [[Float]] = []
         for seed in seeds {
@@ -121,8 +124,9 @@ private struct MemoryCorpus: PublishedCorpus {
 
     @Test func minorMetadataFailuresFallBackWithWarnings() {
         let outline = Outline(title: "A Title", thesis: "T", keywords: ["k"], sections: [])
-        let broken = Metadata(seoTitle: String(repeating: "word ", count: 20), slug: "Not OK", metaDescription: "d",
-                              tags: [], categories: [], excerpt: "e", imagePrompts: [])
+        let broken = Metadata(
+            seoTitle: String(repeating: "word ", count: 20), slug: "Not OK", metaDescription: "d",
+            tags: [], categories: [], excerpt: "e", imagePrompts: [])
         let (fixed, warnings) = MinorFailures.repair(broken, outline: outline, sections: [])
         #expect(fixed.imagePrompts.first?.placement == "hero")
         #expect(fixed.seoTitle.count <= 60)

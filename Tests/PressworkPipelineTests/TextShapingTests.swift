@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PressworkPipeline
 
 @Suite struct TextShapingTests {
@@ -6,8 +7,9 @@ import Testing
         let pairs = [("it is", "it's"), ("do not", "don't"), ("It is", "It's")]
         #expect(TextShaping.replacingPhrases(pairs, in: "It is late, and it is cold.") == "It's late, and it's cold.")
         // Inside other words, next to accented letters or apostrophes: untouched.
-        #expect(TextShaping.replacingPhrases(pairs, in: "A visit is due; do nothing; café do not.")
-            == "A visit is due; do nothing; café don't.")
+        #expect(
+            TextShaping.replacingPhrases(pairs, in: "A visit is due; do nothing; café do not.")
+                == "A visit is due; do nothing; café don't.")
         #expect(TextShaping.replacingPhrases(pairs, in: "éit is") == "éit is")
         #expect(TextShaping.replacingPhrases(pairs, in: "") == "")
         #expect(TextShaping.replacingPhrases(pairs, in: "do not") == "don't")

@@ -1,9 +1,10 @@
 import Foundation
 import PressworkCore
 import PressworkPipeline
-@testable import PressworkProviders
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkProviders
 
 /// Round 0 from feeds: RSS, Atom and Google Trends' RSS parsed; hostile and broken feeds refused
 /// by name; feeds served over loopback with conditional GET.
@@ -67,15 +68,19 @@ import TestSupport
 
     @Test(arguments: [
         // An entity-expansion bomb ("billion laughs").
-        ("""
-        <?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
-        <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><rss><channel><item><title>&c;</title></item></channel></rss>
-        """, "declares a DTD"),
+        (
+            """
+            <?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+            <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><rss><channel><item><title>&c;</title></item></channel></rss>
+            """, "declares a DTD"
+        ),
         // An external entity (XXE) reading a local file.
-        ("""
-        <?xml version="1.0"?>
-        <!doctype rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><rss><channel><item><title>&xxe;</title></item></channel></rss>
-        """, "declares a DTD"),
+        (
+            """
+            <?xml version="1.0"?>
+            <!doctype rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><rss><channel><item><title>&xxe;</title></item></channel></rss>
+            """, "declares a DTD"
+        ),
         ("<rss><channel><item><title>unclosed</channel></rss>", "not well-formed XML at line 1"),
         ("<html><body>Not a feed</body></html>", "not an RSS or Atom feed (the root element is <html>)"),
         ("", "the feed is empty"),
@@ -100,10 +105,11 @@ import TestSupport
             .status(200, headers: [("Content-Type", "application/rss+xml")], body: Self.googleTrends),
             .status(200, headers: [("Content-Type", "application/atom+xml")], body: Self.atom)
         )
-        let source = FeedTrendSource(.init(
-            feeds: [server.baseURL + "/roasters.atom"], googleTrends: true,
-            googleTrendsURL: server.baseURL + "/trending/rss?geo={geo}"
-        ), policy: quickPolicy, clock: .fixed(Self.fixtureDay), logger: quiet)
+        let source = FeedTrendSource(
+            .init(
+                feeds: [server.baseURL + "/roasters.atom"], googleTrends: true,
+                googleTrendsURL: server.baseURL + "/trending/rss?geo={geo}"
+            ), policy: quickPolicy, clock: .fixed(Self.fixtureDay), logger: quiet)
         let params = try RunParams.validated(seeds: ["home espresso"], region: "GB")
         let trends = try await source.trends(for: params).value
 

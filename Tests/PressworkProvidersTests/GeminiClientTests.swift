@@ -1,16 +1,18 @@
 import Foundation
 import PressworkCore
 import PressworkPipeline
-@testable import PressworkProviders
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkProviders
 
 /// Gemini's request and response shapes, against a loopback server that answers as
 /// generateContent does.
 @Suite struct GeminiClientTests {
     func client(_ server: ScriptedHTTPServer) -> GeminiChatClient {
-        GeminiChatClient(.init(baseURL: server.baseURL + "/v1beta", apiKey: "gm-test-secret", model: "gemini-test"),
-                         policy: quickPolicy, logger: quiet)
+        GeminiChatClient(
+            .init(baseURL: server.baseURL + "/v1beta", apiKey: "gm-test-secret", model: "gemini-test"),
+            policy: quickPolicy, logger: quiet)
     }
 
     @Test func sendsTheSchemaInGeminiFormAndParsesTheReply() async throws {
@@ -78,7 +80,12 @@ import TestSupport
 
     @Test func refusedKeyFailsAtOnceWithGeminisMessage() async throws {
         let server = try await ScriptedHTTPServer.start()
-        server.enqueue(.status(400, body: #"{"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT"}}"#))
+        server.enqueue(
+            .status(
+                400,
+                body:
+                    #"{"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT"}}"#
+            ))
         let error = await #expect(throws: ProviderError.self) {
             try await StructuredGenerator(model: client(server)).generate(IdeasReply.self, system: "s", prompt: "p")
         }

@@ -1,9 +1,10 @@
 import Foundation
 import PressworkCore
 import PressworkPipeline
-@testable import PressworkProviders
 import Synchronization
 import Testing
+
+@testable import PressworkProviders
 
 /// Hostile and malformed input at each boundary where text enters Presswork, each asserting a
 /// clear refusal or a neutralized value: run params, cron expressions, JSON documents, webhook
@@ -35,15 +36,18 @@ import Testing
                 do {
                     let params = try make()
                     let kept = value(params) ?? ""
-                    #expect(!kept.isEmpty && !kept.unicodeScalars.contains { UnsafeScalars.isControl($0) || UnsafeScalars.isBidiControl($0) },
-                            "\(field) kept \(kept.debugDescription.prefix(40))")
+                    #expect(
+                        !kept.isEmpty && !kept.unicodeScalars.contains { UnsafeScalars.isControl($0) || UnsafeScalars.isBidiControl($0) },
+                        "\(field) kept \(kept.debugDescription.prefix(40))")
                 } catch {
                     #expect(error.field == field, "\(error)")
                 }
             }
             check("seeds[0]", { () throws(ValidationError) in try RunParams.validated(seeds: [text]) }, { $0.seeds.first })
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-            check("brandVoice", { () throws(ValidationError) in try RunParams.validated(seeds: ["espresso"], brandVoice: text) }, { $0.brandVoice })
+            check(
+                "brandVoice", { () throws(ValidationError) in try RunParams.validated(seeds: ["espresso"], brandVoice: text) },
+                { $0.brandVoice })
         }
         for region in ["ZZZ", "../etc", "de\u{0}", "<b>", String(repeating: "A", count: 5_000)] {
             tally.count()
@@ -89,7 +93,9 @@ import Testing
         ]
         for url in refused {
             tally.count()
-            #expect(throws: ValidationError.self, "\(url.debugDescription)") { try WebhookDestination.check(url, allowPrivateNetworks: false) }
+            #expect(throws: ValidationError.self, "\(url.debugDescription)") {
+                try WebhookDestination.check(url, allowPrivateNetworks: false)
+            }
         }
     }
 
@@ -122,8 +128,9 @@ import Testing
             let decoded = try #require(try JSONSerialization.jsonObject(with: Data(normalized.utf8)) as? [String: Any])
             let strings = decoded.values.flatMap { value in (value as? [String]) ?? [(value as? String)].compactMap { $0 } }
             for string in strings {
-                #expect(!string.unicodeScalars.contains { UnsafeScalars.isControl($0) || UnsafeScalars.isBidiControl($0) },
-                        "\(string.debugDescription.prefix(60))")
+                #expect(
+                    !string.unicodeScalars.contains { UnsafeScalars.isControl($0) || UnsafeScalars.isBidiControl($0) },
+                    "\(string.debugDescription.prefix(60))")
             }
         }
     }

@@ -1,9 +1,10 @@
 import Foundation
 import PressworkCore
 import PressworkPipeline
-@testable import PressworkProviders
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkProviders
 
 private struct NoCorpus: PublishedCorpus {
     func nearest(to vector: [Float], model: String, dimension: Int, limit: Int) async throws -> [Neighbor] { [] }
@@ -31,13 +32,15 @@ private struct NoCorpus: PublishedCorpus {
         for (draft, section) in zip(drafts, polished) {
             server.enqueue(.chatCompletion(encoding: draft), .chatCompletion(encoding: section))
         }
-        server.enqueue(.chatCompletion(encoding: metadata), .chatCompletion(encoding: ReviewReply(score: 0.82, issues: ["Section 3 is thin."])))
+        server.enqueue(
+            .chatCompletion(encoding: metadata), .chatCompletion(encoding: ReviewReply(score: 0.82, issues: ["Section 3 is thin."])))
 
         let writer = LLMWriter(fallback: StructuredGenerator(model: chatClient(server)))
-        let pipeline = Pipeline(providers: Providers(
-            trends: SeedTrendSource(), writer: writer, embeddings: ContentWordEmbedding(),
-            dryRun: DryRunPublisher(outputFolder: NSTemporaryDirectory(), writerDescription: "test")
-        ))
+        let pipeline = Pipeline(
+            providers: Providers(
+                trends: SeedTrendSource(), writer: writer, embeddings: ContentWordEmbedding(),
+                dryRun: DryRunPublisher(outputFolder: NSTemporaryDirectory(), writerDescription: "test")
+            ))
         let gotIdeas = try await pipeline.ideas(trends, params: params)
         #expect(gotIdeas.value.map { $0.title } == ideas.sorted { $0.score > $1.score }.map { $0.title })
         #expect(gotIdeas.usage == TokenUsage(input: 100, output: 50, calls: 1))
@@ -80,7 +83,8 @@ private struct NoCorpus: PublishedCorpus {
             let list = request.json["messages"] as? [[String: Any]] ?? []
             return (list.first?["content"] as? String ?? "", list.last?["content"] as? String ?? "")
         }
-        let sentOrder = [0, 1] + outline.sections.indices.map { 2 + 2 * $0 } + outline.sections.indices.map { 3 + 2 * $0 }
+        let sentOrder =
+            [0, 1] + outline.sections.indices.map { 2 + 2 * $0 } + outline.sections.indices.map { 3 + 2 * $0 }
             + [requests.count - 2, requests.count - 1]
         #expect(rebuilt.count == requests.count)
         for (prompt, index) in zip(rebuilt, sentOrder) {

@@ -2,10 +2,11 @@ import Foundation
 import Logging
 import PressworkCore
 import PressworkPipeline
-@testable import PressworkProviders
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkProviders
 
 /// Short delays so that retries do not slow the tests; the behaviour is the same. The call
 /// timeout is generous: a loaded machine must not turn a scripted answer into a timeout (tests
@@ -18,7 +19,8 @@ func chatClient(_ server: ScriptedHTTPServer, policy: CallPolicy = quickPolicy, 
     OpenAIChatClient(.init(baseURL: server.baseURL + "/v1", apiKey: key, model: "test-model"), policy: policy, logger: quiet)
 }
 
-let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size matters most.", keywords: ["espresso", "grinder", "coffee"], score: 0.8)
+let sampleIdea = TopicIdea(
+    title: "Espresso at home", angle: "Why grind size matters most.", keywords: ["espresso", "grinder", "coffee"], score: 0.8)
 
 @Suite struct OpenAIClientTests {
     @Test func sendsTheSchemaAndParsesTheCompletion() async throws {
@@ -121,7 +123,8 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
         policy.maxAttempts = 1
         policy.timeout = .seconds(1)
         let error = await #expect(throws: ProviderError.self) {
-            try await chatClient(server, policy: policy).complete(ChatRequest(system: "", user: "x", schemaName: "X", schema: ReviewReply.schema))
+            try await chatClient(server, policy: policy).complete(
+                ChatRequest(system: "", user: "x", schemaName: "X", schema: ReviewReply.schema))
         }
         #expect(error?.kind == .transient)
         #expect(error?.description.contains("timed out") == true, "\(error.map(String.init(describing:)) ?? "")")
@@ -288,7 +291,13 @@ let sampleIdea = TopicIdea(title: "Espresso at home", angle: "Why grind size mat
 
 final class Gauge: Sendable {
     private let state = Mutex<(current: Int, peak: Int, total: Int)>((0, 0, 0))
-    func enter() { state.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current); $0.total += 1 } }
+    func enter() {
+        state.withLock {
+            $0.current += 1
+            $0.peak = max($0.peak, $0.current)
+            $0.total += 1
+        }
+    }
     func leave() { state.withLock { $0.current -= 1 } }
     var peak: Int { state.withLock { $0.peak } }
     var total: Int { state.withLock { $0.total } }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import PressworkProviders
 import PressworkPipeline
 import Testing
+
+@testable import PressworkProviders
 
 @Suite struct PromptTemplateTests {
     @Test func eachTemplateUsesOnlyThePlaceholdersItsRoundFills() {
@@ -9,7 +10,10 @@ import Testing
             (PromptTemplates.system, ["brandVoice", "region"]),
             (PromptTemplates.ideas, ["seeds", "trends"]),
             (PromptTemplates.outline, ["ideaTitle", "ideaAngle", "ideaKeywords", "trends"]),
-            (PromptTemplates.draft, ["title", "thesis", "sectionList", "sectionNumber", "sectionCount", "sectionIndex", "heading", "keyPoints"]),
+            (
+                PromptTemplates.draft,
+                ["title", "thesis", "sectionList", "sectionNumber", "sectionCount", "sectionIndex", "heading", "keyPoints"]
+            ),
             (PromptTemplates.polish, ["title", "heading", "body", "sectionIndex"]),
             (PromptTemplates.metadata, ["title", "thesis", "keywords", "sectionSummaries"]),
             (PromptTemplates.review, ["title", "thesis", "article"]),

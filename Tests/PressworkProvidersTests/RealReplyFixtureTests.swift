@@ -1,8 +1,9 @@
 import Foundation
 import PressworkCore
-@testable import PressworkProviders
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkProviders
 
 /// Replies a real model wrote: llama.cpp's llama-server with SmolLM2-135M-Instruct under the
 /// schemas' grammar (captured with scripts/capture-proxy.py during scripts/real-model runs).
@@ -24,8 +25,9 @@ import TestSupport
     }()
 
     static func check(_ fixture: Fixture) -> (accepted: Bool, changes: [String], problems: [String]) {
-        let reply = ChatReply(text: fixture.content, finishReason: fixture.finishReason == "length" ? .truncated : .complete,
-                              usage: .zero)
+        let reply = ChatReply(
+            text: fixture.content, finishReason: fixture.finishReason == "length" ? .truncated : .complete,
+            usage: .zero)
         func run<T: SchemaDescribed>(_ type: T.Type) -> (Bool, [String], [String]) {
             switch StructuredGenerator.check(reply, as: type) {
             case .success(let checked): return (true, checked.changes, [])
@@ -45,7 +47,8 @@ import TestSupport
 
     @Test func everyCapturedReplyIsUsable() {
         #expect(Self.fixtures.count >= 20)
-        #expect(Set(Self.fixtures.map(\.schema)) == ["IdeasReply", "Outline", "SectionDraft", "PolishedSection", "Metadata", "ReviewReply"])
+        #expect(
+            Set(Self.fixtures.map(\.schema)) == ["IdeasReply", "Outline", "SectionDraft", "PolishedSection", "Metadata", "ReviewReply"])
         var normalized = 0
         for fixture in Self.fixtures {
             let result = Self.check(fixture)
@@ -67,9 +70,11 @@ import TestSupport
         let server = try await ScriptedHTTPServer.start()
         server.enqueue(.chatCompletion(empty.content))
         let writer = LLMWriter(fallback: StructuredGenerator(model: chatClient(server)))
-        let outline = Outline(title: "Sourdough", thesis: "Bake it slowly.", keywords: ["bread"], sections: (0..<4).map {
-            OutlineSection(heading: "Part \($0)", keyPoints: ["a point"])
-        })
+        let outline = Outline(
+            title: "Sourdough", thesis: "Bake it slowly.", keywords: ["bread"],
+            sections: (0..<4).map {
+                OutlineSection(heading: "Part \($0)", keyPoints: ["a point"])
+            })
         let draft = SectionDraft(index: 2, heading: "Part 2", body: "Feed the starter twice a day.")
         let polished = try await writer.polish(draft, of: outline, params: try RunParams.validated(seeds: ["sourdough"]))
         #expect(polished.value.body == draft.body && polished.value.heading == draft.heading && polished.value.index == 2)

@@ -1,9 +1,10 @@
 import Foundation
 import PressworkCore
 import PressworkPipeline
-@testable import PressworkProviders
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkProviders
 
 /// Soft and hard constraints: replies that break a soft bound are normalized with a warning
 /// and cost no repair; only what the model must fix goes back to it. The replies below are of
@@ -70,9 +71,11 @@ import TestSupport
     @Test func tooManyItemsKeepTheFirstAndMarkupLeavesProse() async throws {
         let server = try await ScriptedHTTPServer.start()
         let edits = (1...15).map { "\"edit \($0) \(String(repeating: "long note ", count: 14))\"" }.joined(separator: ",")
-        server.enqueue(.chatCompletion(#"""
-            {"index": 99, "heading": "Grind size", "body": "<p>Grind <strong>finer</strong> for a slower shot.</p>", "edits": [\#(edits)]}
-            """#))
+        server.enqueue(
+            .chatCompletion(
+                #"""
+                {"index": 99, "heading": "Grind size", "body": "<p>Grind <strong>finer</strong> for a slower shot.</p>", "edits": [\#(edits)]}
+                """#))
         let generated = try await StructuredGenerator(model: chatClient(server))
             .generate(PolishedSection.self, system: "", prompt: "p")
         #expect(generated.value.edits.count == 8)
@@ -119,7 +122,10 @@ import TestSupport
     }
 
     @Test(arguments: [
-        (#"{"index": 3, "heading": "Grind", "body": "Finer grinds slow the sh"#, #"{"index": 3, "heading": "Grind", "body": "Finer grinds slow the sh"}"#),
+        (
+            #"{"index": 3, "heading": "Grind", "body": "Finer grinds slow the sh"#,
+            #"{"index": 3, "heading": "Grind", "body": "Finer grinds slow the sh"}"#
+        ),
         (#"{"index": 3, "heading": "Grind", "bo"#, #"{"index": 3, "heading": "Grind"}"#),
         (#"{"index": 3, "heading": "#, #"{"index": 3}"#),
         (#"{"ideas": [{"title": "A", "score": 0.5}, {"title": "B", "sco"#, #"{"ideas": [{"title": "A", "score": 0.5}, {"title": "B"}]}"#),
@@ -152,7 +158,8 @@ import TestSupport
     /// page or a terminal: removed before the value is used (and before it is cached).
     @Test func controlCharactersAreRemovedFromEveryString() async throws {
         let server = try await ScriptedHTTPServer.start()
-        let reply = #"{"index": 0, "heading": "Grind\u0000 \u001b[31msize\u0007", "#
+        let reply =
+            #"{"index": 0, "heading": "Grind\u0000 \u001b[31msize\u0007", "#
             + #""body": "Line one.\nLine\ttwo.\r\u202eevil\u200b", "edits": []}"#
         server.enqueue(.chatCompletion(reply))
         let generated = try await StructuredGenerator(model: chatClient(server)).generate(PolishedSection.self, system: "", prompt: "p")

@@ -5,11 +5,15 @@ import TestSupport
 
 extension ScriptedHTTPServer.Reply {
     /// A chat completion whose message content is `content`, as OpenAI-compatible servers send it.
-    static func chatCompletion(_ content: String, finishReason: String = "stop", promptTokens: Int = 100, completionTokens: Int = 50) -> Self {
+    static func chatCompletion(_ content: String, finishReason: String = "stop", promptTokens: Int = 100, completionTokens: Int = 50)
+        -> Self
+    {
         let body: [String: Any] = [
             "id": "chatcmpl-test", "object": "chat.completion", "created": 1_795_000_000, "model": "test-model",
             "choices": [["index": 0, "message": ["role": "assistant", "content": content], "finish_reason": finishReason]],
-            "usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens, "total_tokens": promptTokens + completionTokens],
+            "usage": [
+                "prompt_tokens": promptTokens, "completion_tokens": completionTokens, "total_tokens": promptTokens + completionTokens,
+            ],
         ]
         return .status(200, body: String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self))
     }
@@ -50,9 +54,11 @@ extension ScriptedHTTPServer.Reply {
         _ text: String, finishReason: String = "STOP", promptTokens: Int = 120, candidateTokens: Int = 40, thoughtTokens: Int = 0
     ) -> Self {
         let body: [String: Any] = [
-            "candidates": [[
-                "content": ["role": "model", "parts": [["text": text]]], "finishReason": finishReason, "index": 0,
-            ]],
+            "candidates": [
+                [
+                    "content": ["role": "model", "parts": [["text": text]]], "finishReason": finishReason, "index": 0,
+                ]
+            ],
             "usageMetadata": [
                 "promptTokenCount": promptTokens, "candidatesTokenCount": candidateTokens, "thoughtsTokenCount": thoughtTokens,
                 "totalTokenCount": promptTokens + candidateTokens + thoughtTokens,

@@ -1,10 +1,11 @@
 import Foundation
 import PressworkCore
 import PressworkPipeline
-@testable import PressworkProviders
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkProviders
 
 /// A reply a run paid for is not paid for again when its round is retried.
 @Suite struct ResponseCacheTests {
@@ -18,7 +19,8 @@ import TestSupport
 
     @Test func aRetriedCallInTheSameRunIsServedFromTheCache() async throws {
         let server = try await ScriptedHTTPServer.start()
-        server.enqueue(.chatCompletion(encoding: IdeasReply(ideas: [sampleIdea])), .chatCompletion(encoding: IdeasReply(ideas: [sampleIdea])))
+        server.enqueue(
+            .chatCompletion(encoding: IdeasReply(ideas: [sampleIdea])), .chatCompletion(encoding: IdeasReply(ideas: [sampleIdea])))
         let cache = MemoryCache()
         let generator = StructuredGenerator(model: chatClient(server), cache: cache)
         let run = RunID.make()

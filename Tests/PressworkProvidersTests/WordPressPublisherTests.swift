@@ -2,9 +2,10 @@ import Foundation
 import Logging
 import PressworkCore
 import PressworkPipeline
-@testable import PressworkProviders
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkProviders
 
 /// Round 7 against a real WordPress (Debian's package on loopback, see TestSupport/TestWordPress):
 /// one post per run across crashes, slug collisions, refused credentials, WordPress errors and
@@ -19,7 +20,8 @@ struct WordPressPublisherTests {
         let client = client(site)
         let runID = RunID.make().description
         var article = try await Self.article(slug: "espresso-\(runID.prefix(8))")
-        article.sections[0].body = #"Pull <em>slowly</em>.<script>alert("x")</script> See <a href="jav&#x61;script:alert(1)" onclick="x()">this</a> and <a href="https://example.com/a?b=1&amp;c=2">that</a>."#
+        article.sections[0].body =
+            #"Pull <em>slowly</em>.<script>alert("x")</script> See <a href="jav&#x61;script:alert(1)" onclick="x()">this</a> and <a href="https://example.com/a?b=1&amp;c=2">that</a>."#
         let ledger = MemoryLedger()
 
         let result = try await WordPressPublisher(client: client, logger: logger).publish(article, runID: runID, ledger: ledger)
@@ -115,7 +117,8 @@ struct WordPressPublisherTests {
         site.clearFaults()
         let client = client(site)
         let slug = "taken-\(UUID().uuidString.prefix(8).lowercased())"
-        let other = try await client.createPost(WordPressPostFields(title: "Someone else's", content: "theirs", slug: slug, status: "publish"))
+        let other = try await client.createPost(
+            WordPressPostFields(title: "Someone else's", content: "theirs", slug: slug, status: "publish"))
         let runID = RunID.make().description
         let article = try await Self.article(slug: slug)
         let ledger = MemoryLedger(crashOn: .draft)
@@ -232,7 +235,10 @@ struct WordPressPublisherTests {
         // The orchestrator retries after a backoff; here, once WordPress has finished the post.
         let deadline = ContinuousClock.now + .seconds(30)
         while try await client(site).posts(containing: runID).isEmpty {
-            guard ContinuousClock.now < deadline else { Issue.record("WordPress never finished the slow post"); break }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("WordPress never finished the slow post")
+                break
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         let result = try await publisher.publish(article, runID: runID, ledger: ledger)

@@ -6,8 +6,9 @@ import PressworkOrchestrator
 import PressworkPipeline
 import PressworkProviders
 import PressworkStore
-import Testing
 import TestSupport
+import Testing
+
 @testable import PressworkRuntime
 
 /// The issue's "done when": a run with an OpenAI-compatible server as its writer and a real
@@ -29,11 +30,13 @@ struct EndToEndTests {
         let server = try await ScriptedHTTPServer.start()
         server.respond(model.reply)
 
-        var settings = try RuntimeSettings.resolve(.init(home: try TemporaryFolder.make(), llm: "openai"), environment: [
-            "OPENAI_BASE_URL": server.baseURL + "/v1", "OPENAI_MODEL": "test-model",
-            "PRESSWORK_PRICES": "test-model=1.0/2.0",
-            "WORDPRESS_URL": site.url, "WORDPRESS_USER": site.user, "WORDPRESS_APP_PASSWORD": site.applicationPassword,
-        ])
+        var settings = try RuntimeSettings.resolve(
+            .init(home: try TemporaryFolder.make(), llm: "openai"),
+            environment: [
+                "OPENAI_BASE_URL": server.baseURL + "/v1", "OPENAI_MODEL": "test-model",
+                "PRESSWORK_PRICES": "test-model=1.0/2.0",
+                "WORDPRESS_URL": site.url, "WORDPRESS_USER": site.user, "WORDPRESS_APP_PASSWORD": site.applicationPassword,
+            ])
         settings.providers.wordpressPostStatus = .publish
         let pool = try await TestDatabase.makePool("endtoend")
         _ = try await Migrator(logger: logger).migrate(pool)
@@ -52,7 +55,8 @@ struct EndToEndTests {
         let calls = server.requests.count
         #expect(record.tokensIn == 100 * calls && record.tokensOut == 50 * calls)
         #expect(abs(record.costUSD - Double(calls) * 200 / 1_000_000) < 1e-9)
-        let client = WordPressClient(.init(baseURL: site.url, user: site.user, applicationPassword: site.applicationPassword), logger: logger)
+        let client = WordPressClient(
+            .init(baseURL: site.url, user: site.user, applicationPassword: site.applicationPassword), logger: logger)
         let posts = try await client.posts(containing: run.id.description)
         #expect(posts.count == 1)
         #expect(posts.first?.status == "publish")
@@ -82,7 +86,8 @@ struct OfflineAnswers: Sendable {
         let format = body["response_format"] as? [String: Any]
         let name = (format?["json_schema"] as? [String: Any])?["name"] as? String ?? ""
         let prompt = ((body["messages"] as? [[String: Any]])?.last?["content"] as? String) ?? ""
-        let index = prompt.range(of: #""index": \d+"#, options: .regularExpression)
+        let index =
+            prompt.range(of: #""index": \d+"#, options: .regularExpression)
             .flatMap { Int(prompt[$0].filter(\.isNumber)) } ?? 0
         let content: String
         switch name {

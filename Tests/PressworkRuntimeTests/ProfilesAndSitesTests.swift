@@ -6,8 +6,9 @@ import PressworkOrchestrator
 import PressworkPipeline
 import PressworkProviders
 import PressworkStore
-import Testing
 import TestSupport
+import Testing
+
 @testable import PressworkRuntime
 
 /// Runs carry their own configuration: a writer profile (pinned at its version) and a site,
@@ -69,7 +70,9 @@ import TestSupport
         // The key came from the reference, resolved by the executing process.
         #expect(one.requests.allSatisfy { $0.header("Authorization") == "Bearer sk-profile-secret" })
         // Postgres holds the reference, never the key.
-        let stored = try await services.pool.query("SELECT settings::text AS s FROM profile_versions").map { try $0.decode(String.self, "s") }
+        let stored = try await services.pool.query("SELECT settings::text AS s FROM profile_versions").map {
+            try $0.decode(String.self, "s")
+        }
         #expect(stored.count == 2 && stored.allSatisfy { $0.contains("env:TEST_PROFILE_KEY") && !$0.contains("sk-profile-secret") })
         await one.stop()
         await two.stop()
@@ -108,7 +111,8 @@ import TestSupport
     func aProviderErrorEchoingTheKeyIsStoredWithTheKeyMasked() async throws {
         let key = "sk-echoed-key-7a6b5c4d3e2f1a0b"
         let sink = LineSink.memory()
-        let verbose = Logger(label: "presswork.test") { label in PressworkLogHandler(label: label, format: .json, level: .trace, sink: sink) }
+        let verbose = Logger(label: "presswork.test") { label in PressworkLogHandler(label: label, format: .json, level: .trace, sink: sink)
+        }
         let services = try await services("redacted", environment: ["TEST_PROFILE_KEY": key], logger: verbose)
         let failing = try await ScriptedHTTPServer.start()
         failing.respond { request in
@@ -136,10 +140,12 @@ import TestSupport
         // Every row of every table (runs, diagnostics, artifacts, events and so webhook bodies,
         // the response cache…), both run documents, and every log line at the trace level.
         var everything = sink.captured.joined(separator: "\n")
-        let tables = try await services.pool.query("""
+        let tables = try await services.pool.query(
+            """
             SELECT table_name::text AS name FROM information_schema.tables
             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
-            """).map { try $0.decode(String.self, "name") }
+            """
+        ).map { try $0.decode(String.self, "name") }
         #expect(tables.contains("runs") && tables.contains("diagnostics") && tables.contains("events"))
         for table in tables {
             let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
@@ -166,13 +172,16 @@ import TestSupport
                 return error as? PressworkCore.ValidationError
             }
         }
-        let plain = await refusal(.profile, .object([("llm", .string("openai")), ("openaiModel", .string("m")), ("openaiAPIKey", .string("sk-live-123"))]))
+        let plain = await refusal(
+            .profile, .object([("llm", .string("openai")), ("openaiModel", .string("m")), ("openaiAPIKey", .string("sk-live-123"))]))
         #expect(plain?.field == "settings.openaiAPIKey")
         #expect(plain?.problem.contains("not the secret itself") == true)
         #expect(plain?.description.contains("sk-live-123") == false)
-        let unresolved = await refusal(.profile, .object([
-            ("llm", .string("openai")), ("openaiModel", .string("m")), ("openaiAPIKey", .string("env:ABSENT_KEY")),
-        ]))
+        let unresolved = await refusal(
+            .profile,
+            .object([
+                ("llm", .string("openai")), ("openaiModel", .string("m")), ("openaiAPIKey", .string("env:ABSENT_KEY")),
+            ]))
         #expect(unresolved?.field == "settings.openaiAPIKey")
         #expect(unresolved?.problem.contains("env:ABSENT_KEY does not resolve") == true)
         let unknownProvider = await refusal(.profile, .object([("llm", .string("claude"))]))
@@ -181,15 +190,21 @@ import TestSupport
         #expect(await refusal(.profile, .object([("wordpressURL", .string("https://x.example"))]))?.field == "settings.wordpressURL")
         #expect(await refusal(.profile, .object([("temprature", .number(1))]))?.field == "settings.temprature")
         #expect(await refusal(.profile, .array([]))?.field == "settings")
-        #expect(await refusal(.site, .object([("url", .string("https://blog.example")), ("user", .string("u"))]))?.field == "settings.appPassword")
-        let badURL = await refusal(.site, .object([
-            ("url", .string("ftp://blog.example")), ("user", .string("u")), ("appPassword", .string("env:PRESENT")),
-        ]))
+        #expect(
+            await refusal(.site, .object([("url", .string("https://blog.example")), ("user", .string("u"))]))?.field
+                == "settings.appPassword")
+        let badURL = await refusal(
+            .site,
+            .object([
+                ("url", .string("ftp://blog.example")), ("user", .string("u")), ("appPassword", .string("env:PRESENT")),
+            ]))
         #expect(badURL?.field == "settings")
         #expect(badURL?.problem.contains("WORDPRESS_URL must be the site's address") == true)
-        let fileRef = await refusal(.site, .object([
-            ("url", .string("https://blog.example")), ("user", .string("u")), ("appPassword", .string("file:/nonexistent/secret")),
-        ]))
+        let fileRef = await refusal(
+            .site,
+            .object([
+                ("url", .string("https://blog.example")), ("user", .string("u")), ("appPassword", .string("file:/nonexistent/secret")),
+            ]))
         #expect(fileRef?.problem.contains("file:/nonexistent/secret does not resolve") == true)
 
         // Runs naming what does not exist are refused before a row is written.
@@ -273,9 +288,10 @@ struct SitePublishingTests {
         _ = try await services.catalog.add(.site, "wrong", settings: wrong)
         await #expect(throws: (any Error).self) { try await services.catalog.testSite("wrong") }
 
-        let params = try await services.catalog.prepare(try RunParams.validated(
-            seeds: ["espresso grinders"], dryRun: false, thresholds: GateThresholds(review: 0, publish: 0, duplicate: 1), site: "blog"
-        ))
+        let params = try await services.catalog.prepare(
+            try RunParams.validated(
+                seeds: ["espresso grinders"], dryRun: false, thresholds: GateThresholds(review: 0, publish: 0, duplicate: 1), site: "blog"
+            ))
         #expect(params.providers.publisher == "wordpress(\(OpenAIChatClient.host(wordpress.url)))")
         let run = try await services.store.create(params: params, trigger: .cli, pipelineVersion: Pipeline.version).run
         let outcome = try await services.orchestrator().execute(run.id)

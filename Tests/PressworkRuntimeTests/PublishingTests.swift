@@ -6,8 +6,9 @@ import PressworkOrchestrator
 import PressworkPipeline
 import PressworkProviders
 import PressworkStore
-import Testing
 import TestSupport
+import Testing
+
 @testable import PressworkRuntime
 
 @Suite struct WordPressSettingsTests {
@@ -16,10 +17,12 @@ import TestSupport
         #expect(none.providers.wordpress == nil)
         #expect(none.providers.choice.publisher == nil)
 
-        let all = try RuntimeSettings.resolve(.init(), environment: [
-            "WORDPRESS_URL": "https://blog.example.com", "WORDPRESS_USER": "ana", "WORDPRESS_APP_PASSWORD": "abcd efgh",
-            "WORDPRESS_POST_STATUS": "future", "WORDPRESS_FUTURE_DELAY_MINUTES": "90",
-        ])
+        let all = try RuntimeSettings.resolve(
+            .init(),
+            environment: [
+                "WORDPRESS_URL": "https://blog.example.com", "WORDPRESS_USER": "ana", "WORDPRESS_APP_PASSWORD": "abcd efgh",
+                "WORDPRESS_POST_STATUS": "future", "WORDPRESS_FUTURE_DELAY_MINUTES": "90",
+            ])
         #expect(all.providers.wordpress?.baseURL == "https://blog.example.com")
         #expect(all.providers.wordpressPostStatus == .future(after: .seconds(5_400)))
         #expect(all.providers.choice.publisher == "wordpress(blog.example.com)")
@@ -30,16 +33,20 @@ import TestSupport
         }
         #expect(partly?.message.contains("WORDPRESS_USER and WORDPRESS_APP_PASSWORD are not set") == true)
         let badURL = #expect(throws: SettingsError.self) {
-            try RuntimeSettings.resolve(.init(), environment: [
-                "WORDPRESS_URL": "blog.example.com", "WORDPRESS_USER": "ana", "WORDPRESS_APP_PASSWORD": "x",
-            ])
+            try RuntimeSettings.resolve(
+                .init(),
+                environment: [
+                    "WORDPRESS_URL": "blog.example.com", "WORDPRESS_USER": "ana", "WORDPRESS_APP_PASSWORD": "x",
+                ])
         }
         #expect(badURL?.message.contains("WORDPRESS_URL must be") == true)
         let badStatus = #expect(throws: SettingsError.self) {
-            try RuntimeSettings.resolve(.init(), environment: [
-                "WORDPRESS_URL": "https://b.example", "WORDPRESS_USER": "ana", "WORDPRESS_APP_PASSWORD": "x",
-                "WORDPRESS_POST_STATUS": "pending",
-            ])
+            try RuntimeSettings.resolve(
+                .init(),
+                environment: [
+                    "WORDPRESS_URL": "https://b.example", "WORDPRESS_USER": "ana", "WORDPRESS_APP_PASSWORD": "x",
+                    "WORDPRESS_POST_STATUS": "pending",
+                ])
         }
         #expect(badStatus?.message.contains("publish, draft or future") == true)
     }
@@ -98,7 +105,8 @@ struct PublishingRunTests {
         #expect(posts.count == 1)
         #expect(try await services.store.publication(run.id)?.postID == posts.first?.id)
         // Rounds 0 to 6 were not executed again.
-        let skipped = try await services.pool.query("""
+        let skipped = try await services.pool.query(
+            """
             SELECT count(*) FROM diagnostics WHERE run_id = \(run.id) AND kind = 'round_skipped' AND attempt = 2
             """)
         #expect(try skipped.scalar(Int.self) == 7)

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 import PressworkPipeline
-import Testing
 import TestSupport
+import Testing
+
 @testable import PressworkRuntime
 
 @Suite struct SettingsTests {
@@ -75,7 +76,10 @@ import TestSupport
         let refusals: [(String, String)] = [
             (#"{"home": "/a", "home": "/b"}"#, #"the key "home" is given twice"#),
             (#"{"home": "/a",}"#, "trailing comma"),
-            (#"{"embeddings": "openai", "openaiEmbeddingModel": "e", "embeddingDimension": -1}"#, "\"embeddingDimension\" must be 1 to 65536"),
+            (
+                #"{"embeddings": "openai", "openaiEmbeddingModel": "e", "embeddingDimension": -1}"#,
+                "\"embeddingDimension\" must be 1 to 65536"
+            ),
             (#"{"trends": "google", "googleTrendsURL": "file:///etc/passwd"}"#, "PRESSWORK_GOOGLE_TRENDS_URL must be an http(s) URL"),
             (#"{"home": ""}"#, #"the config file's "home" is empty"#),
             (#"{"wordpressUser": "ana\r\nX-Injected: 1"}"#, #"the control character U+000D in "wordpressUser""#),
@@ -159,15 +163,21 @@ import TestSupport
         let base = [
             "HOME": "/h", "PRESSWORK_LLM": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:18080/v1", "OPENAI_MODEL": "m",
         ]
-        let settings = try RuntimeSettings.resolve(.init(embeddings: "openai"), environment: base.merging([
-            "PRESSWORK_MAX_OUTPUT_TOKENS": "1024", "PRESSWORK_TEMPERATURE": "0.7", "PRESSWORK_FREQUENCY_PENALTY_DRAFTS": "0.5",
-            "PRESSWORK_EMBEDDINGS_BASE_URL": "http://127.0.0.1:18081/v1", "PRESSWORK_EMBEDDINGS_MODEL": "all-MiniLM-L6-v2",
-            "PRESSWORK_CALL_TIMEOUT_SECONDS": "240", "PRESSWORK_ROUND_TIMEOUT_SECONDS": "900",
-        ]) { _, new in new }).providers
+        let settings = try RuntimeSettings.resolve(
+            .init(embeddings: "openai"),
+            environment: base.merging([
+                "PRESSWORK_MAX_OUTPUT_TOKENS": "1024", "PRESSWORK_TEMPERATURE": "0.7", "PRESSWORK_FREQUENCY_PENALTY_DRAFTS": "0.5",
+                "PRESSWORK_EMBEDDINGS_BASE_URL": "http://127.0.0.1:18081/v1", "PRESSWORK_EMBEDDINGS_MODEL": "all-MiniLM-L6-v2",
+                "PRESSWORK_CALL_TIMEOUT_SECONDS": "240", "PRESSWORK_ROUND_TIMEOUT_SECONDS": "900",
+            ]) { _, new in new }
+        ).providers
         #expect(settings.generation == .init(maxOutputTokens: 1024, maxOutputTokensCeiling: 2048, temperature: 0.7))
-        #expect(settings.roundGeneration == [.drafts: .init(
-            maxOutputTokens: 1024, maxOutputTokensCeiling: 2048, temperature: 0.7, frequencyPenalty: 0.5
-        )])
+        #expect(
+            settings.roundGeneration == [
+                .drafts: .init(
+                    maxOutputTokens: 1024, maxOutputTokensCeiling: 2048, temperature: 0.7, frequencyPenalty: 0.5
+                )
+            ])
         #expect(settings.openAI?.schemaBounds == .full)
         #expect(settings.embeddingModel?.baseURL == "http://127.0.0.1:18081/v1" && settings.embeddingDimension == 384)
         #expect(settings.embeddingWindow == 256)
@@ -189,9 +199,11 @@ import TestSupport
     }
 
     @Test func geminiIsConfiguredWithAKeyAndModelsPerRound() throws {
-        let settings = try RuntimeSettings.resolve(.init(llm: "gemini"), environment: [
-            "HOME": "/h", "GEMINI_API_KEY": "gm-never-shown", "PRESSWORK_MODEL_DRAFTS": "gemini-2.5-pro",
-        ])
+        let settings = try RuntimeSettings.resolve(
+            .init(llm: "gemini"),
+            environment: [
+                "HOME": "/h", "GEMINI_API_KEY": "gm-never-shown", "PRESSWORK_MODEL_DRAFTS": "gemini-2.5-pro",
+            ])
         #expect(settings.providers.gemini?.model == "gemini-2.5-flash")
         #expect(settings.providers.gemini?.baseURL == "https://generativelanguage.googleapis.com/v1beta")
         #expect(settings.providers.roundModels == [.drafts: "gemini-2.5-pro"])
@@ -204,9 +216,11 @@ import TestSupport
     }
 
     @Test func trendSourcesAreConfiguredAndChecked() throws {
-        let google = try RuntimeSettings.resolve(.init(trends: "google"), environment: [
-            "HOME": "/h", "PRESSWORK_FEEDS": "https://a.example/feed.xml, https://b.example/atom",
-        ])
+        let google = try RuntimeSettings.resolve(
+            .init(trends: "google"),
+            environment: [
+                "HOME": "/h", "PRESSWORK_FEEDS": "https://a.example/feed.xml, https://b.example/atom",
+            ])
         #expect(google.providers.feeds?.googleTrends == true)
         #expect(google.providers.feeds?.feeds == ["https://a.example/feed.xml", "https://b.example/atom"])
         #expect(google.providers.choice.trends == "google-trends,feed(a.example),feed(b.example)")
@@ -222,9 +236,12 @@ import TestSupport
     }
 
     @Test func pricesAndBudgetsAreRead() throws {
-        let settings = try RuntimeSettings.resolve(.init(), environment: [
-            "HOME": "/h", "PRESSWORK_PRICES": "gpt-4o-mini=0.15/0.60, text-embedding-3-small=0.02/0", "PRESSWORK_RUN_BUDGET_USD": "0.25",
-        ])
+        let settings = try RuntimeSettings.resolve(
+            .init(),
+            environment: [
+                "HOME": "/h", "PRESSWORK_PRICES": "gpt-4o-mini=0.15/0.60, text-embedding-3-small=0.02/0",
+                "PRESSWORK_RUN_BUDGET_USD": "0.25",
+            ])
         #expect(settings.providers.prices["gpt-4o-mini"] == ModelPrice(input: 0.15, output: 0.6))
         #expect(settings.providers.prices["text-embedding-3-small"] == ModelPrice(input: 0.02, output: 0))
         #expect(settings.providers.runBudgetUSD == 0.25)
@@ -246,14 +263,16 @@ import TestSupport
         #expect(refusal(["PRESSWORK_LLM": "openai"]).contains("OPENAI_API_KEY is not set"))
         #expect(refusal(["PRESSWORK_LLM": "openai", "OPENAI_BASE_URL": "http://localhost:8080/v1"]).contains("OPENAI_MODEL is not set"))
         #expect(refusal([:], .init(llm: "claude")).contains("the LLM provider \"claude\" is unknown"))
-        #expect(refusal(["PRESSWORK_EMBEDDINGS": "openai", "OPENAI_BASE_URL": "http://localhost:8080/v1", "OPENAI_EMBEDDING_MODEL": "nomic"])
-            .contains("PRESSWORK_EMBEDDING_DIMENSION is not set"))
+        #expect(
+            refusal(["PRESSWORK_EMBEDDINGS": "openai", "OPENAI_BASE_URL": "http://localhost:8080/v1", "OPENAI_EMBEDDING_MODEL": "nomic"])
+                .contains("PRESSWORK_EMBEDDING_DIMENSION is not set"))
         #expect(refusal(["PRESSWORK_LLM": "openai", "OPENAI_BASE_URL": "localhost:8080"]).contains("must start with http"))
     }
 
     @Test func theConfigFileNamesModelsPerRound() throws {
         let path = try TemporaryFolder.make() + "/presswork.json"
-        try #"{"llm": "openai", "openaiBaseURL": "http://127.0.0.1:8000/v1", "openaiModel": "big", "models": {"ideas": "small", "review": "judge"}}"#
+        try
+            #"{"llm": "openai", "openaiBaseURL": "http://127.0.0.1:8000/v1", "openaiModel": "big", "models": {"ideas": "small", "review": "judge"}}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let settings = try RuntimeSettings.resolve(.init(configPath: path), environment: ["HOME": "/h"])
         #expect(settings.providers.roundModels == [.ideas: "small", .coherence: "judge"])

@@ -8,8 +8,8 @@ import PressworkRuntime
 import PressworkScheduler
 import PressworkStore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The database goes away under a worker (its server connections are terminated, as a restart
 /// or a failover does): runs in progress do not end in error and do not wait for their lease to
@@ -44,33 +44,44 @@ import TestSupport
         try await waitFor("both runs past round 2") {
             try await admin.query("SELECT count(DISTINCT run_id) FROM artifacts WHERE round >= 2").scalar(Int.self) == 2
         }
-        let cut = try await admin.query("""
+        let cut = try await admin.query(
+            """
             SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'presswork-outage-worker'
-            """).scalar(Int.self)
+            """
+        ).scalar(Int.self)
         #expect(cut > 0)
 
         try await waitFor("both runs finished", timeout: .seconds(90)) {
-            try await admin.query("""
+            try await admin.query(
+                """
                 SELECT count(*) FROM runs WHERE id = ANY(\(ids)) AND status IN ('done', 'skipped', 'needs_review', 'error')
-                """).scalar(Int.self) == 2
+                """
+            ).scalar(Int.self) == 2
         }
         let statuses = try await admin.query("SELECT status FROM runs WHERE id = ANY(\(ids))").map { try $0.decode(String.self, "status") }
         #expect(!statuses.contains("error"), "\(statuses)")
         // Every round of each run was committed exactly once, whichever attempt did it.
-        let twice = try await admin.query("""
+        let twice = try await admin.query(
+            """
             SELECT count(*) FROM (SELECT run_id, round FROM diagnostics WHERE run_id = ANY(\(ids)) AND kind = 'round_completed'
                                   GROUP BY run_id, round HAVING count(*) > 1) t
-            """).scalar(Int.self)
+            """
+        ).scalar(Int.self)
         #expect(twice == 0)
-        #expect(try await admin.query("""
-            SELECT count(*) FROM diagnostics WHERE run_id = ANY(\(ids)) AND kind = 'error'
-            """).scalar(Int.self) == 0)
+        #expect(
+            try await admin.query(
+                """
+                SELECT count(*) FROM diagnostics WHERE run_id = ANY(\(ids)) AND kind = 'error'
+                """
+            ).scalar(Int.self) == 0)
         let log = sink.captured.joined(separator: "\n")
         #expect(!log.contains("round failed"), "\(log.suffix(3_000))")
         // At least one run met the outage in a statement and was handed back, not left running.
-        let handedBack = try await admin.query("""
+        let handedBack = try await admin.query(
+            """
             SELECT count(*) FROM diagnostics WHERE run_id = ANY(\(ids)) AND message LIKE 'the database went away%'
-            """).scalar(Int.self)
+            """
+        ).scalar(Int.self)
         #expect(handedBack >= 1, "\(log.suffix(3_000))")
         serving.cancel()
         _ = try? await serving.value

@@ -82,7 +82,8 @@ import Testing
     /// 75 s down, every 5 s: 16 due fires (−75 s … now), 13 within the grace.
     @Test(arguments: [(MisfirePolicy.skip, 13), (.latest, 14), (.all, 16)])
     func misfireAcrossADowntimeLongerThanTheGrace(policy: MisfirePolicy, runs: Int) throws {
-        let decision = try #require(try SchedulePlanner(grace: 60).decide([due(every: 5, downFor: 75, misfire: policy)], now: Self.now).first)
+        let decision = try #require(
+            try SchedulePlanner(grace: 60).decide([due(every: 5, downFor: 75, misfire: policy)], now: Self.now).first)
         #expect(decision.fires.count == 16)
         #expect(decision.count(.run) == runs && decision.count(.missed) == 16 - runs && decision.count(.skipped) == 0)
         #expect(decision.next == Self.now + 5)
@@ -104,9 +105,10 @@ import Testing
 
     /// A very long outage: only the newest fires are decided one by one; the rest are counted.
     @Test func aVeryLongOutageIsBounded() throws {
-        let decision = try #require(try SchedulePlanner(grace: 60, maxFireRows: 100).decide(
-            [due(every: 1, downFor: 10_000, misfire: .skip)], now: Self.now
-        ).first)
+        let decision = try #require(
+            try SchedulePlanner(grace: 60, maxFireRows: 100).decide(
+                [due(every: 1, downFor: 10_000, misfire: .skip)], now: Self.now
+            ).first)
         #expect(decision.fires.count == 100 && decision.uncountedMissed == 10_001 - 100)
         #expect(decision.count(.run) == 61, "the fires within the 60 s grace, now included")
     }

@@ -4,8 +4,8 @@ import PostgresClient
 import PressworkScheduler
 import PressworkStore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// `serve --prune-every`: two services (two `serve` processes) share one database; the prune
 /// runs once per interval, by one of them, and is recorded.
@@ -13,7 +13,8 @@ import TestSupport
     @Test func twoServicesPruneOncePerInterval() async throws {
         let pool = try await TestDatabase.makePool("maintenance", maxConnections: 6)
         _ = try await Migrator().migrate(pool)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO runs (params, status, pipeline_version, finished_at)
             SELECT '{"seeds": ["old"]}', 'done', 'test', now() - interval '40 days' FROM generate_series(1, 50)
             """)
@@ -35,7 +36,8 @@ import TestSupport
         }
         #expect(try await pool.query("SELECT count(*) FROM runs").scalar(Int.self) == 0)
         // More old runs appear; within the interval neither service prunes again.
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO runs (params, status, pipeline_version, finished_at)
             SELECT '{"seeds": ["old"]}', 'done', 'test', now() - interval '40 days' FROM generate_series(1, 5)
             """)

@@ -2,8 +2,9 @@ import Foundation
 import PostgresClient
 import PressworkCore
 import PressworkScheduler
-import Testing
 import TestSupport
+import Testing
+
 @testable import PressworkStore
 
 /// Schedules in Postgres, fired by the store with the scheduler's planner: every fire exactly once across concurrent schedulers, the misfire and
@@ -29,9 +30,10 @@ import TestSupport
         let configuration = try await database("firesonce")
         let setup = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
         for index in 0..<40 {
-            _ = try await setup.add(ScheduleDefinition(
-                name: "every-second-\(index)", cron: "* * * * * *", timeZone: "UTC", params: Self.params, overlap: .allow
-            ))
+            _ = try await setup.add(
+                ScheduleDefinition(
+                    name: "every-second-\(index)", cron: "* * * * * *", timeZone: "UTC", params: Self.params, overlap: .allow
+                ))
         }
         let deadline = ContinuousClock.now + .seconds(6)
         try await withThrowingTaskGroup(of: Int.self) { group in
@@ -53,7 +55,8 @@ import TestSupport
             #expect(total > 40 * 3)
         }
         let pool = setup.pool
-        let perSchedule = try await pool.query("""
+        let perSchedule = try await pool.query(
+            """
             SELECT f.schedule, count(*) AS fires, count(DISTINCT r.id) AS runs,
                    extract(epoch FROM max(f.fire_at) - min(f.fire_at))::int + 1 AS span,
                    count(*) FILTER (WHERE f.outcome <> 'run') AS not_run
@@ -86,10 +89,11 @@ import TestSupport
         // A grace of one second: ten-hour-old fires are missed, whatever the clock says now.
         let planner = SchedulePlanner(grace: 1)
         let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
-        _ = try await store.add(ScheduleDefinition(
-            name: "hourly", cron: "0 * * * *", timeZone: "UTC", params: Self.params, misfire: policy, catchUpLimit: 3,
-            overlap: .allow
-        ))
+        _ = try await store.add(
+            ScheduleDefinition(
+                name: "hourly", cron: "0 * * * *", timeZone: "UTC", params: Self.params, misfire: policy, catchUpLimit: 3,
+                overlap: .allow
+            ))
         // Judged at half past the hour, whatever the clock says: the newest fire is 30 min late.
         let now = Date(timeIntervalSince1970: 1_795_521_600 + 1_800)  // 2026-11-24T12:30:00Z
         let firstMissed = Date(timeIntervalSince1970: 1_795_521_600 - 36_000)
@@ -121,9 +125,10 @@ import TestSupport
             return try await store.fireDue(pipelineVersion: "test", now: clock, planner: planner).count
         }
         for policy in OverlapPolicy.allCases {
-            _ = try await store.add(ScheduleDefinition(
-                name: "overlap-\(policy.rawValue)", cron: "0 0 * * *", timeZone: "UTC", params: Self.params, overlap: policy
-            ), now: clock)
+            _ = try await store.add(
+                ScheduleDefinition(
+                    name: "overlap-\(policy.rawValue)", cron: "0 0 * * *", timeZone: "UTC", params: Self.params, overlap: policy
+                ), now: clock)
         }
         // Nothing active: every policy starts a run.
         for policy in OverlapPolicy.allCases { #expect(try await fireNow("overlap-\(policy.rawValue)") == 1) }
@@ -133,7 +138,8 @@ import TestSupport
         #expect(try await fireNow("overlap-buffer-one") == 0)
         #expect(try await fireNow("overlap-allow") == 1)
         // With its run running instead of waiting, buffer-one queues one behind it.
-        _ = try await store.pool.query("""
+        _ = try await store.pool.query(
+            """
             UPDATE runs SET status = 'running', lease_owner = 'test', lease_expires_at = now() + interval '1 minute'
             WHERE trigger->>'schedule' = 'overlap-buffer-one'
             """)
@@ -141,9 +147,10 @@ import TestSupport
         #expect(try await store.get("overlap-skip").firesSkipped == 1)
 
         // allow with at most two active runs: the third fire is skipped.
-        _ = try await store.add(ScheduleDefinition(
-            name: "limited", cron: "0 0 * * *", timeZone: "UTC", params: Self.params, overlap: .allow, maxActive: 2
-        ), now: clock)
+        _ = try await store.add(
+            ScheduleDefinition(
+                name: "limited", cron: "0 0 * * *", timeZone: "UTC", params: Self.params, overlap: .allow, maxActive: 2
+            ), now: clock)
         #expect(try await fireNow("limited") == 1)
         #expect(try await fireNow("limited") == 1)
         #expect(try await fireNow("limited") == 0)
@@ -158,9 +165,10 @@ import TestSupport
     @Test func manualFiresFollowTheOverlapPolicy() async throws {
         let configuration = try await database("trigger")
         let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
-        let added = try await store.add(ScheduleDefinition(
-            name: "buffered", cron: "0 0 1 1 *", timeZone: "UTC", params: Self.params, overlap: .bufferOne
-        ))
+        let added = try await store.add(
+            ScheduleDefinition(
+                name: "buffered", cron: "0 0 1 1 *", timeZone: "UTC", params: Self.params, overlap: .bufferOne
+            ))
         let t0 = Date(timeIntervalSince1970: 1_795_521_600)
         guard case .started(let first) = try await store.trigger("buffered", pipelineVersion: "test", now: t0) else {
             Issue.record("the first trigger was refused")
@@ -168,9 +176,11 @@ import TestSupport
         }
         #expect(first.fireAt == t0)
         // Queued, nothing running: buffer-one has its one waiting run.
-        #expect(try await store.trigger("buffered", pipelineVersion: "test", now: t0 + 1) == .skipped(
-            reason: "overlap buffer-one: 0 running and 1 queued"
-        ))
+        #expect(
+            try await store.trigger("buffered", pipelineVersion: "test", now: t0 + 1)
+                == .skipped(
+                    reason: "overlap buffer-one: 0 running and 1 queued"
+                ))
         // Running: one may wait behind it; then no third.
         _ = try await store.pool.query("UPDATE runs SET status = 'running' WHERE id = \(first.runID)")
         guard case .started = try await store.trigger("buffered", pipelineVersion: "test", now: t0 + 2) else {
@@ -195,7 +205,8 @@ import TestSupport
     @Test func rowsWrittenWithSQLGetTheirNextFire() async throws {
         let configuration = try await database("sqlrows")
         let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
-        _ = try await store.pool.query("""
+        _ = try await store.pool.query(
+            """
             INSERT INTO schedules (name, cron, time_zone, params) VALUES
                 ('by-hand', '0 7 * * *', 'Europe/Berlin', \(PostgresJSON(Self.params))),
                 ('broken', 'not cron', 'UTC', \(PostgresJSON(Self.params)))
@@ -221,7 +232,8 @@ import TestSupport
         let created = try await store.get("morning")
         #expect(created.params == Self.params && created.nextFireAt == now + 18 * 3_600)
         // Replaced: a new expression and params; the scheduler computes the next fire again.
-        _ = try await store.pool.query("""
+        _ = try await store.pool.query(
+            """
             SELECT presswork_schedule('morning', '30 6 * * *', ARRAY['latte art'], 'UTC', '{"region": "DE"}')
             """)
         _ = try await store.fireDue(pipelineVersion: "test", now: now, planner: planner)
@@ -253,7 +265,8 @@ import TestSupport
         #expect(first.first?.fireAt == ISO8601DateFormatter().date(from: "2026-11-01T23:00:00Z"))
         let second = try await store.backfill("daily", from: from, through: to, pipelineVersion: "test")
         #expect(second.isEmpty)
-        let trigger = try await store.pool.query("""
+        let trigger = try await store.pool.query(
+            """
             SELECT trigger->>'kind' AS kind, trigger->>'schedule' AS schedule FROM runs WHERE id = \(first[0].runID)
             """)
         #expect(try trigger.first?.decode(String.self, "kind") == "schedule")
@@ -264,7 +277,8 @@ import TestSupport
     @Test func pauseResumeAndRefusals() async throws {
         let configuration = try await database("schedulecli")
         let store = ScheduleStore(pool: PostgresConnectionPool(configuration: configuration, maxConnections: 2))
-        let added = try await store.add(ScheduleDefinition(name: "weekly", cron: "0 6 * * MON", timeZone: "America/New_York", params: Self.params))
+        let added = try await store.add(
+            ScheduleDefinition(name: "weekly", cron: "0 6 * * MON", timeZone: "America/New_York", params: Self.params))
         #expect(added.enabled && added.nextFireAt != nil)
         _ = try await store.pool.query("UPDATE schedules SET next_fire_at = now() - interval '1 day' WHERE name = 'weekly'")
         #expect(try await store.setEnabled("weekly", false).enabled == false)
@@ -296,7 +310,8 @@ import TestSupport
         let pool = PostgresConnectionPool(configuration: configuration, maxConnections: 2)
         let store = ScheduleStore(pool: pool)
         _ = try await store.add(ScheduleDefinition(name: "good", cron: "* * * * *", timeZone: "UTC", params: Self.params))
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO schedules (name, cron, time_zone, params, next_fire_at) VALUES
                 ('bad-params', '* * * * *', 'UTC', '{"seeds": 42}', now() - interval '2 seconds'),
                 ('bad-zone', '* * * * *', 'Mars/Olympus', \(PostgresJSON(Self.params)), now() - interval '2 seconds')

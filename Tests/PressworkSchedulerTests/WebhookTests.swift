@@ -5,11 +5,12 @@ import PostgresClient
 import PressworkCore
 import PressworkOrchestrator
 import PressworkPipeline
-@testable import PressworkScheduler
 import PressworkStore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import PressworkScheduler
 
 /// Webhooks end to end: the events of a real run reach a real HTTP receiver, signed so that an
 /// independent check (the Standard Webhooks recipe written out here) accepts them; a failing
@@ -22,9 +23,9 @@ import TestSupport
     /// each "v1," entry; timestamps more than five minutes away are replays.
     static func receiverAccepts(_ request: ScriptedHTTPServer.Request, secret: String) -> Bool {
         guard let id = request.header("webhook-id"), let timestamp = request.header("webhook-timestamp"),
-              let header = request.header("webhook-signature"), let seconds = Double(timestamp),
-              abs(Date().timeIntervalSince1970 - seconds) < 300,
-              let key = Data(base64Encoded: String(secret.dropFirst("whsec_".count)))
+            let header = request.header("webhook-signature"), let seconds = Double(timestamp),
+            abs(Date().timeIntervalSince1970 - seconds) < 300,
+            let key = Data(base64Encoded: String(secret.dropFirst("whsec_".count)))
         else { return false }
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(id).\(timestamp).".utf8) + request.body, using: SymmetricKey(data: key))
         let expected = "v1," + Data(mac).base64EncodedString()
@@ -58,23 +59,27 @@ import TestSupport
         )
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
         let at = Date(timeIntervalSince1970: 1_614_265_330)
-        #expect(WebhookSignature.verify(
-            id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body,
-            header: "v1,bm90IGl0 " + signature, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", now: at
-        ))
+        #expect(
+            WebhookSignature.verify(
+                id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body,
+                header: "v1,bm90IGl0 " + signature, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", now: at
+            ))
         // A replay an hour later, a changed body, another secret: refused.
-        #expect(!WebhookSignature.verify(
-            id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body, header: signature,
-            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", now: at.addingTimeInterval(3_600)
-        ))
-        #expect(!WebhookSignature.verify(
-            id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body + Data(" ".utf8), header: signature,
-            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", now: at
-        ))
-        #expect(!WebhookSignature.verify(
-            id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body, header: signature,
-            secret: "whsec_c2Vjb25k", now: at
-        ))
+        #expect(
+            !WebhookSignature.verify(
+                id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body, header: signature,
+                secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", now: at.addingTimeInterval(3_600)
+            ))
+        #expect(
+            !WebhookSignature.verify(
+                id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body + Data(" ".utf8), header: signature,
+                secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", now: at
+            ))
+        #expect(
+            !WebhookSignature.verify(
+                id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body, header: signature,
+                secret: "whsec_c2Vjb25k", now: at
+            ))
     }
 
     @Test func theEventsOfARunReachTheirReceiversSigned() async throws {
@@ -131,7 +136,8 @@ import TestSupport
         _ = try await Migrator().migrate(pool)
         let receiver = try await ScriptedHTTPServer.start()
         let webhooks = WebhookStore(pool: pool)
-        let flaky = try await webhooks.add(name: "flaky", url: receiver.baseURL + "/flaky", events: ["run.done", "run.error"], allowPrivateNetworks: true)
+        let flaky = try await webhooks.add(
+            name: "flaky", url: receiver.baseURL + "/flaky", events: ["run.done", "run.error"], allowPrivateNetworks: true)
         _ = try await webhooks.add(name: "down", url: receiver.baseURL + "/down", events: ["run.error"], allowPrivateNetworks: true)
         // /flaky: a 503, a dropped connection, a 500, then it verifies and accepts. /down: 500s.
         let flakyFailures = Mutex<[ScriptedHTTPServer.Reply]>([.status(503, body: "busy"), .drop, .status(500, body: "oops")])
@@ -140,7 +146,8 @@ import TestSupport
             if let failure = flakyFailures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return failure }
             return Self.receiverAccepts(request, secret: flaky.secret) ? .status(200, body: "ok") : .status(401, body: "bad signature")
         }
-        let delivering = startDispatcher(webhooks, pool, retrySchedule: [.milliseconds(100), .milliseconds(200), .milliseconds(300), .milliseconds(300)])
+        let delivering = startDispatcher(
+            webhooks, pool, retrySchedule: [.milliseconds(100), .milliseconds(200), .milliseconds(300), .milliseconds(300)])
         defer { delivering.cancel() }
         try await Self.plantFailedRun(pool)
 

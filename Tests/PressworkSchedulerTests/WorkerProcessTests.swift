@@ -5,8 +5,8 @@ import PressworkCore
 import PressworkOrchestrator
 import PressworkPipeline
 import PressworkStore
-import Testing
 import TestSupport
+import Testing
 
 /// `presswork worker` as a real process: SIGTERM hands its run back and exits 0; SIGKILL leaves
 /// the run to be taken over when its lease expires, and no round is committed twice.
@@ -24,10 +24,14 @@ import TestSupport
 
     func startWorker(_ configuration: PostgresConfiguration, leaseSeconds: Int, drainSeconds: Int = 20) throws -> PressworkProcess {
         try PressworkProcess(
-            ["worker", "--concurrency", "1", "--lease-seconds", "\(leaseSeconds)", "--drain-seconds", "\(drainSeconds)",
-             "--log-level", "info"],
-            environment: ["DATABASE_URL": TestDatabase.url(configuration), "PRESSWORK_OFFLINE_LATENCY_MS": "150",
-                          "PRESSWORK_HOME": try TemporaryFolder.make()]
+            [
+                "worker", "--concurrency", "1", "--lease-seconds", "\(leaseSeconds)", "--drain-seconds", "\(drainSeconds)",
+                "--log-level", "info",
+            ],
+            environment: [
+                "DATABASE_URL": TestDatabase.url(configuration), "PRESSWORK_OFFLINE_LATENCY_MS": "150",
+                "PRESSWORK_HOME": try TemporaryFolder.make(),
+            ]
         )
     }
 
@@ -56,7 +60,8 @@ import TestSupport
 
     /// Each round was completed (committed) exactly once, by whichever attempt.
     func expectEachRoundOnce(_ pool: PostgresConnectionPool, _ run: RunID) async throws {
-        let completed = try await pool.query("""
+        let completed = try await pool.query(
+            """
             SELECT round, count(*) AS times FROM diagnostics WHERE run_id = \(run) AND kind = 'round_completed' GROUP BY round
             """)
         #expect(completed.count == 8)
@@ -176,7 +181,8 @@ import TestSupport
         let pool = PostgresConnectionPool(configuration: configuration, maxConnections: 2)
         _ = try await Migrator().migrate(pool)
         let params = String(decoding: try JSONEncoder().encode(try RunParams.validated(seeds: ["tick"])), as: UTF8.self)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO schedules (name, cron, time_zone, params, overlap, next_fire_at)
             SELECT 'tick-' || g, '* * * * * *', 'UTC', \(params)::jsonb, 'allow', date_trunc('second', now()) + interval '2 seconds'
             FROM generate_series(1, 200) g
@@ -189,16 +195,19 @@ import TestSupport
         }
         // Until every schedule has fired eight times (a count, not a time: a slow machine takes longer).
         try await waitFor("eight fires of every schedule", timeout: .seconds(120)) {
-            try await pool.query("""
+            try await pool.query(
+                """
                 SELECT count(*) FROM (SELECT schedule FROM schedule_fires GROUP BY schedule HAVING count(*) >= 8) s
-                """).scalar(Int.self) == 200
+                """
+            ).scalar(Int.self) == 200
         }
         for scheduler in schedulers { scheduler.signal(SIGTERM) }
         for scheduler in schedulers {
             let status = await scheduler.waitForExit(timeout: .seconds(10))
             #expect(status == 0, "\(scheduler.output.suffix(1_000))")
         }
-        let perSchedule = try await pool.query("""
+        let perSchedule = try await pool.query(
+            """
             SELECT f.schedule, count(*) AS fires, count(DISTINCT r.id) AS runs,
                    extract(epoch FROM max(f.fire_at) - min(f.fire_at))::int + 1 AS span,
                    count(*) FILTER (WHERE f.outcome <> 'run') AS not_run

@@ -6,8 +6,8 @@ import PressworkOrchestrator
 import PressworkPipeline
 import PressworkScheduler
 import PressworkStore
-import Testing
 import TestSupport
+import Testing
 
 /// Workers and the scheduler against a real Postgres: NOTIFY wakes workers for runs queued by
 /// anyone (a plain SQL INSERT included), abandoned runs are rescued, poison runs end in error,
@@ -79,9 +79,12 @@ import TestSupport
         let task = Task { try await workers.run() }
         defer { task.cancel() }
         try await waitFor("eight runs whose leases were extended together") {
-            let row = try #require(try await pool.query("""
-                SELECT count(*) AS running, count(DISTINCT lease_expires_at) AS expiries FROM runs WHERE status = 'running'
-                """).first)
+            let row = try #require(
+                try await pool.query(
+                    """
+                    SELECT count(*) AS running, count(DISTINCT lease_expires_at) AS expiries FROM runs WHERE status = 'running'
+                    """
+                ).first)
             return try row.decode(Int.self, "running") == 8 && row.decode(Int.self, "expiries") == 1
         }
         #expect(pool.statistics.open <= 2)
@@ -94,12 +97,14 @@ import TestSupport
     @Test func aRunInsertedWithPlainSQLIsPickedUpAndABadOneIsMarked() async throws {
         let setup = try await setup("sqltrigger")
         try await withWorkers(setup) {
-            let good = try await setup.pool.query("""
+            let good = try await setup.pool.query(
+                """
                 INSERT INTO runs (params) VALUES ('{"seeds": ["alpine cheese"], "region": "CH", "brandVoice": "warm",
                     "dryRun": true, "thresholds": {"review": 0.5, "publish": 0.7, "duplicate": 0.9},
                     "providers": {"llm": "offline", "embeddings": "offline", "trends": "seeds"}}')
                 RETURNING id
-                """).scalar(RunID.self)
+                """
+            ).scalar(RunID.self)
             let bad = try await setup.pool.query("INSERT INTO runs (params) VALUES ('{\"seeds\": 5}') RETURNING id").scalar(RunID.self)
             try await waitFor("both runs to end") {
                 let goodStatus = try await setup.status(good)
@@ -145,9 +150,10 @@ import TestSupport
         // Each doomed worker's 30 s lease is judged an hour later (injected time, no waiting).
         let later = Date().addingTimeInterval(3_600)
         for attempt in 1...3 {
-            let lease = try #require(try await setup.store.claimNext(
-                owner: "doomed-\(attempt)", leaseSeconds: 30, maxAbandoned: 3, now: attempt == 1 ? nil : later
-            ))
+            let lease = try #require(
+                try await setup.store.claimNext(
+                    owner: "doomed-\(attempt)", leaseSeconds: 30, maxAbandoned: 3, now: attempt == 1 ? nil : later
+                ))
             #expect(lease.attempt == attempt)
         }
         // Three workers died with it: the next claim ends it instead of taking it over.
@@ -162,16 +168,19 @@ import TestSupport
     @Test func schedulesFireRunsThatWorkersFinish() async throws {
         let setup = try await setup("serve")
         let schedules = ScheduleStore(pool: setup.pool)
-        _ = try await schedules.add(ScheduleDefinition(
-            name: "every-second", cron: "* * * * * *", timeZone: "UTC",
-            params: try RunParams.validated(seeds: ["home espresso"]), overlap: .allow
-        ))
+        _ = try await schedules.add(
+            ScheduleDefinition(
+                name: "every-second", cron: "* * * * * *", timeZone: "UTC",
+                params: try RunParams.validated(seeds: ["home espresso"]), overlap: .allow
+            ))
         let scheduler = Task { try await SchedulerService(store: schedules, pipelineVersion: Pipeline.version, logger: logger).run() }
         try await withWorkers(setup) {
             try await waitFor("three finished scheduled runs") {
-                try await setup.pool.query("""
+                try await setup.pool.query(
+                    """
                     SELECT count(*) FROM runs WHERE trigger->>'schedule' = 'every-second' AND status IN ('done', 'skipped')
-                    """).scalar(Int.self) >= 3
+                    """
+                ).scalar(Int.self) >= 3
             }
         }
         scheduler.cancel()

@@ -1,8 +1,9 @@
 import Foundation
 import PostgresClient
 import PressworkCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import PressworkStore
 
 /// Profiles and sites in Postgres: versions kept, a schedule's fire pins the current version,
@@ -28,9 +29,10 @@ import TestSupport
 
         // A schedule that names the profile: each fire's run records the version at the fire.
         let schedules = ScheduleStore(pool: pool)
-        _ = try await schedules.add(ScheduleDefinition(
-            name: "daily", cron: "0 9 * * *", timeZone: "UTC", params: try RunParams.validated(seeds: ["a"], profile: "writer")
-        ))
+        _ = try await schedules.add(
+            ScheduleDefinition(
+                name: "daily", cron: "0 9 * * *", timeZone: "UTC", params: try RunParams.validated(seeds: ["a"], profile: "writer")
+            ))
         guard case .started(let started) = try await schedules.trigger("daily", pipelineVersion: "test") else {
             Issue.record("the trigger started no run")
             return
@@ -46,11 +48,14 @@ import TestSupport
         let sites = CatalogStore(pool: pool, kind: .site)
         _ = try await sites.add("blog", settings: .object([("url", .string("https://blog.example"))]))
         let schedules = ScheduleStore(pool: pool)
-        _ = try await schedules.add(ScheduleDefinition(
-            name: "daily", cron: "0 9 * * *", timeZone: "UTC", params: try RunParams.validated(seeds: ["a"], dryRun: false, site: "blog")
-        ))
+        _ = try await schedules.add(
+            ScheduleDefinition(
+                name: "daily", cron: "0 9 * * *", timeZone: "UTC",
+                params: try RunParams.validated(seeds: ["a"], dryRun: false, site: "blog")
+            ))
         await #expect { try await sites.remove("blog") } throws: {
-            ($0 as? CatalogInUse)?.description == "site blog is used by schedules daily; change or remove those first (finished runs keep their record either way)"
+            ($0 as? CatalogInUse)?.description
+                == "site blog is used by schedules daily; change or remove those first (finished runs keep their record either way)"
         }
         try await schedules.remove("daily")
         let store = RunStore(pool: pool)

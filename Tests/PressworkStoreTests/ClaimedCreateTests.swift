@@ -1,8 +1,9 @@
 import Foundation
 import PostgresClient
 import PressworkCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import PressworkStore
 
 /// `presswork run` beside `serve`: the run it creates is claimed in the same statement, so a

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PressworkStore
 
 @Suite struct MigrationFileTests {

@@ -1,15 +1,20 @@
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
+
 @testable import PressworkStore
 
 @Suite struct MigratorTests {
     private let builtIn = (try? Migration.load()) ?? []
     private var extra: [Migration] {
-        builtIn + [Migration(version: 900, name: "widgets", sql: """
-            CREATE TABLE widgets (id bigserial PRIMARY KEY, name text NOT NULL);
-            INSERT INTO widgets (name) VALUES ('first');
-            """)]
+        builtIn + [
+            Migration(
+                version: 900, name: "widgets",
+                sql: """
+                    CREATE TABLE widgets (id bigserial PRIMARY KEY, name text NOT NULL);
+                    INSERT INTO widgets (name) VALUES ('first');
+                    """)
+        ]
     }
 
     @Test func appliesEachMigrationOnceAndRecordsIt() async throws {
@@ -75,10 +80,15 @@ import TestSupport
 
     @Test func aFailingMigrationLeavesNoTraceAndNamesTheFile() async throws {
         let pool = try await TestDatabase.makePool("migratefail")
-        let broken = builtIn + [Migration(version: 950, name: "broken", sql: """
-            CREATE TABLE half (id int);
-            INSERT INTO half VALUES ('not a number');
-            """)]
+        let broken =
+            builtIn + [
+                Migration(
+                    version: 950, name: "broken",
+                    sql: """
+                        CREATE TABLE half (id int);
+                        INSERT INTO half VALUES ('not a number');
+                        """)
+            ]
         await #expect {
             try await Migrator(migrations: broken).migrate(pool)
         } throws: { error in

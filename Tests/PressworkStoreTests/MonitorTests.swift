@@ -1,8 +1,9 @@
-import PressworkCore
 import Foundation
 import PostgresClient
-import Testing
+import PressworkCore
 import TestSupport
+import Testing
+
 @testable import PressworkStore
 
 /// The monitoring queries find planted trouble, each by its own check and subject, and the
@@ -39,7 +40,8 @@ import TestSupport
         #expect(report.findings.contains { $0.check == "stalled_rounds" && $0.subject == running.description && $0.severity == .critical })
         #expect(abs(report.checkedAt.timeIntervalSince(later)) < 1)
         let now = try await Pruner(pool: pool).plan(Pruner.Retention(finished: .seconds(86_400 * 3)))
-        let inAWeek = try await Pruner(pool: pool).plan(Pruner.Retention(finished: .seconds(86_400 * 3), now: Date().addingTimeInterval(7 * 86_400)))
+        let inAWeek = try await Pruner(pool: pool).plan(
+            Pruner.Retention(finished: .seconds(86_400 * 3), now: Date().addingTimeInterval(7 * 86_400)))
         #expect(now.runsDeleted + now.runsCompacted == 0 && inAWeek.runsDeleted + inAWeek.runsCompacted == 1, "\(now) \(inAWeek)")
         await pool.close()
     }
@@ -55,39 +57,47 @@ import TestSupport
         _ = try await pool.query("UPDATE artifacts SET created_at = now() - interval '2 hours' WHERE run_id = \(slow)")
         try await planting.run("queued", daysAgo: 0.1, rounds: 0)
         try await planting.run("needs_review", daysAgo: 2, rounds: 7)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO schedules (name, cron, time_zone, params, next_fire_at)
             VALUES ('nobody-fires-me', '0 * * * *', 'UTC', '{"seeds": ["x"]}', now() - interval '1 hour')
             """)
         // A receiver that has been failing for an hour.
         let done = try await planting.run("done", daysAgo: 0.1)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO webhook_endpoints (name, url, secret, events)
             VALUES ('crm', 'http://127.0.0.1:9/hook', 'whsec_c2VjcmV0', '{run.done}')
             """)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO events (run_id, kind, payload, at) VALUES (\(done), 'run.done', '{}', now() - interval '1 hour')
             """)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO webhook_deliveries (event_id, endpoint, attempts, last_error, created_at)
             SELECT id, 'crm', 5, 'HTTP 503', now() - interval '1 hour' FROM events
             """)
         // Orphans, two days old: a checkpoint of a committed round, a cached reply of a finished
         // run, the vector of a skipped run, an event whose run is gone; and a draft left in WordPress.
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO section_checkpoints (run_id, round, section, payload, duration_ms, attempt, created_at)
             VALUES (\(done), 3, 0, '{}', 1, 1, now() - interval '2 days')
             """)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO response_cache (run_id, key, reply, created_at) VALUES (\(done), 'k', '{}', now() - interval '2 days')
             """)
         let skipped = try await planting.run("skipped", daysAgo: 3)
         _ = try await pool.query("UPDATE vectors SET created_at = now() - interval '2 days' WHERE run_id = \(skipped)")
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO events (run_id, kind, payload, at) VALUES (gen_random_uuid(), 'run.done', '{}', now() - interval '2 days')
             """)
         let left = try await planting.run("error", daysAgo: 1)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO publications (run_id, site, slug, stage, wp_post_id, run_attempt, error)
             VALUES (\(left), 'https://blog.example', 'left', 'left_behind', 77, 1, 'delete failed: HTTP 500')
             """)
@@ -111,7 +121,8 @@ import TestSupport
         #expect(report.exitCode == 2 && report.status == "critical")
 
         // A prune that has not finished for three days.
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO maintenance (task, owner, started_at, finished_at) VALUES ('prune', 'cron', now() - interval '3 days', now() - interval '3 days')
             """)
         let stale = try await Monitor(pool: pool).check()

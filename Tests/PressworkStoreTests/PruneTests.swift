@@ -1,8 +1,9 @@
 import Foundation
 import PostgresClient
 import PressworkCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import PressworkStore
 
 /// Pruning: retention per status, compaction of published runs, orphans, dry runs, and a prune of
@@ -25,22 +26,26 @@ import TestSupport
         // An error run whose publish left a draft in WordPress keeps its record (monitor lists it);
         // one whose post went live before the error is compacted, its publication kept.
         let leftBehind = try await planting.run("error", daysAgo: 200, rounds: 7)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO publications (run_id, site, slug, stage, wp_post_id, run_attempt)
             VALUES (\(leftBehind), 'https://blog.example', 'left', 'left_behind', 9, 1)
             """)
         let liveThenFailed = try await planting.run("error", daysAgo: 200, rounds: 7)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO publications (run_id, site, slug, stage, wp_post_id, run_attempt)
             VALUES (\(liveThenFailed), 'https://blog.example', 'live', 'published', 10, 1)
             """)
         // A reprocessed run and a schedule fire point at the old done run.
         let child = try await planting.run("done", daysAgo: 1)
         _ = try await pool.query("UPDATE runs SET parent_run_id = \(oldDone) WHERE id = \(child)")
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO schedules (name, cron, time_zone, params) VALUES ('daily', '@daily', 'UTC', '{"seeds": ["x"]}')
             """)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO schedule_fires (schedule, fire_at, outcome, run_id) VALUES ('daily', now() - interval '40 days', 'run', \(oldDone))
             """)
 
@@ -64,9 +69,10 @@ import TestSupport
             #expect(try await planting.exists(kept))
         }
         // The published run: row, publication record and vector stay, with the title.
-        let compacted = try #require(try await pool.query(
-            "SELECT pruned_at IS NOT NULL AS pruned, status FROM runs WHERE id = \(published)"
-        ).first)
+        let compacted = try #require(
+            try await pool.query(
+                "SELECT pruned_at IS NOT NULL AS pruned, status FROM runs WHERE id = \(published)"
+            ).first)
         #expect(try compacted.decode(Bool.self, "pruned") && compacted.decode(String.self, "status") == "done")
         #expect(try await planting.count("SELECT count(*) FROM artifacts WHERE run_id = '\(published)'") == 0)
         #expect(try await planting.count("SELECT count(*) FROM publications WHERE run_id = '\(published)'") == 1)
@@ -94,24 +100,29 @@ import TestSupport
         let done = try await planting.run("done", daysAgo: 1)
         let failed = try await planting.run("error", daysAgo: 1, rounds: 3)
         let skipped = try await planting.run("skipped", daysAgo: 1)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO section_checkpoints (run_id, round, section, payload, duration_ms, attempt)
             VALUES (\(done), 3, 0, '{}', 1, 1), (\(done), 3, 1, '{}', 1, 1),
                    (\(failed), 3, 0, '{}', 1, 1)   -- round 3 of the failed run never committed: needed for its retry
             """)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO response_cache (run_id, key, reply) VALUES (\(done), 'a', '{}'), (\(failed), 'b', '{}')
             """)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO webhook_endpoints (name, url, secret, events) VALUES ('crm', 'http://127.0.0.1:9/', 'whsec_eA==', '{run.done}')
             """)
         // Events: of a deleted run (one waits for delivery), and a month old.
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO events (run_id, kind, payload, at) VALUES
                 (gen_random_uuid(), 'run.done', '{}', now()), (gen_random_uuid(), 'run.done', '{"waits": true}', now()),
                 (\(done), 'run.done', '{}', now() - interval '30 days')
             """)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO webhook_deliveries (event_id, endpoint) SELECT id, 'crm' FROM events WHERE payload ? 'waits'
             """)
 
@@ -170,7 +181,8 @@ import TestSupport
         let configuration = try await TestDatabase.makeDatabase("prunelarge")
         let pool = PostgresConnectionPool(configuration: configuration, maxConnections: 2)
         _ = try await Migrator().migrate(pool)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO runs (params, status, round, pipeline_version, finished_at, created_at)
             SELECT '{"seeds": ["bulk"]}',
                    CASE WHEN n % 1000 = 0 THEN 'needs_review' WHEN n % 3 = 0 THEN 'skipped' ELSE 'done' END,
@@ -179,20 +191,24 @@ import TestSupport
             """)
         // Attempt 0 (as `runs reprocess` copies them): no event per artifact, which would only
         // slow the setup down.
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO artifacts (run_id, round, payload, duration_ms, attempt)
             SELECT id, r, '{"title": "bulk"}', 1, 0 FROM runs, generate_series(0, 2) AS r
             """)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             WITH chosen AS (SELECT id FROM runs WHERE status = 'done' ORDER BY id LIMIT 100)
             INSERT INTO publications (run_id, site, slug, stage, wp_post_id, run_attempt)
             SELECT id, 'https://blog.example', 'p', 'published', 1, 1 FROM chosen
             """)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO vectors (run_id, model, dimension, embedding, wp_post_id)
             SELECT run_id, 'planted', 3, '{0,1,0}', 1 FROM publications
             """)
-        _ = try await pool.query("""
+        _ = try await pool.query(
+            """
             INSERT INTO runs (params, pipeline_version) SELECT '{"seeds": ["queued"]}', 'test' FROM generate_series(1, 300)
             """)
 
@@ -219,7 +235,9 @@ import TestSupport
         #expect(try await remaining.count("SELECT count(*) FROM runs WHERE status = 'needs_review'") == 100)
         #expect(try await remaining.count("SELECT count(*) FROM runs WHERE params->'seeds'->>0 = 'queued' AND status = 'done'") == 300)
         #expect(try await remaining.count("SELECT count(*) FROM vectors WHERE wp_post_id IS NOT NULL") == 100)
-        #expect(try await remaining.count("SELECT count(*) FROM artifacts a JOIN runs r ON r.id = a.run_id WHERE r.status = 'needs_review'") == 300)
+        #expect(
+            try await remaining.count("SELECT count(*) FROM artifacts a JOIN runs r ON r.id = a.run_id WHERE r.status = 'needs_review'")
+                == 300)
         #expect(try await remaining.count("SELECT count(*) FROM prune_candidates") == 0)
         await pool.close()
     }

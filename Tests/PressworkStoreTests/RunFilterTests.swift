@@ -1,8 +1,9 @@
 import Foundation
 import PostgresClient
 import PressworkCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import PressworkStore
 
 /// `runs list` filters and bulk actions' selections: each condition alone and together.

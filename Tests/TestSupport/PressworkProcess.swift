@@ -50,7 +50,8 @@ extension TestDatabase {
     public static func url(_ configuration: PostgresConfiguration) -> String {
         let base = configuration.connectionString
         guard let database = configuration.databaseOverride, let query = base.firstIndex(of: "?"),
-              let slash = base[..<query].lastIndex(of: "/") else { return base }
+            let slash = base[..<query].lastIndex(of: "/")
+        else { return base }
         return String(base[...slash]) + database + String(base[query...])
     }
 }

@@ -124,7 +124,8 @@ public final class ScriptedHTTPServer: Sendable {
                 }
             case .trickle(let every, let text):
                 let headers = HTTPHeaders([("Content-Length", "\(text.utf8.count)"), ("Content-Type", "application/json")])
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+                context.writeAndFlush(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
                 trickle(Array(text.utf8)[...], every: every, context: context)
             case .status(let status, let headers, let text):
                 var responseHeaders = HTTPHeaders(headers)

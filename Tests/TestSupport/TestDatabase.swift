@@ -14,7 +14,8 @@ public enum TestDatabase {
     /// A new, empty database on the test server; the name starts with `prefix`.
     public static func makeDatabase(_ prefix: String) async throws -> PostgresConfiguration {
         let server = try await TestServer.shared.configuration()
-        let name = "pw_\(prefix.lowercased().filter { $0.isLetter || $0.isNumber })_"
+        let name =
+            "pw_\(prefix.lowercased().filter { $0.isLetter || $0.isNumber })_"
             + UUID().uuidString.prefix(8).lowercased()
         let connection = try await PostgresConnection.connect(server)
         do {

@@ -35,15 +35,17 @@ public enum TestWordPress {
 
         private static func start() async throws -> TestWordPressSite {
             guard TestWordPress.packagesInstalled else {
-                throw TestWordPressError("WordPress is required (PRESSWORK_REQUIRE_WORDPRESS=1) but not installed: "
-                    + "apt-get install wordpress php-cli php-mysql mariadb-server")
+                throw TestWordPressError(
+                    "WordPress is required (PRESSWORK_REQUIRE_WORDPRESS=1) but not installed: "
+                        + "apt-get install wordpress php-cli php-mysql mariadb-server")
             }
             let state = try TemporaryFolder.make()
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("wordpress/wordpress-test-server").path
             // Not Foundation's Process: the servers the script leaves running would inherit a
             // descriptor it keeps open, and waiting for the script would hang (MACHINE-NOTES).
-            let outcome = try await ChildProcess(executable: "/bin/bash", arguments: [script, "start", state + "/site", "\(getpid())"]).run()
+            let outcome = try await ChildProcess(executable: "/bin/bash", arguments: [script, "start", state + "/site", "\(getpid())"])
+                .run()
             let text = outcome.output
             guard outcome.succeeded else {
                 throw TestWordPressError("wordpress-test-server failed (\(outcome.exitStatus)):\n\(text)")

@@ -6,8 +6,12 @@ import PressworkStore
 /// inline).
 struct ConsoleLayout {
     enum Section: String, CaseIterable {
-        case overview = "Overview", runs = "Runs", review = "Review", schedules = "Schedules"
-        case webhooks = "Webhooks", monitor = "Monitor"
+        case overview = "Overview"
+        case runs = "Runs"
+        case review = "Review"
+        case schedules = "Schedules"
+        case webhooks = "Webhooks"
+        case monitor = "Monitor"
 
         var path: String {
             switch self {
@@ -24,11 +28,12 @@ struct ConsoleLayout {
     let session: ConsoleSessionStore.Session?
 
     func render(title: String, section: Section?, _ content: HTML) -> HTML {
-        let navigation = HTML.join(Section.allCases.map { item in
-            item == section
-                ? "<a href=\"\(item.path)\" aria-current=\"page\">\(item.rawValue)</a>"
-                : "<a href=\"\(item.path)\">\(item.rawValue)</a>"
-        })
+        let navigation = HTML.join(
+            Section.allCases.map { item in
+                item == section
+                    ? "<a href=\"\(item.path)\" aria-current=\"page\">\(item.rawValue)</a>"
+                    : "<a href=\"\(item.path)\">\(item.rawValue)</a>"
+            })
         let account: HTML
         if let session {
             account = """

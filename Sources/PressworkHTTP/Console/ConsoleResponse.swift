@@ -6,7 +6,8 @@ enum ConsoleResponse {
     /// Scripts and styles from the console's own files only (no inline script, no inline
     /// style, nothing from elsewhere); frames only of the console (the article preview); forms
     /// post only to it; no page may frame it.
-    static let contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         + "connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
     static func page(_ html: HTML, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {

@@ -50,7 +50,8 @@ struct ConsoleRoutes: Sendable {
         }
         let layout = ConsoleLayout(session: session)
         guard session.scopes.contains(scope) else {
-            return errorPage(ConsoleError(.forbidden, "your sign-in does not have the scope \(scope.rawValue), which this page needs"), layout: layout)
+            return errorPage(
+                ConsoleError(.forbidden, "your sign-in does not have the scope \(scope.rawValue), which this page needs"), layout: layout)
         }
         return try await refusalsAsPages(layout) { try await body(session, layout) }
     }
@@ -104,7 +105,7 @@ struct ConsoleRoutes: Sendable {
     /// A run id from the path, or a 404 page.
     func run(_ requestContext: BasicRequestContext) async throws -> RunRecord {
         guard let text = requestContext.parameters.get("id"), let id = RunID(text),
-              let run = try await context.store.run(id)
+            let run = try await context.store.run(id)
         else { throw ConsoleError(.notFound, "there is no run \(requestContext.parameters.get("id") ?? "")") }
         return run
     }

@@ -40,7 +40,8 @@ struct ConsoleSignIn: Sendable {
             throw ConsoleError(.unauthorized, "your console session has ended (expired or signed out): sign in again; nothing was changed")
         }
         guard let sent = form["csrf"], Self.constantTimeEqual(sent, session.csrfToken) else {
-            throw ConsoleError(.forbidden, "the form did not carry this session's CSRF token: reload the page and try again; nothing was changed")
+            throw ConsoleError(
+                .forbidden, "the form did not carry this session's CSRF token: reload the page and try again; nothing was changed")
         }
         if let scope, !session.scopes.contains(scope) {
             throw ConsoleError(.forbidden, "your sign-in does not have the scope \(scope.rawValue); nothing was changed")
@@ -52,7 +53,7 @@ struct ConsoleSignIn: Sendable {
     static func checkOrigin(_ request: Request) throws {
         guard let origin = request.headers[.origin], origin != "null" else { return }
         guard let host = request.headers[.host] ?? request.head.authority,
-              let url = URL(string: origin), let originHost = url.host
+            let url = URL(string: origin), let originHost = url.host
         else { throw ConsoleError(.forbidden, "the form came from another origin; nothing was changed") }
         let originAuthority = url.port.map { "\(originHost):\($0)" } ?? originHost
         guard originAuthority.lowercased() == host.lowercased() else {
@@ -73,7 +74,8 @@ struct ConsoleSignIn: Sendable {
     }
 
     static func setCookie(_ secret: String, expires: Date, request: Request) -> HTTPFields {
-        var attributes = "\(cookieName)=\(secret); Path=/console; HttpOnly; SameSite=Strict; Max-Age=\(max(0, Int(expires.timeIntervalSinceNow)))"
+        var attributes =
+            "\(cookieName)=\(secret); Path=/console; HttpOnly; SameSite=Strict; Max-Age=\(max(0, Int(expires.timeIntervalSinceNow)))"
         if isSecure(request) { attributes += "; Secure" }
         var headers = HTTPFields()
         headers[.setCookie] = attributes

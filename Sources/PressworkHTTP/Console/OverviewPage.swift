@@ -26,12 +26,13 @@ struct OverviewPage: Sendable {
         router.get("/console/monitor") { request, _ in
             try await console.page(request, scope: .runsRead) { _, layout in
                 let report = try await Monitor(pool: console.context.pool).check()
-                let rows = HTML.join(report.checks.map { check in
-                    let findings = report.findings.filter { $0.check == check }
-                    return """
-                        <tr><td>\(check)</td><td>\(findings.isEmpty ? HTML("<span class=\"status-done\">ok</span>") : HTML.join(findings.map(finding)))</td></tr>
-                        """
-                })
+                let rows = HTML.join(
+                    report.checks.map { check in
+                        let findings = report.findings.filter { $0.check == check }
+                        return """
+                            <tr><td>\(check)</td><td>\(findings.isEmpty ? HTML("<span class=\"status-done\">ok</span>") : HTML.join(findings.map(finding)))</td></tr>
+                            """
+                    })
                 let content: HTML = """
                     <p>Checked at \(ConsoleLayout.time(report.checkedAt)): the queries in <code>sql/monitor</code>, as <code>presswork monitor</code> runs them.</p>
                     <table><thead><tr><th scope="col">Check</th><th scope="col">Findings</th></tr></thead><tbody>\(rows)</tbody></table>
@@ -62,7 +63,8 @@ struct OverviewPage: Sendable {
         let month = try await queries.window(since: utc.date(from: utc.dateComponents([.year, .month], from: now)) ?? now)
 
         let findings = try await report.findings
-        let health: HTML = findings.isEmpty
+        let health: HTML =
+            findings.isEmpty
             ? "<div class=\"finding ok\">All monitoring checks pass.</div>"
             : HTML.join(findings.map(finding))
         let queue = try await gauges
@@ -78,12 +80,14 @@ struct OverviewPage: Sendable {
             card(Self.usd(month.costUSD), "cost this month"),
         ])
         let windows = [("last 24 hours", try await lastDay), ("last 7 days", try await lastWeek)]
-        let statusRows = HTML.join(windows.map { name, window in
-            let cells = HTML.join(Self.statusColours.map { status, _ in
-                "<td class=\"number\"><a href=\"/console/runs?status=\(status.rawValue)\">\(window.runsByStatus[status] ?? 0)</a></td>"
+        let statusRows = HTML.join(
+            windows.map { name, window in
+                let cells = HTML.join(
+                    Self.statusColours.map { status, _ in
+                        "<td class=\"number\"><a href=\"/console/runs?status=\(status.rawValue)\">\(window.runsByStatus[status] ?? 0)</a></td>"
+                    })
+                return "<tr><th scope=\"row\">\(name)</th>\(cells)<td class=\"number\">\(Self.usd(window.costUSD))</td></tr>"
             })
-            return "<tr><th scope=\"row\">\(name)</th>\(cells)<td class=\"number\">\(Self.usd(window.costUSD))</td></tr>"
-        })
         let statusHeader = HTML.join(Self.statusColours.map { "<th scope=\"col\" class=\"number\">\($0.0.rawValue)</th>" })
 
         let series = try await days
@@ -108,9 +112,10 @@ struct OverviewPage: Sendable {
             series: [SVGChart.Series(name: "p50 ms", colour: "#0b57a4"), SVGChart.Series(name: "p95 − p50 ms", colour: "#6fa8dc")],
             values: rounds.map { [Double($0.p50Milliseconds), Double(max(0, $0.p95Milliseconds - $0.p50Milliseconds))] }, unit: "ms"
         )
-        let durationRows = HTML.join(rounds.map {
-            "<tr><td>\($0.round)</td><td class=\"number\">\($0.completions)</td><td class=\"number\">\($0.p50Milliseconds)</td><td class=\"number\">\($0.p95Milliseconds)</td></tr>"
-        })
+        let durationRows = HTML.join(
+            rounds.map {
+                "<tr><td>\($0.round)</td><td class=\"number\">\($0.completions)</td><td class=\"number\">\($0.p50Milliseconds)</td><td class=\"number\">\($0.p95Milliseconds)</td></tr>"
+            })
         return """
             <h2>Health</h2>
             \(health)

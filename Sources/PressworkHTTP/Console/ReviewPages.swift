@@ -18,14 +18,18 @@ struct ReviewPages: Sendable {
         router.get("/console/review") { request, _ in
             try await console.page(request, scope: .review) { _, layout in
                 let waiting = try await console.context.store.listPage(RunFilter(statuses: [.needsReview]), limit: 200).runs
-                let rows = HTML.join(waiting.map { run in
-                    let id = run.id.description
-                    return """
-                        <tr><td><a href="/console/review/\(id)">\(id.prefix(8))</a></td><td>\(run.params.seeds.joined(separator: ", "))</td>
-                        <td>\(run.statusReason ?? "")</td><td>\(ConsoleLayout.time(run.finishedAt ?? run.createdAt))</td></tr>
-                        """
-                })
-                let content: HTML = waiting.isEmpty ? "<p>No run is waiting for review.</p>" : """
+                let rows = HTML.join(
+                    waiting.map { run in
+                        let id = run.id.description
+                        return """
+                            <tr><td><a href="/console/review/\(id)">\(id.prefix(8))</a></td><td>\(run.params.seeds.joined(separator: ", "))</td>
+                            <td>\(run.statusReason ?? "")</td><td>\(ConsoleLayout.time(run.finishedAt ?? run.createdAt))</td></tr>
+                            """
+                    })
+                let content: HTML =
+                    waiting.isEmpty
+                    ? "<p>No run is waiting for review.</p>"
+                    : """
                     <table><thead><tr><th scope="col">Run</th><th scope="col">Seeds</th><th scope="col">Why it waits</th><th scope="col">Since</th></tr></thead>
                     <tbody>\(rows)</tbody></table>
                     """
@@ -36,8 +40,10 @@ struct ReviewPages: Sendable {
             try await console.page(request, scope: .review) { session, layout in
                 let run = try await console.run(requestContext)
                 let article = try RunPage.articleOf(try await console.context.store.artifacts(run.id))
-                return ConsoleResponse.page(layout.render(title: "Review run \(run.id.description.prefix(8))", section: .review,
-                                                          form(run, values: Self.values(article), errors: [:], layout: layout, session: session)))
+                return ConsoleResponse.page(
+                    layout.render(
+                        title: "Review run \(run.id.description.prefix(8))", section: .review,
+                        form(run, values: Self.values(article), errors: [:], layout: layout, session: session)))
             }
         }
         router.post("/console/review/:id") { request, requestContext in
@@ -69,12 +75,15 @@ struct ReviewPages: Sendable {
     }
 
     /// The form again, with what was typed and the errors beside the fields; nothing changed.
-    func rejected(_ run: RunRecord, form: ConsoleForm, errors: [String: String], layout: ConsoleLayout, session: ConsoleSessionStore.Session) -> Response {
+    func rejected(
+        _ run: RunRecord, form: ConsoleForm, errors: [String: String], layout: ConsoleLayout, session: ConsoleSessionStore.Session
+    ) -> Response {
         var values: [String: String] = [:]
         for field in form.fields where field.name != "csrf" { values[field.name] = field.value }
         let content = self.form(run, values: values, errors: errors, layout: layout, session: session)
-        return ConsoleResponse.page(layout.render(title: "Review run \(run.id.description.prefix(8))", section: .review, content),
-                                    status: .unprocessableContent)
+        return ConsoleResponse.page(
+            layout.render(title: "Review run \(run.id.description.prefix(8))", section: .review, content),
+            status: .unprocessableContent)
     }
 
     static let metadataFields: [(name: String, label: String, multiline: Bool)] = [
@@ -86,7 +95,8 @@ struct ReviewPages: Sendable {
         let metadata = article.metadata
         var values = [
             "seoTitle": metadata.seoTitle, "metaDescription": metadata.metaDescription, "slug": metadata.slug,
-            "excerpt": metadata.excerpt, "tags": metadata.tags.joined(separator: ", "), "categories": metadata.categories.joined(separator: ", "),
+            "excerpt": metadata.excerpt, "tags": metadata.tags.joined(separator: ", "),
+            "categories": metadata.categories.joined(separator: ", "),
         ]
         for section in article.sections {
             values["section-\(section.index)-heading"] = section.heading
@@ -114,15 +124,18 @@ struct ReviewPages: Sendable {
         for position in sections.indices {
             let index = sections[position].index
             sections[position].heading = form["section-\(index)-heading"] ?? sections[position].heading
-            sections[position].body = (form["section-\(index)-body"] ?? sections[position].body).replacingOccurrences(of: "\r\n", with: "\n")
+            sections[position].body = (form["section-\(index)-body"] ?? sections[position].body).replacingOccurrences(
+                of: "\r\n", with: "\n")
         }
         // The limits a reviewer is held to beyond the schemas, as the pipeline holds the writer.
         if metadata.seoTitle.count > Metadata.seoTitleLimit { errors["seoTitle"] = "must be at most \(Metadata.seoTitleLimit) characters" }
         if metadata.metaDescription.count > Metadata.metaDescriptionLimit {
             errors["metaDescription"] = "must be at most \(Metadata.metaDescriptionLimit) characters"
         }
-        for (name, value) in [("seoTitle", metadata.seoTitle), ("metaDescription", metadata.metaDescription), ("slug", metadata.slug),
-                              ("excerpt", metadata.excerpt)] where errors[name] == nil {
+        for (name, value) in [
+            ("seoTitle", metadata.seoTitle), ("metaDescription", metadata.metaDescription), ("slug", metadata.slug),
+            ("excerpt", metadata.excerpt),
+        ] where errors[name] == nil {
             do { try RunParams.checkText(value, field: name) } catch { errors[name] = error.problem }
         }
         var document: [(String, JSONValue)] = []
@@ -153,15 +166,18 @@ struct ReviewPages: Sendable {
             return metadataFields.contains { $0.name == name } ? String(name) : "metadata"
         }
         if path.hasPrefix("sections["), let close = path.firstIndex(of: "]"),
-           let position = Int(path[path.index(path.startIndex, offsetBy: 9)..<close]), sections.indices.contains(position) {
+            let position = Int(path[path.index(path.startIndex, offsetBy: 9)..<close]), sections.indices.contains(position)
+        {
             let rest = path[path.index(after: close)...].drop { $0 == "." }.prefix { $0.isLetter }
             return "section-\(sections[position].index)-\(rest.isEmpty ? "body" : rest)"
         }
         return "metadata"
     }
 
-    func form(_ run: RunRecord, values: [String: String], errors: [String: String], layout: ConsoleLayout,
-              session: ConsoleSessionStore.Session) -> HTML {
+    func form(
+        _ run: RunRecord, values: [String: String], errors: [String: String], layout: ConsoleLayout,
+        session: ConsoleSessionStore.Session
+    ) -> HTML {
         let id = run.id.description
         let fields = ConsoleFields(values: values, errors: errors)
         func field(_ name: String, _ label: String, multiline: Bool) -> HTML {
@@ -172,17 +188,22 @@ struct ReviewPages: Sendable {
             guard key.hasPrefix("section-"), key.hasSuffix("-heading") else { return nil }
             return Int(key.dropFirst("section-".count).dropLast("-heading".count))
         }.sorted()
-        let sections = HTML.join(sectionIndices.map { index in
-            """
-            <fieldset><legend>Section \(index + 1)</legend>
-            \(field("section-\(index)-heading", "Heading", multiline: false))
-            \(field("section-\(index)-body", "Body", multiline: true))
-            </fieldset>
-            """
-        })
-        let summary: HTML = errors.isEmpty ? .empty
+        let sections = HTML.join(
+            sectionIndices.map { index in
+                """
+                <fieldset><legend>Section \(index + 1)</legend>
+                \(field("section-\(index)-heading", "Heading", multiline: false))
+                \(field("section-\(index)-body", "Body", multiline: true))
+                </fieldset>
+                """
+            })
+        let summary: HTML =
+            errors.isEmpty
+            ? .empty
             : "<p class=\"error\" role=\"alert\">Nothing was changed: \(errors.count == 1 ? "a field needs" : "\(errors.count) fields need") attention (marked below).</p>"
-        let waiting: HTML = run.status == .needsReview ? .empty
+        let waiting: HTML =
+            run.status == .needsReview
+            ? .empty
             : "<p class=\"notice\">This run is \(run.status.rawValue), not waiting for review: a decision will be refused.</p>"
         return """
             \(summary)

@@ -19,8 +19,10 @@ struct RunPage: Sendable {
         router.get("/console/runs/:id") { request, requestContext in
             try await console.page(request, scope: .runsRead) { _, layout in
                 let run = try await console.run(requestContext)
-                return ConsoleResponse.page(layout.render(title: "Run \(run.id.description.prefix(8))", section: .runs,
-                                                          try await detail(run, layout: layout)))
+                return ConsoleResponse.page(
+                    layout.render(
+                        title: "Run \(run.id.description.prefix(8))", section: .runs,
+                        try await detail(run, layout: layout)))
             }
         }
         router.get("/console/runs/:id/events") { request, requestContext in
@@ -48,7 +50,9 @@ struct RunPage: Sendable {
                 let run = try await console.run(requestContext)
                 let reason = form.trimmed("reason")
                 if let reason {
-                    guard reason.count <= 500 else { throw ConsoleError(.unprocessableContent, "reason: must be at most 500 characters; nothing was changed") }
+                    guard reason.count <= 500 else {
+                        throw ConsoleError(.unprocessableContent, "reason: must be at most 500 characters; nothing was changed")
+                    }
                     try RunParams.checkText(reason, field: "reason")
                 }
                 _ = try await console.context.store.cancel(run.id, reason: reason, by: session.actor)
@@ -91,7 +95,11 @@ struct RunPage: Sendable {
             fact("Seeds", text(run.params.seeds.joined(separator: ", "))),
             fact("Region and voice", text("\(run.params.region) · \(run.params.brandVoice)")),
             fact("Trigger", text(run.trigger.kind.rawValue + (run.trigger.schedule.map { " (schedule \($0))" } ?? ""))),
-            fact("Profile and site", text("\(run.params.profile ?? "process settings") · \(run.params.site ?? (run.params.dryRun ? "dry run" : "process settings"))")),
+            fact(
+                "Profile and site",
+                text(
+                    "\(run.params.profile ?? "process settings") · \(run.params.site ?? (run.params.dryRun ? "dry run" : "process settings"))"
+                )),
             fact("Created", ConsoleLayout.time(run.createdAt)),
             fact("Started", ConsoleLayout.time(run.startedAt)),
             fact("Finished", ConsoleLayout.time(run.finishedAt)),
@@ -114,13 +122,15 @@ struct RunPage: Sendable {
             actions.append("<a href=\"/console/review/\(id)\">Review</a>")
         }
         if let session = layout.session, session.scopes.contains(.runsWrite) {
-            actions.append("""
+            actions.append(
+                """
                 <form method="post" action="/console/runs/\(id)/reprocess" class="inline">\(layout.csrfField(session))
                 <label for="reprocess-round">Reprocess from</label> <select id="reprocess-round" name="round">\(roundOptions)</select>
                 <button type="submit" class="secondary">Reprocess</button></form>
                 """)
         }
-        let preview: HTML = artifacts[.metadata] != nil && artifacts[.polish] != nil && artifacts[.outline] != nil
+        let preview: HTML =
+            artifacts[.metadata] != nil && artifacts[.polish] != nil && artifacts[.outline] != nil
             ? "<iframe class=\"preview\" src=\"/console/runs/\(id)/preview\" sandbox title=\"The article as it will be published\"></iframe>"
             : "<p class=\"muted\">The article can be previewed once round 5 (metadata) has run.</p>"
         return """
@@ -141,28 +151,31 @@ struct RunPage: Sendable {
 
     func timelineTable(_ timeline: RunTimeline) -> HTML {
         guard !timeline.attempts.isEmpty else { return "<p class=\"muted\">Not claimed yet.</p>" }
-        return HTML.join(timeline.attempts.map { attempt in
-            let rows = HTML.join(attempt.rounds.map { round in
-                """
-                <tr><td>\(round.round.description)</td><td class="number">\(round.durationMs)</td>
-                <td class="number">\(round.tokensIn) / \(round.tokensOut)</td><td class="number">\(String(format: "$%.4f", round.costUSD))</td>
-                <td>\(ConsoleLayout.time(round.at))</td></tr>
-                """
+        return HTML.join(
+            timeline.attempts.map { attempt in
+                let rows = HTML.join(
+                    attempt.rounds.map { round in
+                        """
+                        <tr><td>\(round.round.description)</td><td class="number">\(round.durationMs)</td>
+                        <td class="number">\(round.tokensIn) / \(round.tokensOut)</td><td class="number">\(String(format: "$%.4f", round.costUSD))</td>
+                        <td>\(ConsoleLayout.time(round.at))</td></tr>
+                        """
+                    })
+                let events = HTML.join(attempt.events.map { "<li>\($0.diagnostic.kind.rawValue): \($0.diagnostic.message)</li>" })
+                let heading =
+                    attempt.number == 0
+                    ? "Copied from the parent run"
+                    : "Attempt \(attempt.number)\(attempt.claimedBy.map { " by \($0)" } ?? "")\(attempt.tookOver ? " (took over an expired lease)" : "")"
+                return """
+                    <section class="attempt">
+                    <h3>\(heading)\(attempt.claimedAt.map { HTML(", claimed \(ConsoleLayout.time($0))") } ?? .empty)</h3>
+                    <table><thead><tr><th scope="col">Round</th><th scope="col" class="number">ms</th><th scope="col" class="number">tokens in / out</th>
+                    <th scope="col" class="number">cost</th><th scope="col">committed</th></tr></thead><tbody>\(rows)</tbody></table>
+                    \(events.description.isEmpty ? HTML.empty : "<ul>\(events)</ul>")
+                    \(attempt.ending.map { HTML("<p>Ended: \($0)</p>") } ?? .empty)
+                    </section>
+                    """
             })
-            let events = HTML.join(attempt.events.map { "<li>\($0.diagnostic.kind.rawValue): \($0.diagnostic.message)</li>" })
-            let heading = attempt.number == 0
-                ? "Copied from the parent run"
-                : "Attempt \(attempt.number)\(attempt.claimedBy.map { " by \($0)" } ?? "")\(attempt.tookOver ? " (took over an expired lease)" : "")"
-            return """
-                <section class="attempt">
-                <h3>\(heading)\(attempt.claimedAt.map { HTML(", claimed \(ConsoleLayout.time($0))") } ?? .empty)</h3>
-                <table><thead><tr><th scope="col">Round</th><th scope="col" class="number">ms</th><th scope="col" class="number">tokens in / out</th>
-                <th scope="col" class="number">cost</th><th scope="col">committed</th></tr></thead><tbody>\(rows)</tbody></table>
-                \(events.description.isEmpty ? HTML.empty : "<ul>\(events)</ul>")
-                \(attempt.ending.map { HTML("<p>Ended: \($0)</p>") } ?? .empty)
-                </section>
-                """
-        })
     }
 
     /// Each round's output, and what it was given: the outputs of the rounds it reads (the run's
@@ -171,36 +184,41 @@ struct RunPage: Sendable {
     /// or this server cannot render them.
     func prompts(_ run: RunRecord, _ artifacts: [Round: String]) -> [Round: [SentPrompt]]? {
         guard run.params.profile != nil || run.params.providers.llm != "offline",
-              let reconstructor = console.context.defaults.prompts else { return nil }
+            let reconstructor = console.context.defaults.prompts
+        else { return nil }
         return Dictionary(grouping: reconstructor.prompts(params: run.params, artifacts: artifacts), by: \.round)
     }
 
     func rounds(_ artifacts: [Round: String], prompts: [Round: [SentPrompt]]?) -> HTML {
-        HTML.join(Round.allCases.map { round in
-            let sent: HTML
-            if round == .trends || round == .publish {
-                sent = .empty
-            } else if let prompts {
-                let calls = HTML.join((prompts[round] ?? []).map { prompt in
-                    "<details class=\"prompt\"><summary>Prompt: \(prompt.call)</summary><pre>\(prompt.system)</pre><pre>\(prompt.prompt)</pre></details>"
-                })
-                sent = calls.description.isEmpty ? "<p class=\"muted\">No prompt yet: its inputs are not stored.</p>" : calls
-            } else {
-                sent = "<p class=\"muted\">No prompts: the offline writer composes the text itself.</p>"
-            }
-            let inputs = Self.inputs[round] ?? []
-            let input: HTML = inputs.isEmpty ? "the run's seeds, region and voice (above)"
-                : HTML.join(inputs.map { "<a href=\"#round-\($0.rawValue)\">\($0.description)</a>" }, separator: ", ")
-            let output: HTML = artifacts[round].map { "<pre>\(Self.pretty($0))</pre>" } ?? "<p class=\"muted\">not run yet</p>"
-            return """
-                <details id="round-\(round.rawValue)"\(artifacts[round] == nil ? HTML.empty : " data-done=\"1\"")>
-                <summary>\(round.description)\(artifacts[round] == nil ? " (not run yet)" : "")</summary>
-                <p>Input: \(input)</p>
-                \(sent)
-                \(output)
-                </details>
-                """
-        })
+        HTML.join(
+            Round.allCases.map { round in
+                let sent: HTML
+                if round == .trends || round == .publish {
+                    sent = .empty
+                } else if let prompts {
+                    let calls = HTML.join(
+                        (prompts[round] ?? []).map { prompt in
+                            "<details class=\"prompt\"><summary>Prompt: \(prompt.call)</summary><pre>\(prompt.system)</pre><pre>\(prompt.prompt)</pre></details>"
+                        })
+                    sent = calls.description.isEmpty ? "<p class=\"muted\">No prompt yet: its inputs are not stored.</p>" : calls
+                } else {
+                    sent = "<p class=\"muted\">No prompts: the offline writer composes the text itself.</p>"
+                }
+                let inputs = Self.inputs[round] ?? []
+                let input: HTML =
+                    inputs.isEmpty
+                    ? "the run's seeds, region and voice (above)"
+                    : HTML.join(inputs.map { "<a href=\"#round-\($0.rawValue)\">\($0.description)</a>" }, separator: ", ")
+                let output: HTML = artifacts[round].map { "<pre>\(Self.pretty($0))</pre>" } ?? "<p class=\"muted\">not run yet</p>"
+                return """
+                    <details id="round-\(round.rawValue)"\(artifacts[round] == nil ? HTML.empty : " data-done=\"1\"")>
+                    <summary>\(round.description)\(artifacts[round] == nil ? " (not run yet)" : "")</summary>
+                    <p>Input: \(input)</p>
+                    \(sent)
+                    \(output)
+                    </details>
+                    """
+            })
     }
 
     /// What each round reads of the earlier ones (the pipeline's data flow).
@@ -211,12 +229,13 @@ struct RunPage: Sendable {
 
     func diagnosticsTable(_ diagnostics: [StoredDiagnostic]) -> HTML {
         guard !diagnostics.isEmpty else { return "<p class=\"muted\">None.</p>" }
-        let rows = HTML.join(diagnostics.map { item in
-            """
-            <tr class="diagnostic-\(item.diagnostic.kind.rawValue)"><td>\(ConsoleLayout.time(item.at))</td><td>\(item.diagnostic.kind.rawValue)</td>
-            <td>\(item.diagnostic.round.map(\.description) ?? "–")</td><td>\(SecretRedactor.redact(item.diagnostic.message))</td></tr>
-            """
-        })
+        let rows = HTML.join(
+            diagnostics.map { item in
+                """
+                <tr class="diagnostic-\(item.diagnostic.kind.rawValue)"><td>\(ConsoleLayout.time(item.at))</td><td>\(item.diagnostic.kind.rawValue)</td>
+                <td>\(item.diagnostic.round.map(\.description) ?? "–")</td><td>\(SecretRedactor.redact(item.diagnostic.message))</td></tr>
+                """
+            })
         return """
             <table><thead><tr><th scope="col">At</th><th scope="col">Kind</th><th scope="col">Round</th><th scope="col">Message</th></tr></thead>
             <tbody>\(rows)</tbody></table>
@@ -225,7 +244,7 @@ struct RunPage: Sendable {
 
     static func pretty(_ json: String) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)),
-              let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         else { return json }
         return String(decoding: data, as: UTF8.self)
     }
@@ -243,9 +262,13 @@ struct RunPage: Sendable {
         headers[.xFrameOptions] = "SAMEORIGIN"
         do {
             let article = try articleOf(artifacts)
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: ArticleHTML.render(article, generator: "Presswork console preview"))))
+            return Response(
+                status: .ok, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: ArticleHTML.render(article, generator: "Presswork console preview"))))
         } catch {
-            return Response(status: .notFound, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "<p>No article yet: \(ArticleHTML.escape("\(error)"))</p>")))
+            return Response(
+                status: .notFound, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: "<p>No article yet: \(ArticleHTML.escape("\(error)"))</p>")))
         }
     }
 
@@ -254,7 +277,8 @@ struct RunPage: Sendable {
             guard let text = artifacts[round] else { throw ConsoleError(.notFound, "\(round) has not run") }
             return try JSONDecoder().decode(T.self, from: Data(text.utf8))
         }
-        return Article(outline: try decode(Outline.self, .outline), sections: try decode([PolishedSection].self, .polish),
-                       metadata: try decode(Metadata.self, .metadata))
+        return Article(
+            outline: try decode(Outline.self, .outline), sections: try decode([PolishedSection].self, .polish),
+            metadata: try decode(Metadata.self, .metadata))
     }
 }

@@ -32,9 +32,11 @@ struct RunsPages: Sendable {
                     guard !filter.isEmpty else {
                         throw ConsoleError(.unprocessableContent, "a bulk action needs at least one filter; nothing was changed")
                     }
-                    let outcome = retry
+                    let outcome =
+                        retry
                         ? try await console.context.store.retryAll(filter, limit: 1_000, requestedBy: session.actor)
-                        : try await console.context.store.cancelAll(filter, limit: 1_000, reason: "cancelled in bulk from the console", by: session.actor)
+                        : try await console.context.store.cancelAll(
+                            filter, limit: 1_000, reason: "cancelled in bulk from the console", by: session.actor)
                     let content: HTML = """
                         <p class="notice" role="status">\(retry ? "Retried" : "Cancelled") \(outcome.changed.count) runs; \(outcome.unchanged.count) had moved on and were left as they were.</p>
                         <p><a href="/console/runs?\(form["query"] ?? "")">Back to the runs</a></p>
@@ -73,7 +75,10 @@ struct RunsPages: Sendable {
         if page.runs.count > Self.pageSize, let last = runs.last {
             pager.append("<a href=\"/console/runs?\(queryText)\(queryText.isEmpty ? "" : "&")before=\(last.id)\">Older</a>")
         }
-        let bulk: HTML = filter.isEmpty ? .empty : """
+        let bulk: HTML =
+            filter.isEmpty
+            ? .empty
+            : """
             <p>For every run these filters match: \(layout.action("Retry the failed ones", to: "/console/runs/retry", scope: .runsWrite, fields: [("query", queryText)], style: "secondary"))
             \(layout.action("Cancel the unfinished ones", to: "/console/runs/cancel", scope: .runsWrite, fields: [("query", queryText)], style: "danger"))</p>
             """
@@ -105,9 +110,10 @@ struct RunsPages: Sendable {
     }
 
     func filterForm(_ values: [String: String], layout: ConsoleLayout, problem: HTML, total: Int?) -> HTML {
-        let statuses = HTML.join(([""] + RunStatus.allCases.map(\.rawValue)).map { status in
-            "<option value=\"\(status)\"\(values["status"] == status ? HTML(" selected") : .empty)>\(status.isEmpty ? "any" : status)</option>"
-        })
+        let statuses = HTML.join(
+            ([""] + RunStatus.allCases.map(\.rawValue)).map { status in
+                "<option value=\"\(status)\"\(values["status"] == status ? HTML(" selected") : .empty)>\(status.isEmpty ? "any" : status)</option>"
+            })
         func field(_ name: String, _ label: String, _ hint: String) -> HTML {
             "<label for=\"filter-\(name)\">\(label)<input id=\"filter-\(name)\" name=\"\(name)\" value=\"\(values[name] ?? "")\" placeholder=\"\(hint)\"></label>"
         }
@@ -133,7 +139,8 @@ struct RunsPages: Sendable {
         }
         for text in (value("status") ?? "").split(separator: ",") {
             guard let status = RunStatus(rawValue: String(text)) else {
-                throw ConsoleError(.unprocessableContent, "status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ConsoleError(
+                    .unprocessableContent, "status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             filter.statuses.insert(status)
         }

@@ -11,7 +11,11 @@ enum SVGChart {
 
     /// `values[label index][series index]`.
     static func stackedBars(title: String, labels: [String], series: [Series], values: [[Double]], unit: String) -> HTML {
-        let width = 720.0, height = 220.0, left = 48.0, bottom = 24.0, top = 10.0
+        let width = 720.0
+        let height = 220.0
+        let left = 48.0
+        let bottom = 24.0
+        let top = 10.0
         let totals = values.map { $0.reduce(0, +) }
         let maximum = max(totals.max() ?? 0, 1)
         let slot = (width - left) / Double(max(labels.count, 1))
@@ -26,12 +30,15 @@ enum SVGChart {
                 guard value > 0 else { continue }
                 let barHeight = value * scale
                 y -= barHeight
-                bars.append("""
+                bars.append(
+                    """
                     <rect x="\(format(x))" y="\(format(y))" width="\(format(barWidth))" height="\(format(barHeight))" fill="\(item.colour)"><title>\(label): \(item.name) \(number(value)) \(unit)</title></rect>
                     """)
             }
             if labels.count <= 16 || index % max(1, labels.count / 8) == 0 {
-                bars.append("<text x=\"\(format(left + Double(index) * slot + slot / 2))\" y=\"\(format(height - 6))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#4f5b68\">\(label.suffix(5))</text>")
+                bars.append(
+                    "<text x=\"\(format(left + Double(index) * slot + slot / 2))\" y=\"\(format(height - 6))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#4f5b68\">\(label.suffix(5))</text>"
+                )
             }
         }
         let axis: HTML = """
@@ -39,9 +46,10 @@ enum SVGChart {
             <text x="\(format(left - 6))" y="\(format(top + 10))" text-anchor="end" font-size="11" fill="#4f5b68">\(number(maximum))</text>
             <text x="\(format(left - 6))" y="\(format(height - bottom))" text-anchor="end" font-size="11" fill="#4f5b68">0</text>
             """
-        let legend = HTML.join(series.map { item in
-            "<span><svg class=\"swatch\" viewBox=\"0 0 10 10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" fill=\"\(item.colour)\"/></svg>\(item.name)</span>"
-        })
+        let legend = HTML.join(
+            series.map { item in
+                "<span><svg class=\"swatch\" viewBox=\"0 0 10 10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" fill=\"\(item.colour)\"/></svg>\(item.name)</span>"
+            })
         let description = labels.isEmpty ? "no data" : "\(labels.count) days; the highest total is \(number(maximum)) \(unit)"
         return """
             <figure>

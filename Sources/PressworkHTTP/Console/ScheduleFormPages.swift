@@ -41,7 +41,8 @@ struct ScheduleFormPages: Sendable {
                 let schedule = try await schedules.schedule(requestContext)
                 let query = request.uri.queryParameters
                 let values = ["from": query.get("from").map { String($0) } ?? "", "through": query.get("through").map { String($0) } ?? ""]
-                return try backfillPage(schedule, values: values, preview: !(values["from"] ?? "").isEmpty, layout: layout, session: session)
+                return try backfillPage(
+                    schedule, values: values, preview: !(values["from"] ?? "").isEmpty, layout: layout, session: session)
             }
         }
         router.post("/console/schedules/:name/backfill") { request, requestContext in
@@ -69,7 +70,8 @@ struct ScheduleFormPages: Sendable {
         [
             "cron": schedule.cron, "tz": schedule.timeZone, "seeds": schedule.params.seeds.joined(separator: "\n"),
             "region": schedule.params.region, "brandVoice": schedule.params.brandVoice, "misfire": schedule.misfire.rawValue,
-            "catchUp": String(schedule.catchUpLimit), "overlap": schedule.overlap.rawValue, "maxActive": schedule.maxActive.map(String.init) ?? "",
+            "catchUp": String(schedule.catchUpLimit), "overlap": schedule.overlap.rawValue,
+            "maxActive": schedule.maxActive.map(String.init) ?? "",
         ]
     }
 
@@ -78,7 +80,9 @@ struct ScheduleFormPages: Sendable {
         var errors: [String: String] = [:]
         let cron = (values["cron"] ?? "").trimmingCharacters(in: .whitespaces)
         let zone = (values["tz"] ?? "").trimmingCharacters(in: .whitespaces)
-        if TimeZone(identifier: zone) == nil { errors["tz"] = "\(zone.isEmpty ? "an empty name" : zone) is not an IANA time zone (e.g. Europe/Berlin)" }
+        if TimeZone(identifier: zone) == nil {
+            errors["tz"] = "\(zone.isEmpty ? "an empty name" : zone) is not an IANA time zone (e.g. Europe/Berlin)"
+        }
         if cron.utf8.count > 1_000 {
             errors["cron"] = "must be at most 1000 bytes"
         } else if errors["tz"] == nil {
@@ -92,7 +96,9 @@ struct ScheduleFormPages: Sendable {
         if catchUp.map({ !(1...1_000).contains($0) }) ?? true { errors["catchUp"] = "must be a whole number from 1 to 1000" }
         let maxActiveText = (values["maxActive"] ?? "").trimmingCharacters(in: .whitespaces)
         let maxActive = maxActiveText.isEmpty ? nil : Int(maxActiveText)
-        if !maxActiveText.isEmpty, maxActive.map({ $0 < 1 }) ?? true { errors["maxActive"] = "must be empty (no limit) or a whole number of at least 1" }
+        if !maxActiveText.isEmpty, maxActive.map({ $0 < 1 }) ?? true {
+            errors["maxActive"] = "must be empty (no limit) or a whole number of at least 1"
+        }
         var params: RunParams?
         do {
             let old = schedule.params
@@ -108,14 +114,21 @@ struct ScheduleFormPages: Sendable {
             errors[["region", "brandVoice", "seeds"].contains(field) ? field : "seeds"] = error.description
         }
         guard errors.isEmpty, let params, let misfire, let overlap, let catchUp else { return (nil, errors) }
-        return (ScheduleDefinition(name: schedule.name, cron: cron, timeZone: zone, params: params, misfire: misfire,
-                                   catchUpLimit: catchUp, overlap: overlap, maxActive: maxActive), [:])
+        return (
+            ScheduleDefinition(
+                name: schedule.name, cron: cron, timeZone: zone, params: params, misfire: misfire,
+                catchUpLimit: catchUp, overlap: overlap, maxActive: maxActive), [:]
+        )
     }
 
-    func page(_ schedule: ScheduleRecord, values: [String: String], errors: [String: String], layout: ConsoleLayout,
-              session: ConsoleSessionStore.Session, status: HTTPResponse.Status) -> Response {
+    func page(
+        _ schedule: ScheduleRecord, values: [String: String], errors: [String: String], layout: ConsoleLayout,
+        session: ConsoleSessionStore.Session, status: HTTPResponse.Status
+    ) -> Response {
         let form = ConsoleFields(values: values, errors: errors)
-        let summary: HTML = errors.isEmpty ? .empty
+        let summary: HTML =
+            errors.isEmpty
+            ? .empty
             : "<p class=\"error\" role=\"alert\">Nothing was changed: \(errors.count == 1 ? "a field needs" : "\(errors.count) fields need") attention (marked below).</p>"
         let content: HTML = """
             \(summary)
@@ -159,8 +172,10 @@ struct ScheduleFormPages: Sendable {
         return .window(from, through)
     }
 
-    func backfillPage(_ schedule: ScheduleRecord, values: [String: String], preview: Bool, layout: ConsoleLayout,
-                      session: ConsoleSessionStore.Session) throws -> Response {
+    func backfillPage(
+        _ schedule: ScheduleRecord, values: [String: String], preview: Bool, layout: ConsoleLayout,
+        session: ConsoleSessionStore.Session
+    ) throws -> Response {
         var errors: [String: String] = [:]
         var listing: HTML = .empty
         var confirm: HTML = .empty
@@ -202,8 +217,9 @@ struct ScheduleFormPages: Sendable {
             \(listing)
             \(confirm)
             """
-        return ConsoleResponse.page(layout.render(title: "Backfill \(schedule.name)", section: .schedules, content),
-                                    status: errors.isEmpty ? .ok : .unprocessableContent)
+        return ConsoleResponse.page(
+            layout.render(title: "Backfill \(schedule.name)", section: .schedules, content),
+            status: errors.isEmpty ? .ok : .unprocessableContent)
     }
 }
 
@@ -214,22 +230,27 @@ struct ConsoleFields {
 
     private func decorations(_ name: String) -> (error: HTML, described: HTML) {
         guard let error = errors[name] else { return (.empty, .empty) }
-        return ("<span class=\"field-error\" id=\"\(name)-error\">\(error)</span>", " aria-invalid=\"true\" aria-describedby=\"\(name)-error\"")
+        return (
+            "<span class=\"field-error\" id=\"\(name)-error\">\(error)</span>", " aria-invalid=\"true\" aria-describedby=\"\(name)-error\""
+        )
     }
 
     func input(_ name: String, _ label: String) -> HTML {
         let (error, described) = decorations(name)
-        return "<label for=\"field-\(name)\">\(label) \(error)<input id=\"field-\(name)\" name=\"\(name)\" value=\"\(values[name] ?? "")\" size=\"60\"\(described)></label>"
+        return
+            "<label for=\"field-\(name)\">\(label) \(error)<input id=\"field-\(name)\" name=\"\(name)\" value=\"\(values[name] ?? "")\" size=\"60\"\(described)></label>"
     }
 
     func textarea(_ name: String, _ label: String) -> HTML {
         let (error, described) = decorations(name)
-        return "<label for=\"field-\(name)\">\(label) \(error)<textarea id=\"field-\(name)\" name=\"\(name)\"\(described)>\(values[name] ?? "")</textarea></label>"
+        return
+            "<label for=\"field-\(name)\">\(label) \(error)<textarea id=\"field-\(name)\" name=\"\(name)\"\(described)>\(values[name] ?? "")</textarea></label>"
     }
 
     func select(_ name: String, _ label: String, _ options: [String]) -> HTML {
         let (error, described) = decorations(name)
         let items = HTML.join(options.map { "<option value=\"\($0)\"\(values[name] == $0 ? HTML(" selected") : .empty)>\($0)</option>" })
-        return "<label for=\"field-\(name)\">\(label) \(error)<select id=\"field-\(name)\" name=\"\(name)\"\(described)>\(items)</select></label>"
+        return
+            "<label for=\"field-\(name)\">\(label) \(error)<select id=\"field-\(name)\" name=\"\(name)\"\(described)>\(items)</select></label>"
     }
 }

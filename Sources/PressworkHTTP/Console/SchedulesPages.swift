@@ -32,13 +32,15 @@ struct SchedulesPages: Sendable {
             try await console.page(request, scope: .schedulesRead) { _, layout in
                 let schedule = try await schedule(requestContext)
                 let fires = try await console.context.schedules.fires(schedule.name, limit: 50)
-                let rows = HTML.join(fires.map { fire in
-                    let run: HTML = fire.runID.map { id in
-                        let text = id.description
-                        return "<a href=\"/console/runs/\(text)\">\(text.prefix(8))</a>"
-                    } ?? "–"
-                    return "<tr><td>\(Self.zoned(fire.fireAt, schedule.timeZone))</td><td>\(fire.outcome)</td><td>\(run)</td></tr>"
-                })
+                let rows = HTML.join(
+                    fires.map { fire in
+                        let run: HTML =
+                            fire.runID.map { id in
+                                let text = id.description
+                                return "<a href=\"/console/runs/\(text)\">\(text.prefix(8))</a>"
+                            } ?? "–"
+                        return "<tr><td>\(Self.zoned(fire.fireAt, schedule.timeZone))</td><td>\(fire.outcome)</td><td>\(run)</td></tr>"
+                    })
                 let content: HTML = """
                     <table class="facts">
                     <tr><th scope="row">Cron</th><td><code>\(schedule.cron)</code> in \(schedule.timeZone)</td></tr>
@@ -69,7 +71,8 @@ struct SchedulesPages: Sendable {
         router.post("/console/schedules/:name/trigger") { request, requestContext in
             try await console.post(request, scope: .schedulesWrite) { _, _, layout in
                 let schedule = try await schedule(requestContext)
-                switch try await console.context.schedules.trigger(schedule.name, pipelineVersion: console.context.defaults.pipelineVersion) {
+                switch try await console.context.schedules.trigger(schedule.name, pipelineVersion: console.context.defaults.pipelineVersion)
+                {
                 case .started(let started):
                     return ConsoleResponse.redirect(to: "/console/runs/\(started.runID)")
                 case .skipped(let reason):
@@ -77,7 +80,8 @@ struct SchedulesPages: Sendable {
                         <p class="notice" role="status">The fire was recorded as skipped: \(reason)</p>
                         <p><a href="/console/schedules/\(ConsoleRoutes.queryEscaped(schedule.name))">Back to the schedule</a></p>
                         """
-                    return ConsoleResponse.page(layout.render(title: "Schedule \(schedule.name)", section: .schedules, content), status: .conflict)
+                    return ConsoleResponse.page(
+                        layout.render(title: "Schedule \(schedule.name)", section: .schedules, content), status: .conflict)
                 }
             }
         }
@@ -103,12 +107,13 @@ struct SchedulesPages: Sendable {
 
     func actions(_ schedule: ScheduleRecord, layout: ConsoleLayout) -> HTML {
         let base = "/console/schedules/\(ConsoleRoutes.queryEscaped(schedule.name))"
-        return HTML.join([
-            schedule.enabled
-                ? layout.action("Pause", to: "\(base)/pause", scope: .schedulesWrite, style: "secondary")
-                : layout.action("Resume", to: "\(base)/resume", scope: .schedulesWrite, style: "secondary"),
-            layout.action("Trigger now", to: "\(base)/trigger", scope: .schedulesWrite),
-        ], separator: " ")
+        return HTML.join(
+            [
+                schedule.enabled
+                    ? layout.action("Pause", to: "\(base)/pause", scope: .schedulesWrite, style: "secondary")
+                    : layout.action("Resume", to: "\(base)/resume", scope: .schedulesWrite, style: "secondary"),
+                layout.action("Trigger now", to: "\(base)/trigger", scope: .schedulesWrite),
+            ], separator: " ")
     }
 
     /// A time in the schedule's zone, with the instant for the viewer's (console.js adds it).

@@ -21,24 +21,29 @@ struct SignInPages: Sendable {
                 let form = try await ConsoleForm.read(request)
                 let next = Self.safeNext(form["next"])
                 guard let token = form.trimmed("token") else {
-                    return self.form(next: next, error: "Enter an API token (presswork tokens create NAME --scope …).", status: .unprocessableContent)
+                    return self.form(
+                        next: next, error: "Enter an API token (presswork tokens create NAME --scope …).", status: .unprocessableContent)
                 }
                 guard let (secret, session) = try await console.signIn.sessions.signIn(token: token) else {
                     return self.form(next: next, error: "That token is not known, or it was revoked.", status: .unauthorized)
                 }
-                return ConsoleResponse.redirect(to: next, headers: ConsoleSignIn.setCookie(secret, expires: session.expiresAt, request: request))
+                return ConsoleResponse.redirect(
+                    to: next, headers: ConsoleSignIn.setCookie(secret, expires: session.expiresAt, request: request))
             } catch let error as ConsoleError {
                 return console.errorPage(error, layout: ConsoleLayout(session: nil))
             }
         }
         router.get("/console/sign-in/link") { request, _ in
             guard let code = request.uri.queryParameters.get("code"),
-                  let (secret, session) = try await console.signIn.sessions.redeem(code: String(code))
+                let (secret, session) = try await console.signIn.sessions.redeem(code: String(code))
             else {
-                return form(next: "/console", error: "That sign-in link was used already, has expired, or is not one: run presswork console-url for a new one.",
-                            status: .unauthorized)
+                return form(
+                    next: "/console",
+                    error: "That sign-in link was used already, has expired, or is not one: run presswork console-url for a new one.",
+                    status: .unauthorized)
             }
-            return ConsoleResponse.redirect(to: "/console", headers: ConsoleSignIn.setCookie(secret, expires: session.expiresAt, request: request))
+            return ConsoleResponse.redirect(
+                to: "/console", headers: ConsoleSignIn.setCookie(secret, expires: session.expiresAt, request: request))
         }
         router.post("/console/sign-out") { request, _ in
             try await console.post(request, scope: nil) { _, _, _ in
@@ -68,7 +73,7 @@ struct SignInPages: Sendable {
     /// Where to go after signing in: a console path only (never another site).
     static func safeNext(_ next: String?) -> String {
         guard let next, next.hasPrefix("/console"), !next.hasPrefix("//"), !next.contains("\\"),
-              !next.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+            !next.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else { return "/console" }
         return next
     }

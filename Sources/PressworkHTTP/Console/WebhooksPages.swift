@@ -18,22 +18,24 @@ struct WebhooksPages: Sendable {
                 let store = WebhookStore(pool: console.context.pool)
                 let endpoints = try await store.endpoints()
                 let deliveries = try await store.deliveries(limit: 100)
-                let endpointRows = HTML.join(endpoints.map { endpoint in
-                    """
-                    <tr><td>\(endpoint.name)</td><td>\(endpoint.url)</td><td>\(endpoint.events.joined(separator: ", "))</td>
-                    <td>\(endpoint.enabled ? "enabled" : "disabled")\(endpoint.allowPrivateNetworks ? ", private networks allowed" : "")</td>
-                    <td>\(layout.action("Redeliver failed", to: "/console/webhooks/\(ConsoleRoutes.queryEscaped(endpoint.name))/redeliver", scope: .runsWrite, style: "secondary"))</td></tr>
-                    """
-                })
-                let deliveryRows = HTML.join(deliveries.map { delivery in
-                    let run = delivery.runID.description
-                    return """
-                        <tr><td>\(delivery.eventID)</td><td>\(delivery.endpoint)</td><td>\(delivery.kind)</td>
-                        <td><a href="/console/runs/\(run)">\(run.prefix(8))</a></td><td>\(delivery.state)</td><td class="number">\(delivery.attempts)</td>
-                        <td>\(delivery.lastStatus.map(String.init) ?? "–")\(delivery.lastError.map { HTML(": \(SecretRedactor.redact($0))") } ?? .empty)</td>
-                        <td>\(ConsoleLayout.time(delivery.deliveredAt ?? delivery.nextAttemptAt))</td></tr>
+                let endpointRows = HTML.join(
+                    endpoints.map { endpoint in
                         """
-                })
+                        <tr><td>\(endpoint.name)</td><td>\(endpoint.url)</td><td>\(endpoint.events.joined(separator: ", "))</td>
+                        <td>\(endpoint.enabled ? "enabled" : "disabled")\(endpoint.allowPrivateNetworks ? ", private networks allowed" : "")</td>
+                        <td>\(layout.action("Redeliver failed", to: "/console/webhooks/\(ConsoleRoutes.queryEscaped(endpoint.name))/redeliver", scope: .runsWrite, style: "secondary"))</td></tr>
+                        """
+                    })
+                let deliveryRows = HTML.join(
+                    deliveries.map { delivery in
+                        let run = delivery.runID.description
+                        return """
+                            <tr><td>\(delivery.eventID)</td><td>\(delivery.endpoint)</td><td>\(delivery.kind)</td>
+                            <td><a href="/console/runs/\(run)">\(run.prefix(8))</a></td><td>\(delivery.state)</td><td class="number">\(delivery.attempts)</td>
+                            <td>\(delivery.lastStatus.map(String.init) ?? "–")\(delivery.lastError.map { HTML(": \(SecretRedactor.redact($0))") } ?? .empty)</td>
+                            <td>\(ConsoleLayout.time(delivery.deliveredAt ?? delivery.nextAttemptAt))</td></tr>
+                            """
+                    })
                 let content: HTML = """
                     <h2>Endpoints</h2>
                     <table><thead><tr><th scope="col">Name</th><th scope="col">URL</th><th scope="col">Events</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead>
@@ -53,7 +55,8 @@ struct WebhooksPages: Sendable {
                     throw ConsoleError(.notFound, "there is no webhook endpoint \(name)")
                 }
                 let count = try await WebhookStore(pool: console.context.pool).redeliverFailed(name)
-                let content: HTML = "<p class=\"notice\" role=\"status\">\(count) failed deliveries of \(name) queued again.</p><p><a href=\"/console/webhooks\">Back</a></p>"
+                let content: HTML =
+                    "<p class=\"notice\" role=\"status\">\(count) failed deliveries of \(name) queued again.</p><p><a href=\"/console/webhooks\">Back</a></p>"
                 return ConsoleResponse.page(layout.render(title: "Webhooks", section: .webhooks, content))
             }
         }

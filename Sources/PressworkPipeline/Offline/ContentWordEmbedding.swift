@@ -60,7 +60,9 @@ public struct ContentWordEmbedding: EmbeddingProvider {
 /// Cosine similarity of two vectors of the same length.
 public func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Double {
     precondition(a.count == b.count, "vectors of different dimensions are never compared")
-    var dot: Double = 0, normA: Double = 0, normB: Double = 0
+    var dot: Double = 0
+    var normA: Double = 0
+    var normB: Double = 0
     for index in a.indices {
         dot += Double(a[index]) * Double(b[index])
         normA += Double(a[index]) * Double(a[index])

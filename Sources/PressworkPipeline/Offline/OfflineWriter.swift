@@ -23,29 +23,40 @@ public struct OfflineWriter: ContentWriter {
                 StableHash.of($0.title, topic) < StableHash.of($1.title, topic)
             }
             for template in templates.prefix(2) {
-                ideas.append(TopicIdea(
-                    title: template.title.replacingOccurrences(of: "{T}", with: trend.title),
-                    angle: template.angle.replacingOccurrences(of: "{t}", with: topic)
-                        .replacingOccurrences(of: "{audience}", with: audience),
-                    keywords: [topic] + trend.relatedQueries.prefix(3),
-                    score: (trend.score * (0.75 + 0.25 * StableHash.fraction(template.title, topic)) * 1000).rounded() / 1000
-                ))
+                ideas.append(
+                    TopicIdea(
+                        title: template.title.replacingOccurrences(of: "{T}", with: trend.title),
+                        angle: template.angle.replacingOccurrences(of: "{t}", with: topic)
+                            .replacingOccurrences(of: "{audience}", with: audience),
+                        keywords: [topic] + trend.relatedQueries.prefix(3),
+                        score: (trend.score * (0.75 + 0.25 * StableHash.fraction(template.title, topic)) * 1000).rounded() / 1000
+                    ))
             }
         }
         return Generated(ideas)
     }
 
     private static let ideaTemplates: [(title: String, angle: String)] = [
-        ("A Practical Guide to {T}",
-         "A step-by-step introduction to {t} for {audience}, starting with what makes the biggest difference."),
-        ("{T}: Common Mistakes and How to Avoid Them",
-         "The errors most people make with {t}, why they happen, and the simple fixes that work."),
-        ("What Nobody Tells You About {T}",
-         "The less obvious side of {t}: the real costs, the time it takes and the habits that pay off."),
-        ("{T} on a Budget",
-         "How {audience} can enjoy {t} without overspending, with choices that hold up over time."),
-        ("Getting Started with {T}: A First-Week Plan",
-         "A day-by-day plan that takes a complete beginner from zero to confident with {t}."),
+        (
+            "A Practical Guide to {T}",
+            "A step-by-step introduction to {t} for {audience}, starting with what makes the biggest difference."
+        ),
+        (
+            "{T}: Common Mistakes and How to Avoid Them",
+            "The errors most people make with {t}, why they happen, and the simple fixes that work."
+        ),
+        (
+            "What Nobody Tells You About {T}",
+            "The less obvious side of {t}: the real costs, the time it takes and the habits that pay off."
+        ),
+        (
+            "{T} on a Budget",
+            "How {audience} can enjoy {t} without overspending, with choices that hold up over time."
+        ),
+        (
+            "Getting Started with {T}: A First-Week Plan",
+            "A day-by-day plan that takes a complete beginner from zero to confident with {t}."
+        ),
     ]
 
     // MARK: Round 2
@@ -61,11 +72,14 @@ public struct OfflineWriter: ContentWriter {
             }
             // Each related query once (a point used in two sections would draft the same paragraph
             // twice); past them, a point about the topic itself.
-            let extra = index < related.count ? [related[index]]
+            let extra =
+                index < related.count
+                ? [related[index]]
                 : [Self.topicPoints[(index - related.count) % Self.topicPoints.count].replacingOccurrences(of: "{t}", with: topic)]
             return OutlineSection(heading: heading.replacingOccurrences(of: "{t}", with: topic), keyPoints: points + extra)
         }
-        let thesis = "\(TextShaping.sentenceCase(topic)) rewards a little preparation: with the right basics, a realistic "
+        let thesis =
+            "\(TextShaping.sentenceCase(topic)) rewards a little preparation: with the right basics, a realistic "
             + "routine and a few common mistakes avoided, \(Self.audience(params.region)) can get good results quickly."
         return Generated(Outline(title: idea.title, thesis: thesis, keywords: idea.keywords, sections: sections))
     }
@@ -195,31 +209,35 @@ public struct OfflineWriter: ContentWriter {
 
     public func metadata(for outline: Outline, sections: [PolishedSection], params: RunParams) async throws -> Generated<Metadata> {
         let firstSentences = sections.first.map { Self.sentences(of: $0.body).prefix(2).joined(separator: " ") } ?? outline.thesis
-        var prompts = [ImagePrompt(
-            prompt: "A bright editorial photograph about \(outline.keywords.first ?? outline.title), natural light, no text",
-            placement: "hero",
-            altText: TextShaping.clip(outline.title, to: Metadata.altTextLimit)
-        )]
+        var prompts = [
+            ImagePrompt(
+                prompt: "A bright editorial photograph about \(outline.keywords.first ?? outline.title), natural light, no text",
+                placement: "hero",
+                altText: TextShaping.clip(outline.title, to: Metadata.altTextLimit)
+            )
+        ]
         for section in sections where section.index % 2 == 1 {
-            prompts.append(ImagePrompt(
-                prompt: "A close-up photograph illustrating \(section.heading.lowercased()), clean background",
-                placement: "section-\(section.index)",
-                altText: TextShaping.clip(section.heading, to: Metadata.altTextLimit)
-            ))
+            prompts.append(
+                ImagePrompt(
+                    prompt: "A close-up photograph illustrating \(section.heading.lowercased()), clean background",
+                    placement: "section-\(section.index)",
+                    altText: TextShaping.clip(section.heading, to: Metadata.altTextLimit)
+                ))
         }
         var tags: [String] = []
         for keyword in outline.keywords.map({ $0.lowercased() }) where !tags.contains(keyword) && tags.count < 8 {
             tags.append(keyword)
         }
-        return Generated(Metadata(
-            seoTitle: TextShaping.clip(outline.title, to: Metadata.seoTitleLimit),
-            slug: TextShaping.slug(outline.title, limit: Metadata.slugLimit),
-            metaDescription: TextShaping.clip(outline.thesis, to: Metadata.metaDescriptionLimit),
-            tags: tags,
-            categories: [TextShaping.titleCase(params.seeds[0])],
-            excerpt: TextShaping.clip(firstSentences, to: 300),
-            imagePrompts: Array(prompts.prefix(6))
-        ))
+        return Generated(
+            Metadata(
+                seoTitle: TextShaping.clip(outline.title, to: Metadata.seoTitleLimit),
+                slug: TextShaping.slug(outline.title, limit: Metadata.slugLimit),
+                metaDescription: TextShaping.clip(outline.thesis, to: Metadata.metaDescriptionLimit),
+                tags: tags,
+                categories: [TextShaping.titleCase(params.seeds[0])],
+                excerpt: TextShaping.clip(firstSentences, to: 300),
+                imagePrompts: Array(prompts.prefix(6))
+            ))
     }
 
     // MARK: Round 6

@@ -34,14 +34,18 @@ public struct OpenAIEmbeddingClient: EmbeddingProvider {
     }
 
     public static func knownDimension(of model: String) -> Int? {
-        ["text-embedding-3-small": 1536, "text-embedding-ada-002": 1536, "text-embedding-3-large": 3072,
-         "all-MiniLM-L6-v2": 384, "all-minilm": 384][model]
+        [
+            "text-embedding-3-small": 1536, "text-embedding-ada-002": 1536, "text-embedding-3-large": 3072,
+            "all-MiniLM-L6-v2": 384, "all-minilm": 384,
+        ][model]
     }
 
     /// Input windows of known models, in tokens.
     public static func knownWindow(of model: String) -> Int? {
-        ["text-embedding-3-small": 8191, "text-embedding-ada-002": 8191, "text-embedding-3-large": 8191,
-         "all-MiniLM-L6-v2": 256, "all-minilm": 256][model]
+        [
+            "text-embedding-3-small": 8191, "text-embedding-ada-002": 8191, "text-embedding-3-large": 8191,
+            "all-MiniLM-L6-v2": 256, "all-minilm": 256,
+        ][model]
     }
 
     public var model: String { configuration.model }
@@ -63,8 +67,9 @@ public struct OpenAIEmbeddingClient: EmbeddingProvider {
             let usage: Usage?
         }
         guard let decoded = try? JSONDecoder().decode(Embeddings.self, from: reply.body), decoded.data.count == chunks.count else {
-            throw ProviderError(provider: calls.provider, kind: .badReply,
-                                message: "the reply is not a list of \(chunks.count) embeddings: \(reply.bodyPrefix(200))")
+            throw ProviderError(
+                provider: calls.provider, kind: .badReply,
+                message: "the reply is not a list of \(chunks.count) embeddings: \(reply.bodyPrefix(200))")
         }
         if let wrong = decoded.data.first(where: { $0.embedding.count != dimension }) {
             throw ProviderError(

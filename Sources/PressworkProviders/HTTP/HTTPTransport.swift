@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
-import PressworkCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import PressworkCore
 
 /// One HTTP exchange's answer, body read in full (bounded).
 public struct HTTPReply: Sendable {
@@ -91,8 +91,9 @@ public struct HTTPTransport: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch is NIOTooManyBytesError {
-            throw ProviderError(provider: provider, kind: .badReply,
-                                message: "the reply from \(Self.redacted(url)) is larger than \(maxBodyBytes) bytes")
+            throw ProviderError(
+                provider: provider, kind: .badReply,
+                message: "the reply from \(Self.redacted(url)) is larger than \(maxBodyBytes) bytes")
         } catch let error as HTTPClientError where Self.isPermanent(error) {
             throw ProviderError(provider: provider, kind: .permanent, message: "cannot call \(Self.redacted(url)): \(error)")
         } catch {

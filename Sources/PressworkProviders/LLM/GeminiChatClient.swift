@@ -88,7 +88,8 @@ public struct GeminiChatClient: ChatModel {
         do {
             response = try JSONDecoder().decode(Response.self, from: reply.body)
         } catch {
-            throw ProviderError(provider: provider, kind: .badReply, message: "the reply is not a generateContent response: \(reply.bodyPrefix(200))")
+            throw ProviderError(
+                provider: provider, kind: .badReply, message: "the reply is not a generateContent response: \(reply.bodyPrefix(200))")
         }
         let usage = TokenUsage(
             input: response.usageMetadata?.promptTokenCount ?? 0,

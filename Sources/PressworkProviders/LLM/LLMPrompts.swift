@@ -16,26 +16,32 @@ public enum LLMPrompts {
     }
 
     public static func outline(idea: TopicIdea, trends: [TrendItem]) -> String {
-        PromptTemplates.render(PromptTemplates.outline, [
-            "ideaTitle": idea.title, "ideaAngle": idea.angle, "ideaKeywords": idea.keywords.joined(separator: ", "),
-            "trends": trendList(trends),
-        ])
+        PromptTemplates.render(
+            PromptTemplates.outline,
+            [
+                "ideaTitle": idea.title, "ideaAngle": idea.angle, "ideaKeywords": idea.keywords.joined(separator: ", "),
+                "trends": trendList(trends),
+            ])
     }
 
     public static func draft(section index: Int, of outline: Outline) -> String {
         let section = outline.sections[index]
-        return PromptTemplates.render(PromptTemplates.draft, [
-            "title": outline.title, "thesis": outline.thesis,
-            "sectionList": outline.sections.enumerated().map { "\($0.offset + 1). \($0.element.heading)" }.joined(separator: "\n"),
-            "sectionNumber": "\(index + 1)", "sectionCount": "\(outline.sections.count)", "sectionIndex": "\(index)",
-            "heading": section.heading, "keyPoints": section.keyPoints.joined(separator: "; "),
-        ])
+        return PromptTemplates.render(
+            PromptTemplates.draft,
+            [
+                "title": outline.title, "thesis": outline.thesis,
+                "sectionList": outline.sections.enumerated().map { "\($0.offset + 1). \($0.element.heading)" }.joined(separator: "\n"),
+                "sectionNumber": "\(index + 1)", "sectionCount": "\(outline.sections.count)", "sectionIndex": "\(index)",
+                "heading": section.heading, "keyPoints": section.keyPoints.joined(separator: "; "),
+            ])
     }
 
     public static func polish(_ draft: SectionDraft, of outline: Outline) -> String {
-        PromptTemplates.render(PromptTemplates.polish, [
-            "title": outline.title, "heading": draft.heading, "body": draft.body, "sectionIndex": "\(draft.index)",
-        ])
+        PromptTemplates.render(
+            PromptTemplates.polish,
+            [
+                "title": outline.title, "heading": draft.heading, "body": draft.body, "sectionIndex": "\(draft.index)",
+            ])
     }
 
     public static func metadata(for outline: Outline, sections: [PolishedSection]) -> String {
@@ -43,10 +49,12 @@ public enum LLMPrompts {
             let first = section.body.split(separator: ".", maxSplits: 1).first.map { String($0) + "." } ?? ""
             return "\(section.index): \(section.heading) — \(first)"
         }
-        return PromptTemplates.render(PromptTemplates.metadata, [
-            "title": outline.title, "thesis": outline.thesis, "keywords": outline.keywords.joined(separator: ", "),
-            "sectionSummaries": summaries.joined(separator: "\n"),
-        ])
+        return PromptTemplates.render(
+            PromptTemplates.metadata,
+            [
+                "title": outline.title, "thesis": outline.thesis, "keywords": outline.keywords.joined(separator: ", "),
+                "sectionSummaries": summaries.joined(separator: "\n"),
+            ])
     }
 
     public static func review(_ outline: Outline, sections: [PolishedSection]) -> String {
@@ -76,19 +84,24 @@ public enum LLMPrompts {
             let system = LLMPrompts.system(params)
             var sent: [SentPrompt] = []
             let trends = decode([TrendItem].self, .trends)
-            if let trends { sent.append(SentPrompt(round: .ideas, call: "ideas", system: system, prompt: ideas(trends: trends, params: params))) }
+            if let trends {
+                sent.append(SentPrompt(round: .ideas, call: "ideas", system: system, prompt: ideas(trends: trends, params: params)))
+            }
             if let trends, let best = decode([TopicIdea].self, .ideas)?.max(by: { $0.score < $1.score }) {
                 sent.append(SentPrompt(round: .outline, call: "outline", system: system, prompt: outline(idea: best, trends: trends)))
             }
             guard let outline = decode(Outline.self, .outline) else { return sent }
             for index in outline.sections.indices {
-                sent.append(SentPrompt(round: .drafts, call: "section \(index + 1)", system: system, prompt: draft(section: index, of: outline)))
+                sent.append(
+                    SentPrompt(round: .drafts, call: "section \(index + 1)", system: system, prompt: draft(section: index, of: outline)))
             }
             for draft in decode([SectionDraft].self, .drafts) ?? [] {
-                sent.append(SentPrompt(round: .polish, call: "section \(draft.index + 1)", system: system, prompt: polish(draft, of: outline)))
+                sent.append(
+                    SentPrompt(round: .polish, call: "section \(draft.index + 1)", system: system, prompt: polish(draft, of: outline)))
             }
             if let sections = decode([PolishedSection].self, .polish) {
-                sent.append(SentPrompt(round: .metadata, call: "metadata", system: system, prompt: metadata(for: outline, sections: sections)))
+                sent.append(
+                    SentPrompt(round: .metadata, call: "metadata", system: system, prompt: metadata(for: outline, sections: sections)))
                 sent.append(SentPrompt(round: .coherence, call: "review", system: system, prompt: review(outline, sections: sections)))
             }
             return sent

@@ -55,13 +55,19 @@ public struct OpenAIChatClient: ChatModel {
         var fields: [(String, JSONValue)] = [
             ("model", .string(configuration.model)),
             ("messages", .array(messages)),
-            ("response_format", .object([
-                ("type", .string("json_schema")),
-                ("json_schema", .object([
-                    ("name", .string(request.schemaName)), ("strict", .bool(true)),
-                    ("schema", request.schema.sent(configuration.schemaBounds)),
-                ])),
-            ])),
+            (
+                "response_format",
+                .object([
+                    ("type", .string("json_schema")),
+                    (
+                        "json_schema",
+                        .object([
+                            ("name", .string(request.schemaName)), ("strict", .bool(true)),
+                            ("schema", request.schema.sent(configuration.schemaBounds)),
+                        ])
+                    ),
+                ])
+            ),
             ("max_tokens", .number(Double(request.maxOutputTokens))),
         ]
         if let temperature = request.temperature { fields.append(("temperature", .number(temperature))) }

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
-import Tracing
 import NIOHTTP1
 import PressworkCore
 import Synchronization
+import Tracing
 
 /// The retry loop and limits every provider call goes through: transient failures (429, 5xx,
 /// timeouts, dropped connections) are retried with jittered exponential backoff, honouring
@@ -64,10 +64,12 @@ public struct ProviderCalls: Sendable {
             }
             guard retrying, error.isTransient, attempt < policy.maxAttempts else { throw error }
             let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
-            logger.warning("provider call failed; retrying", metadata: [
-                "provider": "\(provider)", "attempt": "\(attempt)", "error": "\(error.message)",
-                "delay_ms": "\(delay.wholeMilliseconds)",
-            ])
+            logger.warning(
+                "provider call failed; retrying",
+                metadata: [
+                    "provider": "\(provider)", "attempt": "\(attempt)", "error": "\(error.message)",
+                    "delay_ms": "\(delay.wholeMilliseconds)",
+                ])
             try await Task.sleep(for: delay)
         }
     }

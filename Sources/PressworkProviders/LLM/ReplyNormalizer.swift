@@ -32,10 +32,11 @@ struct ReplyNormalizer {
             return value == .null ? value : visit(value, wrapped, rulePath: rulePath, path: path)
         case (.object(let properties, _), .object(let fields)):
             let known = Dictionary(properties, uniquingKeysWith: { first, _ in first })
-            return .object(fields.map { name, field in
-                guard let fieldSchema = known[name] else { return (name, field) }
-                return (name, visit(field, fieldSchema, rulePath: Self.join(rulePath, name), path: Self.join(path, name)))
-            })
+            return .object(
+                fields.map { name, field in
+                    guard let fieldSchema = known[name] else { return (name, field) }
+                    return (name, visit(field, fieldSchema, rulePath: Self.join(rulePath, name), path: Self.join(path, name)))
+                })
         case (.array(let items, let minItems, let maxItems), .array(var elements)):
             if rule == .list || rule == .listWithFallback {
                 let before = elements.count
@@ -47,9 +48,10 @@ struct ReplyNormalizer {
                 }
                 if rule == .listWithFallback, let minItems, elements.count < minItems { waived.insert(path) }
             }
-            return .array(elements.enumerated().map { index, element in
-                visit(element, items, rulePath: rulePath + "[]", path: "\(path)[\(index)]")
-            })
+            return .array(
+                elements.enumerated().map { index, element in
+                    visit(element, items, rulePath: rulePath + "[]", path: "\(path)[\(index)]")
+                })
         case (.string(let minLength, let maxLength, _, _), .string(let text)):
             let normalized = normalizeString(text, rule: rule, maxLength: maxLength, path: path)
             if rule == .proseWithFallback, let minLength, normalized.count < minLength { waived.insert(path) }
@@ -96,7 +98,9 @@ struct ReplyNormalizer {
         var result = number
         if let minimum, result < minimum { result = minimum }
         if let maximum, result > maximum { result = maximum }
-        if result != number { note(path, "\(Self.format(number)) is outside \(Self.format(minimum))…\(Self.format(maximum)); set to \(Self.format(result))") }
+        if result != number {
+            note(path, "\(Self.format(number)) is outside \(Self.format(minimum))…\(Self.format(maximum)); set to \(Self.format(result))")
+        }
         return result
     }
 

@@ -51,14 +51,15 @@ extension JSONSchema {
     private static func keep(_ value: JSONValue, _ allowed: Set<String>) -> JSONValue {
         switch value {
         case .object(let fields):
-            return .object(fields.compactMap { name, field in
-                // A bound's value is a number, a string or (enum) an array; a property that
-                // happens to be named "pattern" has an object, its schema, and is kept.
-                guard SchemaBounds.full.keywords.contains(name), isConstraintValue(field) else { return (name, keep(field, allowed)) }
-                guard allowed.contains(name) else { return nil }
-                if name == "pattern", case .string(let pattern) = field { return (name, .string(anchored(pattern))) }
-                return (name, field)
-            })
+            return .object(
+                fields.compactMap { name, field in
+                    // A bound's value is a number, a string or (enum) an array; a property that
+                    // happens to be named "pattern" has an object, its schema, and is kept.
+                    guard SchemaBounds.full.keywords.contains(name), isConstraintValue(field) else { return (name, keep(field, allowed)) }
+                    guard allowed.contains(name) else { return nil }
+                    if name == "pattern", case .string(let pattern) = field { return (name, .string(anchored(pattern))) }
+                    return (name, field)
+                })
         case .array(let elements):
             return .array(elements.map { keep($0, allowed) })
         default:

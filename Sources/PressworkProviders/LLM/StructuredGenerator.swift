@@ -71,7 +71,8 @@ public struct StructuredGenerator: Sendable {
         let runID = RunContext.runID
         let key = cacheKey(request)
         if let cache, let runID, let cached = try await cache.reply(runID: runID, key: key),
-           case .success(let checked) = Self.check(ChatReply(text: cached.text, finishReason: .complete, usage: cached.usage), as: T.self) {
+            case .success(let checked) = Self.check(ChatReply(text: cached.text, finishReason: .complete, usage: cached.usage), as: T.self)
+        {
             // Paid for by an earlier attempt whose round did not commit: its tokens count now,
             // but no call was made.
             var usage = cached.usage
@@ -123,7 +124,8 @@ public struct StructuredGenerator: Sendable {
     }
 
     func cacheKey(_ request: ChatRequest) -> String {
-        let parts = [model.name, request.system, request.schemaName, request.schema.json.text, String(request.maxOutputTokens)]
+        let parts =
+            [model.name, request.system, request.schemaName, request.schema.json.text, String(request.maxOutputTokens)]
             + request.messages.map { "\($0.role.rawValue):\($0.text)" }
         let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8))
         return digest.map { String(format: "%02x", $0) }.joined()

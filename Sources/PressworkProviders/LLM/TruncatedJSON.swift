@@ -11,7 +11,8 @@ enum TruncatedJSON {
     static func close(_ text: String) -> String? {
         let scalars = Array(text.unicodeScalars)
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              scalars[first] == "{" || scalars[first] == "[" else { return nil }
+            scalars[first] == "{" || scalars[first] == "["
+        else { return nil }
         // Containers open at each point, and whether a string is open; `safe` is the last end
         // of a complete value (or of an opening bracket), where the text can be cut and closed.
         var stack: [Unicode.Scalar] = []

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// One entry of a feed, whatever its format.
@@ -14,7 +15,9 @@ public struct FeedItem: Sendable, Equatable {
     /// Google Trends' news headlines about the trend (`ht:news_item_title`).
     public var news: [String] = []
 
-    public init(title: String, link: String? = nil, published: Date? = nil, summary: String? = nil, traffic: Int? = nil, news: [String] = []) {
+    public init(
+        title: String, link: String? = nil, published: Date? = nil, summary: String? = nil, traffic: Int? = nil, news: [String] = []
+    ) {
         self.title = title
         self.link = link
         self.published = published
@@ -46,7 +49,8 @@ public enum FeedParser {
         let parsed = parser.parse()
         if collector.limitReached { return collector.items }
         if !parsed || collector.error != nil || parser.parserError != nil {
-            let (line, column, code) = collector.error ?? (parser.lineNumber, parser.columnNumber, (parser.parserError as NSError?)?.code ?? 0)
+            let (line, column, code) =
+                collector.error ?? (parser.lineNumber, parser.columnNumber, (parser.parserError as NSError?)?.code ?? 0)
             throw FeedParseError("not well-formed XML at line \(line), column \(column) (XML error \(code))")
         }
         guard collector.sawFeedRoot else {
@@ -73,7 +77,9 @@ public enum FeedParser {
                 continue
             }
             if hasPrefix("<!doctype", at: index) || hasPrefix("<!entity", at: index) {
-                throw FeedParseError("the feed declares a DTD (<!DOCTYPE>), which is refused: it is how external entities and entity expansion attacks get in")
+                throw FeedParseError(
+                    "the feed declares a DTD (<!DOCTYPE>), which is refused: it is how external entities and entity expansion attacks get in"
+                )
             }
             if hasPrefix("<!--", at: index) || hasPrefix("<?", at: index) {
                 index += 2
@@ -169,8 +175,14 @@ public enum FeedParser {
     static func traffic(_ text: String) -> Int? {
         var digits = text.uppercased().filter { $0.isNumber || $0 == "K" || $0 == "M" || $0 == "." }
         var multiplier = 1.0
-        if digits.hasSuffix("K") { multiplier = 1_000; digits.removeLast() }
-        if digits.hasSuffix("M") { multiplier = 1_000_000; digits.removeLast() }
+        if digits.hasSuffix("K") {
+            multiplier = 1_000
+            digits.removeLast()
+        }
+        if digits.hasSuffix("M") {
+            multiplier = 1_000_000
+            digits.removeLast()
+        }
         return Double(digits).map { Int($0 * multiplier) }
     }
 }

@@ -81,9 +81,10 @@ public struct FeedTrendSource: TrendSource {
                 let key = TextShaping.words(item.title).joined(separator: " ")
                 guard !key.isEmpty, seen.insert(key).inserted else { continue }
                 let words = Set(TextShaping.words(item.title + " " + item.news.joined(separator: " ")))
-                let overlap = seedWords.map { seed in
-                    seed.isEmpty ? 0 : Double(seed.intersection(words).count) / Double(seed.count)
-                }.max() ?? 0
+                let overlap =
+                    seedWords.map { seed in
+                        seed.isEmpty ? 0 : Double(seed.intersection(words).count) / Double(seed.count)
+                    }.max() ?? 0
                 // The feed's own signal: Google's traffic when given, else freshness (a day
                 // old halves it), else position in the feed.
                 let signal: Double
@@ -116,10 +117,11 @@ public struct FeedTrendSource: TrendSource {
         for (index, seed) in params.seeds.enumerated() {
             let words = seedWords[index]
             let headlines = relevant.map(\.0.title).filter { !words.isDisjoint(with: TextShaping.words($0)) }
-            result.append(TrendItem(
-                title: TextShaping.titleCase(seed), source: "seed", score: max(0.3, 0.5 - 0.02 * Double(index)),
-                relatedQueries: Array((headlines + ["\(seed.lowercased()) for beginners"]).prefix(5))
-            ))
+            result.append(
+                TrendItem(
+                    title: TextShaping.titleCase(seed), source: "seed", score: max(0.3, 0.5 - 0.02 * Double(index)),
+                    relatedQueries: Array((headlines + ["\(seed.lowercased()) for beginners"]).prefix(5))
+                ))
         }
         result += others.prefix(5).map { item, score in
             var item = item
@@ -157,7 +159,8 @@ public struct FeedFetcher: Sendable {
         do {
             reply = try await calls.call(.GET, url, headers: headers) { (200..<300).contains($0) || $0 == 304 }
         } catch let error as ProviderError {
-            throw ProviderError(provider: error.provider, kind: error.kind, message: "the feed \(url) failed: \(error.message)", status: error.status)
+            throw ProviderError(
+                provider: error.provider, kind: error.kind, message: "the feed \(url) failed: \(error.message)", status: error.status)
         }
         if reply.status == 304, let cached { return cached.items }
         let items: [FeedItem]

@@ -75,9 +75,11 @@ public struct WordPressClient: Sendable {
     /// The post, or nil when it does not exist (deleted).
     public func post(id: Int) async throws -> WordPressPost? {
         do {
-            return try decode(WordPressPost.self, try await calls.call(
-                .GET, url("/wp/v2/posts/\(id)", ["context": "edit"]), headers: auth
-            ))
+            return try decode(
+                WordPressPost.self,
+                try await calls.call(
+                    .GET, url("/wp/v2/posts/\(id)", ["context": "edit"]), headers: auth
+                ))
         } catch let error as ProviderError where error.status == 404 || error.status == 410 {
             return nil
         }
@@ -85,31 +87,39 @@ public struct WordPressClient: Sendable {
 
     /// Posts of any status (drafts included) with this slug.
     public func posts(slug: String) async throws -> [WordPressPost] {
-        try decode([WordPressPost].self, try await calls.call(
-            .GET, url("/wp/v2/posts", ["slug": slug, "status": "any", "context": "edit", "per_page": "100"]), headers: auth
-        ))
+        try decode(
+            [WordPressPost].self,
+            try await calls.call(
+                .GET, url("/wp/v2/posts", ["slug": slug, "status": "any", "context": "edit", "per_page": "100"]), headers: auth
+            ))
     }
 
     /// Posts of any status whose title, excerpt or content contains `text`.
     public func posts(containing text: String) async throws -> [WordPressPost] {
-        try decode([WordPressPost].self, try await calls.call(
-            .GET, url("/wp/v2/posts", ["search": text, "status": "any", "context": "edit", "per_page": "100"]), headers: auth
-        ))
+        try decode(
+            [WordPressPost].self,
+            try await calls.call(
+                .GET, url("/wp/v2/posts", ["search": text, "status": "any", "context": "edit", "per_page": "100"]), headers: auth
+            ))
     }
 
     /// Creates a post; one attempt only (see the type's comment).
     public func createPost(_ fields: WordPressPostFields) async throws -> WordPressPost {
-        try decode(WordPressPost.self, try await calls.call(
-            .POST, url("/wp/v2/posts", ["context": "edit"]), headers: auth, json: try JSONEncoder().encode(fields),
-            retrying: false
-        ))
+        try decode(
+            WordPressPost.self,
+            try await calls.call(
+                .POST, url("/wp/v2/posts", ["context": "edit"]), headers: auth, json: try JSONEncoder().encode(fields),
+                retrying: false
+            ))
     }
 
     /// Updates a post; repeating an update is harmless, so it is retried.
     public func updatePost(id: Int, _ fields: WordPressPostFields) async throws -> WordPressPost {
-        try decode(WordPressPost.self, try await calls.call(
-            .POST, url("/wp/v2/posts/\(id)", ["context": "edit"]), headers: auth, json: try JSONEncoder().encode(fields)
-        ))
+        try decode(
+            WordPressPost.self,
+            try await calls.call(
+                .POST, url("/wp/v2/posts/\(id)", ["context": "edit"]), headers: auth, json: try JSONEncoder().encode(fields)
+            ))
     }
 
     /// Deletes a post for good (`force=true`; without it WordPress only moves it to the trash).
@@ -143,7 +153,8 @@ public struct WordPressClient: Sendable {
             let data: Details?
         }
         if let exists = try? JSONDecoder().decode(Exists.self, from: reply.body), exists.code == "term_exists",
-           let id = exists.data?.term_id {
+            let id = exists.data?.term_id
+        {
             return id
         }
         if let id = try await findTerm(taxonomy, named: wanted) { return id }
@@ -155,9 +166,11 @@ public struct WordPressClient: Sendable {
             let id: Int
             let name: String
         }
-        let found = try decode([Term].self, try await calls.call(
-            .GET, url("/wp/v2/\(taxonomy.rawValue)", ["search": name, "per_page": "100", "context": "edit"]), headers: auth
-        ))
+        let found = try decode(
+            [Term].self,
+            try await calls.call(
+                .GET, url("/wp/v2/\(taxonomy.rawValue)", ["search": name, "per_page": "100", "context": "edit"]), headers: auth
+            ))
         // WordPress returns names HTML-escaped ("Tea &amp; Coffee") and searches by substring.
         return found.first { TextShaping.collapsingWhitespace(Self.unescape($0.name)).caseInsensitiveCompare(name) == .orderedSame }?.id
     }

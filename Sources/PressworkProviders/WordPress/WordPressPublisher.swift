@@ -65,13 +65,17 @@ public struct WordPressPublisher: Publisher {
         let metadata = article.metadata
         let record = try await ledger.begin(site: site, slug: metadata.slug)
         if record.site != site, record.postID != nil, record.stage != .removed {
-            throw failure(.permanent, "this run's post \(record.postID ?? 0) was created on \(record.site), but WordPress is "
-                + "now configured as \(site); publish it there, or remove it and its publications row")
+            throw failure(
+                .permanent,
+                "this run's post \(record.postID ?? 0) was created on \(record.site), but WordPress is "
+                    + "now configured as \(site); publish it there, or remove it and its publications row")
         }
         let user = try await client.currentUser()
         guard user.canPublish || postStatus == .draft else {
-            throw failure(.permanent, "the WordPress user \(client.configuration.user) may not publish posts "
-                + "(it needs the publish_posts capability, e.g. the Author role)")
+            throw failure(
+                .permanent,
+                "the WordPress user \(client.configuration.user) may not publish posts "
+                    + "(it needs the publish_posts capability, e.g. the Author role)")
         }
         let mark = Self.mark(runID: runID)
         var post: WordPressPost
@@ -86,12 +90,13 @@ public struct WordPressPublisher: Publisher {
             // WordPress renders titles and excerpts as HTML, and keeps an administrator's markup
             // as sent (unfiltered_html): they go as escaped text, so a seed or a reply reading
             // `<img src=x onerror=…>` is shown, never run. The content is sanitized markup.
-            post = try await client.createPost(WordPressPostFields(
-                title: ArticleHTML.escape(article.outline.title), content: ArticleHTML.postContent(article, mark: mark),
-                excerpt: ArticleHTML.escape(metadata.excerpt), slug: metadata.slug, status: "draft",
-                categories: try await termIDs(.categories, Self.merged(metadata.categories, categories)),
-                tags: try await termIDs(.tags, metadata.tags.map(Self.plainTerm))
-            ))
+            post = try await client.createPost(
+                WordPressPostFields(
+                    title: ArticleHTML.escape(article.outline.title), content: ArticleHTML.postContent(article, mark: mark),
+                    excerpt: ArticleHTML.escape(metadata.excerpt), slug: metadata.slug, status: "draft",
+                    categories: try await termIDs(.categories, Self.merged(metadata.categories, categories)),
+                    tags: try await termIDs(.tags, metadata.tags.map(Self.plainTerm))
+                ))
             adopted = false
             try await ledger.record(.draft, postID: post.id, link: post.link, error: nil)
         }
@@ -150,7 +155,8 @@ public struct WordPressPublisher: Publisher {
         do {
             try await client.deletePost(id: postID)
         } catch let deleteError {
-            let left = "publishing post \(postID) failed (\(reason)), and removing the draft failed too "
+            let left =
+                "publishing post \(postID) failed (\(reason)), and removing the draft failed too "
                 + "(\((deleteError as? ProviderError)?.message ?? "\(deleteError)")); the draft is left in WordPress"
             try await ledger.record(.leftBehind, postID: postID, link: nil, error: left)
             logger.error("compensation failed; draft left behind", metadata: ["wp_post_id": "\(postID)"])
