@@ -210,17 +210,68 @@ public struct Neighbor: SchemaDescribed {
     public var runId: String
     public var title: String
     public var similarity: Double
+    /// Where the earlier article is published; nil when it never was (a run that ended before
+    /// round 7 left its vector) or its record is gone.
+    public var link: PublishedLink?
 
-    public init(runId: String, title: String, similarity: Double) {
+    public init(runId: String, title: String, similarity: Double, link: PublishedLink? = nil) {
         self.runId = runId
         self.title = title
         self.similarity = similarity
+        self.link = link
     }
 
     public static let schema = JSONSchema.object(
         properties: [
             ("runId", Text.short), ("title", Text.short), ("similarity", .number(minimum: -1, maximum: 1)),
+            ("link", PublishedLink.schema),
         ], required: ["runId", "title", "similarity"])
+}
+
+/// Where an earlier article is published: how, on which site, and the address a link to it uses.
+public struct PublishedLink: SchemaDescribed {
+    public var mode: PublishResult.Mode
+    /// The site's name (`presswork sites`); nil for the WordPress of the environment, or a dry run.
+    public var site: String?
+    /// The post's URL; for a dry run, the file name of its HTML, which sits beside every other.
+    public var url: String
+    /// WordPress's status of the post (publish, future, draft); nil for a dry run.
+    public var postStatus: String?
+
+    public init(mode: PublishResult.Mode, site: String?, url: String, postStatus: String?) {
+        self.mode = mode
+        self.site = site
+        self.url = url
+        self.postStatus = postStatus
+    }
+
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("mode", .string(enumeration: ["wordpress", "dry-run"])), ("site", Text.short),
+            ("url", .string(minLength: 1, maxLength: 2_000)), ("postStatus", Text.short),
+        ], required: ["mode", "url"])
+}
+
+/// An earlier post of the same site the article links to under "Related reading": near enough
+/// to be about something related, not so near as to be a duplicate.
+public struct RelatedPost: SchemaDescribed {
+    public var runId: String
+    public var title: String
+    public var url: String
+    public var similarity: Double
+
+    public init(runId: String, title: String, url: String, similarity: Double) {
+        self.runId = runId
+        self.title = title
+        self.url = url
+        self.similarity = similarity
+    }
+
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("runId", Text.short), ("title", Text.short), ("url", .string(minLength: 1, maxLength: 2_000)),
+            ("similarity", .number(minimum: -1, maximum: 1)),
+        ], required: ["runId", "title", "url", "similarity"])
 }
 
 /// The duplicate check: the article's nearest earlier posts by embedding.
@@ -250,16 +301,21 @@ public struct CoherenceReport: SchemaDescribed {
     public var score: Double
     public var issues: [String]
     public var duplicate: DuplicateCheck
+    /// The earlier posts round 7 links to (`RelatedReading`); nil in reports written before
+    /// related links existed.
+    public var related: [RelatedPost]?
 
-    public init(score: Double, issues: [String], duplicate: DuplicateCheck) {
+    public init(score: Double, issues: [String], duplicate: DuplicateCheck, related: [RelatedPost]? = nil) {
         self.score = score
         self.issues = issues
         self.duplicate = duplicate
+        self.related = related
     }
 
     public static let schema = JSONSchema.object(
         properties: [
             ("score", .number(minimum: 0, maximum: 1)), ("issues", Text.list), ("duplicate", DuplicateCheck.schema),
+            ("related", .array(items: RelatedPost.schema, maxItems: 10)),
         ], required: ["score", "issues", "duplicate"])
 }
 

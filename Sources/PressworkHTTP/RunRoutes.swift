@@ -123,7 +123,8 @@ struct RunRoutes: Sendable {
                 case "review": thresholds.review = number
                 case "publish": thresholds.publish = number
                 case "duplicate": thresholds.duplicate = number
-                default: throw ValidationError(field: "thresholds.\(key)", "unknown; use review, publish, duplicate")
+                case "related": thresholds.related = number
+                default: throw ValidationError(field: "thresholds.\(key)", "unknown; use review, publish, duplicate, related")
                 }
             }
         }

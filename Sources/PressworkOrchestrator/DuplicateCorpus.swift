@@ -49,7 +49,7 @@ public struct DuplicateCorpus: Sendable {
             }
         }
         return ranked.sorted { $0.1 > $1.1 }.prefix(limit).map {
-            Neighbor(runId: $0.0.runID.description, title: $0.0.title, similarity: Double($0.1))
+            Neighbor(runId: $0.0.runID.description, title: $0.0.title, similarity: Double($0.1), link: $0.0.link)
         }
     }
 }

@@ -24,8 +24,10 @@ extension RunExecution {
 
     func decodeArticle(_ artifacts: [Round: String]) throws -> Article {
         let parts = try decodeArticleParts(artifacts)
+        // Round 7 links what round 6 chose; round 6 itself reads the article without.
+        let related = artifacts[.coherence] == nil ? [] : try decode(CoherenceReport.self, round: .coherence, from: artifacts).related ?? []
         return Article(
             outline: parts.outline, sections: parts.sections,
-            metadata: try decode(Metadata.self, round: .metadata, from: artifacts))
+            metadata: try decode(Metadata.self, round: .metadata, from: artifacts), related: related)
     }
 }

@@ -27,6 +27,9 @@ public enum ArticleHTML {
             lines.append("    </section>")
             body.append(lines.joined(separator: "\n"))
         }
+        if let related = relatedReading(article.related) {
+            body.append(related.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+        }
         let tags = metadata.tags.map(escape).joined(separator: ", ")
         return """
             <!DOCTYPE html>
@@ -59,7 +62,17 @@ public enum ArticleHTML {
             lines.append("<h2>\(escape(section.heading))</h2>")
             lines += paragraphs(section.body)
         }
+        if let related = relatedReading(article.related) { lines.append(related) }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The "Related reading" list: each earlier post's title linking to it, both escaped (round 6
+    /// chose only addresses of the site's own posts, `RelatedReading`); nil when there are none.
+    static func relatedReading(_ related: [RelatedPost]) -> String? {
+        guard !related.isEmpty else { return nil }
+        let items = related.map { "  <li><a href=\"\(escape($0.url))\">\(escape($0.title))</a></li>" }
+        return (["<section class=\"related-reading\">", "<h2>Related reading</h2>", "<ul>"] + items + ["</ul>", "</section>"])
+            .joined(separator: "\n")
     }
 
     /// A section body's paragraphs (split at blank lines) as sanitized HTML: a model's inline

@@ -90,7 +90,9 @@ public struct Pipeline: Sendable {
         guard embedding.value.count == dimension else {
             throw PipelineError(.coherence, "the embedding has \(embedding.value.count) dimensions; \(model) promises \(dimension)")
         }
-        let nearest = try await corpus.nearest(to: embedding.value, model: model, dimension: dimension, limit: 3)
+        // More neighbours than the report shows: related reading picks among them.
+        let neighbours = try await corpus.nearest(to: embedding.value, model: model, dimension: dimension, limit: 10)
+        let nearest = Array(neighbours.prefix(3))
         let isDuplicate = nearest.contains { $0.similarity >= params.thresholds.duplicate }
         let checks = CoherenceChecks.check(article)
         var issues = review.value.issues + checks.issues
@@ -101,7 +103,8 @@ public struct Pipeline: Sendable {
         }
         let report = CoherenceReport(
             score: min(1, max(0, review.value.score), checks.score), issues: issues,
-            duplicate: DuplicateCheck(isDuplicate: isDuplicate, nearest: nearest, model: model, dimension: dimension)
+            duplicate: DuplicateCheck(isDuplicate: isDuplicate, nearest: nearest, model: model, dimension: dimension),
+            related: isDuplicate ? [] : RelatedReading.choose(from: neighbours, params: params)
         )
         return RoundOutput((report, embedding.value), usage: review.usage + embedding.usage, warnings: review.warnings + embedding.warnings)
     }

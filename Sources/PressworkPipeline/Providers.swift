@@ -106,11 +106,14 @@ public struct Article: Sendable, Equatable {
     public var outline: Outline
     public var sections: [PolishedSection]
     public var metadata: Metadata
+    /// Earlier posts to link under "Related reading" (round 6 chose them); empty before round 6.
+    public var related: [RelatedPost]
 
-    public init(outline: Outline, sections: [PolishedSection], metadata: Metadata) {
+    public init(outline: Outline, sections: [PolishedSection], metadata: Metadata, related: [RelatedPost] = []) {
         self.outline = outline
         self.sections = sections
         self.metadata = metadata
+        self.related = related
     }
 
     /// The text the duplicate check embeds: title, thesis and every section.

@@ -30,18 +30,26 @@ extension RunStore {
                 LIMIT \(candidates)
             )
             SELECT v.run_id, coalesce(v.title, a.payload->>'title', '') AS title, r.finished_at,
-                   array_send(v.embedding) AS embedding
+                   array_send(v.embedding) AS embedding, r.params->>'site' AS site,
+                   p.payload->>'mode' AS mode, p.payload->>'link' AS link, p.payload->>'htmlPath' AS html_path,
+                   p.payload->>'postStatus' AS post_status
             FROM nearest n
             JOIN runs r ON r.id = n.run_id AND r.status = 'done'
             JOIN vectors v ON v.run_id = n.run_id AND v.model = \(model)
             LEFT JOIN artifacts a ON a.run_id = n.run_id AND a.round = 2
+            LEFT JOIN artifacts p ON p.run_id = n.run_id AND p.round = 7
             ORDER BY n.distance
             """
         ).map { row in
             PublishedVector(
                 runID: try row.decode(RunID.self, "run_id"), title: try row.decode(String.self, "title"),
                 values: try row.decode(PostgresSentFloatArray.self, "embedding").values,
-                finishedAt: try row.decode(Date.self, "finished_at")
+                finishedAt: try row.decode(Date.self, "finished_at"),
+                link: PublishedVector.link(
+                    mode: try row.decode(String?.self, "mode"), site: try row.decode(String?.self, "site"),
+                    link: try row.decode(String?.self, "link"), htmlPath: try row.decode(String?.self, "html_path"),
+                    postStatus: try row.decode(String?.self, "post_status")
+                )
             )
         }
     }
@@ -53,12 +61,28 @@ public struct PublishedVector: Sendable, Equatable {
     public let title: String
     public let values: [Float]
     public let finishedAt: Date
+    /// Where round 7 published it (its artifact says), for related reading.
+    public let link: PublishedLink?
 
-    public init(runID: RunID, title: String, values: [Float], finishedAt: Date) {
+    public init(runID: RunID, title: String, values: [Float], finishedAt: Date, link: PublishedLink? = nil) {
         self.runID = runID
         self.title = title
         self.values = values
         self.finishedAt = finishedAt
+        self.link = link
+    }
+
+    /// The publication round 7's artifact records: a post's link, or a dry run's HTML by its
+    /// file name (the files share one folder, so a relative link reaches it from any other).
+    static func link(mode: String?, site: String?, link: String?, htmlPath: String?, postStatus: String?) -> PublishedLink? {
+        switch mode.flatMap(PublishResult.Mode.init(rawValue:)) {
+        case .wordpress:
+            return link.map { PublishedLink(mode: .wordpress, site: site, url: $0, postStatus: postStatus) }
+        case .dryRun:
+            return htmlPath.map { PublishedLink(mode: .dryRun, site: site, url: ($0 as NSString).lastPathComponent, postStatus: nil) }
+        case nil:
+            return nil
+        }
     }
 
 }

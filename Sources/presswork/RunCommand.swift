@@ -53,6 +53,12 @@ struct RunCommand: AsyncParsableCommand {
     var duplicateThreshold: Double?
 
     @Option(
+        help:
+            "An earlier post of the same site this similar or more (and below the duplicate threshold) is linked under \"Related reading\" (0…1, default 0.5)."
+    )
+    var relatedThreshold: Double?
+
+    @Option(
         name: .customLong("budget-usd"), parsing: .unconditional,
         help:
             "The most this run may spend on priced models, in US dollars (default: $PRESSWORK_RUN_BUDGET_USD, else no limit; prices: $PRESSWORK_PRICES)."
@@ -78,7 +84,7 @@ struct RunCommand: AsyncParsableCommand {
         let defaults = GateThresholds()
         let thresholds = GateThresholds(
             review: reviewThreshold ?? defaults.review, publish: publishThreshold ?? defaults.publish,
-            duplicate: duplicateThreshold ?? defaults.duplicate
+            duplicate: duplicateThreshold ?? defaults.duplicate, related: relatedThreshold
         )
         let settings = try global.resolveSettings()
         let publishing = !dryRun && (choice.site != nil || settings.providers.wordpress != nil)

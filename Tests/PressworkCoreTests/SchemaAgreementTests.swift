@@ -34,7 +34,14 @@ import Testing
             CoherenceReport(
                 score: 0.7, issues: ["i"],
                 duplicate: DuplicateCheck(
-                    isDuplicate: false, nearest: [Neighbor(runId: "r", title: "t", similarity: 0.2)], model: "m", dimension: 8))
+                    isDuplicate: false, nearest: [Neighbor(runId: "r", title: "t", similarity: 0.2)], model: "m", dimension: 8),
+                related: [RelatedPost(runId: "r", title: "t", url: "https://blog.example/t/", similarity: 0.6)])
+        ),
+        (
+            "Neighbor",
+            Neighbor(
+                runId: "r", title: "t", similarity: 0.6,
+                link: PublishedLink(mode: .wordpress, site: "blog", url: "https://blog.example/t/", postStatus: "publish"))
         ),
         (
             "PublishResult",

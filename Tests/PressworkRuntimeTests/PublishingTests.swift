@@ -112,6 +112,27 @@ struct PublishingRunTests {
         #expect(try skipped.scalar(Int.self) == 7)
     }
 
+    /// A second post on a related subject links to the first under "Related reading", by the
+    /// address WordPress gave the first post.
+    @Test func aRelatedPostLinksToTheEarlierPostOfTheSite() async throws {
+        let site = try await TestWordPress.site("runs")
+        let (services, client) = try await services(site)
+        defer { Task { await services.close() } }
+        let first = try await create(services, seed: "home espresso")
+        #expect(try await services.orchestrator(configuration: Self.configuration).execute(first.id).status == .done)
+        let firstID = try #require(try await services.store.publication(first.id)?.postID)
+        let firstPost = try #require(try await client.post(id: firstID))
+        let second = try await create(services, seed: "espresso grinders")
+        #expect(try await services.orchestrator(configuration: Self.configuration).execute(second.id).status == .done)
+
+        let secondID = try #require(try await services.store.publication(second.id)?.postID)
+        let secondPost = try #require(try await client.post(id: secondID))
+        let content = try #require(secondPost.content.raw)
+        #expect(content.contains("<h2>Related reading</h2>"), "\(content.suffix(400))")
+        #expect(content.contains("<a href=\"\(ArticleHTML.escape(firstPost.link))\">"), "\(content.suffix(400))")
+        #expect(firstPost.content.raw?.contains("Related reading") == false)
+    }
+
     // MARK: Helpers
 
     static let configuration = OrchestratorConfiguration(

@@ -277,8 +277,9 @@ struct RunPage: Sendable {
             guard let text = artifacts[round] else { throw ConsoleError(.notFound, "\(round) has not run") }
             return try JSONDecoder().decode(T.self, from: Data(text.utf8))
         }
+        let related = artifacts[.coherence] == nil ? [] : try decode(CoherenceReport.self, .coherence).related ?? []
         return Article(
             outline: try decode(Outline.self, .outline), sections: try decode([PolishedSection].self, .polish),
-            metadata: try decode(Metadata.self, .metadata))
+            metadata: try decode(Metadata.self, .metadata), related: related)
     }
 }
