@@ -175,7 +175,6 @@ import Testing
             ))
         let scheduler = Task { try await SchedulerService(store: schedules, pipelineVersion: Pipeline.version, logger: logger).run() }
         try await withWorkers(setup) {
-            // A deadline for a hung test, not a timing assertion: on a loaded CI machine every run is slow.
             try await waitFor("three finished scheduled runs", timeout: .seconds(120)) {
                 try await setup.pool.query(
                     """
