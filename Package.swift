@@ -8,7 +8,8 @@ import PackageDescription
 //   PressworkRuntime → PressworkProviders (HTTP clients) → PressworkPipeline (the protocols)
 //   PressworkHTTP, PressworkScheduler, PressworkOrchestrator → PressworkStore → PostgresClient
 //   PressworkRuntime → EmbeddedPostgres → PostgresClient → CLibPQ
-// Only PostgresClient imports CLibPQ; no C handle crosses its public API.
+// Only PostgresClient imports CLibPQ; no C handle crosses its public API. Only the PNG encoder
+// (PressworkPipeline/Images) imports CZlib.
 let package = Package(
     name: "presswork",
     platforms: [.macOS(.v15)],
@@ -62,7 +63,16 @@ let package = Package(
         // Domain types (rounds, statuses, params, artifacts, schemas); depends on nothing.
         .target(name: "PressworkCore"),
         // The eight rounds over provider protocols, and the offline providers; knows no SQL.
-        .target(name: "PressworkPipeline", dependencies: ["PressworkCore"]),
+        // MARK: zlib, for the offline image provider's PNGs
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "PressworkPipeline",
+            dependencies: ["PressworkCore", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "PressworkStore",
             dependencies: [

@@ -339,11 +339,18 @@ public struct PublishResult: SchemaDescribed {
     public var adopted: Bool?
     public var htmlPath: String?
     public var html: String?
+    /// The images placed in the post (or written beside the dry-run HTML); nil before images.
+    public var images: [PublishedImage]?
+    /// Planned images that could not be drawn or uploaded, and why (the post went without them).
+    public var imagesMissing: [String]?
 
     public init(
         mode: Mode, wpPostId: Int? = nil, link: String? = nil, postStatus: String? = nil, slug: String? = nil,
-        adopted: Bool? = nil, htmlPath: String? = nil, html: String? = nil
+        adopted: Bool? = nil, htmlPath: String? = nil, html: String? = nil, images: [PublishedImage]? = nil,
+        imagesMissing: [String]? = nil
     ) {
+        self.images = images
+        self.imagesMissing = imagesMissing
         self.mode = mode
         self.wpPostId = wpPostId
         self.link = link
@@ -360,5 +367,50 @@ public struct PublishResult: SchemaDescribed {
             ("link", .string(maxLength: 2_000)), ("postStatus", .string(enumeration: ["publish", "future", "draft"])),
             ("slug", .string(maxLength: 200)), ("adopted", .boolean),
             ("htmlPath", .string(maxLength: 4_096)), ("html", .string(maxLength: 2_000_000)),
+            ("images", .array(items: PublishedImage.schema, maxItems: 6)),
+            ("imagesMissing", .array(items: .string(maxLength: 2_000), maxItems: 6)),
         ], required: ["mode"])
+}
+
+/// One image of a published post, as round 7's artifact records it (the bytes stay in the
+/// images table).
+public struct PublishedImage: SchemaDescribed {
+    public var placement: String
+    public var mediaType: String
+    public var bytes: Int
+    public var sha256: String
+    /// What drew it: "offline", or provider/model.
+    public var provider: String
+    public var costUSD: Double
+    public var altText: String
+    /// The file beside the dry-run HTML.
+    public var file: String?
+    /// The WordPress media item and its address.
+    public var wpMediaId: Int?
+    public var url: String?
+
+    public init(
+        placement: String, mediaType: String, bytes: Int, sha256: String, provider: String, costUSD: Double, altText: String,
+        file: String? = nil, wpMediaId: Int? = nil, url: String? = nil
+    ) {
+        self.placement = placement
+        self.mediaType = mediaType
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.provider = provider
+        self.costUSD = costUSD
+        self.altText = altText
+        self.file = file
+        self.wpMediaId = wpMediaId
+        self.url = url
+    }
+
+    public static let schema = JSONSchema.object(
+        properties: [
+            ("placement", .string(pattern: "hero|section-[0-9]+")),
+            ("mediaType", .string(enumeration: ["image/png", "image/jpeg", "image/webp"])),
+            ("bytes", .integer(minimum: 1)), ("sha256", .string(pattern: "[0-9a-f]{64}")), ("provider", .string(maxLength: 300)),
+            ("costUSD", .number(minimum: 0)), ("altText", .string(maxLength: 2_000)), ("file", .string(maxLength: 4_096)),
+            ("wpMediaId", .integer(minimum: 1)), ("url", .string(maxLength: 2_000)),
+        ], required: ["placement", "mediaType", "bytes", "sha256", "provider", "costUSD", "altText"])
 }

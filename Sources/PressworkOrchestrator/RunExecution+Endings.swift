@@ -52,7 +52,8 @@ extension RunExecution {
 
     // MARK: Budget
 
-    /// Throws when the run's budget is spent; rounds 0 and 7 call no paid provider and pass.
+    /// Throws when the run's budget is spent; round 0 calls no paid provider, and round 7 buys
+    /// images only while the budget lasts (`Pipeline.illustrate`) but always publishes: both pass.
     func checkBudget(_ params: RunParams, before round: Round) throws {
         guard let budget = params.budgetUSD, round != .trends, round != .publish else { return }
         let spentSoFar = spent.total

@@ -253,12 +253,17 @@ struct RunExecution: Sendable {
             let article = try decodeArticle(artifacts)
             let runID = lease.runID.description
             let ledger = StoreLedger(store: store, lease: lease)
+            let archive = StoreImageArchive(store: store, lease: lease)
+            // Images are bought only while the budget lasts; the post goes out regardless.
+            let budgetLeft = params.budgetUSD.map { $0 - spent.total }
             output = try RoundResult(
                 try await attempt(round, until: deadline) {
-                    try await pipeline.publish(article, runID: runID, params: params, ledger: ledger)
+                    try await pipeline.publish(
+                        article, runID: runID, params: params, ledger: ledger, images: archive, budgetLeftUSD: budgetLeft)
                 }
             ) {
-                $0.htmlPath.map { "HTML written to \($0)" } ?? "post \($0.wpPostId.map(String.init) ?? "?")"
+                ($0.htmlPath.map { "HTML written to \($0)" } ?? "post \($0.wpPostId.map(String.init) ?? "?")")
+                    + ($0.images.map { ", \($0.count) image\($0.count == 1 ? "" : "s")" } ?? "")
             }
         }
         // Repairs and in-place retries paid for on the way to this result (sections count theirs

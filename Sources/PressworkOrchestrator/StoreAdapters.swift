@@ -30,4 +30,38 @@ struct StoreLedger: PublicationLedger {
     func record(_ stage: PublicationRecord.Stage, postID: Int?, link: String?, error: String?) async throws {
         try await store.recordPublication(stage: stage.rawValue, postID: postID, link: link, error: error, lease: lease)
     }
+
+    func recordMedia(placement: String, _ media: UploadedMedia?) async throws {
+        try await store.recordMedia(placement: placement, mediaID: media?.id, url: media?.url, lease: lease)
+    }
+}
+
+/// Round 7's image checkpoints for one claim of one run: the store's images table, fenced by the
+/// lease. Stored bytes are checked again on the way out: a row edited by hand cannot smuggle
+/// something that is not an image into a post.
+struct StoreImageArchive: ImageArchive {
+    let store: RunStore
+    let lease: Lease
+
+    func images() async throws -> [ArticleImage] {
+        try await store.images(of: lease.runID).map { row in
+            let image: ImageData
+            do {
+                image = try ImageData.checked(row.bytes, declared: row.mediaType)
+            } catch {
+                throw PipelineError(.publish, "the stored image \(row.placement) of run \(lease.runID) is refused: \(error)")
+            }
+            return ArticleImage(
+                placement: row.placement, prompt: row.prompt, altText: row.altText, image: image, provider: row.provider,
+                costUSD: row.costUSD, media: row.mediaID.flatMap { id in row.mediaURL.map { UploadedMedia(id: id, url: $0) } })
+        }
+    }
+
+    func save(_ image: ArticleImage) async throws {
+        try await store.saveImage(
+            StoredImage(
+                placement: image.placement, prompt: image.prompt, altText: image.altText, mediaType: image.image.mediaType,
+                bytes: image.image.bytes, sha256: image.image.sha256, provider: image.provider, costUSD: image.costUSD),
+            lease: lease)
+    }
 }

@@ -1,17 +1,26 @@
 import PressworkCore
 
-/// Assembles the article as a complete HTML5 document: title, meta description, sections, and a
-/// placeholder with alt text where each image prompt asks for an image.
+/// Assembles the article as a complete HTML5 document: title, meta description, sections, and
+/// at each image prompt's place its image (`imageSources` by placement: a file beside the HTML,
+/// or a data URI), or, where none was drawn, a placeholder with the alt text.
 public enum ArticleHTML {
-    public static func render(_ article: Article, generator: String) -> String {
+    public static func render(_ article: Article, generator: String, imageSources: [String: String] = [:]) -> String {
         let metadata = article.metadata
         func figure(_ prompt: ImagePrompt) -> String {
-            """
-                <figure class="image-placeholder" data-placement="\(escape(prompt.placement))">
-                  <div role="img" aria-label="\(escape(prompt.altText))"></div>
-                  <figcaption>Image to create: \(escape(prompt.prompt))</figcaption>
-                </figure>
-            """
+            if let source = imageSources[prompt.placement], let image = article.image(at: prompt.placement) {
+                return """
+                        <figure class="image" data-placement="\(escape(prompt.placement))">
+                          <img src="\(escape(source))" alt="\(escape(image.altText))">
+                          <figcaption>\(escape(caption(image)))</figcaption>
+                        </figure>
+                    """
+            }
+            return """
+                    <figure class="image-placeholder" data-placement="\(escape(prompt.placement))">
+                      <div role="img" aria-label="\(escape(prompt.altText))"></div>
+                      <figcaption>Image to create: \(escape(prompt.prompt))</figcaption>
+                    </figure>
+                """
         }
         var body: [String] = []
         for prompt in metadata.imagePrompts where prompt.placement == "hero" { body.append(figure(prompt)) }
@@ -54,16 +63,27 @@ public enum ArticleHTML {
     }
 
     /// The post body WordPress receives: the run's mark (an HTML comment that lets a retry find
-    /// and adopt the post), then the sections. Title and excerpt travel in their own fields;
-    /// image prompts stay in round 5's artifact, since a live page should not show placeholders.
+    /// and adopt the post), then the sections, each with its uploaded image after the heading.
+    /// Title and excerpt travel in their own fields, and the hero as the featured image; prompts
+    /// without an uploaded image leave nothing, since a live page should not show placeholders.
     public static func postContent(_ article: Article, mark: String) -> String {
         var lines = [mark]
         for section in article.sections.sorted(by: { $0.index < $1.index }) {
             lines.append("<h2>\(escape(section.heading))</h2>")
+            if let image = article.image(at: "section-\(section.index)"), let media = image.media {
+                lines.append(
+                    "<figure class=\"wp-block-image\"><img src=\"\(escape(media.url))\" alt=\"\(escape(image.altText))\" "
+                        + "class=\"wp-image-\(media.id)\"/><figcaption>\(escape(caption(image)))</figcaption></figure>")
+            }
             lines += paragraphs(section.body)
         }
         if let related = relatedReading(article.related) { lines.append(related) }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// What every image says under it: that it was generated, and by what (plain text; escape it).
+    public static func caption(_ image: ArticleImage) -> String {
+        image.provider == "offline" ? "Offline placeholder image drawn by Presswork" : "Generated image (\(image.provider))"
     }
 
     /// The "Related reading" list: each earlier post's title linking to it, both escaped (round 6

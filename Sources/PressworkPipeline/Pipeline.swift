@@ -111,21 +111,35 @@ public struct Pipeline: Sendable {
 
     // MARK: Round 7
 
-    /// Publishes with the dry-run publisher or the live one, as the run's params say. A run that
-    /// asks for WordPress where none is configured fails here, naming what to set.
+    /// Draws the planned images (`illustrate`), then publishes with the dry-run publisher or the
+    /// live one, as the run's params say. A run that asks for WordPress where none is configured
+    /// fails here, before any image is drawn, naming what to set.
     public func publish(
-        _ article: Article, runID: String, params: RunParams, ledger: any PublicationLedger = UnrecordedPublication()
+        _ article: Article, runID: String, params: RunParams, ledger: any PublicationLedger = UnrecordedPublication(),
+        images archive: any ImageArchive = MemoryImageArchive(), budgetLeftUSD: Double? = nil
     ) async throws -> RoundOutput<PublishResult> {
+        let publisher: any Publisher
         if params.dryRun {
-            return RoundOutput(try await providers.dryRun.publish(article, runID: runID, ledger: ledger), usage: .zero)
-        }
-        guard let publisher = providers.publisher else {
+            publisher = providers.dryRun
+        } else if let live = providers.publisher {
+            publisher = live
+        } else {
             throw PipelineError(
                 .publish,
                 "this run publishes to WordPress, but none is configured here: set WORDPRESS_URL, "
                     + "WORDPRESS_USER and WORDPRESS_APP_PASSWORD (or retry it after approving it as a dry run)")
         }
-        return RoundOutput(try await publisher.publish(article, runID: runID, ledger: ledger), usage: .zero)
+        let illustrations = try await illustrate(article, archive: archive, budgetLeftUSD: budgetLeftUSD)
+        var illustrated = article
+        illustrated.images = illustrations.images
+        var result = try await publisher.publish(illustrated, runID: runID, ledger: ledger)
+        let missing = illustrations.missing + (result.imagesMissing ?? [])
+        result.imagesMissing = missing.isEmpty ? nil : missing
+        // The round's cost is every image's, those an earlier attempt drew included: the round
+        // commits once, and each image was paid for once.
+        var usage = illustrations.usage
+        usage.costUSD = illustrations.images.reduce(0) { $0 + $1.costUSD }
+        return RoundOutput(result, usage: usage, warnings: missing)
     }
 }
 

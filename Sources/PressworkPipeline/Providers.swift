@@ -108,12 +108,22 @@ public struct Article: Sendable, Equatable {
     public var metadata: Metadata
     /// Earlier posts to link under "Related reading" (round 6 chose them); empty before round 6.
     public var related: [RelatedPost]
+    /// The planned images, drawn (round 7 draws them before publishing); empty before.
+    public var images: [ArticleImage]
 
-    public init(outline: Outline, sections: [PolishedSection], metadata: Metadata, related: [RelatedPost] = []) {
+    public init(
+        outline: Outline, sections: [PolishedSection], metadata: Metadata, related: [RelatedPost] = [], images: [ArticleImage] = []
+    ) {
         self.outline = outline
         self.sections = sections
         self.metadata = metadata
         self.related = related
+        self.images = images
+    }
+
+    /// The drawn image for `placement`, if any.
+    public func image(at placement: String) -> ArticleImage? {
+        images.first { $0.placement == placement }
     }
 
     /// The text the duplicate check embeds: title, thesis and every section.
@@ -132,11 +142,17 @@ public struct Providers: Sendable {
     /// Round 7 of the other runs (WordPress); nil when none is configured, and then such a run
     /// fails round 7 with a message saying so rather than quietly writing a file.
     public var publisher: (any Publisher)?
+    /// Draws the images round 5 planned; nil: posts go without images.
+    public var images: (any ImageProvider)?
+    /// Whether a post may go without an image that failed (a minor failure) or not.
+    public var imagesRequired: Bool
 
     public init(
         trends: any TrendSource, writer: any ContentWriter, embeddings: any EmbeddingProvider, dryRun: any Publisher,
-        publisher: (any Publisher)? = nil
+        publisher: (any Publisher)? = nil, images: (any ImageProvider)? = OfflineImageProvider(), imagesRequired: Bool = false
     ) {
+        self.images = images
+        self.imagesRequired = imagesRequired
         self.dryRun = dryRun
         self.trends = trends
         self.writer = writer

@@ -8,6 +8,9 @@ public protocol PublicationLedger: Sendable {
     /// Records a step's outcome: a draft created (its id), the post published, the draft removed
     /// by compensation, or a draft that could not be removed (its id and why).
     func record(_ stage: PublicationRecord.Stage, postID: Int?, link: String?, error: String?) async throws
+    /// Records an image's media item: uploaded (with its id and address, at once, so a retry
+    /// reuses it), or removed by compensation (`media` nil).
+    func recordMedia(placement: String, _ media: UploadedMedia?) async throws
 }
 
 /// A run's publication as the ledger knows it.
@@ -53,4 +56,6 @@ public struct UnrecordedPublication: PublicationLedger {
     }
 
     public func record(_ stage: PublicationRecord.Stage, postID: Int?, link: String?, error: String?) async throws {}
+
+    public func recordMedia(placement: String, _ media: UploadedMedia?) async throws {}
 }

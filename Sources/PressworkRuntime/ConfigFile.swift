@@ -65,6 +65,21 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
     public var callTimeoutSeconds: Double?
     public var roundTimeoutSeconds: Double?
     public var runTimeoutSeconds: Double?
+    /// Round 7's images: offline (default: typographic cards), openai (an OpenAI-compatible
+    /// /images/generations), or none.
+    public var images: String?
+    /// The images server, when it is not the chat server: base URL and key.
+    public var imagesBaseURL: String?
+    public var imagesAPIKey: String?
+    public var imageModel: String?
+    /// e.g. "1024x1024"; the server's default when unset.
+    public var imageSize: String?
+    /// Words appended to every image prompt ("flat vector illustration").
+    public var imageStyle: String?
+    /// US dollars per image.
+    public var imagePriceUSD: Double?
+    /// true: a post never goes without a planned image (a failed image fails round 7).
+    public var imagesRequired: Bool?
 
     /// One entry of `generation`.
     public struct GenerationEntry: Sendable, Equatable, Decodable {
@@ -76,7 +91,8 @@ public struct ConfigFile: Sendable, Equatable, Decodable {
 
     static let knownKeys: Set<String> = [
         "schemaBounds", "generation", "embeddingsBaseURL", "embeddingsAPIKey", "embeddingWindow", "callTimeoutSeconds",
-        "roundTimeoutSeconds", "runTimeoutSeconds",
+        "roundTimeoutSeconds", "runTimeoutSeconds", "images", "imagesBaseURL", "imagesAPIKey", "imageModel", "imageSize",
+        "imageStyle", "imagePriceUSD", "imagesRequired",
         "databaseURL", "databasePooler", "directDatabaseURL", "home", "logFormat", "logLevel", "llm", "openaiBaseURL", "openaiModel",
         "openaiAPIKey", "models",
         "geminiModel", "geminiBaseURL", "geminiAPIKey", "embeddings", "openaiEmbeddingModel", "embeddingDimension", "prices",

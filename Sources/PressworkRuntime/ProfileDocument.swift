@@ -10,7 +10,8 @@ import PressworkCore
 ///   "generation": { "default": { "temperature": 0.7 } },
 ///   "prices": { "gpt-4o-mini": { "input": 0.15, "output": 0.6 } },
 ///   "embeddings": "openai", "openaiEmbeddingModel": "text-embedding-3-small",
-///   "trends": "feeds", "feeds": ["https://example.com/feed.xml"] }
+///   "trends": "feeds", "feeds": ["https://example.com/feed.xml"],
+///   "images": "openai", "imageModel": "gpt-image-1", "imageSize": "1536x1024", "imagePriceUSD": 0.04 }
 /// ```
 ///
 /// The settings are checked exactly as the config file's are (one resolver for both); the
@@ -20,9 +21,10 @@ public enum ProfileDocument {
         "llm", "openaiBaseURL", "openaiModel", "openaiAPIKey", "models", "geminiModel", "geminiBaseURL", "geminiAPIKey",
         "embeddings", "openaiEmbeddingModel", "embeddingDimension", "embeddingsBaseURL", "embeddingsAPIKey", "embeddingWindow",
         "prices", "runBudgetUSD", "trends", "feeds", "googleTrendsURL", "schemaBounds", "generation",
-        "callTimeoutSeconds", "roundTimeoutSeconds", "runTimeoutSeconds",
+        "callTimeoutSeconds", "roundTimeoutSeconds", "runTimeoutSeconds", "images", "imagesBaseURL", "imagesAPIKey", "imageModel",
+        "imageSize", "imageStyle", "imagePriceUSD", "imagesRequired",
     ]
-    static let secretKeys: Set<String> = ["openaiAPIKey", "geminiAPIKey", "embeddingsAPIKey"]
+    static let secretKeys: Set<String> = ["openaiAPIKey", "geminiAPIKey", "embeddingsAPIKey", "imagesAPIKey"]
 
     /// The provider settings `document` describes, its secrets resolved from `environment`.
     /// Errors name the key (`settings.openaiModel`).
@@ -33,6 +35,7 @@ public enum ProfileDocument {
         file.openaiAPIKey = secrets["openaiAPIKey"]
         file.geminiAPIKey = secrets["geminiAPIKey"]
         file.embeddingsAPIKey = secrets["embeddingsAPIKey"]
+        file.imagesAPIKey = secrets["imagesAPIKey"]
         do {
             return try ProviderSettings.resolve(llmOption: nil, embeddingsOption: nil, env: { _ in nil }, file: file)
         } catch {

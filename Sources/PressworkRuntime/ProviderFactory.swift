@@ -67,8 +67,17 @@ struct ProviderFactory: Sendable {
         if let wordpress = configured.wordpress {
             providers.publisher = WordPressPublisher(
                 client: WordPressClient(wordpress, logger: logger), postStatus: configured.wordpressPostStatus,
-                categories: configured.wordpressCategories, logger: logger
+                categories: configured.wordpressCategories, imagesRequired: configured.imagesRequired, logger: logger
             )
+        }
+        providers.imagesRequired = configured.imagesRequired
+        switch configured.images {
+        case .offline: providers.images = OfflineImageProvider()
+        case .none: providers.images = nil
+        case .openai:
+            providers.images = configured.imageModel.map {
+                OpenAIImageClient($0, settings: configured.imageSettings, policy: policy, logger: logger)
+            }
         }
         if configured.embeddings == .openai, let model = configured.embeddingModel, let dimension = configured.embeddingDimension {
             let client = OpenAIEmbeddingClient(

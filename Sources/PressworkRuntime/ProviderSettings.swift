@@ -10,6 +10,7 @@ public struct ProviderSettings: Sendable, Equatable {
     public enum LLM: String, Sendable, CaseIterable { case offline, openai, gemini }
     public enum Embeddings: String, Sendable, CaseIterable { case offline, openai }
     public enum Trends: String, Sendable, CaseIterable { case seeds, feeds, google }
+    public enum Images: String, Sendable, CaseIterable { case offline, openai, none }
 
     public var llm: LLM
     /// The OpenAI-compatible server, with the default model (rounds without their own use it).
@@ -46,6 +47,13 @@ public struct ProviderSettings: Sendable, Equatable {
     public var embeddingWindow: Int?
     /// One time budget: a provider call, a round (retries included), a run.
     public var timeouts = Timeouts()
+    /// Round 7's images: the offline cards by default.
+    public var images: Images = .offline
+    /// The images server and model, when `images` is openai.
+    public var imageModel: OpenAIChatClient.Configuration?
+    public var imageSettings = OpenAIImageClient.Settings()
+    /// A post never goes without a planned image: a failed image fails round 7.
+    public var imagesRequired = false
 
     public static let offline = ProviderSettings(
         llm: .offline, openAI: nil, roundModels: [:], embeddings: .offline, embeddingModel: nil, embeddingDimension: nil,
@@ -177,10 +185,11 @@ public struct ProviderSettings: Sendable, Equatable {
         try resolvePrices(into: &settings, env: env, file: file)
         try resolveGeneration(into: &settings, env: env, file: file)
         try resolveTimeouts(into: &settings, env: env, file: file)
+        try resolveImages(into: &settings, env: env, file: file, chatURL: baseURL, chatKey: key)
         // Whatever echoes them later (a provider's error body, a log line), they are masked.
         for secret in [
             settings.openAI?.apiKey, settings.gemini?.apiKey, settings.embeddingModel?.apiKey,
-            settings.wordpress?.applicationPassword,
+            settings.wordpress?.applicationPassword, settings.imageModel?.apiKey,
         ] {
             SecretRedactor.register(secret)
         }
@@ -246,6 +255,43 @@ public struct ProviderSettings: Sendable, Equatable {
             throw SettingsError("PRESSWORK_GOOGLE_TRENDS_URL must be an http(s) URL with a host, not \(googleURL)")
         }
         settings.feeds = .init(feeds: feeds, googleTrends: trends == .google, googleTrendsURL: googleURL)
+    }
+
+    /// `PRESSWORK_IMAGES` or `"images"`: offline (default), openai or none; for openai the model
+    /// (`PRESSWORK_IMAGE_MODEL` or `"imageModel"`, gpt-image-1 on OpenAI itself), and a server
+    /// and key that default to the chat server's.
+    static func resolveImages(
+        into settings: inout ProviderSettings, env: (String) -> String?, file: ConfigFile, chatURL: String, chatKey: String?
+    ) throws(SettingsError) {
+        let text = env("PRESSWORK_IMAGES") ?? file.images ?? Images.offline.rawValue
+        guard let images = Images(rawValue: text.lowercased()) else {
+            throw SettingsError(
+                "the images provider \"\(text)\" is unknown; use one of: " + Images.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        settings.images = images
+        settings.imagesRequired = file.imagesRequired ?? false
+        if let price = file.imagePriceUSD, !(price >= 0 && price.isFinite) {
+            throw SettingsError("the config's \"imagePriceUSD\" must be a non-negative number of US dollars, not \(price)")
+        }
+        if let size = file.imageSize, size.wholeMatch(of: /[1-9][0-9]{1,4}x[1-9][0-9]{1,4}|auto/) == nil {
+            throw SettingsError("the config's \"imageSize\" must be WIDTHxHEIGHT (e.g. 1024x1024) or auto, not \(size)")
+        }
+        settings.imageSettings = OpenAIImageClient.Settings(
+            size: file.imageSize, style: file.imageStyle, pricePerImageUSD: file.imagePriceUSD)
+        guard images == .openai else { return }
+        let url = env("PRESSWORK_IMAGES_BASE_URL") ?? file.imagesBaseURL ?? chatURL
+        guard isHTTP(url) else {
+            throw SettingsError("PRESSWORK_IMAGES_BASE_URL must start with http:// or https://, not \(url)")
+        }
+        let key = env("PRESSWORK_IMAGES_API_KEY") ?? file.imagesAPIKey ?? chatKey
+        let isOpenAIItself = url.hasPrefix(openAIBaseURL)
+        if isOpenAIItself && key == nil {
+            throw SettingsError("images from OpenAI need a key: set OPENAI_API_KEY or PRESSWORK_IMAGES_API_KEY")
+        }
+        guard let model = env("PRESSWORK_IMAGE_MODEL") ?? file.imageModel ?? (isOpenAIItself ? "gpt-image-1" : nil) else {
+            throw SettingsError("PRESSWORK_IMAGE_MODEL is not set: name the image model the server at \(url) should use")
+        }
+        settings.imageModel = .init(baseURL: url, apiKey: key, model: model)
     }
 
     /// WordPress is configured when its URL, user and application password are all given; some

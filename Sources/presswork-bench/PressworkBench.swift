@@ -18,7 +18,7 @@ struct PressworkBench: AsyncParsableCommand {
         abstract: "Presswork's benchmarks (scripts/benchmark runs them beside pgbench).",
         subcommands: [
             ClientBenchmark.self, OrchestrationBenchmark.self, DuplicateCheckBenchmark.self, SchedulerBenchmark.self,
-            PruneBenchmark.self, NearDuplicateEvaluation.self,
+            PruneBenchmark.self, NearDuplicateEvaluation.self, ImageBenchmark.self,
         ]
     )
 }

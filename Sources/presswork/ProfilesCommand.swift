@@ -7,12 +7,13 @@ import PressworkStore
 struct ProfilesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profiles",
-        abstract: "Writer profiles: which LLM, models, generation settings, prices, embeddings and trends a run uses.",
+        abstract: "Writer profiles: which LLM, models, generation settings, prices, embeddings, trends and images a run uses.",
         discussion: """
             A profile is a JSON document with the writer keys of the config file (llm, openaiBaseURL, \
             openaiModel, models, generation, prices, runBudgetUSD, embeddings, openaiEmbeddingModel, \
-            embeddingDimension, trends, feeds, timeouts…). Keys are never stored: openaiAPIKey, geminiAPIKey \
-            and embeddingsAPIKey hold references, env:NAME or file:/path, that the process executing a run \
+            embeddingDimension, trends, feeds, timeouts, images, imageModel, imageSize, imageStyle, imagePriceUSD, \
+            imagesRequired…). Keys are never stored: openaiAPIKey, geminiAPIKey, embeddingsAPIKey \
+            and imagesAPIKey hold references, env:NAME or file:/path, that the process executing a run \
             resolves. Every edit is a new version; a run keeps the version it was created with. \
             Runs name one with --profile; runs without one use this process's own settings.
             """,

@@ -47,10 +47,15 @@ import Testing
             "PublishResult",
             PublishResult(
                 mode: .wordpress, wpPostId: 5, link: "l", postStatus: "publish", slug: "s", adopted: false, htmlPath: "/p",
-                html: "<p>"
+                html: "<p>", images: [samplePublishedImage], imagesMissing: ["image section-2: refused"]
             )
         ),
+        ("PublishedImage", samplePublishedImage),
     ]
+
+    static let samplePublishedImage = PublishedImage(
+        placement: "hero", mediaType: "image/png", bytes: 1234, sha256: String(repeating: "ab", count: 32), provider: "offline",
+        costUSD: 0, altText: "a", file: "/out/x.hero.png", wpMediaId: 7, url: "https://blog.example/x.png")
 
     @Test(arguments: samples.map(\.0))
     func schemaAndTypeAgree(name: String) throws {

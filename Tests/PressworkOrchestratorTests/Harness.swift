@@ -95,14 +95,16 @@ struct Harness {
 
     func orchestrator(
         _ writer: any ContentWriter = OfflineWriter(),
-        leaseSeconds: Double = 30, heartbeatSeconds: Double = 10, retryBaseDelay: Duration = .milliseconds(5)
+        leaseSeconds: Double = 30, heartbeatSeconds: Double = 10, retryBaseDelay: Duration = .milliseconds(5),
+        images: (any ImageProvider)? = OfflineImageProvider(), imagesRequired: Bool = false
     ) -> Orchestrator {
         Orchestrator(
             store: store,
             pipeline: Pipeline(
                 providers: Providers(
                     trends: SeedTrendSource(), writer: writer, embeddings: ContentWordEmbedding(),
-                    dryRun: DryRunPublisher(outputFolder: output, writerDescription: "test")
+                    dryRun: DryRunPublisher(outputFolder: output, writerDescription: "test"), images: images,
+                    imagesRequired: imagesRequired
                 )),
             configuration: OrchestratorConfiguration(
                 owner: "test-\(UUID().uuidString.prefix(6))", leaseSeconds: leaseSeconds,

@@ -105,10 +105,14 @@ private struct MemoryCorpus: PublishedCorpus {
         #expect(kayakSimilarity < params.thresholds.duplicate)
     }
 
+    /// With images off, the HTML shows where each planned image goes, with its alt text.
     @Test func dryRunWritesValidHTMLWithImagePlaceholders() async throws {
         let params = try RunParams.validated(seeds: ["sourdough <bread> & \"starters\""])
         let (article, _, _, _) = try await article(params)
-        let result = try await pipeline.publish(article, runID: "run-1", params: params).value
+        var providers = Providers.offline(outputFolder: folder)
+        providers.images = nil
+        let result = try await Pipeline(providers: providers).publish(article, runID: "run-1", params: params).value
+        #expect(result.images == nil)
         #expect(result.mode == .dryRun)
         let html = try #require(result.html)
         #expect(try String(contentsOfFile: try #require(result.htmlPath), encoding: .utf8) == html)

@@ -275,7 +275,128 @@ struct WordPressPublisherTests {
         #expect(try await client.post(id: postID)?.status == "draft")
     }
 
+    // MARK: Images
+
+    /// The hero becomes the featured image and each section image sits in the content after its
+    /// heading, each uploaded once, with the alt text WordPress keeps as plain text.
+    @Test func imagesAreUploadedOnceAsFeaturedAndSectionMedia() async throws {
+        let site = try await TestWordPress.site("publisher")
+        site.clearFaults()
+        let client = client(site)
+        let runID = RunID.make().description
+        var article = try await Self.article(slug: "pictures-\(runID.prefix(8))")
+        article.metadata.imagePrompts[0].altText = #"A cup"><img src=x onerror=alert(1)>"#
+        article.images = try await Self.drawn(article)
+        let ledger = MemoryLedger()
+
+        let result = try await WordPressPublisher(client: client, logger: logger).publish(article, runID: runID, ledger: ledger)
+
+        let postID = try #require(result.wpPostId)
+        let post = try #require(try await client.post(id: postID))
+        let images = try #require(result.images)
+        #expect(images.map(\.placement) == article.images.map(\.placement))
+        let hero = try #require(images.first { $0.placement == "hero" })
+        #expect(post.featured_media == hero.wpMediaId)
+        let content = try #require(post.content.raw)
+        for image in images {
+            let mediaID = try #require(image.wpMediaId)
+            let items = try await client.media(slug: WordPressPublisher.mediaSlug(runID: runID, placement: image.placement))
+            #expect(items.map(\.id) == [mediaID], "one media item for \(image.placement)")
+            #expect(items.first?.mime_type == "image/png")
+            if image.placement != "hero" { #expect(content.contains("class=\"wp-image-\(mediaID)\"")) }
+        }
+        #expect(!content.contains("wp-image-\(hero.wpMediaId ?? 0)\""), "the hero is the featured image, not in the text")
+        let heroItem = try #require(try await client.media(slug: WordPressPublisher.mediaSlug(runID: runID, placement: "hero")).first)
+        #expect(heroItem.alt_text == #"A cup""#, "\(heroItem.alt_text ?? "")")
+        #expect(try await client.media(containing: runID).count == images.count)
+        #expect(await ledger.media.count == images.count)
+    }
+
+    /// The crash the media ledger exists for: WordPress stored the upload, the worker died before
+    /// it recorded the id. The retry finds the item by its slug instead of uploading another.
+    @Test func aCrashBetweenUploadAndRecordGivesNoSecondMediaItem() async throws {
+        let site = try await TestWordPress.site("publisher")
+        site.clearFaults()
+        let client = client(site)
+        let runID = RunID.make().description
+        var article = try await Self.article(slug: "upload-crash-\(runID.prefix(8))")
+        article.images = try await Self.drawn(article)
+        let ledger = MemoryLedger(crashOnMedia: true)
+        let publisher = WordPressPublisher(client: client, logger: logger)
+
+        await #expect(throws: SimulatedCrash.self) { try await publisher.publish(article, runID: runID, ledger: ledger) }
+        #expect(try await client.media(containing: runID).count == 1)
+        article.images = await ledger.recorded(article.images)
+        let result = try await publisher.publish(article, runID: runID, ledger: ledger)
+
+        #expect(try await client.media(containing: runID).count == article.images.count)
+        for placement in article.images.map(\.placement) {
+            #expect(try await client.media(slug: WordPressPublisher.mediaSlug(runID: runID, placement: placement)).count == 1)
+        }
+        let postID = try #require(result.wpPostId)
+        let post = try #require(try await client.post(id: postID))
+        #expect(post.featured_media == result.images?.first { $0.placement == "hero" }?.wpMediaId)
+    }
+
+    /// A failed publish removes its draft and its media; the retry uploads them again, once.
+    @Test func aFailedPublishRemovesItsMedia() async throws {
+        let site = try await TestWordPress.site("publisher")
+        let client = client(site)
+        let runID = RunID.make().description
+        var article = try await Self.article(slug: "media-compensate-\(runID.prefix(8))")
+        article.images = try await Self.drawn(article)
+        let ledger = MemoryLedger()
+        let publisher = WordPressPublisher(client: client, logger: logger)
+        try site.inject([.init(method: "POST", route: #"#^/wp/v2/posts/\d+$#"#, status: 500, times: 4)])
+        defer { site.clearFaults() }
+
+        await #expect(throws: ProviderError.self) { try await publisher.publish(article, runID: runID, ledger: ledger) }
+        #expect(try await client.media(containing: runID).isEmpty)
+        #expect(await ledger.media.values.allSatisfy { $0 == nil })
+        #expect(await ledger.media.count == article.images.count)
+
+        site.clearFaults()
+        article.images = await ledger.recorded(article.images)
+        let result = try await publisher.publish(article, runID: runID, ledger: ledger)
+        #expect(try await client.media(containing: runID).count == article.images.count)
+        #expect(result.images?.allSatisfy { $0.wpMediaId != nil } == true)
+    }
+
+    /// WordPress refuses an upload (a permanent 415): the post goes out without that image,
+    /// saying why, unless images are required.
+    @Test func aRefusedUploadIsAMinorFailureUnlessImagesAreRequired() async throws {
+        let site = try await TestWordPress.site("publisher")
+        let client = client(site)
+        var article = try await Self.article(slug: "refused-media-\(UUID().uuidString.prefix(8).lowercased())")
+        article.images = try await Self.drawn(article)
+        try site.inject([.init(method: "POST", route: "#^/wp/v2/media$#", status: 415, times: 100)])
+        defer { site.clearFaults() }
+
+        let runID = RunID.make().description
+        let result = try await WordPressPublisher(client: client, logger: logger).publish(article, runID: runID, ledger: MemoryLedger())
+        #expect(result.postStatus == "publish")
+        #expect(result.images == nil)
+        #expect(result.imagesMissing?.count == article.images.count)
+        #expect(result.imagesMissing?.first?.contains("WordPress refused the upload") == true)
+        let postID = try #require(result.wpPostId)
+        let post = try #require(try await client.post(id: postID))
+        #expect(post.featured_media == 0 || post.featured_media == nil)
+
+        let strict = WordPressPublisher(client: client, imagesRequired: true, logger: logger)
+        let otherRun = RunID.make().description
+        article.metadata.slug += "-strict"
+        await #expect(throws: ProviderError.self) { try await strict.publish(article, runID: otherRun, ledger: MemoryLedger()) }
+        #expect(try await client.posts(containing: otherRun).isEmpty)
+    }
+
     // MARK: Helpers
+
+    /// The article's planned images, drawn by the offline provider.
+    static func drawn(_ article: Article) async throws -> [ArticleImage] {
+        var providers = Providers.offline(outputFolder: NSTemporaryDirectory())
+        providers.images = OfflineImageProvider()
+        return try await Pipeline(providers: providers).illustrate(article, archive: MemoryImageArchive()).images
+    }
 
     func client(_ site: TestWordPressSite) -> WordPressClient {
         WordPressClient(
@@ -299,10 +420,31 @@ struct SimulatedCrash: Error {}
 actor MemoryLedger: PublicationLedger {
     private(set) var record: PublicationRecord?
     private(set) var stages: [PublicationRecord.Stage] = []
+    /// The media items recorded, by placement (nil: removed).
+    private(set) var media: [String: UploadedMedia?] = [:]
     private var crashOn: PublicationRecord.Stage?
+    private var crashOnMedia: Bool
 
-    init(crashOn: PublicationRecord.Stage? = nil) {
+    init(crashOn: PublicationRecord.Stage? = nil, crashOnMedia: Bool = false) {
         self.crashOn = crashOn
+        self.crashOnMedia = crashOnMedia
+    }
+
+    func recordMedia(placement: String, _ uploaded: UploadedMedia?) async throws {
+        if crashOnMedia {
+            crashOnMedia = false
+            throw SimulatedCrash()
+        }
+        media[placement] = .some(uploaded)
+    }
+
+    /// `images` as the store hands them to a retry: with the media items recorded as uploaded.
+    func recorded(_ images: [ArticleImage]) -> [ArticleImage] {
+        images.map { image in
+            var image = image
+            image.media = media[image.placement] ?? nil
+            return image
+        }
     }
 
     func begin(site: String, slug: String) async throws -> PublicationRecord {

@@ -78,6 +78,14 @@ struct PublishingRunTests {
         #expect(try linked.scalar(Int.self) == postID)
         let artifact = try await services.pool.query("SELECT payload->>'mode' FROM artifacts WHERE run_id = \(run.id) AND round = 7")
         #expect(try artifact.scalar(String.self) == "wordpress")
+        // The offline images went with it: the hero featured, every one a media item recorded once.
+        let images = try await services.store.images(of: run.id)
+        #expect(!images.isEmpty && images.allSatisfy { $0.mediaID != nil })
+        #expect(post.featured_media == images.first { $0.placement == "hero" }?.mediaID)
+        #expect(try await client.media(containing: run.id.description).count == images.count)
+        for image in images where image.placement != "hero" {
+            #expect(post.content.raw?.contains("wp-image-\(image.mediaID ?? 0)") == true)
+        }
     }
 
     /// WordPress refuses the publish step (a 400, permanent): the run ends in error, the draft is
@@ -96,6 +104,10 @@ struct PublishingRunTests {
         let removed = try #require(try await services.store.publication(run.id))
         #expect(removed.stage == "removed")
         #expect(try await client.posts(containing: run.id.description).isEmpty)
+        // Its media went with the draft; the images stay drawn, for the retry.
+        #expect(try await client.media(containing: run.id.description).isEmpty)
+        let drawn = try await services.store.images(of: run.id)
+        #expect(!drawn.isEmpty && drawn.allSatisfy { $0.mediaID == nil })
 
         site.clearFaults()
         try await services.store.transition(run.id, to: .queued, reason: "retry requested")
@@ -104,6 +116,9 @@ struct PublishingRunTests {
         let posts = try await client.posts(containing: run.id.description)
         #expect(posts.count == 1)
         #expect(try await services.store.publication(run.id)?.postID == posts.first?.id)
+        #expect(try await client.media(containing: run.id.description).count == drawn.count)
+        // The retry drew nothing again: the same images, by hash.
+        #expect(try await services.store.images(of: run.id).map(\.sha256) == drawn.map(\.sha256))
         // Rounds 0 to 6 were not executed again.
         let skipped = try await services.pool.query(
             """

@@ -35,6 +35,45 @@ import Testing
         #expect(withOptions.logFormat == .json)
     }
 
+    /// Images: offline by default, none, or an OpenAI-compatible server whose model, size and
+    /// key are checked when read, naming what is wrong.
+    @Test func imageSettingsAreResolvedAndCheckedWhenRead() throws {
+        #expect(try RuntimeSettings.resolve(.init(), environment: [:]).providers.images == .offline)
+        #expect(
+            try RuntimeSettings.resolve(.init(), environment: ["PRESSWORK_IMAGES": "none"]).providers.images == ProviderSettings.Images.none
+        )
+
+        let path = try configFile(
+            #"{"images": "openai", "openaiBaseURL": "http://127.0.0.1:8080/v1", "imageModel": "sd-turbo", "imageSize": "768x512", "imagePriceUSD": 0.002, "imagesRequired": true, "imagesAPIKey": "image-key-123"}"#
+        )
+        let configured = try RuntimeSettings.resolve(.init(configPath: path), environment: [:]).providers
+        #expect(configured.imageModel?.model == "sd-turbo")
+        #expect(configured.imageModel?.baseURL == "http://127.0.0.1:8080/v1")
+        #expect(configured.imageModel?.apiKey == "image-key-123")
+        #expect(configured.imageSettings == .init(size: "768x512", pricePerImageUSD: 0.002))
+        #expect(configured.imagesRequired)
+
+        func refusal(_ environment: [String: String], file: String? = nil) throws -> String {
+            let options = RuntimeSettings.Overrides(configPath: try file.map(configFile))
+            do {
+                _ = try RuntimeSettings.resolve(options, environment: environment)
+                return "accepted"
+            } catch {
+                return error.message
+            }
+        }
+        #expect(try refusal(["PRESSWORK_IMAGES": "midjourney"]).contains("the images provider \"midjourney\" is unknown"))
+        #expect(try refusal(["PRESSWORK_IMAGES": "openai"]).contains("images from OpenAI need a key"))
+        #expect(
+            try refusal(["PRESSWORK_IMAGES": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"])
+                .contains("PRESSWORK_IMAGE_MODEL is not set"))
+        #expect(try refusal([:], file: #"{"imageSize": "huge"}"#).contains("\"imageSize\" must be WIDTHxHEIGHT"))
+        #expect(try refusal([:], file: #"{"imagePriceUSD": -1}"#).contains("\"imagePriceUSD\" must be a non-negative"))
+        #expect(
+            try RuntimeSettings.resolve(.init(), environment: ["PRESSWORK_IMAGES": "openai", "OPENAI_API_KEY": "sk-x"])
+                .providers.imageModel?.model == "gpt-image-1")
+    }
+
     @Test func withoutADatabaseURLTheEmbeddedClusterLivesInTheDefaultHome() throws {
         let settings = try RuntimeSettings.resolve(.init(), environment: ["HOME": "/home/ana"])
         #expect(settings.databaseURL == nil)

@@ -37,6 +37,9 @@ WITH batch AS (
     DELETE FROM diagnostics x USING batch b WHERE b.action = 'compact' AND x.run_id = b.id
 ), compacted_cache AS (
     DELETE FROM response_cache x USING batch b WHERE b.action = 'compact' AND x.run_id = b.id
+), compacted_images AS (
+    -- A published image lives on in WordPress, a dry run's beside its HTML: the bytes go.
+    DELETE FROM images x USING batch b WHERE b.action = 'compact' AND x.run_id = b.id
 ), deleted AS (
     -- Everything the run owns goes with it (ON DELETE CASCADE); schedule fires and reprocessed
     -- runs that named it keep their row with the reference set to NULL.

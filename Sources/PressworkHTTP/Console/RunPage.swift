@@ -36,7 +36,8 @@ struct RunPage: Sendable {
                 return ConsoleResponse.page("<p>Sign in to see the preview.</p>", status: .unauthorized)
             }
             let run = try await console.run(requestContext)
-            return Self.preview(try await console.context.store.artifacts(run.id))
+            return Self.preview(
+                try await console.context.store.artifacts(run.id), images: try await console.context.store.images(of: run.id))
         }
         router.post("/console/runs/:id/retry") { request, requestContext in
             try await console.post(request, scope: .runsWrite) { session, _, _ in
@@ -254,17 +255,26 @@ struct RunPage: Sendable {
     /// The article as the dry-run publisher renders it (every text escaped, section bodies
     /// sanitized), served with a CSP that runs nothing: no script, no request to anywhere, no
     /// form; and shown in an `<iframe sandbox>` on the run's page, which denies it scripts and
-    /// its origin again.
-    static func preview(_ artifacts: [Round: String]) -> Response {
+    /// its origin again. The images round 7 drew are inlined as data URIs (the only images the
+    /// CSP allows), each checked again as an image first.
+    static func preview(_ artifacts: [Round: String], images: [StoredImage]) -> Response {
         var headers = ConsoleResponse.securityHeaders
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.contentSecurityPolicy] = "sandbox; default-src 'none'; img-src data:; frame-ancestors 'self'"
         headers[.xFrameOptions] = "SAMEORIGIN"
         do {
-            let article = try articleOf(artifacts)
-            return Response(
-                status: .ok, headers: headers,
-                body: .init(byteBuffer: ByteBuffer(string: ArticleHTML.render(article, generator: "Presswork console preview"))))
+            var article = try articleOf(artifacts)
+            var sources: [String: String] = [:]
+            for stored in images {
+                guard let image = try? ImageData.checked(stored.bytes, declared: stored.mediaType) else { continue }
+                article.images.append(
+                    ArticleImage(
+                        placement: stored.placement, prompt: stored.prompt, altText: stored.altText, image: image,
+                        provider: stored.provider))
+                sources[stored.placement] = "data:\(image.mediaType);base64,\(image.bytes.base64EncodedString())"
+            }
+            let html = ArticleHTML.render(article, generator: "Presswork console preview", imageSources: sources)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
         } catch {
             return Response(
                 status: .notFound, headers: headers,

@@ -36,7 +36,16 @@ public struct ProviderCalls: Sendable {
         _ method: HTTPMethod, _ url: String, headers: [(String, String)], json body: Data? = nil, retrying: Bool = true,
         accepting: @Sendable (Int) -> Bool = { (200..<300).contains($0) }
     ) async throws -> HTTPReply {
-        let headers = body == nil ? headers : headers + [("Content-Type", "application/json")]
+        try await call(
+            method, url, headers: headers, body: body, contentType: "application/json", retrying: retrying, accepting: accepting)
+    }
+
+    /// `call` with a body of any type (an image upload).
+    public func call(
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)], body: Data?, contentType: String, retrying: Bool = true,
+        accepting: @Sendable (Int) -> Bool = { (200..<300).contains($0) }
+    ) async throws -> HTTPReply {
+        let headers = body == nil ? headers : headers + [("Content-Type", contentType)]
         var attempt = 0
         while true {
             attempt += 1

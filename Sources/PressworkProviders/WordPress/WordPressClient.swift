@@ -132,6 +132,47 @@ public struct WordPressClient: Sendable {
         }
     }
 
+    /// Uploads an image as a new media item with its alt text, caption and title (sent as query
+    /// parameters: the body is the file itself). One attempt only, like creating a post: the
+    /// publisher looks for the item (`media(slug:)`) before it uploads again.
+    public func uploadMedia(
+        _ image: ImageData, fileName: String, slug: String, title: String, altText: String, caption: String, description: String
+    ) async throws -> WordPressMedia {
+        let fields = [
+            "context": "edit", "slug": slug, "title": title, "alt_text": altText, "caption": caption, "description": description,
+        ]
+        return try decode(
+            WordPressMedia.self,
+            try await calls.call(
+                .POST, url("/wp/v2/media", fields),
+                headers: auth + [("Content-Disposition", "attachment; filename=\"\(fileName)\"")], body: image.bytes,
+                contentType: image.mediaType, retrying: false
+            ))
+    }
+
+    /// Media items with this slug.
+    public func media(slug: String) async throws -> [WordPressMedia] {
+        try decode(
+            [WordPressMedia].self,
+            try await calls.call(.GET, url("/wp/v2/media", ["slug": slug, "context": "edit", "per_page": "100"]), headers: auth))
+    }
+
+    /// Media items whose title, caption or description contains `text`.
+    public func media(containing text: String) async throws -> [WordPressMedia] {
+        try decode(
+            [WordPressMedia].self,
+            try await calls.call(.GET, url("/wp/v2/media", ["search": text, "context": "edit", "per_page": "100"]), headers: auth))
+    }
+
+    /// Deletes a media item and its files for good; one already gone counts as deleted.
+    public func deleteMedia(id: Int) async throws {
+        do {
+            _ = try await calls.call(.DELETE, url("/wp/v2/media/\(id)", ["force": "true"]), headers: auth)
+        } catch let error as ProviderError where error.status == 404 || error.status == 410 {
+            return
+        }
+    }
+
     /// The id of the category or tag with this name, created when missing. Names are matched
     /// as WordPress matches them: trimmed, whitespace collapsed, case-insensitive; a
     /// `term_exists` answer (created meanwhile, or a name WordPress normalizes to an existing
@@ -228,6 +269,22 @@ public struct WordPressPost: Sendable, Decodable, Equatable {
     public let content: Rendered
     public let categories: [Int]?
     public let tags: [Int]?
+    public let featured_media: Int?
+}
+
+/// A media item as WordPress returns it with `context=edit`.
+public struct WordPressMedia: Sendable, Decodable, Equatable {
+    public struct Rendered: Sendable, Decodable, Equatable {
+        public let raw: String?
+    }
+
+    public let id: Int
+    public let slug: String
+    public let source_url: String
+    public let alt_text: String?
+    public let mime_type: String?
+    public let description: Rendered?
+    public let caption: Rendered?
 }
 
 /// The fields Presswork sets on a post; nil fields are left out of the request.
@@ -241,11 +298,14 @@ public struct WordPressPostFields: Sendable, Encodable, Equatable {
     public var tags: [Int]?
     /// For `future` posts: when to publish (UTC, `YYYY-MM-DDTHH:MM:SS`).
     public var date_gmt: String?
+    /// The featured image: a media item's id.
+    public var featured_media: Int?
 
     public init(
         title: String? = nil, content: String? = nil, excerpt: String? = nil, slug: String? = nil, status: String? = nil,
-        categories: [Int]? = nil, tags: [Int]? = nil, date_gmt: String? = nil
+        categories: [Int]? = nil, tags: [Int]? = nil, date_gmt: String? = nil, featured_media: Int? = nil
     ) {
+        self.featured_media = featured_media
         self.title = title
         self.content = content
         self.excerpt = excerpt

@@ -33,17 +33,29 @@ public enum WordPressPostStatus: Sendable, Equatable {
 /// 4. If that later step fails (and the post did not go live after all), the draft is deleted
 ///    (compensation), or, if that fails too, the ledger records the post left behind with its id,
 ///    and the next attempt adopts it.
+///
+/// Images go the same way, before the post is created: each uploaded once to the media library
+/// and its id recorded at once; a retry reuses what the ledger recorded, and after an attempt
+/// that may have lost an upload's reply it looks for the item by its slug (`presswork-<run>-<placement>`)
+/// and the run's mark in its description before it uploads. The hero becomes the post's featured
+/// image, the others go after their sections' headings. Compensation removes them with the draft.
 public struct WordPressPublisher: Publisher {
     public let client: WordPressClient
     public let postStatus: WordPressPostStatus
     /// Categories every post gets besides the article's own (a site's defaults).
     public let categories: [String]
+    /// Whether a post may go without an image whose upload WordPress refused (a minor failure).
+    public let imagesRequired: Bool
     let logger: Logger
 
-    public init(client: WordPressClient, postStatus: WordPressPostStatus = .publish, categories: [String] = [], logger: Logger) {
+    public init(
+        client: WordPressClient, postStatus: WordPressPostStatus = .publish, categories: [String] = [], imagesRequired: Bool = false,
+        logger: Logger
+    ) {
         self.client = client
         self.postStatus = postStatus
         self.categories = categories
+        self.imagesRequired = imagesRequired
         self.logger = logger
     }
 
@@ -80,6 +92,8 @@ public struct WordPressPublisher: Publisher {
         let mark = Self.mark(runID: runID)
         var post: WordPressPost
         let adopted: Bool
+        var article = article
+        var missing: [String] = []
         if let earlier = try await findEarlier(record, runID: runID, mark: mark) {
             // Created whole by an earlier attempt (a post is created with every field at once).
             post = earlier
@@ -87,16 +101,24 @@ public struct WordPressPublisher: Publisher {
             logger.info("adopting the post an earlier attempt created", metadata: ["wp_post_id": "\(post.id)"])
             if record.postID != post.id { try await ledger.record(.draft, postID: post.id, link: post.link, error: nil) }
         } else {
+            (article.images, missing) = try await upload(article, runID: runID, record: record, ledger: ledger)
             // WordPress renders titles and excerpts as HTML, and keeps an administrator's markup
             // as sent (unfiltered_html): they go as escaped text, so a seed or a reply reading
             // `<img src=x onerror=…>` is shown, never run. The content is sanitized markup.
-            post = try await client.createPost(
-                WordPressPostFields(
-                    title: ArticleHTML.escape(article.outline.title), content: ArticleHTML.postContent(article, mark: mark),
-                    excerpt: ArticleHTML.escape(metadata.excerpt), slug: metadata.slug, status: "draft",
-                    categories: try await termIDs(.categories, Self.merged(metadata.categories, categories)),
-                    tags: try await termIDs(.tags, metadata.tags.map(Self.plainTerm))
-                ))
+            do {
+                post = try await client.createPost(
+                    WordPressPostFields(
+                        title: ArticleHTML.escape(article.outline.title), content: ArticleHTML.postContent(article, mark: mark),
+                        excerpt: ArticleHTML.escape(metadata.excerpt), slug: metadata.slug, status: "draft",
+                        categories: try await termIDs(.categories, Self.merged(metadata.categories, categories)),
+                        tags: try await termIDs(.tags, metadata.tags.map(Self.plainTerm)),
+                        featured_media: article.image(at: "hero")?.media?.id
+                    ))
+            } catch let error as ProviderError where !error.isTransient {
+                // Nothing was created, and a retry will not help: the media go too.
+                await removeMedia(article.images, ledger: ledger)
+                throw error
+            }
             adopted = false
             try await ledger.record(.draft, postID: post.id, link: post.link, error: nil)
         }
@@ -113,7 +135,7 @@ public struct WordPressPublisher: Publisher {
                 if let current = try? await client.post(id: post.id), current.status == wanted {
                     post = current
                 } else {
-                    throw try await compensate(postID: post.id, after: error, ledger: ledger)
+                    throw try await compensate(postID: post.id, media: article.images, after: error, ledger: ledger)
                 }
             }
         }
@@ -121,9 +143,86 @@ public struct WordPressPublisher: Publisher {
         if post.slug != metadata.slug {
             logger.notice("WordPress changed the slug", metadata: ["asked": "\(metadata.slug)", "got": "\(post.slug)"])
         }
+        let images = article.images.map { $0.published() }
         return PublishResult(
-            mode: .wordpress, wpPostId: post.id, link: post.link, postStatus: post.status, slug: post.slug, adopted: adopted
+            mode: .wordpress, wpPostId: post.id, link: post.link, postStatus: post.status, slug: post.slug, adopted: adopted,
+            images: images.isEmpty ? nil : images, imagesMissing: missing.isEmpty ? nil : missing
         )
+    }
+
+    // MARK: Media
+
+    /// The media item's slug for an image of a run: unique, so a retry can find it.
+    public static func mediaSlug(runID: String, placement: String) -> String {
+        "presswork-\(runID)-\(placement)"
+    }
+
+    /// Each image as a media item: the one the ledger recorded, one an earlier attempt uploaded
+    /// (found by slug or mark), or a new upload recorded at once. An upload WordPress refuses is
+    /// a minor failure (the image is left out, with the reason) unless images are required; a
+    /// transient failure ends the attempt, and the retry reuses what was uploaded.
+    func upload(
+        _ article: Article, runID: String, record: PublicationRecord, ledger: any PublicationLedger
+    ) async throws -> (images: [ArticleImage], missing: [String]) {
+        var placed: [ArticleImage] = []
+        var missing: [String] = []
+        for var image in article.images {
+            if image.media == nil {
+                let slug = Self.mediaSlug(runID: runID, placement: image.placement)
+                let mark = Self.mark(runID: runID)
+                do {
+                    // Only an attempt after one that began publishing can have lost an upload's reply.
+                    var found: WordPressMedia?
+                    if record.attempts > 1 {
+                        found = try await client.media(slug: slug).first
+                        if found == nil {
+                            found = try await client.media(containing: runID).first {
+                                ($0.description?.raw ?? "").contains(mark) && ($0.description?.raw ?? "").contains(slug)
+                            }
+                        }
+                    }
+                    let media: WordPressMedia
+                    if let found {
+                        media = found
+                    } else {
+                        media = try await client.uploadMedia(
+                            image.image, fileName: "\(slug).\(image.image.fileExtension)", slug: slug,
+                            title: ArticleHTML.escape("\(article.outline.title) (\(image.placement))"),
+                            altText: Self.plainAltText(image.altText), caption: ArticleHTML.escape(ArticleHTML.caption(image)),
+                            description: "\(mark)<!-- \(slug) -->")
+                    }
+                    image.media = UploadedMedia(id: media.id, url: media.source_url)
+                    try await ledger.recordMedia(placement: image.placement, image.media)
+                    if found != nil {
+                        logger.info("adopting the media item an earlier attempt uploaded", metadata: ["wp_media_id": "\(media.id)"])
+                    }
+                } catch let error as ProviderError where !error.isTransient && !imagesRequired {
+                    missing.append("image \(image.placement): WordPress refused the upload (\(error.message)); the post goes without it")
+                    continue
+                }
+            }
+            placed.append(image)
+        }
+        return (placed, missing)
+    }
+
+    /// Alt text as WordPress keeps it (plain text): tags and angle brackets removed.
+    static func plainAltText(_ text: String) -> String {
+        TextShaping.strippingTags(text).filter { $0 != "<" && $0 != ">" }
+    }
+
+    /// Deletes the media items of `images` (compensation); one that cannot be deleted is logged
+    /// and stays recorded as uploaded, so a retry reuses it.
+    func removeMedia(_ images: [ArticleImage], ledger: any PublicationLedger) async {
+        for image in images {
+            guard let media = image.media else { continue }
+            do {
+                try await client.deleteMedia(id: media.id)
+                try await ledger.recordMedia(placement: image.placement, nil)
+            } catch {
+                logger.warning("compensation could not remove a media item", metadata: ["wp_media_id": "\(media.id)"])
+            }
+        }
     }
 
     /// A term name as plain words: tags and angle brackets removed (WordPress escapes `&` in
@@ -148,7 +247,9 @@ public struct WordPressPublisher: Publisher {
 
     /// Deletes the draft a failed publish left, records what happened, and returns the error to
     /// throw: as transient as the failure that caused it, so a retry may publish again.
-    func compensate(postID: Int, after error: any Error, ledger: any PublicationLedger) async throws -> ProviderError {
+    func compensate(postID: Int, media: [ArticleImage], after error: any Error, ledger: any PublicationLedger) async throws
+        -> ProviderError
+    {
         let cause = error as? ProviderError
         let kind = cause?.kind ?? .permanent
         let reason = cause?.message ?? "\(error)"
@@ -163,6 +264,7 @@ public struct WordPressPublisher: Publisher {
             return failure(kind, left + "; a retry adopts it")
         }
         try await ledger.record(.removed, postID: postID, link: nil, error: reason)
+        await removeMedia(media, ledger: ledger)
         logger.warning("publishing failed; draft removed", metadata: ["wp_post_id": "\(postID)"])
         return failure(kind, "publishing post \(postID) failed (\(reason)); the draft was removed")
     }

@@ -1,0 +1,73 @@
+import PressworkCore
+
+/// The images of one article: those an earlier attempt drew, and those drawn now.
+public struct Illustrations: Sendable, Equatable {
+    public var images: [ArticleImage]
+    /// Planned images left out, each with the reason (warnings of the round).
+    public var missing: [String]
+    /// What the images drawn by this attempt cost.
+    public var usage: TokenUsage
+}
+
+extension Pipeline {
+    /// Draws each image round 5 planned that `archive` does not hold yet, keeping each one as soon
+    /// as it is drawn, so a retry draws only what is missing. Images are drawn here, in round 7,
+    /// rather than in a round of their own: after the gate, so an article a reviewer rejects or a
+    /// duplicate costs no image, and beside the upload that needs them.
+    ///
+    /// A failed image is a minor failure: the post goes without it, with a warning, unless the
+    /// providers say images are required; then the error ends the round (transient errors, after
+    /// the client's own retries, leave the round to be retried). With `budgetLeftUSD`, no image
+    /// is bought once it is spent: the post goes without the rest (a budget never stops a
+    /// finished article from being published).
+    public func illustrate(_ article: Article, archive: any ImageArchive, budgetLeftUSD: Double? = nil) async throws -> Illustrations {
+        guard let provider = providers.images else { return Illustrations(images: [], missing: [], usage: .zero) }
+        let kept = try await archive.images()
+        var images: [ArticleImage] = []
+        var missing: [String] = []
+        var usage = TokenUsage.zero
+        var placed = Set<String>()
+        for prompt in article.metadata.imagePrompts where placed.insert(prompt.placement).inserted {
+            let heading = Self.sectionIndex(prompt.placement).flatMap { index in
+                article.sections.first { $0.index == index }?.heading
+            }
+            guard prompt.placement == "hero" || heading != nil else {
+                missing.append("image \(prompt.placement): the article has no such section; it is left out")
+                continue
+            }
+            // An image drawn for this prompt by an earlier attempt; a prompt edited in review is drawn anew.
+            if let earlier = kept.first(where: { $0.placement == prompt.placement && $0.prompt == prompt.prompt }) {
+                images.append(earlier)
+                continue
+            }
+            if let budgetLeftUSD, usage.costUSD >= budgetLeftUSD {
+                let reason = "image \(prompt.placement): the run's budget is spent; the post goes without it"
+                if providers.imagesRequired {
+                    throw PipelineError(.publish, reason.replacingOccurrences(of: "; the post goes without it", with: ""))
+                }
+                missing.append(reason)
+                continue
+            }
+            let request = ImageRequest(
+                prompt: prompt.prompt, altText: prompt.altText, placement: prompt.placement, title: article.outline.title,
+                heading: heading)
+            do {
+                let generated = try await provider.generate(request)
+                let image = ArticleImage(
+                    placement: prompt.placement, prompt: prompt.prompt, altText: prompt.altText, image: generated.value,
+                    provider: provider.name, costUSD: generated.usage.costUSD)
+                try await archive.save(image)
+                images.append(image)
+                usage = usage + generated.usage
+            } catch let error where !(error is CancellationError) {
+                if providers.imagesRequired { throw error }
+                missing.append("image \(prompt.placement) (\(provider.name)) failed, the post goes without it: \(error)")
+            }
+        }
+        return Illustrations(images: images, missing: missing, usage: usage)
+    }
+
+    static func sectionIndex(_ placement: String) -> Int? {
+        placement.hasPrefix("section-") ? Int(placement.dropFirst("section-".count)) : nil
+    }
+}
