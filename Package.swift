@@ -197,10 +197,18 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // A throwaway Postgres for tests (the embedded cluster, or PRESSWORK_TEST_DATABASE_URL):
+        // all the Postgres client's and the store's tests need, so they build without the application.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: ["PostgresClient", "EmbeddedPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/PostgresTestSupport"
+        ),
+        // Real peers for the application's tests: HTTP servers, WordPress, the presswork process.
         .target(
             name: "TestSupport",
             dependencies: [
-                "PostgresClient", "EmbeddedPostgres", "PressworkRuntime",
+                "PostgresTestSupport", "PostgresClient", "EmbeddedPostgres", "PressworkPipeline",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -223,12 +231,15 @@ let package = Package(
         ),
         .testTarget(
             name: "PressworkOrchestratorTests",
-            dependencies: ["PressworkOrchestrator", "PressworkStore", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "PressworkOrchestrator", "PressworkStore", "TestSupport", "PostgresTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "PressworkSchedulerTests",
             dependencies: [
-                "PressworkScheduler", "PressworkOrchestrator", "PressworkStore", "PressworkRuntime", "TestSupport",
+                "PressworkScheduler", "PressworkOrchestrator", "PressworkStore", "PressworkRuntime", "TestSupport", "PostgresTestSupport",
                 // The process tests start `presswork worker`: depending on it builds it.
                 "presswork",
                 .product(name: "Logging", package: "swift-log"),
@@ -242,6 +253,7 @@ let package = Package(
             name: "PressworkHTTPTests",
             dependencies: [
                 "PressworkHTTP", "PressworkStore", "PressworkOrchestrator", "PressworkPipeline", "PressworkRuntime", "TestSupport",
+                "PostgresTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -253,18 +265,18 @@ let package = Package(
         .testTarget(
             name: "PressworkCLITests",
             dependencies: [
-                "presswork", "PressworkStore", "PressworkCore", "EmbeddedPostgres", "TestSupport",
+                "presswork", "PressworkStore", "PressworkCore", "EmbeddedPostgres", "TestSupport", "PostgresTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
-        .testTarget(name: "PressworkStoreTests", dependencies: ["PressworkStore", "TestSupport"]),
-        .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres", "TestSupport"]),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "PostgresTestSupport"]),
+        .testTarget(name: "PressworkStoreTests", dependencies: ["PressworkStore", "PostgresTestSupport"]),
+        .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres", "PostgresTestSupport"]),
         .testTarget(
             name: "PressworkRuntimeTests",
-            dependencies: ["PressworkRuntime", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PressworkRuntime", "TestSupport", "PostgresTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

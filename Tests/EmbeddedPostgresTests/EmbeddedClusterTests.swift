@@ -1,6 +1,6 @@
 import Foundation
 import PostgresClient
-import TestSupport
+import PostgresTestSupport
 import Testing
 
 @testable import EmbeddedPostgres

@@ -1,5 +1,5 @@
 import PostgresClient
-import TestSupport
+import PostgresTestSupport
 import Testing
 
 @Suite struct BlockedConnectionTests {

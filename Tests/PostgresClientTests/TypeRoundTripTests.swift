@@ -1,6 +1,6 @@
 import Foundation
 import PostgresClient
-import TestSupport
+import PostgresTestSupport
 import Testing
 
 private struct Article: Codable, Equatable, Sendable {

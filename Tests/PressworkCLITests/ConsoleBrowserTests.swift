@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import PostgresClient
+import PostgresTestSupport
 import PressworkCore
 import TestSupport
 import Testing

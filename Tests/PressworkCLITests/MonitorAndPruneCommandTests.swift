@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import PostgresTestSupport
 import PressworkStore
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
 import EmbeddedPostgres
 import Foundation
 import PostgresClient
+import PostgresTestSupport
 import PressworkCore
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import PostgresTestSupport
 import PressworkCore
 import TestSupport
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PostgresClient
+import PostgresTestSupport
 import PressworkCore
 import PressworkOrchestrator
 import PressworkPipeline

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOHTTP1
 import PostgresClient
+import PostgresTestSupport
 import PressworkCore
 import PressworkRuntime
 import PressworkStore

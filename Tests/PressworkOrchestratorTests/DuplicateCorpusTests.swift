@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import PostgresTestSupport
 import PressworkCore
 import PressworkOrchestrator
 import PressworkStore

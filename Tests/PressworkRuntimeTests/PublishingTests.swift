@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresClient
+import PostgresTestSupport
 import PressworkCore
 import PressworkOrchestrator
 import PressworkPipeline

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresClient
+import PostgresTestSupport
 import PressworkScheduler
 import PressworkStore
 import Synchronization

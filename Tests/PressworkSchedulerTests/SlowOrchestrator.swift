@@ -1,4 +1,5 @@
 import Logging
+import PostgresTestSupport
 import PressworkOrchestrator
 import PressworkPipeline
 import PressworkStore

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import PostgresClient
+import PostgresTestSupport
 import PressworkCore
 import PressworkOrchestrator
 import PressworkPipeline

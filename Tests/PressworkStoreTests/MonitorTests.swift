@@ -1,7 +1,7 @@
 import Foundation
 import PostgresClient
+import PostgresTestSupport
 import PressworkCore
-import TestSupport
 import Testing
 
 @testable import PressworkStore

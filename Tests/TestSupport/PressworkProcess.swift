@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import PostgresTestSupport
 
 /// The `presswork` executable beside the test binary, started as a child for tests that stop or
 /// kill a real process. Output goes to a file (not a pipe), so nothing blocks on it.

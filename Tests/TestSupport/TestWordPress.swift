@@ -1,5 +1,6 @@
 import EmbeddedPostgres
 import Foundation
+import PostgresTestSupport
 
 /// A real WordPress (Debian's package) on loopback for publishing tests, started once per test
 /// process by `Tests/wordpress/wordpress-test-server`, whose watchdog stops it and removes its
