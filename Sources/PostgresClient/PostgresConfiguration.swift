@@ -23,6 +23,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// transaction may run on another server connection that never saw the statement.
     public var preparesStatements = true
 
+    /// A libpq connection string (`postgresql://user@host/db?…` or `host=… dbname=…`), checked
+    /// here: one libpq cannot parse is refused with its reason, before any connection is tried.
+    /// `connectTimeoutSeconds` bounds each connection attempt (libpq's `connect_timeout`).
     public init(
         _ connectionString: String,
         applicationName: String = "presswork",
@@ -34,6 +37,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         self.targetDescription = try Self.describe(connectionString)
     }
 
+    /// Host (or socket folder), port, database and user: never the password.
     public var description: String { targetDescription }
 
     /// The same server and credentials, another database (tests create one per suite).

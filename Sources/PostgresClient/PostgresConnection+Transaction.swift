@@ -50,7 +50,7 @@ extension PostgresConnection {
         do {
             _ = try runBlocking(PostgresQuery(unsafeSQL: "ROLLBACK"), cancellable: false)
         } catch {
-            logger.debug("rollback failed", metadata: ["error": "\(error)"])
+            logger.debug("rollback failed", error: error)
         }
     }
 }

@@ -13,6 +13,7 @@ import Synchronization
 /// Cancelling the calling task while a statement runs sends a cancel request to the server; the
 /// statement then fails and the call throws `CancellationError`.
 public actor PostgresConnection {
+    /// What the connection was opened with.
     public nonisolated let configuration: PostgresConfiguration
     let logger: Logger
     nonisolated let executor: ConnectionExecutor
@@ -131,6 +132,8 @@ public actor PostgresConnection {
         }
     }
 
+    /// libpq's view of the session between statements (`PQtransactionStatus`): a pool rolls
+    /// back a connection returned `inTransaction` or `failed`, and drops one that is `unknown`.
     public enum TransactionState: Sendable {
         case idle, inTransaction, failed, active, unknown
     }

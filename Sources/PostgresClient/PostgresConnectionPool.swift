@@ -14,8 +14,12 @@ import Synchronization
 /// The bookkeeping is a mutex, not an actor: taking and returning a connection costs no thread
 /// hop, so a statement costs one hop to the connection's thread and one back.
 public final class PostgresConnectionPool: Sendable {
+    /// What every connection of the pool is opened with.
     public let configuration: PostgresConfiguration
+    /// The most connections open at once, leased and idle together.
     public let maxConnections: Int
+    /// How long a caller waits for a connection when all are leased before it gets
+    /// `.poolExhausted` (a timeout, not a queue without end).
     public let acquireTimeout: Duration
     private let logger: Logger
     private let state = Mutex(State())
@@ -37,8 +41,11 @@ public final class PostgresConnectionPool: Sendable {
 
     /// What the pool holds right now, for metrics and tests.
     public struct Statistics: Sendable, Equatable {
+        /// Connections open (leased, idle, or being opened).
         public let open: Int
+        /// Open connections no caller holds.
         public let idle: Int
+        /// Callers waiting for a connection.
         public let waiting: Int
 
         public init(open: Int, idle: Int, waiting: Int) {
@@ -48,6 +55,8 @@ public final class PostgresConnectionPool: Sendable {
         }
     }
 
+    /// A pool that opens connections on demand, up to `maxConnections` (at least 1); nothing is
+    /// opened until the first use.
     public init(
         configuration: PostgresConfiguration,
         maxConnections: Int = 4,
@@ -60,6 +69,7 @@ public final class PostgresConnectionPool: Sendable {
         self.logger = logger
     }
 
+    /// A snapshot of what the pool holds now.
     public var statistics: Statistics {
         state.withLock { Statistics(open: $0.openCount, idle: $0.idle.count, waiting: $0.waiters.count) }
     }

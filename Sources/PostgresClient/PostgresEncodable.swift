@@ -12,9 +12,12 @@ public protocol PostgresEncodable: Sendable {
 
 /// One bind parameter, already encoded.
 public struct PostgresBind: Sendable {
+    /// The type declared to the server for this parameter.
     public let type: PostgresType
+    /// The value in Postgres's text format, nil for NULL.
     public let text: String?
 
+    /// `value` encoded; a NUL character (which Postgres text cannot hold) is refused.
     public init<Value: PostgresEncodable>(_ value: Value) throws(PostgresError) {
         type = Value.postgresType
         text = try value.postgresText()

@@ -27,15 +27,20 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     }
 
     public var kind: Kind
+    /// One line saying what failed: the server's primary message, or the client's own.
     public var message: String
+    /// The server's SQLSTATE, for `.server` errors (and a lost connection's, when it sent one).
     public var sqlState: SQLState?
+    /// The server's DETAIL line; may hold row values, so only `debugDescription` shows it.
     public var detail: String?
+    /// The server's HINT line.
     public var hint: String?
     /// The SQL text involved (never its bind values), when known.
     public var query: String?
     /// Context added by callers as the error travels up ("applying migration 0002_runs.sql").
     public var context: [String]
 
+    /// An error of `kind`; the client makes these, and tests and callers may too.
     public init(
         _ kind: Kind,
         _ message: String,

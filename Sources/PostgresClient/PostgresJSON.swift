@@ -5,8 +5,10 @@ import Foundation
 /// Bind with `\(PostgresJSON(value))`; read with `row.decode(PostgresJSON<T>.self, …).value`.
 /// Keys are sorted when encoding, so equal values produce equal text.
 public struct PostgresJSON<Value: Codable & Sendable>: Sendable, PostgresEncodable, PostgresDecodable {
+    /// The value, as bound or as decoded.
     public var value: Value
 
+    /// Wraps `value` for binding.
     public init(_ value: Value) {
         self.value = value
     }
@@ -57,8 +59,10 @@ public struct PostgresJSON<Value: Codable & Sendable>: Sendable, PostgresEncodab
 
 /// JSON text that is already encoded, bound as `jsonb` as it is (the server checks it).
 public struct PostgresJSONText: Sendable, PostgresEncodable {
+    /// The JSON document as text.
     public var text: String
 
+    /// Wraps `text` for binding; it is not parsed here.
     public init(_ text: String) {
         self.text = text
     }

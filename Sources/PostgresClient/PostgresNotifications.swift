@@ -4,7 +4,9 @@ import Synchronization
 
 /// A message sent with `NOTIFY channel, 'payload'` (or `pg_notify`).
 public struct PostgresNotification: Sendable, Equatable {
+    /// The channel it was sent on, as the server folded it (unquoted names are lower case).
     public let channel: String
+    /// The payload, empty when none was sent.
     public let payload: String
     /// The process id of the server backend that sent it.
     public let senderProcessID: Int32

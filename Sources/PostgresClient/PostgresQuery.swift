@@ -12,6 +12,7 @@
 public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
     /// The SQL text with `$n` placeholders.
     public var sql: String
+    /// The parameters, in placeholder order, already encoded as text.
     public var binds: [PostgresBind]
     /// An encoding failure met while interpolating; thrown when the query is run.
     var encodingError: PostgresError?
@@ -23,11 +24,13 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
         self.binds = binds
     }
 
+    /// A statement without parameters.
     public init(stringLiteral value: String) {
         sql = value
         binds = []
     }
 
+    /// A statement whose interpolated values became its parameters.
     public init(stringInterpolation: StringInterpolation) {
         sql = stringInterpolation.sql
         binds = stringInterpolation.binds
@@ -37,6 +40,8 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
     /// The SQL text only: bind values are never part of a description, so queries can be logged.
     public var description: String { sql }
 
+    /// Builds the SQL text and its parameters as a literal is read: literal parts go into the
+    /// text, each interpolated value becomes the next `$n`.
     public struct StringInterpolation: StringInterpolationProtocol {
         var sql = ""
         var binds: [PostgresBind] = []

@@ -1,6 +1,8 @@
 /// The columns of a result: names and server types, shared by all its rows.
 public final class PostgresColumns: Sendable {
+    /// The column names, in the result's order.
     public let names: [String]
+    /// Each column's server type (`decode` checks the Swift type against it).
     public let types: [PostgresType]
 
     init(names: [String], types: [PostgresType]) {
@@ -15,6 +17,7 @@ public final class PostgresColumns: Sendable {
 
 /// One row of a result, decoded from text on demand.
 public struct PostgresRow: Sendable {
+    /// The result's columns, shared with its other rows.
     public let columns: PostgresColumns
     /// Each column's text, nil for SQL NULL.
     public let values: [String?]
@@ -65,6 +68,7 @@ public struct PostgresRow: Sendable {
 public struct PostgresQueryResult: Sendable, RandomAccessCollection {
     public let columns: PostgresColumns
     public let rows: [PostgresRow]
+    /// Rows inserted, updated or deleted (`PQcmdTuples`); 0 for other statements.
     public let affectedRows: Int
     public let commandTag: String
 

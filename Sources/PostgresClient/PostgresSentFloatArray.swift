@@ -8,8 +8,10 @@
 /// bound, then per element int32 byte length (-1 for NULL) and the element (float4: 4 bytes,
 /// IEEE 754, big-endian). All integers are big-endian.
 public struct PostgresSentFloatArray: PostgresDecodable, Equatable {
+    /// The array's elements, in order.
     public let values: [Float]
 
+    /// An array of `values` (tests compare decoded arrays with it).
     public init(_ values: [Float]) {
         self.values = values
     }

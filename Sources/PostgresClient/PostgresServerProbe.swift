@@ -2,6 +2,7 @@ import CLibPQ
 
 /// Asks a server whether it accepts connections, without logging in (libpq's `PQping`).
 public enum PostgresServerProbe {
+    /// What `PQping` found at the address.
     public enum Answer: Sendable, Equatable {
         /// Accepting connections.
         case accepting

@@ -1,8 +1,11 @@
 /// A server data type, by OID (`pg_type.oid`), with a readable name for error messages.
 public struct PostgresType: Hashable, Sendable, CustomStringConvertible {
+    /// The type's OID, as the server sends it with each result column.
     public let oid: UInt32
+    /// How error messages name it ("timestamptz", "uuid[]").
     public let name: String
 
+    /// A type by OID; the common ones are the constants below.
     public init(oid: UInt32, name: String) {
         self.oid = oid
         self.name = name

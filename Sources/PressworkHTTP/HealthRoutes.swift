@@ -55,7 +55,7 @@ struct HealthRoutes: Sendable {
             // /readyz answers anyone (load balancers probe it without a token), so the reason
             // stays in the log: libpq's message names the host or socket path, the database and
             // the user.
-            context.logger.warning("not ready: the database does not answer", metadata: ["error": "\(error)"])
+            context.logger.warning("not ready: the database does not answer", error: error)
             throw Problem(.serviceUnavailable, "the database does not answer (the server's log says why)")
         }
     }

@@ -36,10 +36,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem(error.status, "\(error)")
         } catch {
             logger.error(
-                "request failed",
-                metadata: [
-                    "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)",
-                ])
+                "request failed", error: error, metadata: ["method": "\(request.method)", "path": "\(request.uri.path)"])
             // The error's text (a database message, a path) is for the operator, not the client.
             throw Problem(.internalServerError, "the server could not answer this request; its log says why")
         }

@@ -76,13 +76,10 @@ final class LeaseKeeper: Sendable {
                 held = try await store.beat(owner: owner, leases: followers.map(\.lease), leaseSeconds: leaseSeconds)
             } catch let error as PostgresError where error.isUnavailable {
                 logger.warning(
-                    "heartbeat failed: the database does not answer",
-                    metadata: [
-                        "error": "\(error)", "runs": "\(followers.count)",
-                    ])
+                    "heartbeat failed: the database does not answer", error: error, metadata: ["runs": "\(followers.count)"])
                 continue
             } catch {
-                logger.error("heartbeat failed", metadata: ["error": "\(error)", "runs": "\(followers.count)"])
+                logger.error("heartbeat failed", error: error, metadata: ["runs": "\(followers.count)"])
                 continue
             }
             for follower in followers {

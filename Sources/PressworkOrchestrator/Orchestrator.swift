@@ -136,7 +136,7 @@ public struct Orchestrator: Sendable {
             logger.notice("run released")
             throw CancellationError()
         } catch let error where DatabaseOutage.caused(error) {
-            logger.warning("the database went away; the run is handed back when it answers", metadata: ["error": "\(error)"])
+            logger.warning("the database went away; the run is handed back when it answers", error: error)
             let handedBack = try await handBackWhenTheDatabaseAnswers(lease)
             let reason = handedBack ? "handed back after a database outage" : "the lease was lost during a database outage"
             logger.notice(handedBack ? "run handed back" : "run not handed back: another worker has it")

@@ -40,7 +40,9 @@ public struct PressworkLogHandler: LogHandler {
         // No secret reaches a log, whoever logs it (a provider's error echoing a key, a library
         // logging its configuration).
         let message = SecretRedactor.redact(event.message.description)
-        let values = merged.mapValues { SecretRedactor.redact(Self.flatten($0)) }
+        var values = merged.mapValues { SecretRedactor.redact(Self.flatten($0)) }
+        // The error a call site passes (`logger.error("…", error: error)`) is one more key.
+        if let error = event.error { values["error"] = SecretRedactor.redact(String(describing: error)) }
         switch format {
         case .text:
             // One event, one line: a newline or an escape sequence in a value cannot forge another.

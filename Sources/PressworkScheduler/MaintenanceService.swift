@@ -59,7 +59,7 @@ public struct MaintenanceService: Sendable {
             } catch is CancellationError {
                 return
             } catch {
-                logger.error("maintenance failed", metadata: ["error": "\(error)"])
+                logger.error("maintenance failed", error: error)
                 try? await Task.sleep(for: checkEvery)
             }
         }

@@ -45,7 +45,7 @@ public struct SchedulerService: Sendable {
             } catch is CancellationError {
                 return
             } catch {
-                logger.error("scheduler tick failed", metadata: ["error": "\(error)"])
+                logger.error("scheduler tick failed", error: error)
                 try await Task.sleep(for: maxSleep)
             }
         }

@@ -77,7 +77,7 @@ public struct WebhookDispatcher: Sendable {
                     } catch is CancellationError {
                         break
                     } catch {
-                        logger.error("webhook delivery failed", metadata: ["error": "\(error)"])
+                        logger.error("webhook delivery failed", error: error)
                         try? await Task.sleep(for: configuration.poll)
                     }
                 }

@@ -89,11 +89,11 @@ public struct WorkerPool: Sendable {
                 } catch is CancellationError {
                     return
                 } catch let error as PostgresError where error.isUnavailable {
-                    logger.warning("cannot claim a run: the database does not answer", metadata: ["error": "\(error)"])
+                    logger.warning("cannot claim a run: the database does not answer", error: error)
                     await doorbell.wait(upTo: configuration.pollInterval)
                     continue
                 } catch {
-                    logger.error("cannot claim a run", metadata: ["error": "\(error)"])
+                    logger.error("cannot claim a run", error: error)
                     await doorbell.wait(upTo: configuration.pollInterval)
                     continue
                 }
@@ -129,7 +129,7 @@ public struct WorkerPool: Sendable {
         } catch {
             // A run that cannot even be read (a plain SQL INSERT with bad params) ends as an
             // error with the reason, instead of being claimed again and again.
-            logger.error("run cannot be executed", metadata: [LogKey.runID: "\(lease.runID)", "error": "\(error)"])
+            logger.error("run cannot be executed", error: error, metadata: [LogKey.runID: "\(lease.runID)"])
             try? await orchestrator.store.finish(
                 lease, status: .error, reason: "cannot be executed: \(error)",
                 diagnostics: [

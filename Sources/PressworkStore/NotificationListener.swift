@@ -43,10 +43,8 @@ public struct NotificationListener: Sendable {
             } catch {
                 if Task.isCancelled { return }
                 logger.warning(
-                    "lost the notification connection; listening again after a pause",
-                    metadata: [
-                        "channel": "\(channel)", "error": "\(error)",
-                    ])
+                    "lost the notification connection; listening again after a pause", error: error,
+                    metadata: ["channel": "\(channel)"])
                 await handle(.lost)
                 try? await Task.sleep(for: reconnectPause)
             }

@@ -74,11 +74,8 @@ public struct ProviderCalls: Sendable {
             guard retrying, error.isTransient, attempt < policy.maxAttempts else { throw error }
             let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
             logger.warning(
-                "provider call failed; retrying",
-                metadata: [
-                    "provider": "\(provider)", "attempt": "\(attempt)", "error": "\(error.message)",
-                    "delay_ms": "\(delay.wholeMilliseconds)",
-                ])
+                "provider call failed; retrying", error: error,
+                metadata: ["provider": "\(provider)", "attempt": "\(attempt)", "delay_ms": "\(delay.wholeMilliseconds)"])
             try await Task.sleep(for: delay)
         }
     }
