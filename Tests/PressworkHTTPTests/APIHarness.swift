@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import PostgresClient
+import PostgresTestSupport
 import PressworkCore
 import PressworkRuntime
 import PressworkStore
@@ -56,14 +57,15 @@ struct APIHarness: Sendable {
     }
 
     func request(
-        _ method: HTTPMethod, _ path: String, token: String? = nil, body: String? = nil, headers: [(String, String)] = []
+        _ method: HTTPMethod, _ path: String, token: String? = nil, body: String? = nil, headers: [(String, String)] = [],
+        contentType: String = "application/json"
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(string: body))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))

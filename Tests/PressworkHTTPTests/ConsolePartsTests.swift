@@ -1,5 +1,6 @@
 import Foundation
 import PressworkCore
+import Synchronization
 import Testing
 
 @testable import PressworkHTTP
@@ -27,6 +28,25 @@ import Testing
         ] {
             #expect(SignInPages.safeNext(hostile) == "/console", "\(hostile ?? "nil")")
         }
+    }
+
+    /// Ten failures in a minute stop token sign-ins until the oldest is a minute old, on an
+    /// injected clock.
+    @Test func failedSignInsAreThrottledForTheRestOfTheWindow() {
+        let start = ContinuousClock.now
+        let clock = Mutex(start)
+        let throttle = SignInThrottle(limit: 3, window: .seconds(60), now: { clock.withLock { $0 } })
+        for second in 0..<3 {
+            clock.withLock { $0 = start + .seconds(second * 10) }
+            #expect(throttle.wait() == nil)
+            throttle.failed()
+        }
+        clock.withLock { $0 = start + .seconds(25) }
+        #expect(throttle.wait() == .seconds(35), "until the first failure is a minute old")
+        clock.withLock { $0 = start + .seconds(60) }
+        #expect(throttle.wait() == nil, "the first failure has left the window")
+        throttle.failed()
+        #expect(throttle.wait() == .seconds(10), "three in the window again: until the second leaves it")
     }
 
     @Test func formsDecodeAndRefuseBadEncoding() throws {

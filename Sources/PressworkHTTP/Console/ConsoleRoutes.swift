@@ -29,6 +29,14 @@ struct ConsoleRoutes: Sendable {
         SchedulesPages(self).register(on: router)
         ScheduleFormPages(self).register(on: router)
         WebhooksPages(self).register(on: router)
+        WebhookFormPages(self).register(on: router)
+        // Any other console address is a page too, not the API's JSON problem: a mistyped or
+        // stale link in a browser gets a 404 page with the way back.
+        router.get("/console/**") { request, _ in
+            let known = try? await signIn.session(request)
+            return errorPage(
+                ConsoleError(.notFound, "there is no console page at \(request.uri.path)"), layout: ConsoleLayout(session: known))
+        }
     }
 
     static func asset(_ bytes: [UInt8], type: String) -> Response {

@@ -24,6 +24,8 @@ struct ConsoleError: Error, Sendable {
 struct ConsoleSignIn: Sendable {
     static let cookieName = "presswork_session"
     let sessions: ConsoleSessionStore
+    /// Failed token sign-ins, across every client of this process.
+    let throttle = SignInThrottle()
 
     /// The session of the request, nil when there is none (no cookie, expired, signed out, or
     /// its token revoked).

@@ -24,7 +24,18 @@ struct SignInPages: Sendable {
                     return self.form(
                         next: next, error: "Enter an API token (presswork tokens create NAME --scope …).", status: .unprocessableContent)
                 }
+                if let wait = console.signIn.throttle.wait() {
+                    let seconds = max(1, Int(wait.components.seconds) + 1)
+                    var refused = self.form(
+                        next: next,
+                        error: "Too many sign-ins failed in the last minute; try again in \(seconds) s "
+                            + "(or run presswork console-url on the server for a one-time link).",
+                        status: .tooManyRequests)
+                    refused.headers[.retryAfter] = "\(seconds)"
+                    return refused
+                }
                 guard let (secret, session) = try await console.signIn.sessions.signIn(token: token) else {
+                    console.signIn.throttle.failed()
                     return self.form(next: next, error: "That token is not known, or it was revoked.", status: .unauthorized)
                 }
                 return ConsoleResponse.redirect(

@@ -23,7 +23,8 @@ struct WebhooksPages: Sendable {
                         """
                         <tr><td>\(endpoint.name)</td><td>\(endpoint.url)</td><td>\(endpoint.events.joined(separator: ", "))</td>
                         <td>\(endpoint.enabled ? "enabled" : "disabled")\(endpoint.allowPrivateNetworks ? ", private networks allowed" : "")</td>
-                        <td>\(layout.action("Redeliver failed", to: "/console/webhooks/\(ConsoleRoutes.queryEscaped(endpoint.name))/redeliver", scope: .runsWrite, style: "secondary"))</td></tr>
+                        <td>\(layout.action("Redeliver failed", to: "/console/webhooks/\(ConsoleRoutes.queryEscaped(endpoint.name))/redeliver", scope: .runsWrite, style: "secondary"))
+                        \(layout.session?.scopes.contains(.settingsWrite) == true ? HTML("<a href=\"/console/webhooks/\(ConsoleRoutes.queryEscaped(endpoint.name))/edit\">Edit</a>") : .empty)</td></tr>
                         """
                     })
                 let deliveryRows = HTML.join(
@@ -38,8 +39,9 @@ struct WebhooksPages: Sendable {
                     })
                 let content: HTML = """
                     <h2>Endpoints</h2>
+                    \(layout.session?.scopes.contains(.settingsWrite) == true ? HTML("<p><a href=\"/console/webhooks/new\">Add an endpoint</a></p>") : .empty)
                     <table><thead><tr><th scope="col">Name</th><th scope="col">URL</th><th scope="col">Events</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead>
-                    <tbody>\(endpoints.isEmpty ? HTML("<tr><td colspan=\"5\">No endpoints (presswork webhooks add).</td></tr>") : endpointRows)</tbody></table>
+                    <tbody>\(endpoints.isEmpty ? HTML("<tr><td colspan=\"5\">No endpoints yet.</td></tr>") : endpointRows)</tbody></table>
                     <h2>Recent deliveries</h2>
                     <table><thead><tr><th scope="col">Event</th><th scope="col">Endpoint</th><th scope="col">Kind</th><th scope="col">Run</th>
                     <th scope="col">State</th><th scope="col" class="number">Attempts</th><th scope="col">Last answer</th><th scope="col">Delivered or next attempt</th></tr></thead>
