@@ -9,8 +9,9 @@ import PressworkScheduler
 import PressworkStore
 
 /// The scheduler and the workers on a migrated database:
-/// - fire lateness: `--schedules` schedules all due at the same minute boundary, fired by
-///   `--schedulers` concurrent schedulers; lateness = when the run became visible (the firing
+/// - fire lateness: `--schedules` schedules due at the next minute boundary, or spread over the
+///   first `--spread` seconds of that minute (each schedule at one second, as `S * * * * *`), fired
+///   by `--schedulers` concurrent schedulers; lateness = when the run became visible (the firing
 ///   transaction committed) minus the fire time.
 /// - claim latency: runs inserted one at a time (plain SQL, as any client would) while idle
 ///   workers wait on NOTIFY; latency = the claim's start minus the insert's (both server clocks).
@@ -29,6 +30,9 @@ struct SchedulerBenchmark: AsyncParsableCommand {
     @Option(help: "Concurrent schedulers.")
     var schedulers = 2
 
+    @Option(help: "Spread the fires over this many seconds of the minute (0: all at the boundary).")
+    var spread = 0
+
     @Option(help: "Schedules handled per transaction.")
     var batch = 200
 
@@ -44,16 +48,21 @@ struct SchedulerBenchmark: AsyncParsableCommand {
 
         // --- Fire lateness ---
         let params = try RunParams.validated(seeds: ["home espresso"])
+        let spread = max(0, min(60, self.spread))
         _ = try await pool.query(
             """
             INSERT INTO schedules (name, cron, time_zone, params, overlap, next_fire_at)
-            SELECT 'bench-' || g, '* * * * *', 'UTC', \(PostgresJSON(params)), 'allow',
-                   date_trunc('minute', now()) + interval '1 minute'
+            SELECT 'bench-' || g, CASE WHEN \(spread) = 0 THEN '* * * * *' ELSE (g % \(max(spread, 1)))::text || ' * * * * *' END,
+                   'UTC', \(PostgresJSON(params)), 'allow',
+                   date_trunc('minute', now()) + interval '1 minute' + make_interval(secs => g % \(max(spread, 1)))
             FROM generate_series(1, \(schedules)) g
             """)
-        let fireAt = try await pool.query("SELECT min(next_fire_at) FROM schedules").scalar(Date.self)
+        let firstFire = try await pool.query("SELECT min(next_fire_at) FROM schedules").scalar(Date.self)
+        // The last fire of the window: every schedule is handled once it has passed.
+        let fireAt = try await pool.query("SELECT max(next_fire_at) FROM schedules").scalar(Date.self)
         print(
-            "\(schedules) schedules due at \(ISO8601DateFormatter().string(from: fireAt)); \(schedulers) schedulers, \(batch) per transaction"
+            "\(schedules) schedules due at \(ISO8601DateFormatter().string(from: firstFire))"
+                + (spread > 0 ? " and the next \(spread - 1) seconds" : "") + "; \(schedulers) schedulers, \(batch) per transaction"
         )
         let lateness = try await withThrowingTaskGroup(of: [Double].self) { group in
             for _ in 0..<schedulers {
@@ -63,21 +72,22 @@ struct SchedulerBenchmark: AsyncParsableCommand {
                     var late: [Double] = []
                     // Wait for the boundary as the scheduler service does, then fire until
                     // every schedule of this minute is handled.
-                    while Date() < fireAt { try await Task.sleep(for: .milliseconds(Int64(max(1, fireAt.timeIntervalSinceNow * 1000)))) }
+                    func sleep(until date: Date) async throws {
+                        while Date() < date { try await Task.sleep(for: .milliseconds(Int64(max(1, date.timeIntervalSinceNow * 1000)))) }
+                    }
+                    try await sleep(until: firstFire)
                     while true {
                         let started = try await store.fireDue(
                             limit: batch, batch: batch, pipelineVersion: "bench", planner: SchedulePlanner())
                         let visible = Date()
                         late += started.map { visible.timeIntervalSince($0.fireAt) }
-                        if started.isEmpty,
-                            try await pool.query(
-                                """
-                                SELECT count(*) FROM schedules WHERE next_fire_at <= \(fireAt)
-                                """
-                            ).scalar(Int.self) == 0
-                        {
-                            break
-                        }
+                        guard started.isEmpty else { continue }
+                        // Nothing due now: sleep until the next fire of the window, as the service does.
+                        let next = try await pool.query(
+                            "SELECT min(next_fire_at) FROM schedules WHERE next_fire_at <= \(fireAt)"
+                        ).scalar(Date?.self)
+                        guard let next else { break }
+                        try await sleep(until: next)
                     }
                     await pool.close()
                     return late

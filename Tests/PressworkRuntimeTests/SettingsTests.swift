@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresTestSupport
 import PressworkPipeline
 import TestSupport
 import Testing
