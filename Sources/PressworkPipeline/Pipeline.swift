@@ -76,6 +76,21 @@ public struct Pipeline: Sendable {
         return RoundOutput(metadata, usage: generated.usage, warnings: generated.warnings + warnings)
     }
 
+    /// Rounds 0 to 5 one after the other, in memory, nothing kept: the article a run would
+    /// publish, for benchmarks and tests that need one (runs go through the orchestrator).
+    public func article(_ params: RunParams) async throws -> Article {
+        let trends = try await trends(params).value
+        let ideas = try await ideas(trends, params: params).value
+        let outline = try await outline(ideas, trends: trends, params: params).value
+        var sections: [PolishedSection] = []
+        for index in outline.sections.indices {
+            let draft = try await draft(section: index, of: outline, params: params).value
+            sections.append(try await polish(draft, of: outline, params: params).value)
+        }
+        let metadata = try await metadata(outline, sections: sections, params: params).value
+        return Article(outline: outline, sections: sections, metadata: metadata)
+    }
+
     // MARK: Round 6
 
     /// The coherence report, and the article's vector (the orchestrator stores it for later

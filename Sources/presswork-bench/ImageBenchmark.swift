@@ -39,7 +39,7 @@ struct ImageBenchmark: AsyncParsableCommand {
         let params = try RunParams.validated(seeds: ["home espresso"])
         let folder = NSTemporaryDirectory() + "presswork-image-bench-\(RunID.make())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let article = try await Self.article(params, folder: folder)
+        let article = try await Pipeline(providers: .offline(outputFolder: folder)).article(params)
         print("article: \(article.metadata.imagePrompts.count) planned images")
         for withImages in [false, true] {
             var providers = Providers.offline(outputFolder: folder)
@@ -79,20 +79,6 @@ struct ImageBenchmark: AsyncParsableCommand {
             }
             print("round 7 to WordPress \(withImages ? "with" : "without") images: \(summary(times)) ms")
         }
-    }
-
-    static func article(_ params: RunParams, folder: String) async throws -> Article {
-        let pipeline = Pipeline(providers: .offline(outputFolder: folder))
-        let trends = try await pipeline.trends(params).value
-        let ideas = try await pipeline.ideas(trends, params: params).value
-        let outline = try await pipeline.outline(ideas, trends: trends, params: params).value
-        var sections: [PolishedSection] = []
-        for index in outline.sections.indices {
-            let draft = try await pipeline.draft(section: index, of: outline, params: params).value
-            sections.append(try await pipeline.polish(draft, of: outline, params: params).value)
-        }
-        let metadata = try await pipeline.metadata(outline, sections: sections, params: params).value
-        return Article(outline: outline, sections: sections, metadata: metadata)
     }
 
     private func summary(_ values: [Double]) -> String {

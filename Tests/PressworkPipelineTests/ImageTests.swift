@@ -170,18 +170,8 @@ import Testing
     }
 
     static func article() async throws -> Article {
-        let params = try RunParams.validated(seeds: ["home espresso"])
-        let pipeline = Pipeline(providers: .offline(outputFolder: NSTemporaryDirectory()))
-        let trends = try await pipeline.trends(params).value
-        let ideas = try await pipeline.ideas(trends, params: params).value
-        let outline = try await pipeline.outline(ideas, trends: trends, params: params).value
-        var sections: [PolishedSection] = []
-        for index in outline.sections.indices {
-            let draft = try await pipeline.draft(section: index, of: outline, params: params).value
-            sections.append(try await pipeline.polish(draft, of: outline, params: params).value)
-        }
-        let metadata = try await pipeline.metadata(outline, sections: sections, params: params).value
-        return Article(outline: outline, sections: sections, metadata: metadata)
+        try await Pipeline(providers: .offline(outputFolder: NSTemporaryDirectory())).article(
+            try RunParams.validated(seeds: ["home espresso"]))
     }
 }
 
