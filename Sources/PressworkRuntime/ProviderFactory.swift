@@ -78,6 +78,10 @@ struct ProviderFactory: Sendable {
             providers.images = configured.imageModel.map {
                 OpenAIImageClient($0, settings: configured.imageSettings, policy: policy, logger: logger)
             }
+        case .gemini:
+            providers.images = configured.geminiImageModel.map {
+                GeminiImageClient($0, settings: configured.imageSettings, policy: policy, logger: logger)
+            }
         }
         if configured.embeddings == .openai, let model = configured.embeddingModel, let dimension = configured.embeddingDimension {
             let client = OpenAIEmbeddingClient(

@@ -10,7 +10,7 @@ public struct ProviderSettings: Sendable, Equatable {
     public enum LLM: String, Sendable, CaseIterable { case offline, openai, gemini }
     public enum Embeddings: String, Sendable, CaseIterable { case offline, openai }
     public enum Trends: String, Sendable, CaseIterable { case seeds, feeds, google }
-    public enum Images: String, Sendable, CaseIterable { case offline, openai, none }
+    public enum Images: String, Sendable, CaseIterable { case offline, openai, gemini, none }
 
     public var llm: LLM
     /// The OpenAI-compatible server, with the default model (rounds without their own use it).
@@ -51,6 +51,8 @@ public struct ProviderSettings: Sendable, Equatable {
     public var images: Images = .offline
     /// The images server and model, when `images` is openai.
     public var imageModel: OpenAIChatClient.Configuration?
+    /// Gemini and its image model, when `images` is gemini.
+    public var geminiImageModel: GeminiChatClient.Configuration?
     public var imageSettings = OpenAIImageClient.Settings()
     /// A post never goes without a planned image: a failed image fails round 7.
     public var imagesRequired = false
@@ -189,7 +191,7 @@ public struct ProviderSettings: Sendable, Equatable {
         // Whatever echoes them later (a provider's error body, a log line), they are masked.
         for secret in [
             settings.openAI?.apiKey, settings.gemini?.apiKey, settings.embeddingModel?.apiKey,
-            settings.wordpress?.applicationPassword, settings.imageModel?.apiKey,
+            settings.wordpress?.applicationPassword, settings.imageModel?.apiKey, settings.geminiImageModel?.apiKey,
         ] {
             SecretRedactor.register(secret)
         }
@@ -257,9 +259,10 @@ public struct ProviderSettings: Sendable, Equatable {
         settings.feeds = .init(feeds: feeds, googleTrends: trends == .google, googleTrendsURL: googleURL)
     }
 
-    /// `PRESSWORK_IMAGES` or `"images"`: offline (default), openai or none; for openai the model
-    /// (`PRESSWORK_IMAGE_MODEL` or `"imageModel"`, gpt-image-1 on OpenAI itself), and a server
-    /// and key that default to the chat server's.
+    /// `PRESSWORK_IMAGES` or `"images"`: offline (default), openai, gemini or none; for openai the
+    /// model (`PRESSWORK_IMAGE_MODEL` or `"imageModel"`, gpt-image-1 on OpenAI itself), and a
+    /// server and key that default to the chat server's; for gemini the model (default
+    /// gemini-2.5-flash-image), and a server and key that default to the Gemini writer's.
     static func resolveImages(
         into settings: inout ProviderSettings, env: (String) -> String?, file: ConfigFile, chatURL: String, chatKey: String?
     ) throws(SettingsError) {
@@ -278,6 +281,21 @@ public struct ProviderSettings: Sendable, Equatable {
         }
         settings.imageSettings = OpenAIImageClient.Settings(
             size: file.imageSize, style: file.imageStyle, pricePerImageUSD: file.imagePriceUSD)
+        if images == .gemini {
+            // The key and server of the Gemini writer, or their own.
+            guard let key = env("PRESSWORK_IMAGES_API_KEY") ?? file.imagesAPIKey ?? env("GEMINI_API_KEY") ?? file.geminiAPIKey else {
+                throw SettingsError("images from Gemini need a key: set GEMINI_API_KEY or PRESSWORK_IMAGES_API_KEY")
+            }
+            let url =
+                env("PRESSWORK_IMAGES_BASE_URL") ?? file.imagesBaseURL ?? env("GEMINI_BASE_URL") ?? file.geminiBaseURL
+                ?? GeminiChatClient.Configuration.defaultBaseURL
+            guard isHTTP(url) else {
+                throw SettingsError("PRESSWORK_IMAGES_BASE_URL must start with http:// or https://, not \(url)")
+            }
+            let model = env("PRESSWORK_IMAGE_MODEL") ?? file.imageModel ?? "gemini-2.5-flash-image"
+            settings.geminiImageModel = .init(baseURL: url, apiKey: key, model: model)
+            return
+        }
         guard images == .openai else { return }
         let url = env("PRESSWORK_IMAGES_BASE_URL") ?? file.imagesBaseURL ?? chatURL
         guard isHTTP(url) else {

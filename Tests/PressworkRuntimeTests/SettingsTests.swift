@@ -65,6 +65,10 @@ import Testing
         }
         #expect(try refusal(["PRESSWORK_IMAGES": "midjourney"]).contains("the images provider \"midjourney\" is unknown"))
         #expect(try refusal(["PRESSWORK_IMAGES": "openai"]).contains("images from OpenAI need a key"))
+        #expect(try refusal(["PRESSWORK_IMAGES": "gemini"]).contains("images from Gemini need a key"))
+        let gemini = try RuntimeSettings.resolve(.init(), environment: ["PRESSWORK_IMAGES": "gemini", "GEMINI_API_KEY": "AIza-test"])
+        #expect(gemini.providers.geminiImageModel?.model == "gemini-2.5-flash-image")
+        #expect(gemini.providers.geminiImageModel?.apiKey == "AIza-test")
         #expect(
             try refusal(["PRESSWORK_IMAGES": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"])
                 .contains("PRESSWORK_IMAGE_MODEL is not set"))
