@@ -20,7 +20,10 @@ struct OverviewPage: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/console") { request, _ in
             try await console.page(request, scope: .runsRead) { _, layout in
-                ConsoleResponse.page(layout.render(title: "Overview", section: .overview, try await overview()))
+                // Redrawn every 30 s: its monitor checks and aggregates are the heaviest page, too
+                // heavy to run again on every event of a busy installation.
+                let content: HTML = "<div id=\"live\" data-refresh=\"30\">\(try await overview())</div>"
+                return ConsoleResponse.page(layout.render(title: "Overview", section: .overview, content))
             }
         }
         router.get("/console/monitor") { request, _ in

@@ -26,13 +26,16 @@ struct ReviewPages: Sendable {
                             <td>\(run.statusReason ?? "")</td><td>\(ConsoleLayout.time(run.finishedAt ?? run.createdAt))</td></tr>
                             """
                     })
-                let content: HTML =
+                let list: HTML =
                     waiting.isEmpty
                     ? "<p>No run is waiting for review.</p>"
                     : """
                     <table><thead><tr><th scope="col">Run</th><th scope="col">Seeds</th><th scope="col">Why it waits</th><th scope="col">Since</th></tr></thead>
                     <tbody>\(rows)</tbody></table>
                     """
+                // Redrawn when a run comes to need review or leaves the queue (with runs:read,
+                // which the event stream needs; without it the page stays as loaded).
+                let content: HTML = "<div id=\"live\" data-live=\"/console/events\">\(list)</div>"
                 return ConsoleResponse.page(layout.render(title: "Review", section: .review, content))
             }
         }

@@ -1,7 +1,8 @@
 // Presswork console: small progressive enhancements. Every page works without this file.
 // - [data-live]: a region that follows a Server-Sent Events stream (the URL in data-live); on
-//   each event, and every data-refresh seconds if given, the page is fetched again and the
-//   region's content replaced by the new one (the server renders; nothing is built here).
+//   each event (at most once a second), and every data-refresh seconds if given, the page is
+//   fetched again and the region's content replaced by the new one (the server renders;
+//   nothing is built here).
 // - time[data-local]: a time shown also in the viewer's own zone.
 "use strict";
 (function () {
@@ -35,8 +36,11 @@
         })
         .catch(function () {})
         .finally(function () {
-          busy = false;
-          if (again) { again = false; refresh(); }
+          // Events that came meanwhile cost one more fetch, a second later (still busy until
+          // then): a busy installation's stream of events redraws a page about once a second.
+          if (!again) { busy = false; return; }
+          again = false;
+          window.setTimeout(function () { busy = false; refresh(); }, 1000);
         });
     }
     var source = region.dataset.live;
