@@ -124,6 +124,31 @@ import Testing
         }
     }
 
+    /// Keeping an image is not the provider's part: a lost lease there ends the attempt, it is
+    /// never taken for a minor failure of the image.
+    @Test func anArchiveThatCannotKeepTheImageEndsTheRound() async throws {
+        struct LostLease: Error {}
+        struct RefusingArchive: ImageArchive {
+            func images() async throws -> [ArticleImage] { [] }
+            func save(_ image: ArticleImage) async throws { throw LostLease() }
+        }
+        let article = try await Self.article()
+        await #expect(throws: LostLease.self) {
+            try await Self.pipeline(CountingProvider()).illustrate(article, archive: RefusingArchive())
+        }
+    }
+
+    @Test func noImageIsBoughtOnceTheBudgetIsSpent() async throws {
+        let article = try await Self.article()
+        let provider = CountingProvider()
+        let drawn = try await Self.pipeline(provider).illustrate(article, archive: MemoryImageArchive(), budgetLeftUSD: 0.05)
+        // 0.04 each: the first leaves 0.01, the second overshoots, the rest are not bought.
+        #expect(provider.drawn.count == 2)
+        #expect(drawn.images.count == 2)
+        #expect(drawn.missing.count == article.metadata.imagePrompts.count - 2)
+        #expect(drawn.missing.allSatisfy { $0.contains("the run's budget is spent; the post goes without it") })
+    }
+
     @Test func aPromptForASectionTheArticleDoesNotHaveIsLeftOut() async throws {
         var article = try await Self.article()
         article.metadata.imagePrompts.append(ImagePrompt(prompt: "p", placement: "section-99", altText: "a"))

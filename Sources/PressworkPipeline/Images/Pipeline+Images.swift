@@ -40,29 +40,32 @@ extension Pipeline {
                 images.append(earlier)
                 continue
             }
+            // The price is known once an image is paid for: the last one bought may overshoot.
             if let budgetLeftUSD, usage.costUSD >= budgetLeftUSD {
-                let reason = "image \(prompt.placement): the run's budget is spent; the post goes without it"
                 if providers.imagesRequired {
-                    throw PipelineError(.publish, reason.replacingOccurrences(of: "; the post goes without it", with: ""))
+                    throw PipelineError(.publish, "image \(prompt.placement) is required, but the run's budget is spent")
                 }
-                missing.append(reason)
+                missing.append("image \(prompt.placement): the run's budget is spent; the post goes without it")
                 continue
             }
             let request = ImageRequest(
                 prompt: prompt.prompt, altText: prompt.altText, placement: prompt.placement, title: article.outline.title,
                 heading: heading)
+            let generated: Generated<ImageData>
             do {
-                let generated = try await provider.generate(request)
-                let image = ArticleImage(
-                    placement: prompt.placement, prompt: prompt.prompt, altText: prompt.altText, image: generated.value,
-                    provider: provider.name, costUSD: generated.usage.costUSD)
-                try await archive.save(image)
-                images.append(image)
-                usage = usage + generated.usage
-            } catch let error where !(error is CancellationError) {
-                if providers.imagesRequired { throw error }
+                generated = try await provider.generate(request)
+            } catch let error where !(error is CancellationError) && !providers.imagesRequired {
                 missing.append("image \(prompt.placement) (\(provider.name)) failed, the post goes without it: \(error)")
+                continue
             }
+            // Only the provider's failures are minor: a lost lease or database error while
+            // keeping the image ends the attempt like any other round's.
+            let image = ArticleImage(
+                placement: prompt.placement, prompt: prompt.prompt, altText: prompt.altText, image: generated.value,
+                provider: provider.name, costUSD: generated.usage.costUSD)
+            try await archive.save(image)
+            images.append(image)
+            usage = usage + generated.usage
         }
         return Illustrations(images: images, missing: missing, usage: usage)
     }
