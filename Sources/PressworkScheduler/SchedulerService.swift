@@ -25,6 +25,9 @@ public struct SchedulerService: Sendable {
         self.logger = logger
     }
 
+    /// Made once, on first use (after `serve` bootstrapped the metrics system).
+    static let lateness = Metrics.Timer(label: "presswork_schedule_lateness_seconds", preferredDisplayUnit: .seconds)
+
     public func run() async throws {
         while !Task.isCancelled {
             do {
@@ -32,8 +35,7 @@ public struct SchedulerService: Sendable {
                 let now = Date()
                 for run in started {
                     // How late each fire started its run: the scheduler's health in one histogram.
-                    Metrics.Timer(label: "presswork_schedule_lateness_seconds", preferredDisplayUnit: .seconds)
-                        .recordNanoseconds(Int64(max(0, now.timeIntervalSince(run.fireAt)) * 1e9))
+                    Self.lateness.recordNanoseconds(Int64(max(0, now.timeIntervalSince(run.fireAt)) * 1e9))
                     logger.info(
                         "schedule fired",
                         metadata: [

@@ -17,6 +17,13 @@ import PressworkStore
 ///
 /// The body is `{"type": KIND, "timestamp": ISO-8601 time of the event, "data": {...}}`.
 public struct WebhookDispatcher: Sendable {
+    /// Deliveries by outcome, made once on first use (after `serve` bootstrapped the metrics system).
+    static let deliveries = (
+        delivered: Counter(label: "presswork_webhook_deliveries_total", dimensions: [("outcome", "delivered")]),
+        failed: Counter(label: "presswork_webhook_deliveries_total", dimensions: [("outcome", "failed")]),
+        retried: Counter(label: "presswork_webhook_deliveries_total", dimensions: [("outcome", "retried")])
+    )
+
     public struct Configuration: Sendable {
         /// Deliveries attempted at once by this dispatcher.
         public var concurrency = 8
@@ -149,7 +156,7 @@ public struct WebhookDispatcher: Sendable {
             status = Int(response.status.code)
             if (200..<300).contains(Int(response.status.code)) {
                 try await store.recordDelivered(delivery, status: Int(response.status.code))
-                Counter(label: "presswork_webhook_deliveries_total", dimensions: [("outcome", "delivered")]).increment()
+                Self.deliveries.delivered.increment()
                 logger.debug("webhook delivered", metadata: metadata)
                 return
             }
@@ -169,7 +176,7 @@ public struct WebhookDispatcher: Sendable {
     ) async throws {
         let wait = nextWait(afterAttempt: delivery.attempt, receiverAsked: retryAfter)
         try await store.recordFailed(delivery, status: status, error: problem, retryAfter: wait)
-        Counter(label: "presswork_webhook_deliveries_total", dimensions: [("outcome", wait == nil ? "failed" : "retried")]).increment()
+        (wait == nil ? Self.deliveries.failed : Self.deliveries.retried).increment()
         logger.warning(
             wait == nil ? "webhook failed for good" : "webhook attempt failed",
             metadata: metadata.merging([
