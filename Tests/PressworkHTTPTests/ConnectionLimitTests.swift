@@ -36,7 +36,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func aHalfSentRequestIsClosedAfterTheIdleTimeout() async throws {
         let api = try await APIHarness.start("apiidle", idleTimeout: .seconds(1))
         let port = try #require(URLComponents(string: api.baseURL)?.port)

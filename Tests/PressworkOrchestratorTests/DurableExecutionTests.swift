@@ -181,7 +181,7 @@ import Testing
 
     /// `runs cancel` on a running run: the heartbeat sees the request and cancels the call in
     /// flight; the rounds committed so far are kept and the run ends as cancelled.
-    @Test(.timeLimit(.minutes(1))) func aCancelRequestStopsACallInFlight() async throws {
+    @Test(.timeLimit(.minutes(3))) func aCancelRequestStopsACallInFlight() async throws {
         let harness = try await Harness.make("cancelinflight")
         let (hanging, reached) = Self.hangingAtMetadata()
         let run = try await harness.create()
@@ -202,7 +202,7 @@ import Testing
 
     /// A cancel requested between rounds stops the run at the next round boundary, with no
     /// heartbeat in between.
-    @Test(.timeLimit(.minutes(1))) func aCancelRequestStopsTheRunAtTheNextRound() async throws {
+    @Test(.timeLimit(.minutes(3))) func aCancelRequestStopsTheRunAtTheNextRound() async throws {
         let harness = try await Harness.make("cancelboundary")
         let store = harness.store
         let runID = Mutex<RunID?>(nil)

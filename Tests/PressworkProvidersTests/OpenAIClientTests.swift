@@ -100,7 +100,7 @@ let sampleIdea = TopicIdea(
     /// The scripted answers are taken in the order requests reach the server, so the first
     /// attempt's deadline must leave its request time to arrive on a loaded machine (with 500 ms
     /// a CI run's first request arrived after its own timeout and took the second answer).
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func slowRepliesAndDroppedConnectionsAreRetried() async throws {
         let server = try await ScriptedHTTPServer.start()
         server.enqueue(.slow(.seconds(60), .chatCompletion("{}")), .drop, .chatCompletion(encoding: ReviewReply(score: 0.9, issues: [])))
@@ -115,7 +115,7 @@ let sampleIdea = TopicIdea(
 
     /// A server that answers but trickles its body (a byte every 100 ms of a 2 KB reply) is cut at
     /// the call's deadline, as documented, instead of holding the call for minutes.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func aTricklingReplyIsCutAtTheDeadline() async throws {
         let server = try await ScriptedHTTPServer.start()
         server.enqueue(.trickle(every: .milliseconds(100), body: String(repeating: " ", count: 2_000)))
@@ -134,7 +134,7 @@ let sampleIdea = TopicIdea(
     /// A refused connection is an answer: each attempt fails with it at once (the client does
     /// not retry the connection until the call's 20 s deadline, which made a closed port cost
     /// 20 s × attempts), and the error says so rather than "timed out".
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func aRefusedConnectionFailsEachAttemptAtOnce() async throws {
         let server = try await ScriptedHTTPServer.start()
         let baseURL = server.baseURL

@@ -37,7 +37,7 @@ import Testing
         ])
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(3)))
     func aRunIsWrittenWithItsProfileAtTheVersionItWasCreatedWith() async throws {
         let services = try await services("profilerun", environment: ["TEST_PROFILE_KEY": "sk-profile-secret"])
         let first = try RunParams.validated(seeds: ["sourdough starter"], profile: "writer")
@@ -80,7 +80,7 @@ import Testing
         await services.close()
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(3)))
     func aSecretTheExecutingProcessCannotResolveEndsTheRunInErrorNamingItAndRetryContinues() async throws {
         let params = try RunParams.validated(seeds: ["home espresso"], profile: "writer")
         let server = try await ScriptedHTTPServer.start()
@@ -108,7 +108,7 @@ import Testing
 
     /// A provider's refusal that quotes the key: the key reaches neither the run's record, nor its
     /// diagnostics, nor the events that webhooks and the API's stream carry.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func aProviderErrorEchoingTheKeyIsStoredWithTheKeyMasked() async throws {
         let key = "sk-echoed-key-7a6b5c4d3e2f1a0b"
         let sink = LineSink.memory()

@@ -17,7 +17,7 @@ import Testing
 /// expire; each is handed back as soon as the database answers, and finishes with every round
 /// committed once. No "round failed" is logged for a run that then succeeds.
 @Suite struct DatabaseOutageTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(3)))
     func runsInProgressAreHandedBackWhenTheDatabaseAnswersAgain() async throws {
         let base = try await TestDatabase.makeDatabase("outage")
         var workerConfiguration = base

@@ -62,7 +62,7 @@ import Testing
     /// Many runs in flight, one heartbeat statement per interval: every running run's lease is
     /// extended by the same statement (the same transaction time), and the pool stays at two
     /// connections whatever the concurrency.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func oneHeartbeatStatementExtendsEveryLeaseOfTheProcess() async throws {
         let pool = try await TestDatabase.makePool("batchbeat", maxConnections: 2)
         _ = try await Migrator().migrate(pool)
