@@ -102,6 +102,10 @@ import Testing
             VALUES (\(left), 'https://blog.example', 'left', 'left_behind', 77, 1, 'delete failed: HTTP 500')
             """)
 
+        // Images uploaded to WordPress for a run that failed without a post.
+        let mediaLeft = try await planting.run("error", daysAgo: 1)
+        try await plantUploadedImage(pool, run: mediaLeft, mediaID: 91)
+
         let report = try await Monitor(pool: pool).check()
         func finding(_ check: String, _ subject: String) -> Monitor.Finding? {
             report.findings.first { $0.check == check && $0.subject == subject }
@@ -117,7 +121,11 @@ import Testing
             #expect(finding("orphaned_artifacts", kind)?.detail.hasPrefix("1 orphaned \(kind)") == true, "\(kind)")
         }
         #expect(finding("orphaned_artifacts", "wordpress post 77")?.detail.contains(left.description) == true)
-        #expect(report.findings.count == 11, "\(report.findings.map { "\($0.check) \($0.subject)" })")
+        #expect(
+            finding("orphaned_artifacts", "run \(mediaLeft)")?.detail
+                == "1 image(s) uploaded to WordPress as media 91 for a run that ended error without a published post: "
+                + "runs retry publishes them, or delete them there")
+        #expect(report.findings.count == 12, "\(report.findings.map { "\($0.check) \($0.subject)" })")
         #expect(report.exitCode == 2 && report.status == "critical")
 
         // A prune that has not finished for three days.
@@ -144,4 +152,16 @@ import Testing
         #expect(!relaxedReport.findings.contains { $0.subject == slow.description })
         await pool.close()
     }
+}
+
+/// An images row recorded as uploaded to WordPress as media `mediaID` (a one-byte-short PNG
+/// signature is enough for the table's checks).
+func plantUploadedImage(_ pool: PostgresConnectionPool, run: RunID, mediaID: Int) async throws {
+    _ = try await pool.query(
+        """
+        INSERT INTO images (run_id, placement, prompt, alt_text, media_type, byte_size, sha256, bytes, provider, run_attempt,
+                            media_stage, wp_media_id, media_url)
+        VALUES (\(run), 'hero', 'p', 'a', 'image/png', 8, repeat('ab', 32), decode('89504e470d0a1a0a', 'hex'), 'offline', 1,
+                'uploaded', \(mediaID), 'https://blog.example/wp-content/uploads/x.png')
+        """)
 }

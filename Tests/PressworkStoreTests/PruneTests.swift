@@ -31,6 +31,9 @@ import Testing
             INSERT INTO publications (run_id, site, slug, stage, wp_post_id, run_attempt)
             VALUES (\(leftBehind), 'https://blog.example', 'left', 'left_behind', 9, 1)
             """)
+        // Likewise one that uploaded images no published post shows: the rows list the media items.
+        let mediaLeft = try await planting.run("error", daysAgo: 200, rounds: 7)
+        try await plantUploadedImage(pool, run: mediaLeft, mediaID: 12)
         let liveThenFailed = try await planting.run("error", daysAgo: 200, rounds: 7)
         _ = try await pool.query(
             """
@@ -65,7 +68,7 @@ import Testing
         for gone in [oldDone, oldSkipped, oldCancelled, oldError] {
             #expect(try await !planting.exists(gone))
         }
-        for kept in [recentDone, youngError, reviewing, queued, running, published, child, leftBehind, liveThenFailed] {
+        for kept in [recentDone, youngError, reviewing, queued, running, published, child, leftBehind, mediaLeft, liveThenFailed] {
             #expect(try await planting.exists(kept))
         }
         // The published run: row, publication record and vector stay, with the title.

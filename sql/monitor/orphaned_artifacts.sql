@@ -4,6 +4,9 @@
 --   nightly prune running?
 --   WordPress drafts that a failed publish could not remove: a person must delete the post in
 --   WordPress (or `presswork runs retry` the run, which adopts and publishes the draft).
+--   Images uploaded to WordPress for a run that ended (error, cancelled) without a published post:
+--   media items no post shows. `presswork runs retry` publishes them with the post; otherwise
+--   delete them in WordPress (their ids are listed).
 SELECT 'warning'                                                             AS severity,
        kind                                                                  AS subject,
        count(*) || ' orphaned ' || kind || ' row(s) older than '
@@ -20,4 +23,16 @@ SELECT 'warning',
            || coalesce(' (' || p.error || ')', '') || ': delete it there, or runs retry the run',
        p.updated_at
 FROM publications p
-WHERE p.stage = 'left_behind';
+WHERE p.stage = 'left_behind'
+UNION ALL
+SELECT 'warning',
+       'run ' || i.run_id,
+       count(*) || ' image(s) uploaded to WordPress as media '
+           || string_agg(i.wp_media_id::text, ', ' ORDER BY i.placement) || ' for a run that ended '
+           || r.status || ' without a published post: runs retry publishes them, or delete them there',
+       min(i.updated_at)
+FROM images i
+JOIN runs r ON r.id = i.run_id
+LEFT JOIN publications p ON p.run_id = i.run_id
+WHERE i.media_stage = 'uploaded' AND r.status IN ('error', 'cancelled') AND p.stage IS DISTINCT FROM 'published'
+GROUP BY i.run_id, r.status;
