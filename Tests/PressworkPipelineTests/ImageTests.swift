@@ -82,6 +82,9 @@ import Testing
         #expect(refusal(png, "image/jpeg") == "the image is declared image/jpeg but its bytes are image/png")
         #expect(refusal(Data("<html>error</html>".utf8), "text/html").contains("text/html is not an accepted"))
         #expect(refusal(png, "image/PNG; charset=binary") == "accepted")
+        let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46])
+        #expect(try ImageData.checked(jpeg, declared: "image/jpg").mediaType == "image/jpeg")
+        #expect(try ImageData.checked(jpeg, declared: "image/jpeg").fileExtension == "jpg")
         #expect(try ImageData.checked(png, declared: "image/png").fileExtension == "png")
     }
 

@@ -32,7 +32,9 @@ public struct ImageData: Sendable, Equatable {
     /// file, a type Presswork does not take (SVG can carry script), or bytes that are another
     /// type than declared.
     public static func checked(_ bytes: Data, declared: String) throws(ImageRefused) -> ImageData {
-        let declared = declared.lowercased().split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        var declared = declared.lowercased().split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        // A spelling some servers send for JPEG.
+        if declared == "image/jpg" { declared = "image/jpeg" }
         guard !bytes.isEmpty else { throw ImageRefused("the image is empty") }
         guard bytes.count <= maximumBytes else {
             throw ImageRefused("the image is \(bytes.count) bytes; at most \(maximumBytes) are accepted")
