@@ -51,6 +51,14 @@ struct ConsoleForm: Sendable {
         return value
     }
 
+    /// What was typed, by field name (the last of a repeated name), without the CSRF token: what
+    /// a refused form is shown again with.
+    var values: [String: String] {
+        var values: [String: String] = [:]
+        for field in fields where field.name != "csrf" { values[field.name] = field.value }
+        return values
+    }
+
     func all(_ name: String) -> [String] {
         fields.filter { $0.name == name }.map(\.value)
     }

@@ -81,9 +81,7 @@ struct ReviewPages: Sendable {
     func rejected(
         _ run: RunRecord, form: ConsoleForm, errors: [String: String], layout: ConsoleLayout, session: ConsoleSessionStore.Session
     ) -> Response {
-        var values: [String: String] = [:]
-        for field in form.fields where field.name != "csrf" { values[field.name] = field.value }
-        let content = self.form(run, values: values, errors: errors, layout: layout, session: session)
+        let content = self.form(run, values: form.values, errors: errors, layout: layout, session: session)
         return ConsoleResponse.page(
             layout.render(title: "Review run \(run.id.description.prefix(8))", section: .review, content),
             status: .unprocessableContent)
@@ -200,10 +198,7 @@ struct ReviewPages: Sendable {
                 </fieldset>
                 """
             })
-        let summary: HTML =
-            errors.isEmpty
-            ? .empty
-            : "<p class=\"error\" role=\"alert\">Nothing was changed: \(errors.count == 1 ? "a field needs" : "\(errors.count) fields need") attention (marked below).</p>"
+        let summary = ConsoleFields.summary(errors)
         let waiting: HTML =
             run.status == .needsReview
             ? .empty

@@ -26,8 +26,7 @@ struct ScheduleFormPages: Sendable {
         router.post("/console/schedules/:name/edit") { request, requestContext in
             try await console.post(request, scope: .schedulesWrite) { session, form, layout in
                 let schedule = try await schedules.schedule(requestContext)
-                var values: [String: String] = [:]
-                for field in form.fields where field.name != "csrf" { values[field.name] = field.value }
+                let values = form.values
                 let (definition, errors) = Self.definition(from: values, replacing: schedule)
                 guard let definition, errors.isEmpty else {
                     return page(schedule, values: values, errors: errors, layout: layout, session: session, status: .unprocessableContent)
@@ -126,12 +125,8 @@ struct ScheduleFormPages: Sendable {
         session: ConsoleSessionStore.Session, status: HTTPResponse.Status
     ) -> Response {
         let form = ConsoleFields(values: values, errors: errors)
-        let summary: HTML =
-            errors.isEmpty
-            ? .empty
-            : "<p class=\"error\" role=\"alert\">Nothing was changed: \(errors.count == 1 ? "a field needs" : "\(errors.count) fields need") attention (marked below).</p>"
         let content: HTML = """
-            \(summary)
+            \(ConsoleFields.summary(errors))
             <form method="post" action="/console/schedules/\(ConsoleRoutes.queryEscaped(schedule.name))/edit" class="edit" novalidate>
               \(layout.csrfField(session))
               \(form.input("cron", "Cron expression (five fields, six with seconds, or @daily…)"))
@@ -227,6 +222,13 @@ struct ScheduleFormPages: Sendable {
 struct ConsoleFields {
     let values: [String: String]
     let errors: [String: String]
+
+    /// Above a refused form: that nothing changed, and how many fields need attention.
+    static func summary(_ errors: [String: String]) -> HTML {
+        errors.isEmpty
+            ? .empty
+            : "<p class=\"error\" role=\"alert\">Nothing was changed: \(errors.count == 1 ? "a field needs" : "\(errors.count) fields need") attention (marked below).</p>"
+    }
 
     private func decorations(_ name: String) -> (error: HTML, described: HTML) {
         guard let error = errors[name] else { return (.empty, .empty) }

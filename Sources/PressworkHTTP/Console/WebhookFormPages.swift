@@ -88,10 +88,9 @@ struct WebhookFormPages: Sendable {
         return endpoint
     }
 
+    /// What was typed, trimmed.
     static func values(_ form: ConsoleForm) -> [String: String] {
-        var values: [String: String] = [:]
-        for field in form.fields where field.name != "csrf" { values[field.name] = field.value.trimmingCharacters(in: .whitespaces) }
-        return values
+        form.values.mapValues { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     /// A refusal under the field it is about (the name, the URL, the events), else the name's.
@@ -101,18 +100,12 @@ struct WebhookFormPages: Sendable {
         return [["name", "url", "events"].contains(field) ? field : "url": message]
     }
 
-    static func summary(_ errors: [String: String]) -> HTML {
-        errors.isEmpty
-            ? .empty
-            : "<p class=\"error\" role=\"alert\">Nothing was changed: \(errors.count == 1 ? "a field needs" : "\(errors.count) fields need") attention (marked below).</p>"
-    }
-
     func addPage(
         values: [String: String], errors: [String: String], layout: ConsoleLayout, session: ConsoleSessionStore.Session
     ) -> Response {
         let form = ConsoleFields(values: values, errors: errors)
         let content: HTML = """
-            \(Self.summary(errors))
+            \(ConsoleFields.summary(errors))
             <form method="post" action="/console/webhooks/new" class="edit" novalidate>
               \(layout.csrfField(session))
               \(form.input("name", "Name (letters, digits, '.', '_' and '-')"))
@@ -133,7 +126,7 @@ struct WebhookFormPages: Sendable {
         let form = ConsoleFields(values: values, errors: errors)
         let name = ConsoleRoutes.queryEscaped(endpoint.name)
         let content: HTML = """
-            \(Self.summary(errors))
+            \(ConsoleFields.summary(errors))
             <p>Events: \(endpoint.events.joined(separator: ", ")). The signing secret is not shown here.</p>
             <form method="post" action="/console/webhooks/\(name)/edit" class="edit" novalidate>
               \(layout.csrfField(session))
