@@ -36,6 +36,17 @@ struct StoreLedger: PublicationLedger {
     }
 }
 
+extension ArticleImage {
+    /// A row of the images table as the pipeline's image, its bytes checked again (the run's
+    /// archive and the console's preview read them so).
+    public init(stored row: StoredImage) throws(ImageRefused) {
+        self.init(
+            placement: row.placement, prompt: row.prompt, altText: row.altText,
+            image: try ImageData.checked(row.bytes, declared: row.mediaType), provider: row.provider, costUSD: row.costUSD,
+            media: row.mediaID.flatMap { id in row.mediaURL.map { UploadedMedia(id: id, url: $0) } })
+    }
+}
+
 /// Round 7's image checkpoints for one claim of one run: the store's images table, fenced by the
 /// lease. Stored bytes are checked again on the way out: a row edited by hand cannot smuggle
 /// something that is not an image into a post.
@@ -45,15 +56,11 @@ struct StoreImageArchive: ImageArchive {
 
     func images() async throws -> [ArticleImage] {
         try await store.images(of: lease.runID).map { row in
-            let image: ImageData
             do {
-                image = try ImageData.checked(row.bytes, declared: row.mediaType)
+                return try ArticleImage(stored: row)
             } catch {
                 throw PipelineError(.publish, "the stored image \(row.placement) of run \(lease.runID) is refused: \(error)")
             }
-            return ArticleImage(
-                placement: row.placement, prompt: row.prompt, altText: row.altText, image: image, provider: row.provider,
-                costUSD: row.costUSD, media: row.mediaID.flatMap { id in row.mediaURL.map { UploadedMedia(id: id, url: $0) } })
         }
     }
 

@@ -53,7 +53,7 @@ public struct ProviderSettings: Sendable, Equatable {
     public var imageModel: OpenAIChatClient.Configuration?
     /// Gemini and its image model, when `images` is gemini.
     public var geminiImageModel: GeminiChatClient.Configuration?
-    public var imageSettings = OpenAIImageClient.Settings()
+    public var imageSettings = ImageSettings()
     /// A post never goes without a planned image: a failed image fails round 7.
     public var imagesRequired = false
 
@@ -279,7 +279,7 @@ public struct ProviderSettings: Sendable, Equatable {
         if let size = file.imageSize, size.wholeMatch(of: /[1-9][0-9]{1,4}x[1-9][0-9]{1,4}|auto/) == nil {
             throw SettingsError("the config's \"imageSize\" must be WIDTHxHEIGHT (e.g. 1024x1024) or auto, not \(size)")
         }
-        settings.imageSettings = OpenAIImageClient.Settings(
+        settings.imageSettings = ImageSettings(
             size: file.imageSize, style: file.imageStyle, pricePerImageUSD: file.imagePriceUSD)
         if images == .gemini {
             // The key and server of the Gemini writer, or their own.

@@ -83,7 +83,6 @@ struct ImageBenchmark: AsyncParsableCommand {
 
     private func summary(_ values: [Double]) -> String {
         let sorted = values.sorted()
-        func at(_ fraction: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))] }
-        return String(format: "p50 %.2f, p95 %.2f", at(0.5), at(0.95))
+        return String(format: "p50 %.2f, p95 %.2f", sorted.percentile(0.5) ?? 0, sorted.percentile(0.95) ?? 0)
     }
 }

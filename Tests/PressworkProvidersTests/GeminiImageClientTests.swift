@@ -11,7 +11,7 @@ import Testing
 @Suite struct GeminiImageClientTests {
     let request = ImageRequest(prompt: "A cup of espresso", altText: "An espresso cup", placement: "hero", title: "Home espresso")
 
-    func client(_ server: ScriptedHTTPServer, settings: OpenAIImageClient.Settings = .init()) -> GeminiImageClient {
+    func client(_ server: ScriptedHTTPServer, settings: ImageSettings = .init()) -> GeminiImageClient {
         GeminiImageClient(
             .init(baseURL: server.baseURL + "/v1beta", apiKey: "gemini-image-key", model: "gemini-2.5-flash-image"),
             settings: settings, policy: quickPolicy, logger: quiet)

@@ -12,7 +12,7 @@ import Testing
     let request = ImageRequest(
         prompt: "A cup of espresso on a wooden counter", altText: "An espresso cup", placement: "hero", title: "Home espresso")
 
-    func client(_ server: ScriptedHTTPServer, model: String, settings: OpenAIImageClient.Settings = .init()) -> OpenAIImageClient {
+    func client(_ server: ScriptedHTTPServer, model: String, settings: ImageSettings = .init()) -> OpenAIImageClient {
         OpenAIImageClient(
             .init(baseURL: server.baseURL + "/v1", apiKey: "sk-image-secret", model: model), settings: settings, policy: quickPolicy,
             logger: quiet)

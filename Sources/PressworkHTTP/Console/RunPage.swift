@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PressworkCore
+import PressworkOrchestrator
 import PressworkPipeline
 import PressworkStore
 
@@ -266,12 +267,9 @@ struct RunPage: Sendable {
             var article = try articleOf(artifacts)
             var sources: [String: String] = [:]
             for stored in images {
-                guard let image = try? ImageData.checked(stored.bytes, declared: stored.mediaType) else { continue }
-                article.images.append(
-                    ArticleImage(
-                        placement: stored.placement, prompt: stored.prompt, altText: stored.altText, image: image,
-                        provider: stored.provider))
-                sources[stored.placement] = "data:\(image.mediaType);base64,\(image.bytes.base64EncodedString())"
+                guard let image = try? ArticleImage(stored: stored) else { continue }
+                article.images.append(image)
+                sources[image.placement] = "data:\(image.image.mediaType);base64,\(image.image.bytes.base64EncodedString())"
             }
             let html = ArticleHTML.render(article, generator: "Presswork console preview", imageSources: sources)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))

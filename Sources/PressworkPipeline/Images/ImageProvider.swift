@@ -53,9 +53,6 @@ public struct ArticleImage: Sendable, Equatable {
         self.media = media
     }
 
-    /// The section index of a `section-N` placement; nil for the hero.
-    public var sectionIndex: Int? { Pipeline.sectionIndex(placement) }
-
     /// What round 7's artifact records of the image (never its bytes).
     public func published(file: String? = nil) -> PublishedImage {
         PublishedImage(

@@ -7,7 +7,9 @@ import PressworkCore
 /// title, so one article's cards match; the same request always gives the same bytes. No network,
 /// no key, no cost.
 public struct OfflineImageProvider: ImageProvider {
-    public let name = "offline"
+    /// The name every offline image records as its provider.
+    public static let providerName = "offline"
+    public var name: String { Self.providerName }
     public static let width = 1200
     public static let height = 630
 

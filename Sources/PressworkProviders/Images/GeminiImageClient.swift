@@ -9,11 +9,11 @@ import PressworkPipeline
 /// travels in the `x-goog-api-key` header, as for the Gemini writer.
 public struct GeminiImageClient: ImageProvider {
     public let configuration: GeminiChatClient.Configuration
-    public let settings: OpenAIImageClient.Settings
+    public let settings: ImageSettings
     let calls: ProviderCalls
 
     public init(
-        _ configuration: GeminiChatClient.Configuration, settings: OpenAIImageClient.Settings = .init(),
+        _ configuration: GeminiChatClient.Configuration, settings: ImageSettings = .init(),
         policy: CallPolicy = CallPolicy(), logger: Logger
     ) {
         self.configuration = configuration
@@ -62,25 +62,19 @@ public struct GeminiImageClient: ImageProvider {
         guard let bytes = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
             throw failure("the image's inlineData is not base64")
         }
-        do {
-            let image = try ImageData.checked(bytes, declared: inline.mimeType ?? "")
-            return Generated(image, usage: TokenUsage(costUSD: settings.pricePerImageUSD ?? 0, calls: 1))
-        } catch {
-            throw failure("the image is refused: \(error)")
-        }
+        let image = try ImageSettings.checked(bytes, declared: inline.mimeType ?? "", provider: calls.provider)
+        return Generated(image, usage: settings.usage)
     }
 
     /// The request: the prompt (with the style), images and text allowed in the reply, and the
     /// size as an aspect ratio where it is one Gemini knows.
-    static func body(_ request: ImageRequest, settings: OpenAIImageClient.Settings) -> JSONValue {
-        var prompt = request.prompt
-        if let style = settings.style, !style.isEmpty { prompt += "\n\nStyle: \(style)" }
+    static func body(_ request: ImageRequest, settings: ImageSettings) -> JSONValue {
         var generation: [(String, JSONValue)] = [("responseModalities", .array([.string("TEXT"), .string("IMAGE")]))]
         if let ratio = settings.size.flatMap(aspectRatio) {
             generation.append(("imageConfig", .object([("aspectRatio", .string(ratio))])))
         }
         return .object([
-            ("contents", .array([.object([("parts", .array([.object([("text", .string(prompt))])]))])])),
+            ("contents", .array([.object([("parts", .array([.object([("text", .string(settings.prompt(request)))])]))])])),
             ("generationConfig", .object(generation)),
         ])
     }

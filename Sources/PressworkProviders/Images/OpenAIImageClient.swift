@@ -8,27 +8,12 @@ import PressworkPipeline
 /// (`b64_json`), or as an address it is fetched from; either way it is checked
 /// (`ImageData.checked`) before anything keeps it.
 public struct OpenAIImageClient: ImageProvider {
-    public struct Settings: Sendable, Equatable {
-        /// e.g. `1024x1024`, `1536x1024`; nil: the server's default.
-        public var size: String?
-        /// Appended to every prompt (`"flat vector illustration, muted colours"`); nil: none.
-        public var style: String?
-        /// US dollars per image, for cost totals and budgets; nil: unpriced (0).
-        public var pricePerImageUSD: Double?
-
-        public init(size: String? = nil, style: String? = nil, pricePerImageUSD: Double? = nil) {
-            self.size = size
-            self.style = style
-            self.pricePerImageUSD = pricePerImageUSD
-        }
-    }
-
     public let configuration: OpenAIChatClient.Configuration
-    public let settings: Settings
+    public let settings: ImageSettings
     let calls: ProviderCalls
 
     public init(
-        _ configuration: OpenAIChatClient.Configuration, settings: Settings = Settings(), policy: CallPolicy = CallPolicy(),
+        _ configuration: OpenAIChatClient.Configuration, settings: ImageSettings = ImageSettings(), policy: CallPolicy = CallPolicy(),
         logger: Logger
     ) {
         self.configuration = configuration
@@ -64,34 +49,25 @@ public struct OpenAIImageClient: ImageProvider {
             }
             // gpt-image models say their format; DALL·E's are PNG.
             let declared = decoded.output_format.map { "image/" + ($0 == "jpg" ? "jpeg" : $0) } ?? "image/png"
-            image = try checked(bytes, declared: declared)
+            image = try ImageSettings.checked(bytes, declared: declared, provider: calls.provider)
         } else if let address = item.url, address.hasPrefix("https://") || address.hasPrefix("http://") {
             let file = try await calls.call(.GET, address, headers: [])
-            image = try checked(file.body, declared: file.header("Content-Type") ?? "")
+            image = try ImageSettings.checked(file.body, declared: file.header("Content-Type") ?? "", provider: calls.provider)
         } else {
             throw ProviderError(
                 provider: calls.provider, kind: .badReply, message: "the reply's image has neither b64_json nor an http(s) url")
         }
-        return Generated(image, usage: TokenUsage(costUSD: settings.pricePerImageUSD ?? 0, calls: 1))
+        return Generated(image, usage: settings.usage)
     }
 
     /// The request: `response_format` only for the models that take it (gpt-image models always
     /// answer in base64 and refuse the parameter).
-    static func body(_ request: ImageRequest, model: String, settings: Settings) -> JSONValue {
-        var prompt = request.prompt
-        if let style = settings.style, !style.isEmpty { prompt += "\n\nStyle: \(style)" }
-        var fields: [(String, JSONValue)] = [("model", .string(model)), ("prompt", .string(prompt)), ("n", .number(1))]
+    static func body(_ request: ImageRequest, model: String, settings: ImageSettings) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("model", .string(model)), ("prompt", .string(settings.prompt(request))), ("n", .number(1)),
+        ]
         if let size = settings.size { fields.append(("size", .string(size))) }
         if !model.hasPrefix("gpt-image") { fields.append(("response_format", .string("b64_json"))) }
         return .object(fields)
-    }
-
-    /// The checked image, or the refusal as a bad reply (not retried: asking again gets the same kind of bytes).
-    private func checked(_ bytes: Data, declared: String) throws -> ImageData {
-        do {
-            return try ImageData.checked(bytes, declared: declared)
-        } catch {
-            throw ProviderError(provider: calls.provider, kind: .badReply, message: "the image is refused: \(error)")
-        }
     }
 }

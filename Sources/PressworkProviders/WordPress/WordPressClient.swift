@@ -274,17 +274,13 @@ public struct WordPressPost: Sendable, Decodable, Equatable {
 
 /// A media item as WordPress returns it with `context=edit`.
 public struct WordPressMedia: Sendable, Decodable, Equatable {
-    public struct Rendered: Sendable, Decodable, Equatable {
-        public let raw: String?
-    }
-
     public let id: Int
     public let slug: String
     public let source_url: String
     public let alt_text: String?
     public let mime_type: String?
-    public let description: Rendered?
-    public let caption: Rendered?
+    public let description: WordPressPost.Rendered?
+    public let caption: WordPressPost.Rendered?
 }
 
 /// The fields Presswork sets on a post; nil fields are left out of the request.

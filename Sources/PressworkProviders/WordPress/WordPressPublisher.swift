@@ -101,7 +101,7 @@ public struct WordPressPublisher: Publisher {
             logger.info("adopting the post an earlier attempt created", metadata: ["wp_post_id": "\(post.id)"])
             if record.postID != post.id { try await ledger.record(.draft, postID: post.id, link: post.link, error: nil) }
         } else {
-            (article.images, missing) = try await upload(article, runID: runID, record: record, ledger: ledger)
+            (article.images, missing) = try await upload(article, runID: runID, mark: mark, record: record, ledger: ledger)
             // WordPress renders titles and excerpts as HTML, and keeps an administrator's markup
             // as sent (unfiltered_html): they go as escaped text, so a seed or a reply reading
             // `<img src=x onerror=…>` is shown, never run. The content is sanitized markup.
@@ -162,14 +162,13 @@ public struct WordPressPublisher: Publisher {
     /// a minor failure (the image is left out, with the reason) unless images are required; a
     /// transient failure ends the attempt, and the retry reuses what was uploaded.
     func upload(
-        _ article: Article, runID: String, record: PublicationRecord, ledger: any PublicationLedger
+        _ article: Article, runID: String, mark: String, record: PublicationRecord, ledger: any PublicationLedger
     ) async throws -> (images: [ArticleImage], missing: [String]) {
         var placed: [ArticleImage] = []
         var missing: [String] = []
         for var image in article.images {
             if image.media == nil {
                 let slug = Self.mediaSlug(runID: runID, placement: image.placement)
-                let mark = Self.mark(runID: runID)
                 do {
                     // Only an attempt after one that began publishing can have lost an upload's reply.
                     var found: WordPressMedia?
