@@ -83,7 +83,10 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
                     trends: TimedTrends(base: base.trends, timing: timing),
                     writer: TimedWriter(base: base.writer, timing: timing),
                     embeddings: TimedEmbeddings(base: base.embeddings, timing: timing),
-                    dryRun: TimedPublisher(base: base.dryRun, timing: timing)
+                    dryRun: TimedPublisher(base: base.dryRun, timing: timing),
+                    // Drawing images is provider work this step would count as the orchestrator's
+                    // overhead; `presswork-bench images` measures it.
+                    images: nil
                 )),
             configuration: OrchestratorConfiguration(owner: "bench", sectionConcurrency: 1),
             logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
