@@ -83,7 +83,8 @@ public enum ArticleHTML {
 
     /// What every image says under it: that it was generated, and by what (plain text; escape it).
     public static func caption(_ image: ArticleImage) -> String {
-        image.provider == OfflineImageProvider.providerName ? "Offline placeholder image drawn by Presswork" : "Generated image (\(image.provider))"
+        guard image.provider != OfflineImageProvider.providerName else { return "Offline placeholder image drawn by Presswork" }
+        return "Generated image (\(image.provider))"
     }
 
     /// The "Related reading" list: each earlier post's title linking to it, both escaped (round 6
