@@ -59,6 +59,15 @@ import Testing
         return source
     }
 
+    /// Opens a round's details and waits until the browser shows them open. The page may still
+    /// be redrawing from the run's last events; console.js keeps what the viewer opened.
+    func unfold(_ details: String, _ browser: WebDriver) async throws {
+        try await browser.click("\(details) summary")
+        try await browser.waitUntil("\(details) open") {
+            try await browser.script("return document.querySelector('\(details)').open") as? Bool == true
+        }
+    }
+
     func exercise(_ server: ServedConsole, _ browser: WebDriver) async throws {
         let base = server.base
         let axe = try Self.axeSource()
@@ -111,15 +120,20 @@ import Testing
             try await browser.waitUntil("round \(round - 1) shown as done, live", timeout: .seconds(60)) {
                 try await browser.script("return document.querySelectorAll('details[data-done]').length") as? Int == round
             }
+            // The viewer opens round 0; the redraws that show rounds 2 and 3 must keep it open.
+            if round == 2 { try await unfold("#round-0", browser) }
             try await pacer.release(round)
         }
+        #expect(
+            try await browser.script("return document.querySelector('#round-0').open") as? Bool == true,
+            "a live redraw folded the round the viewer had opened")
         try await pacer.releaseAll()
         try await browser.waitUntil("the run to finish", timeout: .seconds(120)) {
             try await browser.text("#run-status") == "done"
         }
         #expect(try await browser.script("return window.presswork_notReloaded === true") as? Bool == true, "the page reloaded")
         #expect(try await browser.script("return document.querySelectorAll('details[data-done]').length") as? Int == 8)
-        try await browser.click("#round-2 summary")
+        try await unfold("#round-2", browser)
         let outline = try await browser.text("#round-2")
         #expect(outline.contains("Input:") && outline.contains("topic ideas") && outline.contains("\"sections\""))
         #expect(outline.contains("the offline writer composes the text itself"), "an offline run sent no prompts")
@@ -146,7 +160,7 @@ import Testing
             guard try await browser.currentURL.hasSuffix("/console/runs/\(reviewed)") else { return false }
             return try await browser.text("#run-status") == "done"
         }
-        try await browser.click("#round-5 summary")
+        try await unfold("#round-5", browser)
         #expect(try await browser.text("#round-5").contains("Edited by the console"))
         #expect(try await browser.text("#round-7").contains("publish"))
         try await shot("06-review-approved")

@@ -2,7 +2,8 @@
 // - [data-live]: a region that follows a Server-Sent Events stream (the URL in data-live); on
 //   each event (at most once a second), and every data-refresh seconds if given, the page is
 //   fetched again and the region's content replaced by the new one (the server renders;
-//   nothing is built here).
+//   nothing is built here). What the viewer opened or closed (details with an id) stays as
+//   they left it: a redraw must not fold the round they are reading.
 // - time[data-local]: a time shown also in the viewer's own zone.
 "use strict";
 (function () {
@@ -29,6 +30,12 @@
           if (text === null) return;
           var fresh = new DOMParser().parseFromString(text, "text/html").getElementById(region.id);
           if (fresh) {
+            // Read at replacement time, not at fetch time: a click while the fetch was on counts.
+            var folded = {};
+            region.querySelectorAll("details[id]").forEach(function (d) { folded[d.id] = d.open; });
+            fresh.querySelectorAll("details[id]").forEach(function (d) {
+              if (Object.prototype.hasOwnProperty.call(folded, d.id)) d.open = folded[d.id];
+            });
             region.replaceChildren.apply(region, Array.from(fresh.childNodes));
             region.dataset.updated = String(Date.now());
             localTimes(region);
