@@ -6,23 +6,31 @@ import PressworkStore
 /// Round 6's search of earlier finished articles for the duplicate check: the nearest by cosine
 /// similarity among `done` runs' vectors of the same model and dimension.
 ///
-/// Postgres does the search and no process holds the corpus: a prefilter ranks every stored
-/// vector by the Hamming distance between sign codes (one bit per dimension, computed and indexed
-/// by the database; see migration 0021 and `RunStore.nearestByCode`), and only the best
-/// `candidates` are fetched and ranked exactly here. A process's memory and its first check's
-/// time no longer grow with the corpus (an earlier design loaded every vector into each process:
-/// 150 MB and 14 s at 100,000 vectors). The exact ranking of the candidates keeps the similarities
-/// exact; what the prefilter can cost is a neighbour it ranked below the candidates, which for
-/// the neighbours the checks act on (similar enough to be duplicates or related reading) is a
-/// tail far beyond measuring: recall is measured in BENCHMARKS.md.
+/// Postgres does the search and no process holds the corpus: a prefilter ranks stored vectors
+/// by the Hamming distance between sign codes (one bit per dimension, computed and indexed by the
+/// database; migration 0021), and only the best `candidates` are fetched and ranked exactly here.
+/// Once maintenance has trained code lists for the model (migration 0025, VectorListIndexer),
+/// the prefilter reads only the `probes` lists nearest to the probe, so a check's cost grows
+/// with the lists' size (about the square root of the corpus), not with the corpus. A process's
+/// memory and its first check's time do not grow with the corpus (an earlier design loaded every
+/// vector into each process: 150 MB and 14 s at 100,000 vectors). The exact ranking of the
+/// candidates keeps the similarities exact; what the prefilter can cost is a neighbour it ranked
+/// below the candidates or left in a list it did not read: recall is measured in BENCHMARKS.md.
 public struct DuplicateCorpus: Sendable {
     private let store: RunStore
-    /// How many vectors the prefilter passes on to the exact ranking, at least.
+    /// How many vectors the prefilter passes on to the exact ranking, at least. 512: at a
+    /// million vectors around a thousand topics, 256 let 4 % of new articles on a stored topic
+    /// miss their exact nearest (a topic's thousand articles are all about as similar), 512 none,
+    /// at 84 ms p95 against 45 (BENCHMARKS.md).
     public let candidates: Int
+    /// How many code lists of each generation the prefilter reads (BENCHMARKS.md measures the
+    /// recall this buys).
+    public let probes: Int
 
-    public init(store: RunStore, candidates: Int = 256) {
+    public init(store: RunStore, candidates: Int = 512, probes: Int = 48) {
         self.store = store
         self.candidates = max(1, candidates)
+        self.probes = max(1, probes)
     }
 
     /// The `limit` nearest finished runs to `vector` (same model and dimension), most similar
@@ -36,7 +44,7 @@ public struct DuplicateCorpus: Sendable {
         guard probeNorm > 0 else { return [] }
         let found = try await store.nearestByCode(
             to: vector, model: model, dimension: dimension,
-            candidates: max(candidates, limit * 8), excluding: Array(excluded)
+            candidates: max(candidates, limit * 8), probes: probes, excluding: Array(excluded)
         )
         let ranked: [(PublishedVector, Float)] = vector.withUnsafeBufferPointer { probe in
             found.compactMap { candidate -> (PublishedVector, Float)? in

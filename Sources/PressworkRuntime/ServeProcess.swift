@@ -111,7 +111,9 @@ public struct ServeProcess: Sendable {
             add("maintenance") {
                 try await MaintenanceService(
                     pruner: Pruner(pool: sessions, logger: logger), retention: maintenance.retention,
-                    interval: maintenance.interval, owner: orchestrator.configuration.owner, logger: logger
+                    interval: maintenance.interval,
+                    vectorLists: VectorListIndexer(store: services.store, logger: logger),
+                    owner: orchestrator.configuration.owner, logger: logger
                 ).run()
             }
         }

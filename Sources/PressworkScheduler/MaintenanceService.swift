@@ -6,13 +6,17 @@ import PressworkStore
 /// many run: every `checkEvery` each process asks, under the prune lock, whether the last prune
 /// (by any process, or by `presswork prune` from cron) finished more than `interval` ago, and the
 /// one that gets the lock and finds it due prunes. A prune in progress when the service is
-/// cancelled stops between batches.
+/// cancelled stops between batches. In the same way, at most once per `vectorListInterval`, it
+/// refreshes the duplicate check's code lists (VectorListIndexer: trains where a corpus has
+/// grown, and moves vectors into the newest lists).
 public struct MaintenanceService: Sendable {
     let pruner: Pruner
     let log: MaintenanceLog
     let retention: Pruner.Retention
     let interval: Duration
     let checkEvery: Duration
+    let vectorLists: VectorListIndexer?
+    let vectorListInterval: Duration
     let owner: String
     let logger: Logger
     /// Told after each check whether it pruned: a signal for tests that must know a check
@@ -21,6 +25,7 @@ public struct MaintenanceService: Sendable {
 
     public init(
         pruner: Pruner, retention: Pruner.Retention, interval: Duration, checkEvery: Duration = .seconds(60),
+        vectorLists: VectorListIndexer? = nil, vectorListInterval: Duration = .seconds(3_600),
         owner: String, logger: Logger, onCheck: @escaping @Sendable (_ pruned: Bool) -> Void = { _ in }
     ) {
         self.pruner = pruner
@@ -28,6 +33,8 @@ public struct MaintenanceService: Sendable {
         self.retention = retention
         self.interval = interval
         self.checkEvery = checkEvery
+        self.vectorLists = vectorLists
+        self.vectorListInterval = vectorListInterval
         self.owner = owner
         self.logger = logger
         self.onCheck = onCheck
@@ -38,12 +45,12 @@ public struct MaintenanceService: Sendable {
             do {
                 let pruner = self.pruner
                 let retention = self.retention
-                if let report = try await log.run(
+                let pruned = try await log.run(
                     .prune, owner: owner, unlessFinishedWithin: interval,
                     { connection in
                         try await pruner.prune(retention, batchSize: 500, pause: .milliseconds(10), on: connection)
                     })
-                {
+                if let report = pruned {
                     logger.notice(
                         "pruned",
                         metadata: [
@@ -51,10 +58,9 @@ public struct MaintenanceService: Sendable {
                             "orphans": "\(report.orphans.values.reduce(0, +))", "events": "\(report.events)",
                             "duration_ms": "\(report.durationMs)",
                         ])
-                    onCheck(true)
-                } else {
-                    onCheck(false)
                 }
+                try await refreshVectorLists()
+                onCheck(pruned != nil)
                 try await Task.sleep(for: checkEvery)
             } catch is CancellationError {
                 return
@@ -62,6 +68,21 @@ public struct MaintenanceService: Sendable {
                 logger.error("maintenance failed", error: error)
                 try? await Task.sleep(for: checkEvery)
             }
+        }
+    }
+
+    private func refreshVectorLists() async throws {
+        guard let vectorLists else { return }
+        if let report = try await log.run(
+            .vectorLists, owner: owner, unlessFinishedWithin: vectorListInterval, { _ in try await vectorLists.refresh() }),
+            !report.trained.isEmpty || report.moved > 0
+        {
+            logger.notice(
+                "refreshed code lists",
+                metadata: [
+                    "trained": "\(report.trained.joined(separator: "; "))", "moved": "\(report.moved)",
+                    "duration_ms": "\(report.durationMs)",
+                ])
         }
     }
 }

@@ -5,6 +5,8 @@ import PostgresClient
 public struct MaintenanceLog: Sendable {
     public enum Task: String, Sendable {
         case prune
+        /// The duplicate check's code lists (VectorListIndexer).
+        case vectorLists = "vector_lists"
     }
 
     /// The advisory lock a process holds while it runs a task, so that one process at a time
@@ -12,6 +14,7 @@ public struct MaintenanceLog: Sendable {
     static func lockKey(_ task: Task) -> Int64 {
         switch task {
         case .prune: return 0x7072_756e_6500_0001  // "prune", then a task number
+        case .vectorLists: return 0x7072_756e_6500_0002
         }
     }
 

@@ -10,22 +10,46 @@ extension RunStore {
     /// that are `done`, leaving out `excluded`, with their titles: the prefilter of the duplicate
     /// check, which ranks these exactly.
     ///
-    /// The distance is computed over the `vectors_codes` index alone (an index-only scan reading
-    /// 48 bytes of code per 384-dimension vector, not its 1.5 KB embedding), and only the winners'
-    /// embeddings are read and sent, in the binary array format (see PostgresSentFloatArray). The
-    /// status is checked on the winners, so that the scan needs no join: vectors of runs that did
-    /// not end `done` (in progress between rounds 6 and 7, skipped as duplicates, failed) take
-    /// places among the candidates; the caller asks for many more than it keeps.
+    /// The codes read are those of the `probes` lists (migration 0025) whose centres are nearest
+    /// to the probe's code, in each generation of lists that still holds vectors, and those of
+    /// every vector not in a list yet (all of them before maintenance first trains lists), each
+    /// from the `vectors_lists` index alone (48 bytes of code per 384-dimension vector, never
+    /// its 1.5 KB embedding). Only the winners' embeddings are read and sent, in the binary array
+    /// format (see PostgresSentFloatArray). The status is checked on the winners, so that the
+    /// scan needs no join: vectors of runs that did not end `done` (in progress between rounds 6
+    /// and 7, skipped as duplicates, failed) take places among the candidates; the caller asks
+    /// for many more than it keeps.
     public func nearestByCode(
-        to probe: [Float], model: String, dimension: Int, candidates: Int, excluding excluded: [RunID]
+        to probe: [Float], model: String, dimension: Int, candidates: Int, probes: Int, excluding excluded: [RunID]
     ) async throws -> [PublishedVector] {
         try await pool.query(
             """
             WITH probe AS (SELECT presswork_sign_code(\(probe)::real[]) AS code),
+            probed AS (
+                -- A LIMIT per generation, not a rank filter: the planner then expects the few
+                -- lists it gets (with row_number() it planned for every list's vectors, a
+                -- million at 1M, and compiled the query with JIT, 25 ms a check).
+                SELECT l.generation, l.list FROM vector_list_generations g
+                CROSS JOIN LATERAL (
+                    SELECT l.generation, l.list FROM vector_lists l, probe
+                    WHERE l.model = g.model AND l.dimension = g.dimension AND l.generation = g.generation
+                    ORDER BY bit_count(l.code # probe.code), l.list
+                    LIMIT \(probes)
+                ) l
+                WHERE g.model = \(model) AND g.dimension = \(dimension)
+            ),
+            scanned AS (
+                SELECT v.run_id, v.code FROM probed p
+                JOIN vectors v ON v.model = \(model) AND v.dimension = \(dimension)
+                    AND v.generation = p.generation AND v.list = p.list
+                UNION ALL
+                SELECT v.run_id, v.code FROM vectors v
+                WHERE v.model = \(model) AND v.dimension = \(dimension) AND v.generation IS NULL
+            ),
             nearest AS (
-                SELECT v.run_id, bit_count(v.code # probe.code) AS distance
-                FROM vectors v, probe
-                WHERE v.model = \(model) AND v.dimension = \(dimension) AND v.run_id <> ALL(\(excluded))
+                SELECT s.run_id, bit_count(s.code # probe.code) AS distance
+                FROM scanned s, probe
+                WHERE s.run_id <> ALL(\(excluded))
                 ORDER BY distance
                 LIMIT \(candidates)
             )

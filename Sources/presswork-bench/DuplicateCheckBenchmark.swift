@@ -10,7 +10,9 @@ import PressworkStore
 /// are generated in SQL around `--topics` topics (a blog's articles cluster by subject: a
 /// topic's articles are about 0.5 similar to each other, unrelated ones about 0), then `--checks`
 /// checks through the orchestrator's corpus (the search in Postgres plus the exact ranking), with
-/// a new finished run committed before every tenth check.
+/// a new finished run committed before every tenth check. Before the checks it refreshes the code
+/// lists as maintenance would (trained once the corpus is large enough, again when it has grown
+/// fourfold); `--without-lists` measures the scan of every code instead.
 ///
 /// Prints the first check apart from the rest, the process's resident memory before and after,
 /// and the recall of the nearest neighbour against an exact scan of the same corpus (done here,
@@ -39,7 +41,16 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
     var checks = 300
 
     @Option(help: "Candidates the prefilter passes to the exact ranking.")
-    var candidates = 256
+    var candidates = 512
+
+    @Option(help: "Code lists of each generation a check reads (once maintenance has trained lists).")
+    var probes = 48
+
+    @Option(help: "Code lists per square root of the corpus, when lists are trained.")
+    var listsPerRoot = 4.0
+
+    @ArgumentParser.Flag(help: "Search every code, as before lists: no training, and lists trained earlier are removed.")
+    var withoutLists = false
 
     func run() async throws {
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
@@ -68,16 +79,30 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
             print(
                 "generated \(vectors - existing) finished runs with \(dimension)-dimension vectors in \(format(started.duration(to: clock.now)))"
             )
-            // As autovacuum would have by then: statistics for the plan, and the visibility map
-            // that lets the search read the code index alone.
-            _ = try await pool.query("VACUUM ANALYZE runs")
-            _ = try await pool.query("VACUUM ANALYZE vectors")
         }
+        if withoutLists {
+            _ = try await pool.query("DELETE FROM vector_list_generations WHERE model = \(model)")
+            _ = try await pool.query("UPDATE vectors SET generation = NULL, list = NULL WHERE model = \(model) AND generation IS NOT NULL")
+        } else {
+            // What maintenance does (serve's maintenance service, or the nightly prune).
+            let started = clock.now
+            let report = try await VectorListIndexer(store: RunStore(pool: pool), policy: .init(listsPerRoot: listsPerRoot), logger: logger)
+                .refresh()
+            if !report.trained.isEmpty || report.moved > 0 {
+                print(
+                    "code lists: \(report.trained.isEmpty ? "none trained" : report.trained.joined(separator: "; ")), "
+                        + "\(report.moved) vectors moved, in \(format(started.duration(to: clock.now)))")
+            }
+        }
+        // As autovacuum would have by then: statistics for the plan, and the visibility map
+        // that lets the search read the code index alone.
+        _ = try await pool.query("VACUUM ANALYZE runs")
+        _ = try await pool.query("VACUUM ANALYZE vectors")
         let centroids = try await pool.query("SELECT centroid FROM bench_topics WHERE model = \(model) ORDER BY topic")
             .map { try $0.decode([Float].self, "centroid") }
 
         let memoryBefore = residentMemory()
-        let corpus = DuplicateCorpus(store: RunStore(pool: pool), candidates: candidates)
+        let corpus = DuplicateCorpus(store: RunStore(pool: pool), candidates: candidates, probes: probes)
         let probeRun = RunID.make()
         let coldStart = clock.now
         _ = try await corpus.nearest(to: Self.randomVector(dimension), model: model, dimension: dimension, limit: 5, excluding: [probeRun])
@@ -109,7 +134,12 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
         timings.sort()
         func percentile(_ p: Double) -> Duration { timings.percentile(p) ?? .zero }
         let total = try await pool.query("SELECT count(*) FROM vectors WHERE model = \(model)").scalar(Int.self)
-        print("duplicate check, \(total) stored vectors × \(dimension) dimensions, \(topicCount) topics, \(candidates) candidates:")
+        let lists = try await pool.query(
+            "SELECT coalesce(sum(lists), 0)::integer FROM vector_list_generations WHERE model = \(model)"
+        ).scalar(Int.self)
+        print(
+            "duplicate check, \(total) stored vectors × \(dimension) dimensions, \(topicCount) topics, \(candidates) candidates, "
+                + (lists == 0 ? "every code read:" : "\(self.probes) of \(lists) code lists read:"))
         print("  first check of the process: \(format(cold))")
         print("  checks (\(checks)): p50 \(format(percentile(0.5))), p95 \(format(percentile(0.95))), p99 \(format(percentile(0.99)))")
         print("  resident memory: \(memoryBefore / 1_048_576) MB before the first check, \(memoryAfter / 1_048_576) MB after the last")

@@ -20,6 +20,11 @@ struct PruneCommand: AsyncParsableCommand {
             workers keep claiming and committing meanwhile. One prune at a time: a second one (or the \
             maintenance service of `serve --prune-every`) finds the lock taken and exits 0 saying \
             so. --dry-run counts what would go and changes nothing. Durations: 90s, 15m, 12h, 30d, 2w.
+
+            After the prune, the duplicate check's code lists catch up with the corpus: a model \
+            with 20,000 stored vectors or more gets lists (again when its corpus has grown \
+            fourfold), and vectors not yet in the newest lists are moved there (reported in the \
+            log; `serve --prune-every` does the same at most hourly).
             """
     )
 
@@ -62,8 +67,20 @@ struct PruneCommand: AsyncParsableCommand {
             let sessions = try await services.sessionPool(purpose: "presswork prune")
             let pruner = Pruner(pool: sessions, logger: services.logger)
             let owner = "presswork prune (\(ProcessInfo.processInfo.hostName) pid \(getpid()))"
-            let report = try await MaintenanceLog(pool: sessions).run(.prune, owner: owner) { connection in
+            let log = MaintenanceLog(pool: sessions)
+            let report = try await log.run(.prune, owner: owner) { connection in
                 try await pruner.prune(retention, batchSize: batchSize, pause: .milliseconds(10), on: connection)
+            }
+            // A nightly prune is also when the duplicate check's code lists catch up with the
+            // corpus (trained where it grew, vectors moved into the newest lists); its report
+            // goes to the log, so that --json prints the prune's alone.
+            let indexer = VectorListIndexer(store: services.store, logger: services.logger)
+            if let lists = try await log.run(.vectorLists, owner: owner, { _ in try await indexer.refresh() }),
+                !lists.trained.isEmpty || lists.moved > 0
+            {
+                services.logger.notice(
+                    "refreshed code lists",
+                    metadata: ["trained": "\(lists.trained.joined(separator: "; "))", "moved": "\(lists.moved)"])
             }
             if sessions !== services.pool { await sessions.close() }
             return report

@@ -82,7 +82,7 @@ import Testing
         #expect(try await planting.count("SELECT count(*) FROM publications WHERE stage = 'left_behind'") == 1)
         #expect(try await planting.count("SELECT count(*) FROM runs WHERE id = '\(liveThenFailed)' AND pruned_at IS NOT NULL") == 1)
         let corpus = try await RunStore(pool: pool).nearestByCode(
-            to: [1, 0, 0], model: "planted", dimension: 3, candidates: 100, excluding: []
+            to: [1, 0, 0], model: "planted", dimension: 3, candidates: 100, probes: 8, excluding: []
         )
         #expect(corpus.contains { $0.runID == published && $0.title == "Planted article" })
         // References to deleted runs are cleared, the rows that held them stay.
