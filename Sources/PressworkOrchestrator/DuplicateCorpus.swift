@@ -46,18 +46,23 @@ public struct DuplicateCorpus: Sendable {
             to: vector, model: model, dimension: dimension,
             candidates: max(candidates, limit * 8), probes: probes, excluding: Array(excluded)
         )
-        let ranked: [(PublishedVector, Float)] = vector.withUnsafeBufferPointer { probe in
-            found.compactMap { candidate -> (PublishedVector, Float)? in
+        let ranked: [(RunID, Float)] = vector.withUnsafeBufferPointer { probe in
+            found.compactMap { candidate -> (RunID, Float)? in
                 guard candidate.values.count == dimension else { return nil }
                 return candidate.values.withUnsafeBufferPointer { stored in
                     let norm = VectorMath.dot(stored.baseAddress!, stored.baseAddress!, dimension).squareRoot()
                     guard norm > 0 else { return nil }
-                    return (candidate, VectorMath.dot(stored.baseAddress!, probe.baseAddress!, dimension) / (norm * probeNorm))
+                    return (candidate.runID, VectorMath.dot(stored.baseAddress!, probe.baseAddress!, dimension) / (norm * probeNorm))
                 }
             }
         }
-        return ranked.sorted { $0.1 > $1.1 }.prefix(limit).map {
-            Neighbor(runId: $0.0.runID.description, title: $0.0.title, similarity: Double($0.1), link: $0.0.link)
+        let kept = ranked.sorted { $0.1 > $1.1 }.prefix(limit)
+        let similarities = Dictionary(kept.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
+        // Titles and links for the few kept, in their order; one pruned meanwhile is left out.
+        return try await store.publishedArticles(kept.map(\.0), model: model).map { article in
+            Neighbor(
+                runId: article.runID.description, title: article.title,
+                similarity: Double(similarities[article.runID] ?? 0), link: article.link)
         }
     }
 }

@@ -7,8 +7,10 @@ extension RunStore {
 
     /// The `candidates` stored vectors of one model and dimension nearest to `probe` by the
     /// Hamming distance between their sign codes (`presswork_sign_code`, migration 0021), of runs
-    /// that are `done`, leaving out `excluded`, with their titles: the prefilter of the duplicate
-    /// check, which ranks these exactly.
+    /// that are `done`, leaving out `excluded`, with their embeddings: the prefilter of the
+    /// duplicate check, which ranks these exactly and then asks `publishedArticles` about the few
+    /// it keeps (reading titles and round 7's artifact for every candidate cost more than the
+    /// search: 512 joins into artifacts, each detoasting a payload four times).
     ///
     /// The codes read are those of the `probes` lists (migration 0025) whose centres are nearest
     /// to the probe's code, in each generation of lists that still holds vectors, and those of
@@ -21,7 +23,7 @@ extension RunStore {
     /// for many more than it keeps.
     public func nearestByCode(
         to probe: [Float], model: String, dimension: Int, candidates: Int, probes: Int, excluding excluded: [RunID]
-    ) async throws -> [PublishedVector] {
+    ) async throws -> [CodeCandidate] {
         try await pool.query(
             """
             WITH probe AS (SELECT presswork_sign_code(\(probe)::real[]) AS code),
@@ -53,23 +55,42 @@ extension RunStore {
                 ORDER BY distance
                 LIMIT \(candidates)
             )
-            SELECT v.run_id, coalesce(v.title, a.payload->>'title', '') AS title, r.finished_at,
-                   array_send(v.embedding) AS embedding, r.params->>'site' AS site,
-                   p.payload->>'mode' AS mode, p.payload->>'link' AS link, p.payload->>'htmlPath' AS html_path,
-                   p.payload->>'postStatus' AS post_status
+            SELECT n.run_id, array_send(v.embedding) AS embedding
             FROM nearest n
-            JOIN runs r ON r.id = n.run_id AND r.status = 'done'
             JOIN vectors v ON v.run_id = n.run_id AND v.model = \(model)
-            LEFT JOIN artifacts a ON a.run_id = n.run_id AND a.round = 2
-            LEFT JOIN artifacts p ON p.run_id = n.run_id AND p.round = 7
+            WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = n.run_id AND r.status = 'done')
             ORDER BY n.distance
             """
         ).map { row in
-            PublishedVector(
+            CodeCandidate(
+                runID: try row.decode(RunID.self, "run_id"),
+                values: try row.decode(PostgresSentFloatArray.self, "embedding").values)
+        }
+    }
+
+    /// What the duplicate check and related reading say of the finished runs `ids` (of their
+    /// vector of `model`): title, when they finished, where round 7 published them. A run no
+    /// longer there (pruned meanwhile) is left out; the order is the order of `ids`.
+    public func publishedArticles(_ ids: [RunID], model: String) async throws -> [PublishedArticle] {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.query(
+            """
+            SELECT v.run_id, coalesce(v.title, a.payload->>'title', '') AS title, r.finished_at,
+                   r.params->>'site' AS site,
+                   p.payload->>'mode' AS mode, p.payload->>'link' AS link, p.payload->>'htmlPath' AS html_path,
+                   p.payload->>'postStatus' AS post_status
+            FROM unnest(\(ids)::uuid[]) WITH ORDINALITY AS wanted(run_id, position)
+            JOIN runs r ON r.id = wanted.run_id
+            JOIN vectors v ON v.run_id = wanted.run_id AND v.model = \(model)
+            LEFT JOIN artifacts a ON a.run_id = wanted.run_id AND a.round = 2
+            LEFT JOIN artifacts p ON p.run_id = wanted.run_id AND p.round = 7
+            ORDER BY wanted.position
+            """
+        ).map { row in
+            PublishedArticle(
                 runID: try row.decode(RunID.self, "run_id"), title: try row.decode(String.self, "title"),
-                values: try row.decode(PostgresSentFloatArray.self, "embedding").values,
                 finishedAt: try row.decode(Date.self, "finished_at"),
-                link: PublishedVector.link(
+                link: PublishedArticle.link(
                     mode: try row.decode(String?.self, "mode"), site: try row.decode(String?.self, "site"),
                     link: try row.decode(String?.self, "link"), htmlPath: try row.decode(String?.self, "html_path"),
                     postStatus: try row.decode(String?.self, "post_status")
@@ -79,19 +100,28 @@ extension RunStore {
     }
 }
 
-/// A finished run's article vector, for the duplicate check.
-public struct PublishedVector: Sendable, Equatable {
+/// A stored vector the duplicate check's prefilter passed on, to be ranked exactly.
+public struct CodeCandidate: Sendable, Equatable {
+    public let runID: RunID
+    public let values: [Float]
+
+    public init(runID: RunID, values: [Float]) {
+        self.runID = runID
+        self.values = values
+    }
+}
+
+/// A finished run's article as the duplicate check and related reading name it.
+public struct PublishedArticle: Sendable, Equatable {
     public let runID: RunID
     public let title: String
-    public let values: [Float]
     public let finishedAt: Date
     /// Where round 7 published it (its artifact says), for related reading.
     public let link: PublishedLink?
 
-    public init(runID: RunID, title: String, values: [Float], finishedAt: Date, link: PublishedLink? = nil) {
+    public init(runID: RunID, title: String, finishedAt: Date, link: PublishedLink? = nil) {
         self.runID = runID
         self.title = title
-        self.values = values
         self.finishedAt = finishedAt
         self.link = link
     }

@@ -81,10 +81,12 @@ import Testing
         #expect(try await planting.count("SELECT count(*) FROM publications WHERE run_id = '\(published)'") == 1)
         #expect(try await planting.count("SELECT count(*) FROM publications WHERE stage = 'left_behind'") == 1)
         #expect(try await planting.count("SELECT count(*) FROM runs WHERE id = '\(liveThenFailed)' AND pruned_at IS NOT NULL") == 1)
-        let corpus = try await RunStore(pool: pool).nearestByCode(
+        let store = RunStore(pool: pool)
+        let corpus = try await store.nearestByCode(
             to: [1, 0, 0], model: "planted", dimension: 3, candidates: 100, probes: 8, excluding: []
         )
-        #expect(corpus.contains { $0.runID == published && $0.title == "Planted article" })
+        #expect(corpus.contains { $0.runID == published })
+        #expect(try await store.publishedArticles([published], model: "planted").map(\.title) == ["Planted article"])
         // References to deleted runs are cleared, the rows that held them stay.
         #expect(try await planting.count("SELECT count(*) FROM runs WHERE id = '\(child)' AND parent_run_id IS NULL") == 1)
         #expect(try await planting.count("SELECT count(*) FROM schedule_fires WHERE run_id IS NULL") == 1)
