@@ -8,7 +8,8 @@ import PressworkStore
 ///
 /// Postgres does the search and no process holds the corpus: a prefilter ranks stored vectors
 /// by the Hamming distance between sign codes (one bit per dimension, computed and indexed by the
-/// database; migration 0021), and only the best `candidates` are fetched and ranked exactly here.
+/// database; migration 0021), and only the best `candidates` are fetched and ranked exactly here;
+/// titles and links are then read for the neighbours kept, not for every candidate.
 /// Once maintenance has trained code lists for the model (migration 0025, VectorListIndexer),
 /// the prefilter reads only the `probes` lists nearest to the probe, so a check's cost grows
 /// with the lists' size (about the square root of the corpus), not with the corpus. A process's
