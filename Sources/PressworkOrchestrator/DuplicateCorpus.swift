@@ -21,8 +21,8 @@ public struct DuplicateCorpus: Sendable {
     private let store: RunStore
     /// How many vectors the prefilter passes on to the exact ranking, at least. 512: at a
     /// million vectors around a thousand topics, 256 let 4 % of new articles on a stored topic
-    /// miss their exact nearest (a topic's thousand articles are all about as similar), 512 none,
-    /// at 84 ms p95 against 45 (BENCHMARKS.md).
+    /// miss their exact nearest (a topic's thousand articles are all about as similar), 512 one
+    /// in a hundred, at 46.5 ms p95 against 44.7 (BENCHMARKS.md).
     public let candidates: Int
     /// How many code lists of each generation the prefilter reads (BENCHMARKS.md measures the
     /// recall this buys).

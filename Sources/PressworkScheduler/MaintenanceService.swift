@@ -59,7 +59,7 @@ public struct MaintenanceService: Sendable {
                             "duration_ms": "\(report.durationMs)",
                         ])
                 }
-                try await refreshVectorLists()
+                try await vectorLists?.refresh(recordedIn: log, owner: owner, unlessFinishedWithin: vectorListInterval)
                 onCheck(pruned != nil)
                 try await Task.sleep(for: checkEvery)
             } catch is CancellationError {
@@ -68,21 +68,6 @@ public struct MaintenanceService: Sendable {
                 logger.error("maintenance failed", error: error)
                 try? await Task.sleep(for: checkEvery)
             }
-        }
-    }
-
-    private func refreshVectorLists() async throws {
-        guard let vectorLists else { return }
-        if let report = try await log.run(
-            .vectorLists, owner: owner, unlessFinishedWithin: vectorListInterval, { _ in try await vectorLists.refresh() }),
-            !report.trained.isEmpty || report.moved > 0
-        {
-            logger.notice(
-                "refreshed code lists",
-                metadata: [
-                    "trained": "\(report.trained.joined(separator: "; "))", "moved": "\(report.moved)",
-                    "duration_ms": "\(report.durationMs)",
-                ])
         }
     }
 }

@@ -17,7 +17,8 @@ public struct VectorListIndexer: Sendable {
     /// When lists are worth having, and how many.
     public struct Policy: Sendable, Equatable {
         /// The corpus size at which a model gets its first lists. Below it a check reads every
-        /// code (about 15 ms at 20,000 vectors on two cores; BENCHMARKS.md).
+        /// code, which costs little at that size (the scan is linear: 48.7 ms p95 at 100,000
+        /// vectors with every code read, BENCHMARKS.md).
         public var minimumVectors: Int
         /// A new generation once the corpus is this many times what the newest was trained on.
         public var growth: Int
@@ -99,6 +100,28 @@ public struct VectorListIndexer: Sendable {
             report.generationsDropped += try await store.dropEmptyVectorListGenerations(model: state.model, dimension: state.dimension)
         }
         report.durationMs = Int(started.duration(to: .now).seconds * 1000)
+        return report
+    }
+
+    /// `refresh()` under the maintenance log's `vector_lists` lock and record, as `serve`'s
+    /// maintenance service and `presswork prune` run it; logs what it did when it did anything.
+    /// Nil when another process holds the lock, or (with `interval`) when the last refresh
+    /// finished less than that ago.
+    @discardableResult
+    public func refresh(recordedIn log: MaintenanceLog, owner: String, unlessFinishedWithin interval: Duration? = nil)
+        async throws -> Report?
+    {
+        guard
+            let report = try await log.run(.vectorLists, owner: owner, unlessFinishedWithin: interval, { _ in try await refresh() })
+        else { return nil }
+        if !report.trained.isEmpty || report.moved > 0 {
+            logger.notice(
+                "refreshed code lists",
+                metadata: [
+                    "trained": "\(report.trained.joined(separator: "; "))", "moved": "\(report.moved)",
+                    "duration_ms": "\(report.durationMs)",
+                ])
+        }
         return report
     }
 

@@ -74,14 +74,7 @@ struct PruneCommand: AsyncParsableCommand {
             // A nightly prune is also when the duplicate check's code lists catch up with the
             // corpus (trained where it grew, vectors moved into the newest lists); its report
             // goes to the log, so that --json prints the prune's alone.
-            let indexer = VectorListIndexer(store: services.store, logger: services.logger)
-            if let lists = try await log.run(.vectorLists, owner: owner, { _ in try await indexer.refresh() }),
-                !lists.trained.isEmpty || lists.moved > 0
-            {
-                services.logger.notice(
-                    "refreshed code lists",
-                    metadata: ["trained": "\(lists.trained.joined(separator: "; "))", "moved": "\(lists.moved)"])
-            }
+            try await VectorListIndexer(store: services.store, logger: services.logger).refresh(recordedIn: log, owner: owner)
             if sessions !== services.pool { await sessions.close() }
             return report
         }
