@@ -119,4 +119,26 @@ import Testing
             #expect(delay <= .milliseconds(min(40, 10 << (attempt - 1))))
         }
     }
+
+    /// A sent real[] that is cut short, too long or lying about its length is refused, naming
+    /// how, without reading past its bytes; one of 1.5 and -2 reads back exactly.
+    @Test func sentFloatArraysAreReadWithinTheirBytes() throws {
+        func int32(_ value: Int32) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+        func element(_ value: Float) -> [UInt8] { int32(4) + withUnsafeBytes(of: value.bitPattern.bigEndian) { Array($0) } }
+        let header = int32(1) + int32(0) + int32(700) + int32(2) + int32(1)
+        let whole = header + element(1.5) + element(-2)
+        #expect(try PostgresSentFloatArray.parse(whole) == [1.5, -2])
+        let hex = "\\x" + whole.map { String(format: "%02x", $0) }.joined()
+        #expect(try PostgresSentFloatArray.decode(postgresText: hex, type: .bytea).values == [1.5, -2])
+        for (bytes, reason) in [
+            (Array(whole.dropLast(2)), "ends inside the array"),
+            (Array(whole.prefix(10)), "ends inside the array"),
+            (whole + [0], "1 bytes after the array"),
+            (int32(1) + int32(0) + int32(700) + int32(1_000) + int32(1) + element(1), "claims 1000 elements"),
+            (header + element(1) + int32(8) + [0, 0, 0, 0, 0, 0, 0, 0], "an element of 8 bytes"),
+        ] {
+            #expect { try PostgresSentFloatArray.parse(bytes) } throws: { "\($0)".contains(reason) }
+        }
+        #expect(throws: PostgresDecodingFailure.self) { try PostgresSentFloatArray.decode(postgresText: "\\x0g", type: .bytea) }
+    }
 }

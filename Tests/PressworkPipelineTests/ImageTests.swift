@@ -11,9 +11,11 @@ import Testing
     // MARK: The offline card
 
     /// A PNG a decoder accepts: signature, chunks whose CRCs hold, an IHDR of 1200 × 630 indexed
-    /// colour, a palette, and an IDAT that inflates to one filter byte plus one index per pixel.
+    /// colour at 2 bits per pixel (four colours), a palette, and an IDAT that inflates to one
+    /// filter byte plus 300 packed bytes per row, which unfilter and unpack to the card's pixels.
     @Test func theOfflineCardIsAWellFormedPNG() throws {
-        let png = OfflineImageProvider.card(Self.request(title: "Home espresso: grinders, scales and patience"))
+        let request = Self.request(title: "Home espresso: grinders, scales and patience")
+        let png = OfflineImageProvider.card(request)
         #expect(png.prefix(8).elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
         var chunks: [(type: String, data: Data)] = []
         var offset = 8
@@ -28,15 +30,37 @@ import Testing
         }
         #expect(chunks.map(\.type) == ["IHDR", "PLTE", "IDAT", "IEND"])
         let header = [UInt8](chunks[0].data)
-        #expect(header[0..<4].reduce(0) { $0 << 8 | Int($1) } == OfflineImageProvider.width)
-        #expect(header[4..<8].reduce(0) { $0 << 8 | Int($1) } == OfflineImageProvider.height)
-        #expect(header[8] == 8 && header[9] == 3)
+        let (width, height) = (OfflineImageProvider.width, OfflineImageProvider.height)
+        #expect(header[0..<4].reduce(0) { $0 << 8 | Int($1) } == width)
+        #expect(header[4..<8].reduce(0) { $0 << 8 | Int($1) } == height)
+        #expect(header[8] == 2 && header[9] == 3)
         #expect(chunks[1].data.count == 4 * 3)
-        let rows = try #require(
-            PNGEncoder.inflate(chunks[2].data, expectedSize: (OfflineImageProvider.width + 1) * OfflineImageProvider.height))
-        // Every row starts with its filter type.
-        #expect(stride(from: 0, to: rows.count, by: OfflineImageProvider.width + 1).allSatisfy { rows[$0] == 2 })
+        let rowBytes = width / 4
+        let rows = try #require(PNGEncoder.inflate(chunks[2].data, expectedSize: (rowBytes + 1) * height))
+        // Every row starts with its filter type, Up; undone, the rows unpack to what was drawn.
+        #expect(stride(from: 0, to: rows.count, by: rowBytes + 1).allSatisfy { rows[$0] == 2 })
+        var above = [UInt8](repeating: 0, count: rowBytes)
+        var decoded: [UInt8] = []
+        for row in 0..<height {
+            let line = (0..<rowBytes).map { rows[row * (rowBytes + 1) + 1 + $0] &+ above[$0] }
+            decoded += line.flatMap { byte in [6, 4, 2, 0].map { (byte >> $0) & 0b11 } }
+            above = line
+        }
+        #expect(decoded == OfflineImageProvider.canvas(request).pixels)
+        #expect(Set(decoded) == [0, 1, 2, 3], "background, band, text and faint text are all drawn")
         #expect(png.count < 64 * 1024, "a flat card compresses well: \(png.count) bytes")
+    }
+
+    /// Fewer colours, fewer bits: rows that do not fill their last byte are padded, and an index
+    /// outside the palette is never written.
+    @Test func bitDepthFollowsThePalette() {
+        #expect([1, 2, 3, 4, 5, 16, 17, 256].map(PNGEncoder.bitDepth(colours:)) == [1, 1, 2, 2, 4, 4, 8, 8])
+        // Rows of 5 pixels in 2 colours: one byte each, 10110 then three bits of padding; the
+        // second row equals the first, so filtered Up it is a zero.
+        let rows = PNGEncoder.packedRows(width: 5, height: 2, colours: 2, pixels: [1, 0, 1, 1, 0, 1, 0, 1, 1, 0])
+        #expect(rows == [2, 0b1011_0000, 2, 0])
+        let three = PNGEncoder.packedRows(width: 3, height: 1, colours: 4, pixels: [3, 2, 1])
+        #expect(three == [2, 0b1110_0100])
     }
 
     @Test func theSameRequestDrawsTheSameBytesAndAnotherDrawsOthers() async throws {

@@ -29,8 +29,12 @@ public struct OfflineImageProvider: ImageProvider {
 
     /// The card's PNG bytes.
     static func card(_ request: ImageRequest) -> Data {
+        PNGEncoder.encode(width: width, height: height, palette: StableHash.pick(palettes, request.title), pixels: canvas(request).pixels)
+    }
+
+    /// The card drawn: palette indices (0 background, 1 band, 2 text, 3 faint text).
+    static func canvas(_ request: ImageRequest) -> Canvas {
         var canvas = Canvas(width: width, height: height)
-        let palette = StableHash.pick(palettes, request.title)
         canvas.fill(x: 0, y: 0, width: 36, height: height, colour: 1)
         canvas.fill(x: 96, y: height - 120, width: width - 192, height: 4, colour: 3)
         var y = 96
@@ -51,7 +55,7 @@ public struct OfflineImageProvider: ImageProvider {
             }
         }
         canvas.text("OFFLINE IMAGE - PRESSWORK", x: 96, y: height - 88, scale: 4, colour: 3)
-        return PNGEncoder.encode(width: width, height: height, palette: palette, pixels: canvas.pixels)
+        return canvas
     }
 
     /// `text` in lines that fit the card at `scale`, at most `lines` (the last one ending in "...").

@@ -1,9 +1,11 @@
 import CZlib
 import Foundation
 
-/// Writes an indexed-colour PNG (one byte per pixel into a palette of at most 256 colours):
+/// Writes an indexed-colour PNG with as few bits per pixel as its palette needs (1, 2, 4 or 8):
 /// signature, IHDR, PLTE, one IDAT of the zlib-deflated rows (each with filter "up", which
-/// turns the offline cards' flat areas into runs of zeros), IEND.
+/// turns the offline cards' flat areas into runs of zeros), IEND. The offline cards' four colours
+/// take 2 bits, so deflate reads a quarter of the bytes one byte per pixel would give it: deflate
+/// was most of a card's cost.
 enum PNGEncoder {
     struct Colour: Equatable {
         var red: UInt8
@@ -18,47 +20,104 @@ enum PNGEncoder {
         }
     }
 
-    /// `pixels` holds `width × height` palette indices, row by row.
+    /// The bits per pixel of an indexed PNG with `colours` palette entries.
+    static func bitDepth(colours: Int) -> Int {
+        switch colours {
+        case ...2: 1
+        case ...4: 2
+        case ...16: 4
+        default: 8
+        }
+    }
+
+    /// `pixels` holds `width × height` palette indices, row by row, each below `palette.count`.
     static func encode(width: Int, height: Int, palette: [Colour], pixels: [UInt8]) -> Data {
         precondition(pixels.count == width * height, "a PNG needs width × height pixels")
         precondition((1...256).contains(palette.count), "an indexed PNG has 1 to 256 colours")
-        var filtered = [UInt8](repeating: 0, count: (width + 1) * height)
-        pixels.withUnsafeBufferPointer { source in
-            filtered.withUnsafeMutableBufferPointer { target in
-                for row in 0..<height {
-                    let out = row * (width + 1)
-                    target[out] = 2  // filter type Up: each byte minus the one above it
-                    let start = row * width
-                    for column in 0..<width {
-                        let above = row == 0 ? 0 : source[start - width + column]
-                        target[out + 1 + column] = source[start + column] &- above
-                    }
-                }
-            }
-        }
+        let depth = bitDepth(colours: palette.count)
+        let rows = packedRows(width: width, height: height, colours: palette.count, pixels: pixels)
         var png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         var header = Data()
         header.appendBigEndian(UInt32(width))
         header.appendBigEndian(UInt32(height))
-        header.append(contentsOf: [8, 3, 0, 0, 0])  // 8 bits, indexed colour, deflate, adaptive filters, no interlace
+        // Bit depth, indexed colour, deflate, adaptive filters, no interlace.
+        header.append(contentsOf: [UInt8(depth), 3, 0, 0, 0])
         png.appendChunk("IHDR", header)
         png.appendChunk("PLTE", Data(palette.flatMap { [$0.red, $0.green, $0.blue] }))
-        png.appendChunk("IDAT", deflate(filtered))
+        png.appendChunk("IDAT", deflate(rows))
         png.appendChunk("IEND", Data())
         return png
+    }
+
+    /// The image data before compression: each row a filter byte (2, "up") and the row's pixels
+    /// packed `8 / bitDepth(colours:)` to a byte, leftmost in the high bits, each byte minus the
+    /// one above it. Packed in place, then filtered from the last row up, so that each row is
+    /// filtered against the row above before that one is.
+    static func packedRows(width: Int, height: Int, colours: Int, pixels: [UInt8]) -> [UInt8] {
+        let depth = bitDepth(colours: colours)
+        let perByte = 8 / depth
+        let rowBytes = (width + perByte - 1) / perByte
+        let stride = rowBytes + 1
+        var largest: UInt8 = 0
+        let out = [UInt8](unsafeUninitializedCapacity: stride * height) { target, initialized in
+            largest = pixels.withUnsafeBufferPointer { source in
+                pack(source, into: target, width: width, height: height, depth: depth)
+            }
+            for row in Swift.stride(from: height - 1, to: 0, by: -1) {
+                let line = row * stride + 1
+                for byte in 0..<rowBytes { target[line + byte] &-= target[line - stride + byte] }
+            }
+            initialized = stride * height
+        }
+        precondition(Int(largest) < colours, "a pixel's index is outside the palette")
+        return out
+    }
+
+    /// Packs each row of `source` into `target` after its filter byte (Up), unfiltered; returns
+    /// the largest index seen. The hot loop of a card: locals and buffers only, so that it
+    /// compiles to plain loads and shifts.
+    private static func pack(
+        _ source: UnsafeBufferPointer<UInt8>, into target: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, depth: Int
+    ) -> UInt8 {
+        let perByte = 8 / depth
+        let rowBytes = (width + perByte - 1) / perByte
+        var largest: UInt8 = 0
+        for row in 0..<height {
+            var pixel = row * width
+            let end = pixel + width
+            var out = row * (rowBytes + 1)
+            target[out] = 2
+            out += 1
+            while pixel < end {
+                var packed: UInt8 = 0
+                var shift = 8 - depth
+                let stop = min(pixel + perByte, end)
+                while pixel < stop {
+                    let index = source[pixel]
+                    largest = max(largest, index)
+                    packed |= index &<< shift  // masking shifts: no over-shift checks in the hot loop
+                    shift &-= depth
+                    pixel &+= 1
+                }
+                target[out] = packed
+                out += 1
+            }
+        }
+        return largest
     }
 
     /// zlib's compress2 at level 6 (a zlib stream, as PNG's IDAT wants).
     static func deflate(_ bytes: [UInt8]) -> Data {
         var size = compressBound(uLong(bytes.count))
-        var out = [UInt8](repeating: 0, count: Int(size))
-        let status = out.withUnsafeMutableBufferPointer { target in
-            bytes.withUnsafeBufferPointer { source in
+        var status: Int32 = Z_OK
+        let out = [UInt8](unsafeUninitializedCapacity: Int(size)) { target, initialized in
+            status = bytes.withUnsafeBufferPointer { source in
                 compress2(target.baseAddress, &size, source.baseAddress, uLong(bytes.count), 6)
             }
+            initialized = status == Z_OK ? Int(size) : 0
         }
         precondition(status == Z_OK, "compress2 failed (\(status)) with a buffer of compressBound's size")
-        return Data(out.prefix(Int(size)))
+        return Data(out)
     }
 
     /// The bytes `deflate` compressed, for tests that read a PNG back.
