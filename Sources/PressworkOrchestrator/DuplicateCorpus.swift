@@ -14,7 +14,9 @@ import PressworkStore
 /// the prefilter reads only the `probes` lists nearest to the probe, so a check's cost grows
 /// with the lists' size (about the square root of the corpus), not with the corpus. A process's
 /// memory and its first check's time do not grow with the corpus (an earlier design loaded every
-/// vector into each process: 150 MB and 14 s at 100,000 vectors). The exact ranking of the
+/// vector into each process: 150 MB and 14 s at 100,000 vectors); the candidates' embeddings it
+/// has read stay in a cache of bounded size (`EmbeddingCache`, 32 MiB by default), so that a
+/// check fetches only those it has not seen. The exact ranking of the
 /// candidates keeps the similarities exact; what the prefilter can cost is a neighbour it ranked
 /// below the candidates or left in a list it did not read: recall is measured in BENCHMARKS.md.
 public struct DuplicateCorpus: Sendable {
@@ -28,10 +30,16 @@ public struct DuplicateCorpus: Sendable {
     /// recall this buys).
     public let probes: Int
 
-    public init(store: RunStore, candidates: Int = 512, probes: Int = 48) {
+    /// Embeddings already read; shared by every check of the process.
+    let cache: EmbeddingCache
+
+    /// `cacheBytes`: the most embedding bytes kept between checks (0 keeps none). 32 MiB hold
+    /// about 21,000 vectors of 384 dimensions, 5,000 of 1,536.
+    public init(store: RunStore, candidates: Int = 512, probes: Int = 48, cacheBytes: Int = 32 << 20) {
         self.store = store
         self.candidates = max(1, candidates)
         self.probes = max(1, probes)
+        self.cache = EmbeddingCache(budgetBytes: cacheBytes)
     }
 
     /// The `limit` nearest finished runs to `vector` (same model and dimension), most similar
@@ -47,13 +55,20 @@ public struct DuplicateCorpus: Sendable {
             to: vector, model: model, dimension: dimension,
             candidates: max(candidates, limit * 8), probes: probes, excluding: Array(excluded)
         )
+        var embeddings = cache.embeddings(of: found, model: model)
+        let missing = found.filter { embeddings[$0] == nil }
+        if !missing.isEmpty {
+            let fetched = try await store.embeddings(of: missing, model: model)
+            cache.insert(fetched, model: model)
+            embeddings.merge(fetched) { cached, _ in cached }
+        }
         let ranked: [(RunID, Float)] = vector.withUnsafeBufferPointer { probe in
-            found.compactMap { candidate -> (RunID, Float)? in
-                guard candidate.values.count == dimension else { return nil }
-                return candidate.values.withUnsafeBufferPointer { stored in
+            found.compactMap { runID -> (RunID, Float)? in
+                guard let values = embeddings[runID], values.count == dimension else { return nil }
+                return values.withUnsafeBufferPointer { stored in
                     let norm = VectorMath.dot(stored.baseAddress!, stored.baseAddress!, dimension).squareRoot()
                     guard norm > 0 else { return nil }
-                    return (candidate.runID, VectorMath.dot(stored.baseAddress!, probe.baseAddress!, dimension) / (norm * probeNorm))
+                    return (runID, VectorMath.dot(stored.baseAddress!, probe.baseAddress!, dimension) / (norm * probeNorm))
                 }
             }
         }

@@ -7,23 +7,21 @@ extension RunStore {
 
     /// The `candidates` stored vectors of one model and dimension nearest to `probe` by the
     /// Hamming distance between their sign codes (`presswork_sign_code`, migration 0021), of runs
-    /// that are `done`, leaving out `excluded`, with their embeddings: the prefilter of the
-    /// duplicate check, which ranks these exactly and then asks `publishedArticles` about the few
-    /// it keeps (reading titles and round 7's artifact for every candidate cost more than the
-    /// search: 512 joins into artifacts, each detoasting a payload four times).
+    /// that are `done`, leaving out `excluded`, nearest first: the prefilter of the duplicate
+    /// check, which ranks these exactly (their embeddings from `embeddings(of:model:)`, for those
+    /// it has not read before) and then asks `publishedArticles` about the few it keeps.
     ///
     /// The codes read are those of the `probes` lists (migration 0025) whose centres are nearest
     /// to the probe's code, in each generation of lists that still holds vectors, and those of
     /// every vector not in a list yet (all of them before maintenance first trains lists), each
     /// from the `vectors_lists` index alone (48 bytes of code per 384-dimension vector, never
-    /// its 1.5 KB embedding). Only the winners' embeddings are read and sent, in the binary array
-    /// format (see PostgresSentFloatArray). The status is checked on the winners, so that the
-    /// scan needs no join: vectors of runs that did not end `done` (in progress between rounds 6
-    /// and 7, skipped as duplicates, failed) take places among the candidates; the caller asks
-    /// for many more than it keeps.
+    /// its 1.5 KB embedding). The status is checked on the winners, so that the scan needs no
+    /// join: vectors of runs that did not end `done` (in progress between rounds 6 and 7, skipped
+    /// as duplicates, failed) take places among the candidates; the caller asks for many more
+    /// than it keeps.
     public func nearestByCode(
         to probe: [Float], model: String, dimension: Int, candidates: Int, probes: Int, excluding excluded: [RunID]
-    ) async throws -> [CodeCandidate] {
+    ) async throws -> [RunID] {
         try await pool.query(
             """
             WITH probe AS (SELECT presswork_sign_code(\(probe)::real[]) AS code),
@@ -55,17 +53,30 @@ extension RunStore {
                 ORDER BY distance
                 LIMIT \(candidates)
             )
-            SELECT n.run_id, array_send(v.embedding) AS embedding
-            FROM nearest n
-            JOIN vectors v ON v.run_id = n.run_id AND v.model = \(model)
+            SELECT n.run_id FROM nearest n
             WHERE EXISTS (SELECT 1 FROM runs r WHERE r.id = n.run_id AND r.status = 'done')
             ORDER BY n.distance
             """
-        ).map { row in
-            CodeCandidate(
-                runID: try row.decode(RunID.self, "run_id"),
-                values: try row.decode(PostgresSentFloatArray.self, "embedding").values)
+        ).map { row in try row.decode(RunID.self, "run_id") }
+    }
+
+    /// The embeddings of the runs `ids`' vectors of `model`, in the binary array format (see
+    /// PostgresSentFloatArray); a run without one (pruned meanwhile) is left out. A stored
+    /// vector never changes (round 6 writes it once, with its artifact), so a caller may keep
+    /// what it read.
+    public func embeddings(of ids: [RunID], model: String) async throws -> [RunID: [Float]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await pool.query(
+            """
+            SELECT run_id, array_send(embedding) AS embedding FROM vectors
+            WHERE run_id = ANY(\(ids)) AND model = \(model)
+            """)
+        var found: [RunID: [Float]] = [:]
+        found.reserveCapacity(rows.count)
+        for row in rows {
+            found[try row.decode(RunID.self, "run_id")] = try row.decode(PostgresSentFloatArray.self, "embedding").values
         }
+        return found
     }
 
     /// What the duplicate check and related reading say of the finished runs `ids` (of their
@@ -97,17 +108,6 @@ extension RunStore {
                 )
             )
         }
-    }
-}
-
-/// A stored vector the duplicate check's prefilter passed on, to be ranked exactly.
-public struct CodeCandidate: Sendable, Equatable {
-    public let runID: RunID
-    public let values: [Float]
-
-    public init(runID: RunID, values: [Float]) {
-        self.runID = runID
-        self.values = values
     }
 }
 

@@ -46,6 +46,9 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
     @Option(help: "Code lists of each generation a check reads (once maintenance has trained lists).")
     var probes = 48
 
+    @Option(help: "MiB of candidates' embeddings the process keeps between checks (0: every check fetches all of them).")
+    var cacheMiB = 32
+
     @Option(help: "Code lists per square root of the corpus, when lists are trained.")
     var listsPerRoot = 4.0
 
@@ -102,7 +105,7 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
             .map { try $0.decode([Float].self, "centroid") }
 
         let memoryBefore = residentMemory()
-        let corpus = DuplicateCorpus(store: RunStore(pool: pool), candidates: candidates, probes: probes)
+        let corpus = DuplicateCorpus(store: RunStore(pool: pool), candidates: candidates, probes: probes, cacheBytes: cacheMiB << 20)
         let probeRun = RunID.make()
         let coldStart = clock.now
         _ = try await corpus.nearest(to: Self.randomVector(dimension), model: model, dimension: dimension, limit: 5, excluding: [probeRun])

@@ -2,10 +2,11 @@ import Foundation
 import PostgresClient
 import PostgresTestSupport
 import PressworkCore
-import PressworkOrchestrator
 import PressworkStore
 import TestSupport
 import Testing
+
+@testable import PressworkOrchestrator
 
 /// The duplicate check's search in Postgres (sign-code prefilter, exact cosine ranking) finds the
 /// neighbours an exact scan finds, with exact similarities, among `done` runs only.
@@ -67,6 +68,16 @@ import Testing
             #expect(abs(neighbor.similarity - Double(similarity)) < 1e-3, "\(neighbor.title): \(neighbor.similarity)")
         }
         #expect(!found.contains { [failed, running, ancestor].map { $0.description }.contains($0.runId) })
+
+        // The candidates' embeddings stay cached, as stored; the next check answers the same as
+        // a corpus that caches nothing.
+        let cached = corpus.cache.embeddings(of: plantedRows.map(\.0), model: "test-model")
+        #expect(plantedRows.allSatisfy { cached[$0.0] == $0.2 })
+        let again = try await corpus.nearest(to: probe, model: "test-model", dimension: dimension, limit: 4, excluding: [ancestor])
+        let uncached = DuplicateCorpus(store: RunStore(pool: pool), cacheBytes: 0)
+        let fresh = try await uncached.nearest(to: probe, model: "test-model", dimension: dimension, limit: 4, excluding: [ancestor])
+        #expect(again == found && fresh == found)
+        #expect(uncached.cache.usage.entries == 0)
 
         // Another model's vectors and a zero probe find nothing; the code is the one SQL computes.
         #expect(try await corpus.nearest(to: probe, model: "other", dimension: dimension, limit: 4, excluding: []).isEmpty)

@@ -85,7 +85,7 @@ import Testing
         let corpus = try await store.nearestByCode(
             to: [1, 0, 0], model: "planted", dimension: 3, candidates: 100, probes: 8, excluding: []
         )
-        #expect(corpus.contains { $0.runID == published })
+        #expect(corpus.contains(published))
         #expect(try await store.publishedArticles([published], model: "planted").map(\.title) == ["Planted article"])
         // References to deleted runs are cleared, the rows that held them stay.
         #expect(try await planting.count("SELECT count(*) FROM runs WHERE id = '\(child)' AND parent_run_id IS NULL") == 1)
