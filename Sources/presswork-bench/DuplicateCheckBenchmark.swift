@@ -46,7 +46,9 @@ struct DuplicateCheckBenchmark: AsyncParsableCommand {
     @Option(help: "Code lists of each generation a check reads (once maintenance has trained lists).")
     var probes = 48
 
-    @Option(help: "MiB of candidates' embeddings the process keeps between checks (0: every check fetches all of them).")
+    @Option(
+        name: .customLong("cache-mib"),
+        help: "MiB of candidates' embeddings the process keeps between checks (0: every check fetches all of them).")
     var cacheMiB = 32
 
     @Option(help: "Code lists per square root of the corpus, when lists are trained.")
