@@ -16,9 +16,9 @@ import PressworkStore
 /// memory and its first check's time do not grow with the corpus (an earlier design loaded every
 /// vector into each process: 150 MB and 14 s at 100,000 vectors); the candidates' embeddings it
 /// has read stay in a cache of bounded size (`EmbeddingCache`, 32 MiB by default), so that a
-/// check fetches only those it has not seen. The exact ranking of the
-/// candidates keeps the similarities exact; what the prefilter can cost is a neighbour it ranked
-/// below the candidates or left in a list it did not read: recall is measured in BENCHMARKS.md.
+/// check fetches only those it has not seen. The exact ranking of the candidates keeps the
+/// similarities exact; what the prefilter can cost is a neighbour it ranked below the candidates
+/// or left in a list it did not read: recall is measured in BENCHMARKS.md.
 public struct DuplicateCorpus: Sendable {
     private let store: RunStore
     /// How many vectors the prefilter passes on to the exact ranking, at least. 512: at a
