@@ -52,6 +52,15 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
     /// Topics the precomputed answers cycle through (each run's seeds name one of them).
     static let topics = 32
 
+    /// Three made-up words: an offline article's topic. The offline embedding hashes each content
+    /// word into one of 256 signed buckets, and articles on different topics differ only in their
+    /// topic's words; with one word (an 8-digit hex id) two articles in 512 fell into the same
+    /// bucket with the same sign, identical vectors, and a run among the first hundred ended as a
+    /// duplicate. With three, that takes three such collisions at once.
+    static func randomTopic() -> String {
+        (0..<3).map { _ in String((0..<8).map { _ in Character(UnicodeScalar(UInt8.random(in: 97...122))) }) }.joined(separator: " ")
+    }
+
     func validate() throws {
         if providers == .precomputed && warmup < Self.topics {
             throw ValidationError("--providers precomputed needs --warmup \(Self.topics) or more, to compute the answers before measuring")
@@ -108,7 +117,7 @@ struct OrchestrationBenchmark: AsyncParsableCommand {
                         while true {
                             let number = counter.next()
                             guard number <= runs else { return }
-                            let topic = providers == .offline ? String(UUID().uuidString.prefix(8)) : String(number % Self.topics)
+                            let topic = providers == .offline ? Self.randomTopic() : String(number % Self.topics)
                             let params = try RunParams.validated(seeds: ["benchmark topic \(topic)"], thresholds: thresholds)
                             let creating = ContinuousClock.now
                             let run = try await store.create(params: params, trigger: .cli, pipelineVersion: Pipeline.version).run
