@@ -61,7 +61,7 @@ final class EmbeddingCache: Sendable {
         }
     }
 
-    /// Entries and bytes held, for tests and metrics.
+    /// Entries and bytes held (the tests read it).
     var usage: (entries: Int, bytes: Int) {
         generations.withLock { ($0.young.count + $0.old.count, $0.youngBytes + $0.oldBytes) }
     }
