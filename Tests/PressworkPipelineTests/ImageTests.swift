@@ -51,8 +51,7 @@ import Testing
         #expect(png.count < 64 * 1024, "a flat card compresses well: \(png.count) bytes")
     }
 
-    /// Fewer colours, fewer bits: rows that do not fill their last byte are padded, and an index
-    /// outside the palette is never written.
+    /// Fewer colours, fewer bits; a row that does not fill its last byte is padded with zeros.
     @Test func bitDepthFollowsThePalette() {
         #expect([1, 2, 3, 4, 5, 16, 17, 256].map(PNGEncoder.bitDepth(colours:)) == [1, 1, 2, 2, 4, 4, 8, 8])
         // Rows of 5 pixels in 2 colours: one byte each, 10110 then three bits of padding; the
