@@ -24,8 +24,8 @@ final class EmbeddingCache: Sendable {
     private struct Generations {
         var young: [Key: [Float]] = [:]
         var old: [Key: [Float]] = [:]
+        /// What `young` holds, kept as it fills: it decides when the generation retires.
         var youngBytes = 0
-        var oldBytes = 0
     }
 
     /// The most bytes of embeddings held (each float 4 bytes; keys and tables not counted).
@@ -45,7 +45,6 @@ final class EmbeddingCache: Sendable {
                 if let values = state.young[key] {
                     found[runID] = values
                 } else if let values = state.old.removeValue(forKey: key) {
-                    state.oldBytes -= values.count * 4
                     found[runID] = values
                     keep(key, values, in: &state)
                 }
@@ -63,7 +62,10 @@ final class EmbeddingCache: Sendable {
 
     /// Entries and bytes held (the tests read it).
     var usage: (entries: Int, bytes: Int) {
-        generations.withLock { ($0.young.count + $0.old.count, $0.youngBytes + $0.oldBytes) }
+        generations.withLock { state in
+            let entries = Array(state.young.values) + Array(state.old.values)
+            return (entries.count, entries.reduce(0) { $0 + $1.count * 4 })
+        }
     }
 
     private func keep(_ key: Key, _ values: [Float], in state: inout Generations) {
@@ -72,7 +74,6 @@ final class EmbeddingCache: Sendable {
         guard bytes <= budgetBytes / 2 else { return }
         if state.youngBytes + bytes > budgetBytes / 2 {
             state.old = state.young
-            state.oldBytes = state.youngBytes
             state.young = [:]
             state.youngBytes = 0
         }
