@@ -62,6 +62,31 @@ import Testing
         #expect(three == [2, 0b1110_0100])
     }
 
+    /// Four colours are packed four pixels at a time (one multiplication per word): for every
+    /// width, tail or none, the rows equal those of a pixel-at-a-time reference, filtered Up.
+    @Test func fourColoursPackedByWordsEqualPixelByPixel() {
+        for width in 1...13 {
+            let height = 3
+            // Indices in no pattern a packer could depend on (Knuth's multiplicative hash).
+            let pixels = (0..<width * height).map { UInt8(truncatingIfNeeded: (UInt32($0) &* 2_654_435_761) >> 13) & 3 }
+            let rowBytes = (width + 3) / 4
+            var packed: [[UInt8]] = []
+            for row in 0..<height {
+                var line = [UInt8](repeating: 0, count: rowBytes)
+                for column in 0..<width {
+                    line[column / 4] |= pixels[row * width + column] << (6 - 2 * (column % 4))
+                }
+                packed.append(line)
+            }
+            var expected: [UInt8] = []
+            for row in 0..<height {
+                expected.append(2)
+                expected += (0..<rowBytes).map { packed[row][$0] &- (row == 0 ? 0 : packed[row - 1][$0]) }
+            }
+            #expect(PNGEncoder.packedRows(width: width, height: height, colours: 4, pixels: pixels) == expected, "width \(width)")
+        }
+    }
+
     @Test func theSameRequestDrawsTheSameBytesAndAnotherDrawsOthers() async throws {
         let provider = OfflineImageProvider()
         let hero = try await provider.generate(Self.request(title: "Winter cycling")).value

@@ -61,7 +61,9 @@ enum PNGEncoder {
         var largest: UInt8 = 0
         let out = [UInt8](unsafeUninitializedCapacity: stride * height) { target, initialized in
             largest = pixels.withUnsafeBufferPointer { source in
-                pack(source, into: target, width: width, height: height, depth: depth)
+                colours == 4
+                    ? packFourColours(source, into: target, width: width, height: height)
+                    : pack(source, into: target, width: width, height: height, depth: depth)
             }
             for row in Swift.stride(from: height - 1, to: 0, by: -1) {
                 let line = row * stride + 1
@@ -106,17 +108,69 @@ enum PNGEncoder {
         return largest
     }
 
-    /// zlib's compress2 at level 6 (a zlib stream, as PNG's IDAT wants).
-    static func deflate(_ bytes: [UInt8]) -> Data {
-        var size = compressBound(uLong(bytes.count))
-        var status: Int32 = Z_OK
-        let out = [UInt8](unsafeUninitializedCapacity: Int(size)) { target, initialized in
-            status = bytes.withUnsafeBufferPointer { source in
-                compress2(target.baseAddress, &size, source.baseAddress, uLong(bytes.count), 6)
+    /// `pack` for four colours (the offline cards), four pixels at a time: the four index bytes
+    /// are read as one little-endian word `a | b << 8 | c << 16 | d << 24` (each below 4), and
+    /// one multiplication by 2^30 + 2^20 + 2^10 + 1 lines up `a << 6 | b << 4 | c << 2 | d` in
+    /// bits 24 to 31 (the products that land below bit 24 add up to less than 2^23, so nothing
+    /// carries into them; those above bit 31 wrap away). Every index is below 4 exactly when no
+    /// byte of all the words ORed together has a bit above the lowest two: then it returns at
+    /// most 3 (a bound on the largest index, all the palette check needs), otherwise 255. A row
+    /// whose width is not a multiple of four ends a pixel at a time.
+    private static func packFourColours(
+        _ source: UnsafeBufferPointer<UInt8>, into target: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int
+    ) -> UInt8 {
+        guard let base = source.baseAddress, width > 0 else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        let rowBytes = (width + 3) / 4
+        let whole = width / 4
+        var seen: UInt32 = 0
+        var largest: UInt8 = 0
+        for row in 0..<height {
+            let first = row * width
+            let out = row * (rowBytes + 1)
+            target[out] = 2
+            for quad in 0..<whole {
+                let word = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: first + quad * 4, as: UInt32.self))
+                seen |= word
+                target[out + 1 + quad] = UInt8(truncatingIfNeeded: (word &* 0x4010_0401) >> 24)
             }
-            initialized = status == Z_OK ? Int(size) : 0
+            if whole < rowBytes {
+                var packed: UInt8 = 0
+                var shift = 6
+                for pixel in (first + whole * 4)..<(first + width) {
+                    largest = max(largest, source[pixel])
+                    packed |= source[pixel] &<< shift
+                    shift &-= 2
+                }
+                target[out + rowBytes] = packed
+            }
         }
-        precondition(status == Z_OK, "compress2 failed (\(status)) with a buffer of compressBound's size")
+        return seen & 0xFCFC_FCFC != 0 ? 0xFF : max(largest, 3)
+    }
+
+    /// A zlib stream (as PNG's IDAT wants) made with the run-length strategy (`Z_RLE`): matches
+    /// only at distance one, which is what Up-filtered flat areas are made of. Measured on the
+    /// offline cards: half the time of the default strategy at level 6 (0.58 against 1.15 ms a
+    /// card) for 6 % more bytes (2.7 KB against 2.5 KB).
+    static func deflate(_ bytes: [UInt8]) -> Data {
+        var stream = z_stream()
+        var status = deflateInit2_(
+            &stream, 6, Z_DEFLATED, 15, 8, Z_RLE, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        precondition(status == Z_OK, "deflateInit2 failed (\(status))")
+        defer { deflateEnd(&stream) }
+        let bound = Int(deflateBound(&stream, uLong(bytes.count)))
+        let out = [UInt8](unsafeUninitializedCapacity: bound) { target, initialized in
+            status = bytes.withUnsafeBufferPointer { source in
+                // zlib reads `next_in` only; its type is not const in zlib's header.
+                stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+                stream.avail_in = uInt(source.count)
+                stream.next_out = target.baseAddress
+                stream.avail_out = uInt(target.count)
+                return CZlib.deflate(&stream, Z_FINISH)
+            }
+            initialized = status == Z_STREAM_END ? Int(stream.total_out) : 0
+        }
+        precondition(status == Z_STREAM_END, "deflate failed (\(status)) with a buffer of deflateBound's size")
         return Data(out)
     }
 
