@@ -56,11 +56,17 @@ public struct Orchestrator: Sendable {
     /// Claims the oldest claimable run (queued, or abandoned by a dead worker) for this
     /// orchestrator's owner; nil when there is none. See `RunStore.claimNext`.
     public func claimNext(maxAbandoned: Int) async throws -> Lease? {
-        let lease = try await store.claimNext(
-            owner: configuration.owner, leaseSeconds: configuration.leaseSeconds, maxAbandoned: maxAbandoned
+        try await claimNext(maxAbandoned: maxAbandoned, limit: 1).first
+    }
+
+    /// Claims up to `limit` of the oldest claimable runs in one statement, oldest first; empty
+    /// when there is none.
+    public func claimNext(maxAbandoned: Int, limit: Int) async throws -> [Lease] {
+        let leases = try await store.claimNext(
+            owner: configuration.owner, leaseSeconds: configuration.leaseSeconds, maxAbandoned: maxAbandoned, limit: limit
         )
-        if lease?.tookOver == true { PipelineMetrics.leaseTakenOver() }
-        return lease
+        for lease in leases where lease.tookOver { PipelineMetrics.leaseTakenOver() }
+        return leases
     }
 
     /// Executes a run this orchestrator has claimed (see `execute(_:progress:)`).

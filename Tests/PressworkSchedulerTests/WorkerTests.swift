@@ -165,6 +165,35 @@ import Testing
         await setup.pool.close()
     }
 
+    /// One claim takes as many runs as it is allowed, oldest first, each once; a poisoned run
+    /// among them is ended, not claimed, and the rest are still claimed.
+    @Test func aClaimTakesTheOldestRunsUpToItsLimit() async throws {
+        let setup = try await setup("batch-claim")
+        var queued: [RunID] = []
+        for topic in ["first topic", "second topic", "third topic", "fourth topic", "fifth topic"] {
+            queued.append(
+                try await setup.store.create(
+                    params: try RunParams.validated(seeds: [topic]), trigger: .cli, pipelineVersion: Pipeline.version
+                ).run.id)
+        }
+        // The oldest run was abandoned by two workers, and its third worker's lease ran out too.
+        _ = try await setup.pool.query(
+            """
+            UPDATE runs SET abandoned = 2, status = 'running', lease_owner = 'gone', attempt = 3,
+                   lease_expires_at = now() - interval '1 hour'
+            WHERE id = \(queued[0])
+            """)
+        let first = try await setup.store.claimNext(owner: "batch", leaseSeconds: 30, maxAbandoned: 3, limit: 3)
+        #expect(first.map(\.runID) == [queued[1], queued[2]], "the poisoned run is not claimed; the next two are")
+        #expect(first.allSatisfy { $0.attempt == 1 && !$0.tookOver && $0.owner == "batch" })
+        #expect(try await setup.status(queued[0]) == "error")
+        let second = try await setup.store.claimNext(owner: "batch", leaseSeconds: 30, maxAbandoned: 3, limit: 3)
+        #expect(second.map(\.runID) == [queued[3], queued[4]])
+        #expect(try await setup.store.claimNext(owner: "batch", leaseSeconds: 30, maxAbandoned: 3, limit: 3).isEmpty)
+        for id in queued.dropFirst() { #expect(try await setup.status(id) == "running") }
+        await setup.pool.close()
+    }
+
     /// The scheduler fires a schedule every second; the workers finish its runs.
     @Test func schedulesFireRunsThatWorkersFinish() async throws {
         let setup = try await setup("serve")
