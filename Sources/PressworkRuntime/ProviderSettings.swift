@@ -29,9 +29,10 @@ public struct ProviderSettings: Sendable, Equatable {
     public var wordpressPostStatus: WordPressPostStatus = .publish
     /// Categories every post gets besides its own (a site's `categories`).
     public var wordpressCategories: [String] = []
-    /// A wait before every writer answer (`PRESSWORK_OFFLINE_LATENCY_MS`), to make the offline
-    /// writer behave like a hosted model in demonstrations and tests; nil: none.
-    public var simulatedLatency: Duration?
+    /// A wait before every writer answer (`PRESSWORK_OFFLINE_LATENCY_MS`, give or take
+    /// `PRESSWORK_OFFLINE_LATENCY_JITTER` of it), to make the offline writer behave like a hosted
+    /// model in demonstrations and tests; nil: none.
+    public var simulatedLatency: SimulatedLatency?
     /// Prices per model name (US dollars per million tokens); unpriced models cost 0.
     public var prices: [String: ModelPrice] = [:]
     /// The budget a run gets unless `presswork run --budget-usd` says otherwise; nil: none.
@@ -199,7 +200,16 @@ public struct ProviderSettings: Sendable, Equatable {
             guard let milliseconds = Int(text), (0...600_000).contains(milliseconds) else {
                 throw SettingsError("PRESSWORK_OFFLINE_LATENCY_MS must be a number of milliseconds (0 to 600000), not \(text)")
             }
-            settings.simulatedLatency = .milliseconds(milliseconds)
+            var jitter = 0.0
+            if let text = env("PRESSWORK_OFFLINE_LATENCY_JITTER") {
+                guard let fraction = Double(text), (0..<1).contains(fraction) else {
+                    throw SettingsError(
+                        "PRESSWORK_OFFLINE_LATENCY_JITTER must be a fraction of the latency from 0 to below 1 (0.25: give or take "
+                            + "a quarter), not \(text)")
+                }
+                jitter = fraction
+            }
+            settings.simulatedLatency = SimulatedLatency(mean: .milliseconds(milliseconds), jitter: jitter)
         }
         return settings
     }

@@ -113,6 +113,28 @@ import Testing
         }
     }
 
+    /// The offline writer's simulated latency: a mean, and a spread around it that is a fraction
+    /// below one; each call's wait stays within it.
+    @Test func simulatedLatencyTakesAMeanAndAJitter() throws {
+        let environment = ["PRESSWORK_OFFLINE_LATENCY_MS": "300", "PRESSWORK_OFFLINE_LATENCY_JITTER": "0.25"]
+        let latency = try #require(try RuntimeSettings.resolve(.init(), environment: environment).providers.simulatedLatency)
+        #expect(latency == SimulatedLatency(mean: .milliseconds(300), jitter: 0.25))
+        var generator = SystemRandomNumberGenerator()
+        let waits = (0..<200).map { _ in latency.draw(using: &generator) }
+        #expect(waits.allSatisfy { (Duration.milliseconds(225)...Duration.milliseconds(375)).contains($0) })
+        #expect(Set(waits).count > 1, "the waits spread")
+        let steady = try RuntimeSettings.resolve(.init(), environment: ["PRESSWORK_OFFLINE_LATENCY_MS": "300"]).providers
+        #expect(steady.simulatedLatency?.draw(using: &generator) == .milliseconds(300))
+        for bad in ["1", "-0.1", "a lot"] {
+            #expect {
+                try RuntimeSettings.resolve(
+                    .init(), environment: ["PRESSWORK_OFFLINE_LATENCY_MS": "300", "PRESSWORK_OFFLINE_LATENCY_JITTER": bad])
+            } throws: { error in
+                "\(error)".contains("PRESSWORK_OFFLINE_LATENCY_JITTER must be a fraction") && "\(error)".contains(bad)
+            }
+        }
+    }
+
     /// A config file means what it says: a key given twice, a trailing comma, a dimension below
     /// one, a trend URL that is not http(s) are refused when the settings are read, before any
     /// run is written, naming the place; so are an empty home and a garbage OTLP endpoint.
