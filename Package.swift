@@ -71,7 +71,10 @@ let package = Package(
         ),
         .target(
             name: "PressworkPipeline",
-            dependencies: ["PressworkCore", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "PressworkCore", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .target(
             name: "PressworkStore",
