@@ -8,10 +8,12 @@ import Synchronization
 
 /// Rounds 3 and 4, a section at a time: checkpoints, bounded concurrency, assembly.
 extension RunExecution {
-    /// Rounds 3 and 4: the sections already checkpointed are kept; the missing ones run
-    /// concurrently (bounded), each committed as it finishes; then the round is assembled.
+    /// Rounds 3 and 4: the sections already checkpointed (`checkpointed`: the run's start saw
+    /// some for this round) are kept; the missing ones run concurrently (bounded), each
+    /// committed as it finishes; then the round is assembled.
     func perSection<Section: SchemaDescribed>(
-        _ round: Round, params: RunParams, count: Int, as: Section.Type, until deadline: ContinuousClock.Instant,
+        _ round: Round, params: RunParams, count: Int, as: Section.Type, checkpointed: Bool,
+        until deadline: ContinuousClock.Instant,
         _ work: @escaping @Sendable (Int) async throws -> RoundOutput<Section>
     ) async throws -> RoundResult {
         let roundMeter = RunContext.meter
@@ -20,7 +22,8 @@ extension RunExecution {
         // and only the round's commit adds usage to the run's totals. (Their cost is in `spent`
         // since the execution began.)
         var usage = TokenUsage.zero
-        for (index, checkpoint) in try await store.checkpoints(lease.runID, round: round) where index < count {
+        let stored = checkpointed ? try await store.checkpoints(lease.runID, round: round) : [:]
+        for (index, checkpoint) in stored where index < count {
             sections[index] = try JSONDecoder().decode(Section.self, from: Data(checkpoint.payload.utf8))
             usage = usage + TokenUsage(input: checkpoint.tokensIn, output: checkpoint.tokensOut, costUSD: checkpoint.costUSD)
         }

@@ -42,11 +42,16 @@ struct RunExecution: Sendable {
     }
 
     func run() async throws -> RunOutcome {
-        guard let record = try await store.run(lease.runID) else {
-            throw RunNotClaimable(runID: lease.runID.description, status: nil)
-        }
+        // Who claimed the run (the timeline's start of this attempt), recorded in the statement
+        // that reads where the run stands.
+        let claim = Diagnostic(
+            round: nil, kind: .status, message: (lease.tookOver ? "taken over by " : "claimed by ") + lease.owner,
+            attempt: lease.attempt, details: RunTimeline.claimDetails(owner: lease.owner, tookOver: lease.tookOver)
+        )
+        let start = try await store.start(lease, recording: [claim])
+        let record = start.record
         let params = record.params
-        var artifacts = try await store.artifacts(lease.runID)
+        var artifacts = start.artifacts
         // The run's own providers (its profile and site), for the rounds it has left: a run
         // waiting only to publish needs no writer.
         let pipeline: Pipeline
@@ -56,20 +61,18 @@ struct RunExecution: Sendable {
             return try await finish(.error, reason: error.message, gate: false)
         }
         if params.budgetUSD != nil {
-            spent.add(record.costUSD + (try await store.uncommittedCheckpointCost(lease.runID)))
+            spent.add(record.costUSD + start.uncommittedCheckpointCostUSD)
         }
-        // Who claimed the run (the timeline's start of this attempt), and every round whose
-        // artifact exists, skipped: their diagnostics go in one statement.
+        // Every round whose artifact exists is skipped: their diagnostics go in one statement.
         let skipped = Round.allCases.filter { artifacts[$0] != nil }
-        let claim = Diagnostic(
-            round: nil, kind: .status, message: (lease.tookOver ? "taken over by " : "claimed by ") + lease.owner,
-            attempt: lease.attempt, details: RunTimeline.claimDetails(owner: lease.owner, tookOver: lease.tookOver)
-        )
-        try await store.record(
-            [claim]
-                + skipped.map {
+        if !skipped.isEmpty {
+            try await store.record(
+                skipped.map {
                     Diagnostic(round: $0, kind: .roundSkipped, message: "artifact exists; round not executed again", attempt: lease.attempt)
                 }, lease: lease)
+        }
+        // Cancelled before this attempt began: learnt from the start (later, from each commit).
+        current.cancelRequested = start.cancelReason != nil
         var gateDiagnostics: [Diagnostic] = []
         for round in Round.allCases {
             if skipped.contains(round) {
@@ -118,7 +121,7 @@ struct RunExecution: Sendable {
                 // Round 7's commit also ends the run as done: one statement, not two.
                 artifacts[round] = try await RunContext.$meter.withValue(meter) {
                     try await execute(
-                        round, pipeline: pipeline, params: params, artifacts: artifacts, diagnostics: gateDiagnostics,
+                        round, pipeline: pipeline, start: start, artifacts: artifacts, diagnostics: gateDiagnostics,
                         finishing: round == .publish ? .done : nil, meter: meter
                     )
                 }
@@ -158,14 +161,14 @@ struct RunExecution: Sendable {
 
     /// Runs one round and commits it, in a span of its own; returns its artifact as JSON text.
     func execute(
-        _ round: Round, pipeline: Pipeline, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic] = [],
+        _ round: Round, pipeline: Pipeline, start: RunStart, artifacts: [Round: String], diagnostics extra: [Diagnostic] = [],
         finishing: RunStatus? = nil, meter: SpendMeter
     ) async throws -> String {
         try await withSpan("presswork.round \(round.rawValue) \(round)") { span in
             span.attributes[LogKey.round] = round.rawValue
             span.attributes[LogKey.attempt] = lease.attempt
             return try await executeRound(
-                round, pipeline: pipeline, params: params, artifacts: artifacts, diagnostics: extra, finishing: finishing, meter: meter
+                round, pipeline: pipeline, start: start, artifacts: artifacts, diagnostics: extra, finishing: finishing, meter: meter
             )
         }
     }
@@ -180,9 +183,10 @@ struct RunExecution: Sendable {
     }
 
     func executeRound(
-        _ round: Round, pipeline: Pipeline, params: RunParams, artifacts: [Round: String], diagnostics extra: [Diagnostic],
+        _ round: Round, pipeline: Pipeline, start: RunStart, artifacts: [Round: String], diagnostics extra: [Diagnostic],
         finishing: RunStatus?, meter: SpendMeter
     ) async throws -> String {
+        let params = start.record.params
         var logger = self.logger
         logger[metadataKey: LogKey.round] = "\(round.rawValue)"
         logger.info("round started")
@@ -215,7 +219,8 @@ struct RunExecution: Sendable {
         case .drafts:
             let outline = try decode(Outline.self, round: .outline, from: artifacts)
             output = try await perSection(
-                round, params: params, count: outline.sections.count, as: SectionDraft.self, until: deadline
+                round, params: params, count: outline.sections.count, as: SectionDraft.self,
+                checkpointed: start.checkpointedRounds.contains(round), until: deadline
             ) { index in
                 try await pipeline.draft(section: index, of: outline, params: params)
             }
@@ -223,7 +228,8 @@ struct RunExecution: Sendable {
             let outline = try decode(Outline.self, round: .outline, from: artifacts)
             let drafts = try decode([SectionDraft].self, round: .drafts, from: artifacts)
             output = try await perSection(
-                round, params: params, count: drafts.count, as: PolishedSection.self, until: deadline
+                round, params: params, count: drafts.count, as: PolishedSection.self,
+                checkpointed: start.checkpointedRounds.contains(round), until: deadline
             ) { index in
                 try await pipeline.polish(drafts[index], of: outline, params: params)
             }
@@ -237,7 +243,8 @@ struct RunExecution: Sendable {
         case .coherence:
             let article = try decodeArticle(artifacts)
             // A reprocess is not a duplicate of the run it reprocesses, nor of that run's parents.
-            let lineage = try await store.ancestors(of: lease.runID)
+            // Most runs have no parent: no query then.
+            let lineage = start.record.parentRunID == nil ? [] : try await store.ancestors(of: lease.runID)
             let corpus = StoreCorpus(corpus: self.corpus, excluding: Set(lineage + [lease.runID]))
             let result = try await attempt(round, until: deadline) {
                 try await pipeline.coherence(article, params: params, corpus: corpus)
@@ -317,8 +324,8 @@ final class CurrentRound: Sendable {
         get { state.withLock { $0.round } }
         set { state.withLock { $0.round = newValue } }
     }
-    /// Whether a cancel may have been requested: true until the first commit says otherwise, so
-    /// that the first round boundary asks the store.
+    /// Whether a cancel may have been requested: true until the run's start says otherwise (then
+    /// each commit tells), so that a round boundary asks the store for the reason.
     var cancelRequested: Bool {
         get { state.withLock { $0.cancelRequested } }
         set { state.withLock { $0.cancelRequested = newValue } }

@@ -1,0 +1,63 @@
+import Foundation
+import PostgresClient
+import PressworkCore
+
+/// What an execution needs to begin a claimed run: the run, its committed artifacts, which
+/// rounds have section checkpoints, and whether a cancel was requested.
+public struct RunStart: Sendable {
+    public var record: RunRecord
+    /// Each committed round's artifact as JSON text.
+    public var artifacts: [Round: String]
+    /// The rounds (3 and 4) with sections checkpointed by an earlier attempt.
+    public var checkpointedRounds: Set<Round>
+    /// US dollars spent on sections checkpointed in rounds that have not committed yet (see
+    /// `RunStore.uncommittedCheckpointCost`).
+    public var uncommittedCheckpointCostUSD: Double
+    /// The reason given when a cancel of the run was requested; nil when none was.
+    public var cancelReason: String?
+}
+
+extension RunStore {
+    /// Records `diagnostics` (the claim's note on the timeline) and reads the run's start, in one
+    /// statement under the lease. A fresh run's start took five statements before (the run, its
+    /// artifacts, the cancel request, a checkpoint read in each of rounds 3 and 4) and the
+    /// claim's note a sixth; with a thousand runs in flight each of them queued for one of a
+    /// handful of connections. Throws `LeaseLost` when the lease no longer holds.
+    public func start(_ lease: Lease, recording diagnostics: [Diagnostic]) async throws -> RunStart {
+        let rows = try await pool.query(
+            """
+            WITH fence AS (\(fragment: Self.fence(lease))
+            ), diagnostic AS (\(fragment: Self.insertDiagnostics(diagnostics, forRunIn: "fence", column: "id"))
+            )
+            SELECT \(unsafeRaw: RunRecord.columns),
+                   CASE WHEN r.cancel_requested_at IS NOT NULL THEN coalesce(r.cancel_reason, 'cancelled') END AS cancel_reason,
+                   ARRAY(SELECT a.round::text FROM artifacts a WHERE a.run_id = r.id ORDER BY a.round) AS artifact_rounds,
+                   ARRAY(SELECT a.payload::text FROM artifacts a WHERE a.run_id = r.id ORDER BY a.round) AS artifact_payloads,
+                   ARRAY(SELECT DISTINCT c.round::text FROM section_checkpoints c WHERE c.run_id = r.id) AS checkpointed_rounds,
+                   (SELECT coalesce(sum(c.cost_usd), 0)::double precision FROM section_checkpoints c
+                    WHERE c.run_id = r.id
+                      AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.run_id = c.run_id AND a.round = c.round)
+                   ) AS uncommitted_checkpoint_cost
+            FROM runs r WHERE r.id = (SELECT id FROM fence)
+            """)
+        guard let row = rows.first else {
+            throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
+        }
+        let rounds = try row.decode([String].self, "artifact_rounds").map(Self.round)
+        let payloads = try row.decode([String].self, "artifact_payloads")
+        return RunStart(
+            record: try RunRecord(row: row),
+            artifacts: Dictionary(uniqueKeysWithValues: zip(rounds, payloads)),
+            checkpointedRounds: Set(try row.decode([String].self, "checkpointed_rounds").map(Self.round)),
+            uncommittedCheckpointCostUSD: try row.decode(Double.self, "uncommitted_checkpoint_cost"),
+            cancelReason: try row.decode(String?.self, "cancel_reason")
+        )
+    }
+
+    private static func round(_ text: String) throws -> Round {
+        guard let number = Int(text), let round = Round(rawValue: number) else {
+            throw PostgresError(.decoding, "a stored round number \(text) is not a round of the pipeline")
+        }
+        return round
+    }
+}
