@@ -260,7 +260,7 @@ struct RunExecution: Sendable {
             let article = try decodeArticle(artifacts)
             let runID = lease.runID.description
             let ledger = StoreLedger(store: store, lease: lease)
-            let archive = StoreImageArchive(store: store, lease: lease)
+            let archive = StoreImageArchive(store: store, lease: lease, heldImagesAtStart: start.heldImages)
             // Images are bought only while the budget lasts; the post goes out regardless.
             let budgetLeft = params.budgetUSD.map { $0 - spent.total }
             output = try RoundResult(

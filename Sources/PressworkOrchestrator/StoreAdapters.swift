@@ -2,6 +2,7 @@ import Foundation
 import PressworkCore
 import PressworkPipeline
 import PressworkStore
+import Synchronization
 
 /// The duplicate check's view of earlier articles for one run: the stored corpus,
 /// without the run itself.
@@ -50,12 +51,23 @@ extension ArticleImage {
 /// Round 7's image checkpoints for one claim of one run: the store's images table, fenced by the
 /// lease. Stored bytes are checked again on the way out: a row edited by hand cannot smuggle
 /// something that is not an image into a post.
-struct StoreImageArchive: ImageArchive {
+final class StoreImageArchive: ImageArchive {
     let store: RunStore
     let lease: Lease
+    /// Whether the table may hold images of the run: false when the run's start saw none, until
+    /// this archive keeps one (only the lease's holder writes them), so that a first round 7
+    /// reads nothing.
+    private let mayHoldImages: Mutex<Bool>
+
+    init(store: RunStore, lease: Lease, heldImagesAtStart: Bool) {
+        self.store = store
+        self.lease = lease
+        self.mayHoldImages = Mutex(heldImagesAtStart)
+    }
 
     func images() async throws -> [ArticleImage] {
-        try await store.images(of: lease.runID).map { row in
+        guard mayHoldImages.withLock({ $0 }) else { return [] }
+        return try await store.images(of: lease.runID).map { row in
             do {
                 return try ArticleImage(stored: row)
             } catch {
@@ -64,11 +76,14 @@ struct StoreImageArchive: ImageArchive {
         }
     }
 
-    func save(_ image: ArticleImage) async throws {
-        try await store.saveImage(
-            StoredImage(
-                placement: image.placement, prompt: image.prompt, altText: image.altText, mediaType: image.image.mediaType,
-                bytes: image.image.bytes, sha256: image.image.sha256, provider: image.provider, costUSD: image.costUSD),
-            lease: lease)
+    func save(_ images: [ArticleImage]) async throws {
+        // Set first: a save that fails after its statement committed still leaves images to read.
+        mayHoldImages.withLock { $0 = true }
+        try await store.saveImages(
+            images.map { image in
+                StoredImage(
+                    placement: image.placement, prompt: image.prompt, altText: image.altText, mediaType: image.image.mediaType,
+                    bytes: image.image.bytes, sha256: image.image.sha256, provider: image.provider, costUSD: image.costUSD)
+            }, lease: lease)
     }
 }

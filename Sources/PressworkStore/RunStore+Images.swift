@@ -20,18 +20,28 @@ extension RunStore {
         ).map(StoredImage.init)
     }
 
-    /// Keeps one drawn image (replacing one drawn for an earlier prompt at the same placement).
-    public func saveImage(_ image: StoredImage, lease: Lease) async throws {
+    /// Keeps drawn images, in one statement (each replacing one drawn for an earlier prompt at the
+    /// same placement; of two for one placement, the later is kept).
+    public func saveImages(_ images: [StoredImage], lease: Lease) async throws {
+        // An INSERT … ON CONFLICT cannot touch a row twice: one image per placement, the later.
+        var placed = Set<String>()
+        let kept = Array(images.reversed().filter { placed.insert($0.placement).inserted }.reversed())
+        guard !kept.isEmpty else { return }
         let result = try await pool.query(
             """
             WITH fence AS (\(fragment: Self.fence(lease))
+            ), drawn AS (
+                SELECT * FROM unnest(\(kept.map(\.placement))::text[], \(kept.map(\.prompt))::text[],
+                                     \(kept.map(\.altText))::text[], \(kept.map(\.mediaType))::text[],
+                                     \(kept.map(\.sha256))::text[], \(kept.map { $0.bytes.base64EncodedString() })::text[],
+                                     \(kept.map(\.provider))::text[], \(kept.map(\.costUSD))::double precision[])
+                    AS d(placement, prompt, alt_text, media_type, sha256, bytes, provider, cost_usd)
             ), kept AS (
                 INSERT INTO images AS i (run_id, placement, prompt, alt_text, media_type, byte_size, sha256, bytes, provider,
                                          cost_usd, run_attempt)
-                SELECT id, \(image.placement), \(image.prompt), \(image.altText), \(image.mediaType), \(image.bytes.count),
-                       \(image.sha256), decode(\(image.bytes.base64EncodedString()), 'base64'), \(image.provider),
-                       \(image.costUSD), \(lease.attempt)
-                FROM fence
+                SELECT fence.id, d.placement, d.prompt, d.alt_text, d.media_type, octet_length(decode(d.bytes, 'base64')),
+                       d.sha256, decode(d.bytes, 'base64'), d.provider, d.cost_usd, \(lease.attempt)
+                FROM fence, drawn d
                 ON CONFLICT (run_id, placement) DO UPDATE
                     SET prompt = excluded.prompt, alt_text = excluded.alt_text, media_type = excluded.media_type,
                         byte_size = excluded.byte_size, sha256 = excluded.sha256, bytes = excluded.bytes,

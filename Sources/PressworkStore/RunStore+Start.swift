@@ -3,7 +3,8 @@ import PostgresClient
 import PressworkCore
 
 /// What an execution needs to begin a claimed run: the run, its committed artifacts, which
-/// rounds have section checkpoints, and whether a cancel was requested.
+/// rounds have section checkpoints, whether it has kept images, and whether a cancel was
+/// requested.
 public struct RunStart: Sendable {
     public var record: RunRecord
     /// Each committed round's artifact as JSON text.
@@ -13,15 +14,17 @@ public struct RunStart: Sendable {
     /// US dollars spent on sections checkpointed in rounds that have not committed yet (see
     /// `RunStore.uncommittedCheckpointCost`).
     public var uncommittedCheckpointCostUSD: Double
+    /// Whether round 7 of an earlier attempt kept images.
+    public var heldImages: Bool
     /// The reason given when a cancel of the run was requested; nil when none was.
     public var cancelReason: String?
 }
 
 extension RunStore {
     /// Records `diagnostics` (the claim's note on the timeline) and reads the run's start, in one
-    /// statement under the lease. A fresh run's start took five statements before (the run, its
-    /// artifacts, the cancel request, a checkpoint read in each of rounds 3 and 4) and the
-    /// claim's note a sixth; with a thousand runs in flight each of them queued for one of a
+    /// statement under the lease. A fresh run's start took six statements before (the run, its
+    /// artifacts, the cancel request, a checkpoint read in each of rounds 3 and 4, the images in
+    /// round 7) and the claim's note a seventh; with a thousand runs in flight each of them queued for one of a
     /// handful of connections. Throws `LeaseLost` when the lease no longer holds.
     public func start(_ lease: Lease, recording diagnostics: [Diagnostic]) async throws -> RunStart {
         let rows = try await pool.query(
@@ -37,7 +40,8 @@ extension RunStore {
                    (SELECT coalesce(sum(c.cost_usd), 0)::double precision FROM section_checkpoints c
                     WHERE c.run_id = r.id
                       AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.run_id = c.run_id AND a.round = c.round)
-                   ) AS uncommitted_checkpoint_cost
+                   ) AS uncommitted_checkpoint_cost,
+                   EXISTS (SELECT 1 FROM images i WHERE i.run_id = r.id) AS held_images
             FROM runs r WHERE r.id = (SELECT id FROM fence)
             """)
         guard let row = rows.first else {
@@ -50,6 +54,7 @@ extension RunStore {
             artifacts: Dictionary(uniqueKeysWithValues: zip(rounds, payloads)),
             checkpointedRounds: Set(try row.decode([String].self, "checkpointed_rounds").map(Self.round)),
             uncommittedCheckpointCostUSD: try row.decode(Double.self, "uncommitted_checkpoint_cost"),
+            heldImages: try row.decode(Bool.self, "held_images"),
             cancelReason: try row.decode(String?.self, "cancel_reason")
         )
     }

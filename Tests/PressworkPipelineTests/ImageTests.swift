@@ -181,12 +181,34 @@ import Testing
         struct LostLease: Error {}
         struct RefusingArchive: ImageArchive {
             func images() async throws -> [ArticleImage] { [] }
-            func save(_ image: ArticleImage) async throws { throw LostLease() }
+            func save(_ images: [ArticleImage]) async throws { throw LostLease() }
         }
         let article = try await Self.article()
         await #expect(throws: LostLease.self) {
             try await Self.pipeline(CountingProvider()).illustrate(article, archive: RefusingArchive())
         }
+    }
+
+    /// A paid image is kept as soon as it is drawn; free, quick ones (the offline cards) together,
+    /// in one save at the end.
+    @Test func paidImagesAreKeptAtOnceAndFreeCardsTogether() async throws {
+        actor Saves: ImageArchive {
+            var batches: [[String]] = []
+            func images() async throws -> [ArticleImage] { [] }
+            func save(_ images: [ArticleImage]) async throws { batches.append(images.map(\.placement)) }
+        }
+        let article = try await Self.article()
+        let planned = article.metadata.imagePrompts.map(\.placement)
+        #expect(planned.count >= 2)
+
+        let paid = Saves()
+        _ = try await Self.pipeline(CountingProvider()).illustrate(article, archive: paid)
+        #expect(await paid.batches == planned.map { [$0] })
+
+        let free = Saves()
+        let drawn = try await Pipeline(providers: .offline(outputFolder: NSTemporaryDirectory())).illustrate(article, archive: free)
+        #expect(drawn.images.allSatisfy { $0.costUSD == 0 } && drawn.images.count == planned.count)
+        #expect(await free.batches == [planned])
     }
 
     @Test func noImageIsBoughtOnceTheBudgetIsSpent() async throws {

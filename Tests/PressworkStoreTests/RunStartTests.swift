@@ -20,7 +20,7 @@ import Testing
         let fresh = try await store.start(first, recording: [Diagnostic(round: nil, kind: .status, message: "claimed by a")])
         #expect(fresh.record.id == run.id && fresh.record.attempt == 1 && fresh.record.params == params)
         #expect(fresh.artifacts.isEmpty && fresh.checkpointedRounds.isEmpty && fresh.cancelReason == nil)
-        #expect(fresh.uncommittedCheckpointCostUSD == 0)
+        #expect(fresh.uncommittedCheckpointCostUSD == 0 && !fresh.heldImages)
 
         // Rounds 0 and 1 committed, two paid sections of round 3 checkpointed, then a cancel asked.
         try await store.commit(RoundCommit(round: .trends, payload: #"["t"]"#, durationMs: 1), lease: first, leaseSeconds: 30)
@@ -30,6 +30,14 @@ import Testing
                 section, of: .drafts, payload: #"{"s":\#(section)}"#, durationMs: 1, tokensIn: 1, tokensOut: 1, costUSD: 0.25,
                 lease: first)
         }
+        // Images kept in one statement; of two for one placement, the later.
+        func image(_ placement: String, _ prompt: String) -> StoredImage {
+            StoredImage(
+                placement: placement, prompt: prompt, altText: "alt", mediaType: "image/png", bytes: Data(prompt.utf8),
+                sha256: String(repeating: "0", count: 64), provider: "test", costUSD: 0)
+        }
+        try await store.saveImages([image("hero", "first"), image("section-0", "a"), image("hero", "second")], lease: first)
+        #expect(try await store.images(of: run.id).map { [$0.placement, $0.prompt] } == [["hero", "second"], ["section-0", "a"]])
         #expect(try await store.cancel(run.id, reason: "wrong topic", by: "by test") == .requested)
         // The worker died: the lease expires and another takes the run over.
         let later = Date().addingTimeInterval(3_600)
@@ -39,7 +47,7 @@ import Testing
         let resumed = try await store.start(second, recording: [Diagnostic(round: nil, kind: .status, message: "taken over by b")])
         #expect(resumed.artifacts == [.trends: #"["t"]"#, .ideas: #"["i"]"#])
         #expect(resumed.checkpointedRounds == [.drafts])
-        #expect(resumed.uncommittedCheckpointCostUSD == 0.5)
+        #expect(resumed.uncommittedCheckpointCostUSD == 0.5 && resumed.heldImages)
         #expect(resumed.cancelReason == "cancelled by test: wrong topic")
         let notes = try await store.diagnostics(run.id).map(\.diagnostic.message)
         #expect(notes.filter { $0.hasSuffix(" by a") || $0.hasSuffix(" by b") } == ["claimed by a", "taken over by b"])

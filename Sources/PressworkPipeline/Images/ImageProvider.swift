@@ -26,6 +26,14 @@ public protocol ImageProvider: Sendable {
     var name: String { get }
     /// One image for `request`, checked (`ImageData.checked`), with what it cost.
     func generate(_ request: ImageRequest) async throws -> Generated<ImageData>
+    /// Whether an image costs nothing and takes no time worth keeping across a crash (the offline
+    /// cards): then round 7 keeps a run's images in one statement at the end instead of each as
+    /// it is drawn. False unless a provider says so.
+    var cheapToRedraw: Bool { get }
+}
+
+extension ImageProvider {
+    public var cheapToRedraw: Bool { false }
 }
 
 /// One planned image, drawn: what round 7 places in the post, and what the images table keeps.
@@ -72,13 +80,13 @@ public struct UploadedMedia: Sendable, Equatable {
     }
 }
 
-/// Where the images a run drew are kept between attempts, one checkpoint per image, so that a
-/// retried round 7 draws only what is missing (the store's images table, fenced by the lease).
+/// Where the images a run drew are kept between attempts, so that a retried round 7 draws only
+/// what is missing (the store's images table, fenced by the lease).
 public protocol ImageArchive: Sendable {
     /// The run's images drawn so far, with their media items where uploaded.
     func images() async throws -> [ArticleImage]
-    /// Keeps one image, as soon as it is drawn.
-    func save(_ image: ArticleImage) async throws
+    /// Keeps images once drawn, together (see `Pipeline.illustrate` for when).
+    func save(_ images: [ArticleImage]) async throws
 }
 
 /// An archive in memory, gone with the process: for the pipeline alone and its tests.
@@ -89,8 +97,10 @@ public actor MemoryImageArchive: ImageArchive {
 
     public func images() async throws -> [ArticleImage] { kept }
 
-    public func save(_ image: ArticleImage) async throws {
-        kept.removeAll { $0.placement == image.placement }
-        kept.append(image)
+    public func save(_ images: [ArticleImage]) async throws {
+        for image in images {
+            kept.removeAll { $0.placement == image.placement }
+            kept.append(image)
+        }
     }
 }

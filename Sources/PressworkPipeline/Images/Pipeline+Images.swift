@@ -10,8 +10,12 @@ public struct Illustrations: Sendable, Equatable {
 }
 
 extension Pipeline {
-    /// Draws each image round 5 planned that `archive` does not hold yet, keeping each one as soon
-    /// as it is drawn, so a retry draws only what is missing. Images are drawn here, in round 7,
+    /// Draws each image round 5 planned that `archive` does not hold yet, and keeps them there, so
+    /// a retry draws only what is missing. Each image is kept as soon as it is drawn, unless the
+    /// provider's images are cheap to draw again (`cheapToRedraw`: the offline cards, free and
+    /// half a millisecond each): those are kept together at the end, in one statement instead of
+    /// one each, since with a thousand runs in flight every statement queues for one of a few
+    /// connections, and a crash loses nothing worth one. Images are drawn here, in round 7,
     /// rather than in a round of their own: after the gate, so an article a reviewer rejects or a
     /// duplicate costs no image, and beside the upload that needs them.
     ///
@@ -27,6 +31,7 @@ extension Pipeline {
         var missing: [String] = []
         var usage = TokenUsage.zero
         var placed = Set<String>()
+        var unsaved: [ArticleImage] = []
         for prompt in article.metadata.imagePrompts where placed.insert(prompt.placement).inserted {
             let heading = Self.sectionIndex(prompt.placement).flatMap { index in
                 article.sections.first { $0.index == index }?.heading
@@ -63,10 +68,15 @@ extension Pipeline {
             let image = ArticleImage(
                 placement: prompt.placement, prompt: prompt.prompt, altText: prompt.altText, image: generated.value,
                 provider: provider.name, costUSD: generated.usage.costUSD)
-            try await archive.save(image)
+            unsaved.append(image)
+            if !provider.cheapToRedraw || image.costUSD > 0 {
+                try await archive.save(unsaved)
+                unsaved = []
+            }
             images.append(image)
             usage = usage + generated.usage
         }
+        if !unsaved.isEmpty { try await archive.save(unsaved) }
         return Illustrations(images: images, missing: missing, usage: usage)
     }
 
