@@ -20,6 +20,8 @@ public struct Orchestrator: Sendable {
     let corpus: DuplicateCorpus
     /// The heartbeat of every run this orchestrator executes, one statement per interval.
     let leases: LeaseKeeper
+    /// The section checkpoints of every run this orchestrator executes, many per statement.
+    let checkpoints: CheckpointBatcher
 
     public init(store: RunStore, pipelines: any PipelineSource, configuration: OrchestratorConfiguration, logger: Logger) {
         self.store = store
@@ -31,6 +33,7 @@ public struct Orchestrator: Sendable {
             store: store, owner: configuration.owner, interval: .milliseconds(Int64(configuration.heartbeatSeconds * 1000)),
             leaseSeconds: configuration.leaseSeconds, logger: logger
         )
+        self.checkpoints = CheckpointBatcher(store: store)
     }
 
     /// One pipeline for every run (tests, benchmarks).
@@ -80,8 +83,8 @@ public struct Orchestrator: Sendable {
         logger.info("run claimed")
         progress(.claimed(attempt: lease.attempt))
         let execution = RunExecution(
-            lease: lease, store: store, leases: leases, corpus: corpus, pipelines: pipelines, configuration: configuration,
-            logger: logger, progress: progress
+            lease: lease, store: store, leases: leases, checkpoints: checkpoints, corpus: corpus, pipelines: pipelines,
+            configuration: configuration, logger: logger, progress: progress
         )
         do {
             return try await withThrowingTaskGroup(of: RunOutcome?.self) { group in

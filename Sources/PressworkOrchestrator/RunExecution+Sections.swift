@@ -72,20 +72,23 @@ extension RunExecution {
                 switch result {
                 case .success(let output):
                     warnings += output.warnings
-                    try await store.commitSection(
-                        index, of: round, payload: try ArtifactJSON.encode(output.value), durationMs: durationMs,
-                        tokensIn: output.usage.input, tokensOut: output.usage.output, costUSD: output.usage.costUSD,
-                        lease: lease
-                    )
+                    let checkpoint = SectionCheckpoint(
+                        lease: lease, round: round, section: index, payload: try ArtifactJSON.encode(output.value),
+                        durationMs: durationMs, tokensIn: output.usage.input, tokensOut: output.usage.output,
+                        costUSD: output.usage.costUSD)
                     sections[index] = output.value
                     usage = usage + output.usage
+                    // Counted before the next section's budget check, which need not wait for
+                    // this one's checkpoint: the statement queues with many others.
                     spent.add(output.usage.costUSD)
+                    startNext()
+                    try await checkpoints.save(checkpoint)
                     progress(.sectionFinished(round, index: index, done: sections.count, total: count))
                 case .failure(let error):
                     if error is LeaseLost || error is CancellationError { throw error }
                     firstFailure = firstFailure ?? SectionFailure(section: index, underlying: error)
+                    startNext()
                 }
-                startNext()
             }
         }
         if let firstFailure { throw firstFailure }

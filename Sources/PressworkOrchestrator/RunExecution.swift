@@ -12,6 +12,7 @@ struct RunExecution: Sendable {
     let lease: Lease
     let store: RunStore
     let leases: LeaseKeeper
+    let checkpoints: CheckpointBatcher
     let corpus: DuplicateCorpus
     let pipelines: any PipelineSource
     let configuration: OrchestratorConfiguration

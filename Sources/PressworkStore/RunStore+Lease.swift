@@ -30,6 +30,33 @@ public struct RoundCommit: Sendable {
     }
 }
 
+/// A finished section of round 3 or 4, to keep until its round commits, under the lease of the
+/// execution that wrote it.
+public struct SectionCheckpoint: Sendable {
+    public var lease: Lease
+    public var round: Round
+    public var section: Int
+    /// The section, as JSON text.
+    public var payload: String
+    public var durationMs: Int
+    public var tokensIn: Int
+    public var tokensOut: Int
+    public var costUSD: Double
+
+    public init(
+        lease: Lease, round: Round, section: Int, payload: String, durationMs: Int, tokensIn: Int, tokensOut: Int, costUSD: Double
+    ) {
+        self.lease = lease
+        self.round = round
+        self.section = section
+        self.payload = payload
+        self.durationMs = durationMs
+        self.tokensIn = tokensIn
+        self.tokensOut = tokensOut
+        self.costUSD = costUSD
+    }
+}
+
 /// An embedding to store for a run.
 public struct StoredVector: Sendable, Equatable {
     public var model: String
@@ -146,11 +173,20 @@ extension RunStore {
     /// held, whether a cancel was requested; a lease missing from the answer is lost.
     public func beat(owner: String, leases: [Lease], leaseSeconds: Double) async throws -> [RunID: Bool] {
         guard !leases.isEmpty else { return [:] }
+        // The rows are locked in the order of their ids, as `commitSections` locks them: two
+        // statements that lock several runs in different orders could deadlock.
         let rows = try await pool.query(
             """
+            WITH held AS (
+                SELECT r.id FROM runs r
+                JOIN unnest(\(leases.map(\.runID))::uuid[], \(leases.map { String($0.attempt) })::integer[]) AS l(id, attempt)
+                    ON r.id = l.id AND r.attempt = l.attempt
+                WHERE r.lease_owner = \(owner) AND r.status = 'running'
+                ORDER BY r.id
+                FOR NO KEY UPDATE OF r
+            )
             UPDATE runs r SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), updated_at = now()
-            FROM unnest(\(leases.map(\.runID))::uuid[], \(leases.map { String($0.attempt) })::integer[]) AS l(id, attempt)
-            WHERE r.id = l.id AND r.attempt = l.attempt AND r.lease_owner = \(owner) AND r.status = 'running'
+            FROM held WHERE r.id = held.id
             RETURNING r.id, r.cancel_requested_at IS NOT NULL AS cancel
             """)
         var held: [RunID: Bool] = [:]
@@ -226,7 +262,24 @@ extension RunStore {
         return try result.first?.decode(Bool?.self, "cancel_requested") ?? false
     }
 
-    /// Commits one section of round 3 or 4 as it finishes.
+    /// Commits one section of round 3 or 4 as it finishes (see `commitSections`); throws
+    /// `LeaseLost` when the lease no longer holds.
+    public func commitSection(
+        _ section: Int, of round: Round, payload: String, durationMs: Int, tokensIn: Int, tokensOut: Int,
+        costUSD: Double = 0, lease: Lease
+    ) async throws {
+        let checkpoint = SectionCheckpoint(
+            lease: lease, round: round, section: section, payload: payload, durationMs: durationMs, tokensIn: tokensIn,
+            tokensOut: tokensOut, costUSD: costUSD)
+        guard try await commitSections([checkpoint]) == [true] else {
+            throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
+        }
+    }
+
+    /// Commits sections of rounds 3 and 4, of any number of runs, in one statement, each only
+    /// under its own lease. Returns, for each checkpoint in order, whether its lease held (a
+    /// checkpoint whose lease did not is not written). A section checkpointed twice is kept
+    /// once, as first written.
     ///
     /// The commit is asynchronous (`synchronous_commit` off for this statement's transaction
     /// only): a checkpoint saves provider work, it promises nothing to anyone. WAL is flushed in
@@ -235,24 +288,45 @@ extension RunStore {
     /// checkpoints, and those sections are written again by the retry. In exchange a section
     /// does not wait for a disk flush (measured: 4,400 such commits/s with the flush, 10,200
     /// without, one client).
-    public func commitSection(
-        _ section: Int, of round: Round, payload: String, durationMs: Int, tokensIn: Int, tokensOut: Int,
-        costUSD: Double = 0, lease: Lease
-    ) async throws {
-        let result = try await pool.query(
+    ///
+    /// The fence takes share locks on the runs' rows, in the order of their ids: a takeover or a
+    /// round commit of one of the runs waits for this statement (or this statement for it, and
+    /// then sees the new attempt and writes nothing for that run), and two statements that lock
+    /// several runs (this one, the heartbeat) take them in the same order, so they cannot
+    /// deadlock.
+    public func commitSections(_ checkpoints: [SectionCheckpoint]) async throws -> [Bool] {
+        guard !checkpoints.isEmpty else { return [] }
+        let rows = try await pool.query(
             """
-            WITH fence AS (\(fragment: Self.fence(lease))
+            WITH batch AS (
+                SELECT * FROM unnest(
+                    \(checkpoints.map(\.lease.runID))::uuid[], \(checkpoints.map { String($0.lease.attempt) })::integer[],
+                    \(checkpoints.map(\.lease.owner))::text[], \(checkpoints.map { String($0.round.rawValue) })::smallint[],
+                    \(checkpoints.map { String($0.section) })::integer[], \(checkpoints.map(\.payload))::text[],
+                    \(checkpoints.map { String($0.durationMs) })::integer[], \(checkpoints.map { String($0.tokensIn) })::integer[],
+                    \(checkpoints.map { String($0.tokensOut) })::integer[], \(checkpoints.map(\.costUSD))::double precision[]
+                ) AS b(run_id, attempt, owner, round, section, payload, duration_ms, tokens_in, tokens_out, cost_usd)
+            ), fence AS (
+                SELECT r.id, r.attempt FROM runs r
+                WHERE (r.id, r.attempt, r.lease_owner) IN (SELECT run_id, attempt, owner FROM batch) AND r.status = 'running'
+                ORDER BY r.id
+                FOR SHARE
             ), checkpoint AS (
                 INSERT INTO section_checkpoints (run_id, round, section, payload, duration_ms, tokens_in, tokens_out, cost_usd,
                                                  attempt)
-                SELECT id, \(Int16(round.rawValue)), \(section), \(PostgresJSONText(payload)), \(durationMs), \(tokensIn),
-                       \(tokensOut), \(costUSD), \(lease.attempt)
-                FROM fence
+                SELECT b.run_id, b.round, b.section, b.payload::jsonb, b.duration_ms, b.tokens_in, b.tokens_out, b.cost_usd,
+                       b.attempt
+                FROM batch b JOIN fence f ON f.id = b.run_id AND f.attempt = b.attempt
                 ON CONFLICT (run_id, round, section) DO NOTHING
             )
-            SELECT (SELECT count(*) FROM fence) AS fenced, set_config('synchronous_commit', 'off', true)
+            SELECT f.id, f.attempt FROM fence f, set_config('synchronous_commit', 'off', true) AS asynchronous
             """)
-        try Self.requireFence(result, lease)
+        struct Claim: Hashable {
+            let runID: RunID
+            let attempt: Int
+        }
+        let held = Set(try rows.map { Claim(runID: try $0.decode(RunID.self, "id"), attempt: try $0.decode(Int.self, "attempt")) })
+        return checkpoints.map { held.contains(Claim(runID: $0.lease.runID, attempt: $0.lease.attempt)) }
     }
 
     /// Records diagnostics under the lease (skips, retries).
