@@ -20,8 +20,10 @@ public struct Orchestrator: Sendable {
     let corpus: DuplicateCorpus
     /// The heartbeat of every run this orchestrator executes, one statement per interval.
     let leases: LeaseKeeper
-    /// The section checkpoints of every run this orchestrator executes, many per statement.
-    let checkpoints: CheckpointBatcher
+    /// The section checkpoints and round commits of every run this orchestrator executes, many
+    /// per statement.
+    let checkpoints: GroupCommitter<SectionCheckpoint, Void>
+    let commits: GroupCommitter<LeasedCommit, Bool>
 
     public init(store: RunStore, pipelines: any PipelineSource, configuration: OrchestratorConfiguration, logger: Logger) {
         self.store = store
@@ -33,7 +35,8 @@ public struct Orchestrator: Sendable {
             store: store, owner: configuration.owner, interval: .milliseconds(Int64(configuration.heartbeatSeconds * 1000)),
             leaseSeconds: configuration.leaseSeconds, logger: logger
         )
-        self.checkpoints = CheckpointBatcher(store: store)
+        self.checkpoints = .checkpoints(store)
+        self.commits = .rounds(store, leaseSeconds: configuration.leaseSeconds)
     }
 
     /// One pipeline for every run (tests, benchmarks).
@@ -83,8 +86,8 @@ public struct Orchestrator: Sendable {
         logger.info("run claimed")
         progress(.claimed(attempt: lease.attempt))
         let execution = RunExecution(
-            lease: lease, store: store, leases: leases, checkpoints: checkpoints, corpus: corpus, pipelines: pipelines,
-            configuration: configuration, logger: logger, progress: progress
+            lease: lease, store: store, leases: leases, checkpoints: checkpoints, commits: commits, corpus: corpus,
+            pipelines: pipelines, configuration: configuration, logger: logger, progress: progress
         )
         do {
             return try await withThrowingTaskGroup(of: RunOutcome?.self) { group in

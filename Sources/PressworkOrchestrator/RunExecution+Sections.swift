@@ -82,7 +82,7 @@ extension RunExecution {
                     // this one's checkpoint: the statement queues with many others.
                     spent.add(output.usage.costUSD)
                     startNext()
-                    try await checkpoints.save(checkpoint)
+                    try await checkpoints.submit(checkpoint)
                     progress(.sectionFinished(round, index: index, done: sections.count, total: count))
                 case .failure(let error):
                     if error is LeaseLost || error is CancellationError { throw error }

@@ -12,7 +12,8 @@ struct RunExecution: Sendable {
     let lease: Lease
     let store: RunStore
     let leases: LeaseKeeper
-    let checkpoints: CheckpointBatcher
+    let checkpoints: GroupCommitter<SectionCheckpoint, Void>
+    let commits: GroupCommitter<LeasedCommit, Bool>
     let corpus: DuplicateCorpus
     let pipelines: any PipelineSource
     let configuration: OrchestratorConfiguration
@@ -33,7 +34,7 @@ struct RunExecution: Sendable {
         for await beat in leases.beats(for: lease) {
             guard beat.held else {
                 logger.warning("lease lost")
-                throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
+                throw LeaseLost(lease)
             }
             if beat.cancelRequested, current.round != .publish {
                 throw CancelRequested(runID: lease.runID)
@@ -296,11 +297,17 @@ struct RunExecution: Sendable {
             ))
         // Rounds 3 and 4 counted each section's cost as it was checkpointed.
         if !output.countedAsSpent { spent.add(output.usage.costUSD) }
-        current.cancelRequested = try await store.commit(
-            RoundCommit(
-                round: round, payload: output.payload, durationMs: durationMs, tokensIn: output.usage.input,
-                tokensOut: output.usage.output, costUSD: output.usage.costUSD, diagnostics: diagnostics, vector: output.vector
-            ), lease: lease, leaseSeconds: configuration.leaseSeconds, finishing: finishing.map { ($0, nil) })
+        let commit = RoundCommit(
+            round: round, payload: output.payload, durationMs: durationMs, tokensIn: output.usage.input,
+            tokensOut: output.usage.output, costUSD: output.usage.costUSD, diagnostics: diagnostics, vector: output.vector)
+        // Most rounds' commits share statements with other runs'; the one that ends the run, and
+        // round 6's with its vector, are statements of their own.
+        if finishing == nil && commit.vector == nil {
+            current.cancelRequested = try await commits.submit(LeasedCommit(commit: commit, lease: lease))
+        } else {
+            current.cancelRequested = try await store.commit(
+                commit, lease: lease, leaseSeconds: configuration.leaseSeconds, finishing: finishing.map { ($0, nil) })
+        }
         PipelineMetrics.roundCompleted(
             round, duration: started.duration(to: .now), tokensIn: output.usage.input, tokensOut: output.usage.output
         )

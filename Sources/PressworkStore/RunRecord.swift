@@ -95,6 +95,11 @@ public struct LeaseLost: Error, Sendable, CustomStringConvertible {
         self.currentStatus = currentStatus
     }
 
+    /// `lease` no longer holds; what holds the run now is not known.
+    public init(_ lease: Lease) {
+        self.init(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
+    }
+
     public var description: String {
         "run \(runID) is no longer ours (claimed as attempt \(attempt); now attempt \(currentAttempt.map(String.init) ?? "?"), "
             + "status \(currentStatus ?? "gone"))"

@@ -173,7 +173,7 @@ extension RunStore {
     /// held, whether a cancel was requested; a lease missing from the answer is lost.
     public func beat(owner: String, leases: [Lease], leaseSeconds: Double) async throws -> [RunID: Bool] {
         guard !leases.isEmpty else { return [:] }
-        // The rows are locked in the order of their ids, as `commitSections` locks them: two
+        // The rows are locked in the order of their ids, as the group commits lock them: two
         // statements that lock several runs in different orders could deadlock.
         let rows = try await pool.query(
             """
@@ -272,61 +272,8 @@ extension RunStore {
             lease: lease, round: round, section: section, payload: payload, durationMs: durationMs, tokensIn: tokensIn,
             tokensOut: tokensOut, costUSD: costUSD)
         guard try await commitSections([checkpoint]) == [true] else {
-            throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
+            throw LeaseLost(lease)
         }
-    }
-
-    /// Commits sections of rounds 3 and 4, of any number of runs, in one statement, each only
-    /// under its own lease. Returns, for each checkpoint in order, whether its lease held (a
-    /// checkpoint whose lease did not is not written). A section checkpointed twice is kept
-    /// once, as first written.
-    ///
-    /// The commit is asynchronous (`synchronous_commit` off for this statement's transaction
-    /// only): a checkpoint saves provider work, it promises nothing to anyone. WAL is flushed in
-    /// order, so the round's own commit, which is synchronous, makes every checkpoint before it
-    /// durable too; a server crash in between loses at most the last fraction of a second of
-    /// checkpoints, and those sections are written again by the retry. In exchange a section
-    /// does not wait for a disk flush (measured: 4,400 such commits/s with the flush, 10,200
-    /// without, one client).
-    ///
-    /// The fence takes share locks on the runs' rows, in the order of their ids: a takeover or a
-    /// round commit of one of the runs waits for this statement (or this statement for it, and
-    /// then sees the new attempt and writes nothing for that run), and two statements that lock
-    /// several runs (this one, the heartbeat) take them in the same order, so they cannot
-    /// deadlock.
-    public func commitSections(_ checkpoints: [SectionCheckpoint]) async throws -> [Bool] {
-        guard !checkpoints.isEmpty else { return [] }
-        let rows = try await pool.query(
-            """
-            WITH batch AS (
-                SELECT * FROM unnest(
-                    \(checkpoints.map(\.lease.runID))::uuid[], \(checkpoints.map { String($0.lease.attempt) })::integer[],
-                    \(checkpoints.map(\.lease.owner))::text[], \(checkpoints.map { String($0.round.rawValue) })::smallint[],
-                    \(checkpoints.map { String($0.section) })::integer[], \(checkpoints.map(\.payload))::text[],
-                    \(checkpoints.map { String($0.durationMs) })::integer[], \(checkpoints.map { String($0.tokensIn) })::integer[],
-                    \(checkpoints.map { String($0.tokensOut) })::integer[], \(checkpoints.map(\.costUSD))::double precision[]
-                ) AS b(run_id, attempt, owner, round, section, payload, duration_ms, tokens_in, tokens_out, cost_usd)
-            ), fence AS (
-                SELECT r.id, r.attempt FROM runs r
-                WHERE (r.id, r.attempt, r.lease_owner) IN (SELECT run_id, attempt, owner FROM batch) AND r.status = 'running'
-                ORDER BY r.id
-                FOR SHARE
-            ), checkpoint AS (
-                INSERT INTO section_checkpoints (run_id, round, section, payload, duration_ms, tokens_in, tokens_out, cost_usd,
-                                                 attempt)
-                SELECT b.run_id, b.round, b.section, b.payload::jsonb, b.duration_ms, b.tokens_in, b.tokens_out, b.cost_usd,
-                       b.attempt
-                FROM batch b JOIN fence f ON f.id = b.run_id AND f.attempt = b.attempt
-                ON CONFLICT (run_id, round, section) DO NOTHING
-            )
-            SELECT f.id, f.attempt FROM fence f, set_config('synchronous_commit', 'off', true) AS asynchronous
-            """)
-        struct Claim: Hashable {
-            let runID: RunID
-            let attempt: Int
-        }
-        let held = Set(try rows.map { Claim(runID: try $0.decode(RunID.self, "id"), attempt: try $0.decode(Int.self, "attempt")) })
-        return checkpoints.map { held.contains(Claim(runID: $0.lease.runID, attempt: $0.lease.attempt)) }
     }
 
     /// Records diagnostics under the lease (skips, retries).
@@ -421,7 +368,7 @@ extension RunStore {
 
     static func requireFence(_ result: PostgresQueryResult, _ lease: Lease) throws {
         guard try result.scalar(Int.self) == 1 else {
-            throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
+            throw LeaseLost(lease)
         }
     }
 }

@@ -25,7 +25,7 @@ extension RunStore {
             RETURNING p.stage, p.wp_post_id, p.slug, p.attempts, p.site
             """)
         guard let row = rows.first else {
-            throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
+            throw LeaseLost(lease)
         }
         return try StoredPublication(row: row)
     }

@@ -45,7 +45,7 @@ extension RunStore {
             FROM runs r WHERE r.id = (SELECT id FROM fence)
             """)
         guard let row = rows.first else {
-            throw LeaseLost(runID: lease.runID, attempt: lease.attempt, currentAttempt: nil, currentStatus: nil)
+            throw LeaseLost(lease)
         }
         let rounds = try row.decode([String].self, "artifact_rounds").map(Self.round)
         let payloads = try row.decode([String].self, "artifact_payloads")
