@@ -37,6 +37,12 @@ import Testing
         let elements = ["plain", "with space", "comma,inside", "quote\"inside", "back\\slash", "NULL", "", "naïve ☕️", "{braces}"]
         let text = try PostgresArrayText.format(elements)
         #expect(try PostgresArrayText.parse(text) == elements)
+        // Escapes at either end, side by side, and a quote that a combining mark makes part of
+        // a larger Character (the server still reads its quote).
+        let edges = ["\"a\\", "\\\\\"\"", "\"\u{301}x", #"{"json": ["a", "b\\\"c"]}"#]
+        let edgeText = try PostgresArrayText.format(edges)
+        #expect(edgeText == #"{"\"a\\","\\\\\"\"","\"\#u{301}x","{\"json\": [\"a\", \"b\\\\\\\"c\"]}"}"#)
+        #expect(try PostgresArrayText.parse(edgeText) == edges)
     }
 
     @Test func arrayParsingReadsServerOutput() throws {
