@@ -100,7 +100,7 @@ public enum ArticleHTML {
     /// markup (`<em>`, links, lists) survives the allow-list, anything else is removed or
     /// escaped. A paragraph that is a block of its own (a list) is not wrapped in `<p>`.
     static func paragraphs(_ body: String) -> [String] {
-        body.components(separatedBy: "\n\n").compactMap { paragraph in
+        TextShaping.paragraphs(body).compactMap { paragraph in
             let clean = HTMLSanitizer.sanitize(paragraph)
             guard !clean.allSatisfy(\.isWhitespace) else { return nil }
             return HTMLSanitizer.startsWithBlock(clean) ? clean : "<p>\(clean)</p>"

@@ -50,7 +50,7 @@ public enum CoherenceChecks {
         var seen: [String: Int] = [:]
         var repeated: Set<String> = []
         for section in sections {
-            for paragraph in section.body.components(separatedBy: "\n\n") {
+            for paragraph in TextShaping.paragraphs(section.body) {
                 let normalized = TextShaping.words(paragraph).joined(separator: " ")
                 guard normalized.count >= repeatedParagraphLength else { continue }
                 if let first = seen[normalized] {

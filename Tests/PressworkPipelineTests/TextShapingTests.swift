@@ -20,6 +20,20 @@ import Testing
         // A decomposed accent stays inside its word.
         #expect(TextShaping.words("cafe\u{301} au lait") == ["cafe\u{301}", "au", "lait"])
         #expect(TextShaping.words("  ... ") == [])
+        #expect(TextShaping.words("end") == ["end"] && TextShaping.words("") == [])
+        #expect(TextShaping.words("日本語の文, ÉTÉ") == ["日本語の文", "été"])
+    }
+
+    @Test func paragraphsSplitAtBlankLinesAsFoundationDoes() {
+        let bodies = [
+            "", "one", "one\n\ntwo", "\n\nlead", "trail\n\n", "three\n\n\nnewlines", "four\n\n\n\nnewlines",
+            "line\nbreak\n\nnext", "\n", "\n\n", "naïve ☕️\n\n\u{301}accent\n\nend",
+        ]
+        for body in bodies {
+            #expect(TextShaping.paragraphs(body) == body.components(separatedBy: "\n\n"), "\(body.debugDescription)")
+        }
+        // By bytes: a carriage return before a blank line stays with its paragraph.
+        #expect(TextShaping.paragraphs("a\r\n\nb") == ["a\r", "b"])
     }
 
     @Test func escapingWorksOnScalarsSoACombiningMarkCannotHideAnAngleBracket() {

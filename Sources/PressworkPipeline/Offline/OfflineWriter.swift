@@ -160,7 +160,7 @@ public struct OfflineWriter: ContentWriter {
         var seen = Set<String>()
         var removed = 0
         var paragraphs: [String] = []
-        for paragraph in draft.body.components(separatedBy: "\n\n") {
+        for paragraph in TextShaping.paragraphs(draft.body) {
             var kept: [String] = []
             for sentence in Self.sentences(of: paragraph) {
                 let key = sentence.lowercased()
