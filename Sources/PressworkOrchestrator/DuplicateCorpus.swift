@@ -42,6 +42,14 @@ public struct DuplicateCorpus: Sendable {
         self.cache = EmbeddingCache(budgetBytes: cacheBytes)
     }
 
+    /// Keeps the vector this process has just stored for `runID` (round 6's commit) in the
+    /// cache, so that later checks find it without fetching it: a stored vector never changes,
+    /// and a process's own runs are the candidates it would otherwise fetch most (under
+    /// `scripts/profile-inflight`, four of five checks fetched some, 2–4 ms each).
+    func remember(_ vector: StoredVector, of runID: RunID) {
+        cache.insert([runID: vector.values], model: vector.model)
+    }
+
     /// The `limit` nearest finished runs to `vector` (same model and dimension), most similar
     /// first, leaving out the runs in `excluded` (the run itself and the runs it descends from).
     public func nearest(

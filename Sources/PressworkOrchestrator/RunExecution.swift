@@ -307,6 +307,8 @@ struct RunExecution: Sendable {
         } else {
             current.cancelRequested = try await store.commit(
                 commit, lease: lease, leaseSeconds: configuration.leaseSeconds, finishing: finishing.map { ($0, nil) })
+            // Committed under the lease, so the stored vector is this one.
+            if let vector = commit.vector { corpus.remember(vector, of: lease.runID) }
         }
         PipelineMetrics.roundCompleted(
             round, duration: started.duration(to: .now), tokensIn: output.usage.input, tokensOut: output.usage.output

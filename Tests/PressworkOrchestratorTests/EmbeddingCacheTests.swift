@@ -1,4 +1,5 @@
 import PressworkCore
+import PressworkPipeline
 import Testing
 
 @testable import PressworkOrchestrator
@@ -33,6 +34,20 @@ import Testing
         #expect(cache.embeddings(of: [ids[0]], model: "m") == [ids[0]: Self.vector(0)])
         #expect(cache.embeddings(of: Array(ids[1...3]), model: "m").isEmpty, "the oldest are gone")
         #expect(cache.embeddings(of: Array(ids.suffix(4)), model: "m").count == 4)
+    }
+
+    /// Round 6's commit leaves the run's own vector in the process's cache, as stored: a later
+    /// run's check has nothing to fetch for it.
+    @Test func aVectorThisProcessStoredIsCachedAsStored() async throws {
+        let harness = try await Harness.make("ownvector")
+        let orchestrator = harness.orchestrator()
+        let run = try await harness.create(["alpine cheese"])
+        #expect(try await orchestrator.execute(run.id).status == .done)
+        let model = ContentWordEmbedding().model
+        let stored = try await harness.store.embeddings(of: [run.id], model: model)
+        #expect(stored[run.id]?.isEmpty == false)
+        #expect(orchestrator.corpus.cache.embeddings(of: [run.id], model: model) == stored)
+        await harness.close()
     }
 
     @Test func aZeroBudgetHoldsNothing() {
