@@ -33,11 +33,7 @@ extension RunStore {
                     \(commits.map { String($0.commit.tokensOut) })::integer[], \(commits.map(\.commit.costUSD))::double precision[],
                     \(try commits.map { try PostgresJSON(Self.json($0.commit.diagnostics)).postgresText() ?? "[]" })::text[]
                 ) AS b(run_id, attempt, owner, round, payload, duration_ms, tokens_in, tokens_out, cost_usd, diagnostics)
-            ), fence AS (
-                SELECT r.id, r.attempt FROM runs r
-                WHERE (r.id, r.attempt, r.lease_owner) IN (SELECT run_id, attempt, owner FROM batch) AND r.status = 'running'
-                ORDER BY r.id
-                FOR UPDATE
+            ), fence AS (\(fragment: Self.batchFence(.update))
             ), artifact AS (
                 INSERT INTO artifacts (run_id, round, payload, duration_ms, tokens_in, tokens_out, cost_usd, attempt)
                 SELECT b.run_id, b.round, b.payload::jsonb, b.duration_ms, b.tokens_in, b.tokens_out, b.cost_usd, b.attempt
@@ -98,11 +94,7 @@ extension RunStore {
                     \(checkpoints.map { String($0.durationMs) })::integer[], \(checkpoints.map { String($0.tokensIn) })::integer[],
                     \(checkpoints.map { String($0.tokensOut) })::integer[], \(checkpoints.map(\.costUSD))::double precision[]
                 ) AS b(run_id, attempt, owner, round, section, payload, duration_ms, tokens_in, tokens_out, cost_usd)
-            ), fence AS (
-                SELECT r.id, r.attempt FROM runs r
-                WHERE (r.id, r.attempt, r.lease_owner) IN (SELECT run_id, attempt, owner FROM batch) AND r.status = 'running'
-                ORDER BY r.id
-                FOR SHARE
+            ), fence AS (\(fragment: Self.batchFence(.share))
             ), checkpoint AS (
                 INSERT INTO section_checkpoints (run_id, round, section, payload, duration_ms, tokens_in, tokens_out, cost_usd,
                                                  attempt)
@@ -119,5 +111,25 @@ extension RunStore {
         }
         let held = Set(try rows.map { Claim(runID: try $0.decode(RunID.self, "id"), attempt: try $0.decode(Int.self, "attempt")) })
         return checkpoints.map { held.contains(Claim(runID: $0.lease.runID, attempt: $0.lease.attempt)) }
+    }
+
+    /// How a group commit's fence locks its runs' rows.
+    enum RowLock: String {
+        /// The writes change the run's row (a round commit).
+        case update = "UPDATE"
+        /// The writes only hang off the run (checkpoints): two such statements do not wait for
+        /// each other, and a claim or a round commit of the run waits for this one.
+        case share = "SHARE"
+    }
+
+    /// The runs of the `batch` CTE (run_id, attempt, owner) whose leases still hold, their rows
+    /// locked in the order of their ids.
+    static func batchFence(_ lock: RowLock) -> PostgresQuery {
+        """
+        SELECT r.id, r.attempt FROM runs r
+            WHERE (r.id, r.attempt, r.lease_owner) IN (SELECT run_id, attempt, owner FROM batch) AND r.status = 'running'
+            ORDER BY r.id
+            FOR \(unsafeRaw: lock.rawValue)
+        """
     }
 }
