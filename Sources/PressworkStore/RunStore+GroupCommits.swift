@@ -15,13 +15,16 @@ extension RunStore {
     /// Commits rounds of many runs in one statement, as `commit` commits one (artifact, the run's
     /// round and totals, diagnostics, removal of the round's section checkpoints), each only
     /// under its own lease. Not for a commit that ends its run or stores a vector: those go
-    /// through `commit`. At most one commit per run (a run commits its next round after this
-    /// one answered). Returns, for each commit in order, nil when its lease no longer held
+    /// through `commit`. At most one commit per claim (an execution commits its next round after
+    /// this one answered; two claims of one run may meet here, and only the one whose lease
+    /// holds writes). Returns, for each commit in order, nil when its lease no longer held
     /// (nothing of it was written), or whether a cancel of its run has been requested.
     public func commitRounds(_ commits: [(commit: RoundCommit, lease: Lease)], leaseSeconds: Double) async throws -> [Bool?] {
         guard !commits.isEmpty else { return [] }
         precondition(commits.allSatisfy { $0.commit.vector == nil }, "a commit that stores a vector goes through commit(_:lease:)")
-        precondition(Set(commits.map(\.lease.runID)).count == commits.count, "one commit per run and statement")
+        precondition(
+            Set(commits.map { Claim(runID: $0.lease.runID, attempt: $0.lease.attempt) }).count == commits.count,
+            "one commit per claim and statement")
         let rows = try await pool.query(
             """
             WITH batch AS (
@@ -39,31 +42,36 @@ extension RunStore {
                 SELECT b.run_id, b.round, b.payload::jsonb, b.duration_ms, b.tokens_in, b.tokens_out, b.cost_usd, b.attempt
                 FROM batch b JOIN fence f ON f.id = b.run_id AND f.attempt = b.attempt
                 ON CONFLICT (run_id, round) DO NOTHING
-                RETURNING run_id
+                RETURNING run_id, attempt
             ), progress AS (
                 UPDATE runs SET round = greatest(coalesce(runs.round, -1), b.round),
                        tokens_in = runs.tokens_in + b.tokens_in, tokens_out = runs.tokens_out + b.tokens_out,
                        cost_usd = runs.cost_usd + b.cost_usd, work_ms = runs.work_ms + b.duration_ms, updated_at = now(),
                        lease_expires_at = now() + make_interval(secs => \(leaseSeconds))
-                FROM artifact a JOIN batch b ON b.run_id = a.run_id
+                FROM artifact a JOIN batch b ON b.run_id = a.run_id AND b.attempt = a.attempt
                 WHERE runs.id = a.run_id
             ), diagnostic AS (
                 INSERT INTO diagnostics (run_id, round, kind, message, attempt, duration_ms, tokens_in, tokens_out, details)
                 SELECT a.run_id, d.round, d.kind, d.message, d.attempt, d.duration_ms, d.tokens_in, d.tokens_out, d.details
-                FROM artifact a JOIN batch b ON b.run_id = a.run_id, jsonb_to_recordset(b.diagnostics::jsonb) AS d(
+                FROM artifact a JOIN batch b ON b.run_id = a.run_id AND b.attempt = a.attempt,
+                     jsonb_to_recordset(b.diagnostics::jsonb) AS d(
                     round smallint, kind text, message text, attempt integer, duration_ms integer,
                     tokens_in integer, tokens_out integer, details jsonb)
             ), spent_checkpoints AS (
                 -- The artifact holds every section of the round now; its checkpoints only served a
                 -- retry of the unfinished round.
-                DELETE FROM section_checkpoints c USING artifact a JOIN batch b ON b.run_id = a.run_id
+                DELETE FROM section_checkpoints c USING artifact a JOIN batch b ON b.run_id = a.run_id AND b.attempt = a.attempt
                 WHERE c.run_id = a.run_id AND c.round = b.round
             )
-            SELECT f.id, r.cancel_requested_at IS NOT NULL AS cancel_requested FROM fence f JOIN runs r ON r.id = f.id
+            SELECT f.id, f.attempt, r.cancel_requested_at IS NOT NULL AS cancel_requested
+            FROM fence f JOIN runs r ON r.id = f.id
             """)
-        var answers: [RunID: Bool] = [:]
-        for row in rows { answers[try row.decode(RunID.self, "id")] = try row.decode(Bool.self, "cancel_requested") }
-        return commits.map { answers[$0.lease.runID] }
+        var answers: [Claim: Bool] = [:]
+        for row in rows {
+            answers[Claim(runID: try row.decode(RunID.self, "id"), attempt: try row.decode(Int.self, "attempt"))] =
+                try row.decode(Bool.self, "cancel_requested")
+        }
+        return commits.map { answers[Claim(runID: $0.lease.runID, attempt: $0.lease.attempt)] }
     }
 
     /// Commits sections of rounds 3 and 4, of any number of runs, in one statement, each only
@@ -105,12 +113,14 @@ extension RunStore {
             )
             SELECT f.id, f.attempt FROM fence f, set_config('synchronous_commit', 'off', true) AS asynchronous
             """)
-        struct Claim: Hashable {
-            let runID: RunID
-            let attempt: Int
-        }
         let held = Set(try rows.map { Claim(runID: try $0.decode(RunID.self, "id"), attempt: try $0.decode(Int.self, "attempt")) })
         return checkpoints.map { held.contains(Claim(runID: $0.lease.runID, attempt: $0.lease.attempt)) }
+    }
+
+    /// One claim of one run: what a group commit's answers are keyed by.
+    struct Claim: Hashable {
+        let runID: RunID
+        let attempt: Int
     }
 
     /// How a group commit's fence locks its runs' rows.

@@ -23,14 +23,16 @@ import Testing
         return (configuration, pool, run)
     }
 
-    func startWorker(_ configuration: PostgresConfiguration, leaseSeconds: Int, drainSeconds: Int = 20) throws -> PressworkProcess {
+    func startWorker(
+        _ configuration: PostgresConfiguration, leaseSeconds: Int, drainSeconds: Int = 20, latencyMs: Int = 150
+    ) throws -> PressworkProcess {
         try PressworkProcess(
             [
                 "worker", "--concurrency", "1", "--lease-seconds", "\(leaseSeconds)", "--drain-seconds", "\(drainSeconds)",
                 "--log-level", "info",
             ],
             environment: [
-                "DATABASE_URL": TestDatabase.url(configuration), "PRESSWORK_OFFLINE_LATENCY_MS": "150",
+                "DATABASE_URL": TestDatabase.url(configuration), "PRESSWORK_OFFLINE_LATENCY_MS": "\(latencyMs)",
                 "PRESSWORK_HOME": try TemporaryFolder.make(),
             ]
         )
@@ -73,8 +75,11 @@ import Testing
     /// the run is handed back before the next round, and the process exits 0.
     @Test func sigtermLetsTheRoundFinishThenHandsTheRunBackAndExitsZero() async throws {
         let (configuration, pool, run) = try await prepare("sigterm")
-        let worker = try startWorker(configuration, leaseSeconds: 30)
-        // Round 3 drafts several sections at 150 ms each: signal while it is in progress.
+        // A second per answer: the signal must arrive while the run is still going, and after round
+        // 2's commit five rounds of answers are left (at 150 ms, a loaded machine delivered the
+        // signal after the run had finished).
+        let worker = try startWorker(configuration, leaseSeconds: 30, latencyMs: 1_000)
+        // Round 3 drafts several sections a second each: signal while it is in progress.
         try await waitForRounds(pool, run.id, atLeast: 3)
         worker.signal(SIGTERM)
         let status = await worker.waitForExit(timeout: .seconds(15))
