@@ -11,8 +11,8 @@ public struct RunStart: Sendable {
     public var artifacts: [Round: String]
     /// The rounds (3 and 4) with sections checkpointed by an earlier attempt.
     public var checkpointedRounds: Set<Round>
-    /// US dollars spent on sections checkpointed in rounds that have not committed yet (see
-    /// `RunStore.uncommittedCheckpointCost`).
+    /// US dollars spent on sections checkpointed in rounds that have not committed yet: paid,
+    /// but not in the run's totals until their round commits.
     public var uncommittedCheckpointCostUSD: Double
     /// Whether round 7 of an earlier attempt kept images.
     public var heldImages: Bool
@@ -24,8 +24,9 @@ extension RunStore {
     /// Records `diagnostics` (the claim's note on the timeline) and reads the run's start, in one
     /// statement under the lease. A fresh run's start took six statements before (the run, its
     /// artifacts, the cancel request, a checkpoint read in each of rounds 3 and 4, the images in
-    /// round 7) and the claim's note a seventh; with a thousand runs in flight each of them queued for one of a
-    /// handful of connections. Throws `LeaseLost` when the lease no longer holds.
+    /// round 7) and the claim's note a seventh; with a thousand runs in flight each of them
+    /// queued for one of a handful of connections. Throws `LeaseLost` when the lease no longer
+    /// holds.
     public func start(_ lease: Lease, recording diagnostics: [Diagnostic]) async throws -> RunStart {
         let rows = try await pool.query(
             """
@@ -34,15 +35,22 @@ extension RunStore {
             )
             SELECT \(unsafeRaw: RunRecord.columns),
                    CASE WHEN r.cancel_requested_at IS NOT NULL THEN coalesce(r.cancel_reason, 'cancelled') END AS cancel_reason,
-                   ARRAY(SELECT a.round::text FROM artifacts a WHERE a.run_id = r.id ORDER BY a.round) AS artifact_rounds,
-                   ARRAY(SELECT a.payload::text FROM artifacts a WHERE a.run_id = r.id ORDER BY a.round) AS artifact_payloads,
-                   ARRAY(SELECT DISTINCT c.round::text FROM section_checkpoints c WHERE c.run_id = r.id) AS checkpointed_rounds,
-                   (SELECT coalesce(sum(c.cost_usd), 0)::double precision FROM section_checkpoints c
-                    WHERE c.run_id = r.id
-                      AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.run_id = c.run_id AND a.round = c.round)
-                   ) AS uncommitted_checkpoint_cost,
+                   coalesce(done.rounds, '{}') AS artifact_rounds, coalesce(done.payloads, '{}') AS artifact_payloads,
+                   coalesce(kept.rounds, '{}') AS checkpointed_rounds, coalesce(kept.uncommitted, 0) AS uncommitted_checkpoint_cost,
                    EXISTS (SELECT 1 FROM images i WHERE i.run_id = r.id) AS held_images
-            FROM runs r WHERE r.id = (SELECT id FROM fence)
+            FROM runs r
+            LEFT JOIN LATERAL (
+                SELECT array_agg(a.round::text ORDER BY a.round) AS rounds, array_agg(a.payload::text ORDER BY a.round) AS payloads
+                FROM artifacts a WHERE a.run_id = r.id
+            ) done ON true
+            LEFT JOIN LATERAL (
+                SELECT array_agg(DISTINCT c.round::text) AS rounds,
+                       (sum(c.cost_usd) FILTER (
+                           WHERE NOT EXISTS (SELECT 1 FROM artifacts x WHERE x.run_id = c.run_id AND x.round = c.round)
+                       ))::double precision AS uncommitted
+                FROM section_checkpoints c WHERE c.run_id = r.id
+            ) kept ON true
+            WHERE r.id = (SELECT id FROM fence)
             """)
         guard let row = rows.first else {
             throw LeaseLost(lease)

@@ -149,18 +149,6 @@ public struct RunStore: Sendable {
         return sections
     }
 
-    /// US dollars spent on sections checkpointed in rounds that have not committed yet: paid,
-    /// but not in the run's totals until their round commits.
-    public func uncommittedCheckpointCost(_ runID: RunID) async throws -> Double {
-        try await pool.query(
-            """
-            SELECT coalesce(sum(c.cost_usd), 0)::double precision FROM section_checkpoints c
-            WHERE c.run_id = \(runID)
-              AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.run_id = c.run_id AND a.round = c.round)
-            """
-        ).scalar(Double.self)
-    }
-
     public func diagnostics(_ runID: RunID) async throws -> [StoredDiagnostic] {
         try await pool.query(
             """
